@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing shared by the marketplace services. No business rules live here."""

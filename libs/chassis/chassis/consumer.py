@@ -1,0 +1,107 @@
+"""``@consume(event_type)``: an event handler that applies each event exactly once, or parks it.
+
+- The queue and its binding come from the event's contract (``chassis.topology``).
+- Every envelope and payload is validated against the contract before the handler runs; one that
+  fails is parked at once with the reason: it would fail the same way on every retry.
+- A handler that raises is retried after each delay of ``EVENT_RETRY_DELAYS_MS`` (through TTL
+  queues, so nothing blocks and a restart loses nothing), then parked with its error in
+  ``<queue>.dead`` where ``deadletters`` lists and replays it.
+- A duplicate (the inbox already has it) is acknowledged and skipped.
+"""
+import logging
+import traceback
+from datetime import datetime, timezone
+from functools import partial
+
+from kombu import Connection
+from nameko.containers import ContainerBeingKilled
+from nameko.exceptions import ConfigurationError
+from nameko.messaging import Consumer
+
+from chassis.envelope import InvalidEvent, parse_envelope
+from chassis.publishing import EventPublisher
+from chassis.settings import amqp_uri
+from chassis.topology import (
+    consumer_queue, dead_queue_name, retry_delays_ms, retry_queue_name, side_queues,
+)
+from chassis.unit_of_work import AlreadyProcessed
+from contracts.catalogue import contract
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-attempts"
+
+
+class EventConsumer(Consumer):
+    def __init__(self, event_type: str, **kwargs):
+        self.event_type = event_type
+        kwargs.setdefault("expected_exceptions", (AlreadyProcessed,))
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        service = self.container.service_name
+        event_contract = contract(self.event_type)
+        if service not in event_contract.consumers:
+            raise ConfigurationError(
+                f"{service} consumes {self.event_type} but is not among its consumers in the "
+                f"contracts; add it there so the topology declares its queue"
+            )
+        self.queue = consumer_queue(service, event_contract)
+        self.inbox_consumer = self.queue.name
+        self.delays_ms = retry_delays_ms(self.container.config)
+        uri = amqp_uri(self.container.config)
+        self.publisher = EventPublisher(uri)
+        with Connection(uri) as connection:
+            for queue in side_queues(self.queue.name, self.delays_ms):
+                queue(connection.default_channel).declare()
+        super().setup()
+
+    def handle_message(self, body, message):
+        try:
+            event = parse_envelope(body)
+        except InvalidEvent as exc:
+            self._park(message, exc, attempts=int(message.headers.get(ATTEMPTS_HEADER, 0)))
+            self.queue_consumer.ack_message(message)
+            return
+        context_data = self.unpack_message_headers(message)
+        context_data.update(correlation_id=event.correlation_id, causation_id=event.event_id)
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=context_data,
+                handle_result=partial(self.handle_result, message),
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None and not isinstance(exc_info[1], AlreadyProcessed):
+            self._retry_or_park(message, exc_info[1])
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _retry_or_park(self, message, error: BaseException) -> None:
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts > len(self.delays_ms):
+            self._park(message, error, attempts)
+            return
+        delay = self.delays_ms[attempts - 1]
+        log.info("retrying %s in %d ms (attempt %d): %s", self.queue.name, delay, attempts, error)
+        headers = {**message.headers, ATTEMPTS_HEADER: attempts, "x-last-error": repr(error)}
+        self.publisher.send_to_queue(message.payload, retry_queue_name(self.queue.name, delay),
+                                     headers)
+
+    def _park(self, message, error: BaseException, attempts: int) -> None:
+        log.error("parking message from %s after %d attempts: %s", self.queue.name, attempts, error)
+        headers = {
+            **message.headers,
+            ATTEMPTS_HEADER: attempts,
+            "x-error": str(error),
+            "x-error-type": type(error).__name__,
+            "x-traceback": "".join(traceback.format_exception(error))[-4000:],
+            "x-failed-at": datetime.now(timezone.utc).isoformat(),
+            "x-original-queue": self.queue.name,
+        }
+        self.publisher.send_to_queue(message.payload, dead_queue_name(self.queue.name), headers)
+
+
+consume = EventConsumer.decorator

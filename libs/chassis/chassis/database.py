@@ -1,0 +1,35 @@
+"""Engines sized for a service's workers, with the timeouts a production database needs."""
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 15_000
+
+
+def make_engine(url: str, max_workers: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # Every worker may hold a connection, and the outbox relay needs one more.
+    return create_engine(
+        url,
+        pool_size=max_workers + 1,
+        max_overflow=max_workers,
+        pool_pre_ping=True,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        },
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def supports_skip_locked(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

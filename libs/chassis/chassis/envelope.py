@@ -1,0 +1,77 @@
+"""The envelope every event travels in, validated when published and when received."""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import Schema, ValidationError, fields
+
+from contracts.catalogue import UnknownEvent, contract
+
+
+class InvalidEvent(ValueError):
+    """The message is not an event we can apply; it is parked with this reason, never retried."""
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    schema_version = fields.Integer(required=True)
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    producer = fields.String(required=True)
+    correlation_id = fields.String(required=True)
+    causation_id = fields.String(load_default=None, allow_none=True)
+    data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    producer: str
+    correlation_id: str
+    causation_id: str | None
+    data: dict
+
+
+def _validated_payload(event_type: str, version: int, data: dict) -> dict:
+    try:
+        schema = contract(event_type).schema(version)
+    except UnknownEvent as exc:
+        raise InvalidEvent(str(exc)) from None
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{event_type} v{version} payload is invalid: {exc.messages}") from None
+
+
+def new_envelope(event_type, data, producer, correlation_id=None, causation_id=None) -> dict:
+    """A JSON-ready envelope for ``data``, refused if the payload breaks its contract."""
+    known = contract(event_type)
+    if known.producer != producer:
+        raise InvalidEvent(f"{event_type} is published by {known.producer}, not {producer}")
+    _validated_payload(event_type, known.version, data)
+    event_id = str(uuid.uuid4())
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": known.version,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "producer": producer,
+        "correlation_id": correlation_id or event_id,
+        "causation_id": causation_id,
+        "data": data,
+    }
+
+
+def parse_envelope(body) -> Event:
+    """The event in ``body`` with its payload loaded by its contract's schema."""
+    if not isinstance(body, dict):
+        raise InvalidEvent(f"an event body must be a JSON object, got {type(body).__name__}")
+    try:
+        envelope = EnvelopeSchema().load(body)
+    except ValidationError as exc:
+        raise InvalidEvent(f"envelope is invalid: {exc.messages}") from None
+    data = _validated_payload(envelope["event_type"], envelope["schema_version"], envelope["data"])
+    return Event(**{**envelope, "event_id": str(envelope["event_id"]), "data": data})

@@ -1,0 +1,22 @@
+"""Puts envelopes on the broker, waiting for the broker's confirm of each one."""
+from nameko.amqp.publish import Publisher
+
+from chassis.topology import DEFAULT_EXCHANGE, event_exchange
+
+
+class EventPublisher:
+    def __init__(self, amqp_uri: str):
+        self._publisher = Publisher(amqp_uri, use_confirms=True)
+
+    def publish_event(self, envelope: dict) -> None:
+        self._publisher.publish(
+            envelope,
+            exchange=event_exchange(envelope["producer"]),
+            routing_key=envelope["event_type"],
+            # Nameko consumers unpack ``nameko.*`` headers into their worker's context data.
+            headers={"nameko.correlation_id": envelope["correlation_id"]},
+        )
+
+    def send_to_queue(self, body, queue_name: str, headers: dict) -> None:
+        self._publisher.publish(body, exchange=DEFAULT_EXCHANGE, routing_key=queue_name,
+                                headers=headers)

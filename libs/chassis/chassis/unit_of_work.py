@@ -1,0 +1,153 @@
+"""The database dependency: a session per transaction, the outbox and the inbox in it.
+
+In a service::
+
+    uow = UnitOfWork(models.metadata)
+
+    @rpc
+    def approve(self, order_id):
+        with self.uow.transaction() as tx:
+            ...change rows through tx.session...
+            tx.publish("order.approved", payload)   # an outbox row in the same transaction
+
+In an event consumer (``@consume``), opening the transaction first records the event in the
+inbox; if it is already there, ``AlreadyProcessed`` is raised and the consumer acknowledges the
+duplicate without running the handler's body.
+"""
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from sqlalchemy import MetaData, insert, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from chassis.database import make_engine
+from chassis.envelope import new_envelope
+from chassis.outbox import Outbox, now_utc
+from chassis.publishing import EventPublisher
+from chassis.settings import amqp_uri, database_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RELAY_INTERVAL_S = 1.0
+
+
+class AlreadyProcessed(Exception):
+    """This consumer has already applied this event."""
+
+
+class Transaction:
+    def __init__(self, session: Session, outbox: Outbox, producer: str, context: dict):
+        self.session = session
+        self._outbox = outbox
+        self._producer = producer
+        self._context = context
+        self.envelopes: list[dict] = []
+
+    def publish(self, event_type: str, data: dict) -> dict:
+        """Record an event to be published once, and only if, this transaction commits."""
+        envelope = new_envelope(
+            event_type, data, self._producer,
+            correlation_id=self._context.get("correlation_id"),
+            causation_id=self._context.get("causation_id"),
+        )
+        self._outbox.add(self.session.connection(), envelope)
+        self.envelopes.append(envelope)
+        return envelope
+
+
+class UnitOfWork(DependencyProvider):
+    def __init__(self, metadata: MetaData):
+        self.metadata = metadata
+
+    def setup(self):
+        config = self.container.config
+        self.service_name = self.container.service_name
+        self.engine = make_engine(
+            database_url(self.service_name, config), int(config.get("max_workers", 10))
+        )
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.inbox = self.metadata.tables["inbox"]
+        self.outbox = Outbox(self.engine, self.metadata.tables["outbox"],
+                             EventPublisher(amqp_uri(config)))
+        self.relay_interval = float(config.get("OUTBOX_RELAY_INTERVAL_S", DEFAULT_RELAY_INTERVAL_S))
+        self.outbox.grace = timedelta(seconds=float(config.get("OUTBOX_GRACE_S", 2)))
+
+    def start(self):
+        self._relay = self.container.spawn_managed_thread(self._relay_forever)
+
+    def stop(self):
+        relay = getattr(self, "_relay", None)
+        if relay is not None:
+            relay.kill()
+        self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def _relay_forever(self):
+        while True:
+            eventlet.sleep(self.relay_interval)
+            try:
+                while self.outbox.relay_once() == self.outbox.batch_size:
+                    pass
+            except Exception:
+                log.warning("outbox relay failed; will retry", exc_info=True)
+
+    def get_dependency(self, worker_ctx):
+        return Transactions(self, worker_ctx)
+
+
+class Transactions:
+    """What a worker sees as ``self.uow``."""
+
+    def __init__(self, provider: UnitOfWork, worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    @contextmanager
+    def transaction(self):
+        provider = self._provider
+        session = provider.sessions()
+        tx = Transaction(session, provider.outbox, provider.service_name,
+                         self._worker_ctx.context_data)
+        try:
+            self._record_in_inbox(session)
+            yield tx
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        provider.outbox.publish_committed(tx.envelopes)
+
+    @contextmanager
+    def reading(self):
+        """A session for queries only; nothing it does is committed."""
+        session = self._provider.sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self) -> str:
+        with self.reading() as session:
+            session.execute(text("SELECT 1"))
+        return "ok"
+
+    def _record_in_inbox(self, session: Session) -> None:
+        consumer = getattr(self._worker_ctx.entrypoint, "inbox_consumer", None)
+        if consumer is None:
+            return
+        event = self._worker_ctx.args[0]
+        try:
+            session.execute(insert(self._provider.inbox).values(
+                consumer=consumer, event_id=event.event_id, processed_at=now_utc()))
+            session.flush()
+        except IntegrityError:
+            raise AlreadyProcessed(f"{consumer} already processed event {event.event_id}") from None

@@ -1,0 +1,1 @@
+"""The published language between the marketplace services."""

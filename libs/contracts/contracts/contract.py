@@ -1,0 +1,35 @@
+"""What one event type is: its name, producer, consumers and versioned payload schemas."""
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from marshmallow import Schema
+
+
+class UnknownEvent(LookupError):
+    """No contract exists for this event type or schema version."""
+
+
+@dataclass(frozen=True)
+class EventContract:
+    name: str
+    producer: str
+    summary: str
+    schemas: Mapping[int, type[Schema]]
+    consumers: tuple[str, ...] = ()
+    version: int = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "version", max(self.schemas))
+
+    @property
+    def accepted_versions(self) -> tuple[int, ...]:
+        """Consumers accept the current and the previous schema version."""
+        return tuple(v for v in (self.version - 1, self.version) if v in self.schemas)
+
+    def schema(self, version: int) -> Schema:
+        if version not in self.accepted_versions:
+            raise UnknownEvent(
+                f"{self.name} schema_version {version} is not accepted "
+                f"(accepted: {list(self.accepted_versions)})"
+            )
+        return self.schemas[version]()

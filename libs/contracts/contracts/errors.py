@@ -1,0 +1,73 @@
+"""Typed errors that cross RPC boundaries.
+
+Registered with Nameko's exception registry, so a caller receives an instance of the same class
+(not a generic ``RemoteError``) and can map it to an HTTP problem without parsing strings.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose; ``details`` is JSON-serialisable."""
+
+    status = 500
+    title = "Service error"
+
+    def __init__(self, message, details=None):
+        super().__init__(message, details or {})
+        self.message = message
+        self.details = details or {}
+
+    def __str__(self):
+        return self.message
+
+
+@deserialize_to_instance
+class InvalidRequest(ServiceError):
+    """The request is malformed; ``details['errors']`` maps fields to messages."""
+
+    status = 422
+    title = "Invalid request"
+
+
+@deserialize_to_instance
+class NotFound(ServiceError):
+    """The resource does not exist, or the caller may not know that it does."""
+
+    status = 404
+    title = "Not found"
+
+
+@deserialize_to_instance
+class Forbidden(ServiceError):
+    """The caller can see the resource but their role may not do this to it."""
+
+    status = 403
+    title = "Forbidden"
+
+
+@deserialize_to_instance
+class IllegalTransition(ServiceError):
+    """The action is not allowed in the current state.
+
+    ``details`` carries ``state`` (the current one) and ``allowed`` (the actions the caller may
+    take now), so a client can correct itself.
+    """
+
+    status = 409
+    title = "Action not allowed in this state"
+
+
+@deserialize_to_instance
+class GuardFailed(ServiceError):
+    """The action is allowed in this state but a precondition (document, limit, window) fails."""
+
+    status = 409
+    title = "Precondition failed"
+
+
+@deserialize_to_instance
+class Conflict(ServiceError):
+    """A concurrent change won, or an idempotency key was reused for a different request."""
+
+    status = 409
+    title = "Conflict"

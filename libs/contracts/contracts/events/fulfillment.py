@@ -1,0 +1,65 @@
+"""Events published by the fulfillment service."""
+from marshmallow import fields
+
+from contracts.contract import EventContract
+from contracts.events.base import LineQuantity, Payload
+
+
+class ShipmentPayload(Payload):
+    order_id = fields.String(required=True)
+    shipment_id = fields.String(required=True)
+
+
+class FulfillmentOpened(Payload):
+    order_id = fields.String(required=True)
+    fulfillment_id = fields.String(required=True)
+
+
+class ParcelEvent(ShipmentPayload):
+    tracking_number = fields.String(required=True)
+    carrier = fields.String(load_default="")
+    lines = fields.List(fields.Nested(LineQuantity), load_default=list)
+    occurred_at = fields.DateTime(required=True)
+
+
+class ParcelScanned(ParcelEvent):
+    location = fields.String(load_default="")
+    location_kind = fields.String(load_default="", metadata={"example": "sorting_centre"})
+
+
+class ParcelDeliveryFailed(ParcelEvent):
+    reason = fields.String(load_default="")
+
+
+class ReturnReceived(ShipmentPayload):
+    lines = fields.List(fields.Nested(LineQuantity), required=True)
+    wrong_item = fields.Boolean(load_default=False)
+
+
+class DocumentUploaded(Payload):
+    order_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"example": "inspection_report"})
+
+
+def _fulfillment(name, schema, summary, consumers=()):
+    return EventContract(name, "fulfillment", summary, {1: schema}, tuple(consumers))
+
+
+CONTRACTS = [
+    _fulfillment("fulfillment.opened", FulfillmentOpened,
+                 "A fulfilment record was opened for an approved order."),
+    _fulfillment("shipment.created", ParcelEvent,
+                 "A (partial) shipment got its lines and tracking number.", ["orders"]),
+    _fulfillment("parcel.scanned", ParcelScanned, "A carrier scanned a parcel.",
+                 ["orders"]),
+    _fulfillment("parcel.delivered", ParcelEvent, "A carrier delivered a parcel.",
+                 ["orders"]),
+    _fulfillment("parcel.delivery_failed", ParcelDeliveryFailed,
+                 "A carrier could not deliver a parcel.", ["orders"]),
+    _fulfillment("return.received", ReturnReceived, "Returned goods reached the warehouse.",
+                 ["orders"]),
+    _fulfillment("document.uploaded", DocumentUploaded,
+                 "A quality document (inspection report, certificate...) was attached.",
+                 ["orders"]),
+]

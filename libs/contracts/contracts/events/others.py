@@ -1,0 +1,27 @@
+"""Events published by the payments and disputes services."""
+from marshmallow import fields, validate
+
+from contracts.contract import EventContract
+from contracts.events.base import ISO_CURRENCY, Payload
+
+
+class PaymentPayload(Payload):
+    order_id = fields.String(required=True)
+    payment_id = fields.String(required=True)
+    currency = fields.String(required=True, validate=ISO_CURRENCY)
+    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class DisputeResolved(Payload):
+    order_id = fields.String(required=True)
+    dispute_id = fields.String(required=True)
+    outcome = fields.String(required=True, metadata={"example": "refund_buyer"})
+    refund_amount = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+CONTRACTS = [
+    EventContract("payment.held", "payments", "Funds for an order are held in escrow.",
+                  {1: PaymentPayload}, ("orders",)),
+    EventContract("dispute.resolved", "disputes", "An admin resolved a dispute on an order.",
+                  {1: DisputeResolved}, ("orders",)),
+]
