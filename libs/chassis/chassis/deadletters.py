@@ -10,7 +10,7 @@ import argparse
 import json
 from dataclasses import asdict, dataclass
 
-from kombu import Connection
+from kombu import Connection, Queue
 
 from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri
@@ -53,7 +53,8 @@ def _parked(queue: str, message) -> ParkedMessage:
 
 
 def _drain(channel, queue: str):
-    while (message := channel.basic_get(queue, no_ack=False)) is not None:
+    bound = Queue(queue, no_declare=True)(channel)
+    while (message := bound.get(no_ack=False, accept=["json"])) is not None:
         yield message
 
 

@@ -2,6 +2,7 @@
 from alembic import context
 from sqlalchemy import MetaData, engine_from_config, pool
 
+from chassis.database import normalise_url
 from chassis.settings import database_url
 from chassis.tables import messaging_tables
 
@@ -9,7 +10,7 @@ from chassis.tables import messaging_tables
 def run(service: str, metadata: MetaData) -> None:
     """The body of a service's ``alembic/env.py``: migrate its own database, online or offline."""
     config = context.config
-    url = config.get_main_option("sqlalchemy.url") or database_url(service)
+    url = normalise_url(config.get_main_option("sqlalchemy.url") or database_url(service))
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True)
         with context.begin_transaction():

@@ -1,0 +1,88 @@
+"""The promises of ``@consume``, on a real broker and a real PostgreSQL.
+
+The fulfillment service stands in as the consumer: its ``order.approved`` handler opens a record.
+"""
+from sqlalchemy import func, select, text
+
+from chassis.database import make_engine
+from chassis.deadletters import list_parked, replay
+from fulfillment.models import fulfillments
+from fulfillment.service import FulfillmentService
+from support.events import publish
+from support.waiting import eventually
+
+QUEUE = "fulfillment--order.approved"
+APPROVED = {
+    "order_id": "o-7", "buyer_org": "acme", "supplier_org": "forge", "workflow": "retail",
+    "lines": [{"line_id": "l-1", "sku": "SKU-1", "quantity": 2, "unit_price": 500}],
+}
+
+
+def records(url) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        n = connection.execute(select(func.count()).select_from(fulfillments)).scalar_one()
+    engine.dispose()
+    return n
+
+
+def execute(url, statement) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def parked(amqp_uri):
+    return list_parked(amqp_uri, [f"{QUEUE}.dead"])
+
+
+def test_an_event_published_before_its_consumer_ever_ran_is_delivered_when_it_starts(
+        container_factory, service_config, declared_topology):
+    config = service_config("fulfillment")
+    publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
+
+    container_factory(FulfillmentService, config).start()
+
+    assert eventually(lambda: records(config["DATABASE_URL"]) == 1)
+
+
+def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_once(
+        container_factory, service_config, declared_topology):
+    config = service_config("fulfillment")
+    url, amqp = config["DATABASE_URL"], config["AMQP_URI"]
+    # A real fault: the handler's table is gone, so every attempt fails inside PostgreSQL.
+    execute(url, "ALTER TABLE fulfillments RENAME TO fulfillments_away")
+    container_factory(FulfillmentService, config).start()
+
+    envelope = publish(amqp, "order.approved", APPROVED, "orders")
+
+    [message] = eventually(lambda: parked(amqp))
+    assert message.event_id == envelope["event_id"]
+    assert message.attempts == 4  # the first try and three retries
+    assert "fulfillments" in message.error and message.error_type == "ProgrammingError"
+
+    execute(url, "ALTER TABLE fulfillments_away RENAME TO fulfillments")
+    assert replay(amqp, f"{QUEUE}.dead") == 1
+
+    assert eventually(lambda: records(url) == 1)
+    assert parked(amqp) == []
+    assert replay(amqp, f"{QUEUE}.dead") == 0
+    assert records(url) == 1
+
+
+def test_an_event_whose_payload_breaks_its_schema_is_parked_with_the_reason_and_not_applied(
+        container_factory, service_config, declared_topology):
+    config = service_config("fulfillment")
+    container_factory(FulfillmentService, config).start()
+    envelope = publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
+    del envelope["data"]["lines"]
+    envelope["event_id"] = "6f1c3c52-0000-4000-8000-000000000001"
+
+    publish(config["AMQP_URI"], "order.approved", None, "orders", envelope=envelope)
+
+    [message] = eventually(lambda: parked(config["AMQP_URI"]))
+    assert message.error_type == "InvalidEvent"
+    assert "lines" in message.error and "Missing data" in message.error
+    assert message.attempts == 0
+    assert records(config["DATABASE_URL"]) == 1  # only the valid one
