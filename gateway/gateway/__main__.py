@@ -1,0 +1,42 @@
+"""``python -m gateway``: serve the API on eventlet until SIGTERM or Ctrl-C."""
+import eventlet
+
+# Before anything else imports socket or threading, so every library blocks only its green thread.
+eventlet.monkey_patch()
+
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from eventlet import wsgi  # noqa: E402
+
+from gateway import rpc  # noqa: E402
+from gateway.app import create_app  # noqa: E402
+from gateway.logs import configure_logging  # noqa: E402
+from gateway.settings import SettingsError, load_settings  # noqa: E402
+
+log = logging.getLogger("gateway")
+
+
+def main():
+    configure_logging()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        sys.exit(f"gateway: {error}")
+    app = create_app(settings)
+    host, port = settings["GATEWAY_HOST"], settings["GATEWAY_PORT"]
+    listener = eventlet.listen((host, port))
+    # The WSGI server stops accepting on KeyboardInterrupt and lets requests in flight finish.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    api = f"http://{host}:{port}/api/v1"
+    log.info(f"gateway serving the API at {api} and its docs at {api}/docs")
+    try:
+        wsgi.server(listener, app, log_output=False)
+    finally:
+        rpc.close(app)
+        log.info("gateway stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""The gateway's Flask application: the only public door to the marketplace services."""
+from flask import Flask
+
+from gateway import correlation, health, idempotency, orders, rpc
+from gateway.logs import log_requests
+from gateway.problems import ProblemApi
+from gateway.settings import load_settings
+
+API_DOCS = {
+    "API_TITLE": "Marketplace orders API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "API_SPEC_OPTIONS": {
+        "security": [{"bearerAuth": []}],
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+    },
+}
+
+
+def create_app(settings: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(settings if settings is not None else load_settings())
+    app.config.from_mapping(API_DOCS)
+
+    log_requests(app)
+    correlation.init_app(app)
+    rpc.init_app(app)
+    idempotency.init_app(app)
+
+    api = ProblemApi(app)
+    api.register_blueprint(orders.blp)
+    api.register_blueprint(health.blp)
+    return app

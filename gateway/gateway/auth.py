@@ -1,0 +1,63 @@
+"""Who is calling: a bearer JWT verified into the ``Actor`` every service call carries."""
+from typing import TypedDict
+
+import jwt
+from contracts.errors import Forbidden
+from flask import current_app, g, request
+
+from gateway.problems import Problem
+
+ROLES = ("buyer", "supplier", "admin", "support")
+ORG_WIDE_ROLES = ("admin", "support")
+REQUIRED_CLAIMS = ("exp", "sub", "role", "org")
+LEEWAY_SECONDS = 10
+
+
+class Actor(TypedDict):
+    user_id: str
+    role: str
+    org: str
+
+
+def authenticate():
+    """Put the caller's ``Actor`` on ``flask.g``, or answer 401."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthenticated("Send a bearer token: Authorization: Bearer <JWT>", invalid=False)
+    config = current_app.config
+    try:
+        claims = jwt.decode(
+            token.strip(), config["JWT_KEY"], algorithms=[config["JWT_ALGORITHM"]],
+            leeway=LEEWAY_SECONDS, options={"require": list(REQUIRED_CLAIMS)},
+        )
+    except jwt.ExpiredSignatureError:
+        raise _unauthenticated("The token has expired") from None
+    except jwt.InvalidTokenError as error:
+        raise _unauthenticated(f"The token is invalid: {error}") from None
+    if claims["role"] not in ROLES:
+        raise _unauthenticated(f"The token's role must be one of {', '.join(ROLES)}")
+    if not all(isinstance(claims[name], str) and claims[name] for name in ("sub", "org")):
+        raise _unauthenticated("The token's sub and org must be non-empty strings")
+    g.actor = Actor(user_id=claims["sub"], role=claims["role"], org=claims["org"])
+
+
+def require_role(*roles):
+    if g.actor["role"] not in roles:
+        raise Forbidden(f"Only a {' or '.join(roles)} may do this", {"role": g.actor["role"]})
+
+
+def may_see(actor, order):
+    """Whether the actor's organisation is a party to the order."""
+    if actor["role"] in ORG_WIDE_ROLES:
+        return True
+    party = "buyer_org" if actor["role"] == "buyer" else "supplier_org"
+    return order.get(party) == actor["org"]
+
+
+def _unauthenticated(detail, invalid=True):
+    # RFC 6750 section 3.1: name the error only when a token was actually presented.
+    challenge = 'Bearer realm="api", error="invalid_token"' if invalid else 'Bearer realm="api"'
+    return Problem(
+        401, "Unauthenticated", detail, slug="unauthenticated",
+        headers={"WWW-Authenticate": challenge},
+    )

@@ -1,0 +1,39 @@
+"""``/healthz``: the process is alive. ``/readyz``: the broker and every service answer."""
+from functools import partial
+
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from gateway.problems import Problem
+from gateway.rpc import concurrently, probes, public_detail
+from gateway.schemas import LivenessSchema, ReadinessSchema
+
+SERVICES = ("orders", "fulfillment", "chat", "payments", "disputes")
+
+blp = Blueprint("health", __name__, description="Liveness and readiness probes")
+
+
+@blp.route("/healthz")
+@blp.doc(security=[])
+@blp.response(200, LivenessSchema)
+def liveness():
+    """Whether the gateway process is alive (checks no dependency)"""
+    return jsonify(status="alive")
+
+
+@blp.route("/readyz")
+@blp.doc(security=[])
+@blp.response(200, ReadinessSchema)
+def readiness():
+    """Whether every service answers its health check through the broker"""
+    rpc = probes()
+    answers, failures = concurrently(
+        {name: partial(rpc.call, f"{name}.health") for name in SERVICES}
+    )
+    checks = {name: "ok" if name in answers else public_detail(failures[name]) for name in SERVICES}
+    if failures:
+        raise Problem(
+            503, "Not ready", f"Not answering: {', '.join(failures)}",
+            slug="not-ready", checks=checks, failed=list(failures),
+        )
+    return jsonify(status="ready", checks=checks)

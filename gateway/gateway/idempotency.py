@@ -1,0 +1,156 @@
+"""``Idempotency-Key``: a retried mutating request gets the first answer, not a second effect.
+
+Keys are stored per user in the gateway's own database. The first request with a key reserves
+it; its answer is stored when it completes and replayed to every retry with the same request.
+"""
+import hashlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import current_app, g, request
+from sqlalchemy import JSON, DateTime, String, Text, create_engine, delete, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from gateway.problems import Problem
+from gateway.schemas import MAX_IDEMPOTENCY_KEY_LENGTH
+
+HEADER = "Idempotency-Key"
+MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
+# A reservation this old belongs to a request whose gateway died before answering it.
+ABANDONED_AFTER = timedelta(minutes=5)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2048))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None]
+    response_headers: Mapped[dict | None] = mapped_column(JSON)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyStore:
+    def __init__(self, engine):
+        self._engine = engine
+
+    def reserve(self, user_id, key, method, path, fingerprint):
+        """Reserve the key for this request: None if reserved, else the key's earlier use."""
+        now = datetime.now(timezone.utc)
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(IdempotencyKey(
+                    user_id=user_id, key=key, method=method, path=path,
+                    request_fingerprint=fingerprint, created_at=now,
+                ))
+            return None
+        except IntegrityError:
+            pass
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            reclaimed = session.execute(
+                update(IdempotencyKey)
+                .where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
+                    IdempotencyKey.method == method, IdempotencyKey.path == path,
+                    IdempotencyKey.request_fingerprint == fingerprint,
+                    IdempotencyKey.completed_at.is_(None),
+                    IdempotencyKey.created_at < now - ABANDONED_AFTER,
+                )
+                .values(created_at=now)
+            ).rowcount
+            return None if reclaimed else session.get(IdempotencyKey, (user_id, key))
+
+    def complete(self, user_id, key, status_code, headers, body):
+        with Session(self._engine) as session, session.begin():
+            session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                .values(
+                    status_code=status_code, response_headers=headers, response_body=body,
+                    completed_at=datetime.now(timezone.utc),
+                )
+            )
+
+    def release(self, user_id, key):
+        with Session(self._engine) as session, session.begin():
+            session.execute(
+                delete(IdempotencyKey)
+                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+            )
+
+
+def init_app(app):
+    url = make_url(app.config["GATEWAY_DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)  # until the gateway has its Alembic migrations
+    app.extensions["idempotency"] = IdempotencyStore(engine)
+
+
+def apply_to(blueprint):
+    """Honour the header on the blueprint's mutating requests (after authentication)."""
+    blueprint.before_request(_replay_or_reserve)
+    blueprint.after_request(_record)
+
+
+def _replay_or_reserve():
+    key = request.headers.get(HEADER)
+    if key is None or request.method not in MUTATING_METHODS:
+        return None
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise Problem(
+            422, "Invalid request", f"{HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
+            errors={HEADER: [f"Length must be between 1 and {MAX_IDEMPOTENCY_KEY_LENGTH}."]},
+        )
+    fingerprint = hashlib.sha256(request.get_data()).hexdigest()
+    earlier = _store().reserve(g.actor["user_id"], key, request.method, request.path, fingerprint)
+    if earlier is None:
+        g.idempotency_key = key
+        return None
+    if (earlier.method, earlier.path, earlier.request_fingerprint) != (
+        request.method, request.path, fingerprint,
+    ):
+        raise Problem(
+            422, "Idempotency key reused", f"This {HEADER} was already used for another request",
+            slug="idempotency-key-reused",
+        )
+    if earlier.completed_at is None:
+        raise Problem(
+            409, "Request in progress", f"A request with this {HEADER} is still in progress",
+            slug="idempotency-key-in-progress", headers={"Retry-After": "1"},
+        )
+    return current_app.response_class(
+        earlier.response_body, status=earlier.status_code,
+        headers={**earlier.response_headers, "Idempotent-Replayed": "true"},
+    )
+
+
+def _record(response):
+    key = g.pop("idempotency_key", None)
+    if key is None:
+        return response
+    if response.status_code >= 500:
+        _store().release(g.actor["user_id"], key)  # the failure may be transient: let a retry run
+    else:
+        headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+        _store().complete(
+            g.actor["user_id"], key, response.status_code, headers, response.get_data(as_text=True)
+        )
+    return response
+
+
+def _store():
+    return current_app.extensions["idempotency"]

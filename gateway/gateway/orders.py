@@ -1,0 +1,150 @@
+"""Orders under ``/api/v1``: place, list, count, the order page, its timeline, workflow actions.
+
+The orders service scopes every query to the actor; the gateway checks each order it returns
+once more, and answers 404 (never 403) for an order of another organisation.
+"""
+import logging
+from functools import partial
+
+from contracts.errors import NotFound
+from flask import g, jsonify, url_for
+from flask_smorest import Blueprint
+
+from gateway import idempotency
+from gateway.auth import authenticate, may_see, require_role
+from gateway.rpc import concurrently, public_detail, services
+from gateway.schemas import (
+    ActionHeadersSchema, ActionPayloadSchema, IdempotencyKeyHeaderSchema, OrderCountsSchema,
+    OrderListSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PlaceOrderSchema,
+    TimelineEntrySchema,
+)
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders and their workflows")
+blp.before_request(authenticate)
+idempotency.apply_to(blp)
+
+# What the order page shows besides the order, one line per section: fetched concurrently,
+# and a section whose service fails is null and named in the page's warnings.
+ORDER_PAGE_SECTIONS = {
+    "shipments": lambda rpc, actor, order_id: rpc.call("fulfillment.shipments_for_order", order_id),
+}
+
+LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}
+ACTION_PARAMETER = {
+    "in": "path",
+    "name": "action",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "A workflow action; the order's workflow says which exist and who may take "
+                   "them from which state, and the order's allowed_actions lists those open now.",
+    "examples": {name: {"value": name} for name in (
+        "approve", "start_production", "mark_ready_for_delivery", "ship", "confirm_receipt",
+        "accept", "partly_accept", "request_rework", "submit_delivery", "request_revision",
+        "request_cancellation", "cancel", "update_estimate",
+    )},
+}
+ACTION_PAYLOAD_EXAMPLES = {
+    "approve": {"value": {}},
+    "partly_accept": {"value": {"lines": [{"sku": "BRK-7", "accepted": 90, "rejected": 10}]}},
+    "update_estimate": {"value": {"estimated_delivery": "2030-05-14", "reason": "Material late"}},
+}
+
+
+@blp.route("/orders", methods=["POST"])
+@blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
+@blp.arguments(PlaceOrderSchema)
+@blp.response(201, OrderSchema, headers={"Location": LOCATION_HEADER, "ETag": "ETAG"})
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(409, response="CONFLICT")
+def place_order(headers, order_request):
+    """Place an order (buyers)"""
+    require_role("buyer")
+    order = services().call(
+        "orders.place_order", g.actor, PlaceOrderSchema().dump(order_request),
+        idempotency_key=headers.get("idempotency_key"),
+    )
+    _check_visible(order, order["id"])
+    return _order_response(order, 201, Location=url_for(".get_order", order_id=order["id"]))
+
+
+@blp.route("/orders")
+@blp.arguments(OrderQuerySchema, location="query")
+@blp.response(200, OrderListSchema)
+def list_orders(query):
+    """List the orders of your organisation: by status tab, text search, sort, cursor"""
+    page = services().call("orders.list_orders", g.actor, query)
+    visible = [order for order in page["items"] if may_see(g.actor, order)]
+    if len(visible) < len(page["items"]):
+        log.error("orders.list_orders returned orders of another organisation")
+    return jsonify({**page, "items": visible})
+
+
+@blp.route("/orders/counts")
+@blp.response(200, OrderCountsSchema)
+def count_orders():
+    """Count your organisation's orders per status, for a board view"""
+    return jsonify(services().call("orders.count_orders", g.actor))
+
+
+@blp.route("/orders/<order_id>")
+@blp.response(200, OrderPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_order(order_id):
+    """The order page: the order with what the other services know about it"""
+    rpc, actor = services(), g.actor
+    order = rpc.call("orders.get_order", actor, order_id)
+    _check_visible(order, order_id)
+    sections, failures = concurrently({
+        name: partial(fetch, rpc, actor, order_id) for name, fetch in ORDER_PAGE_SECTIONS.items()
+    })
+    return jsonify({
+        "order": order,
+        **{name: sections.get(name) for name in ORDER_PAGE_SECTIONS},
+        "warnings": [
+            {"section": name, "detail": public_detail(error)} for name, error in failures.items()
+        ],
+    })
+
+
+@blp.route("/orders/<order_id>/timeline")
+@blp.response(200, TimelineEntrySchema(many=True))
+@blp.alt_response(404, response="NOT_FOUND")
+def get_timeline(order_id):
+    """The order's activity timeline"""
+    rpc = services()
+    _check_visible(rpc.call("orders.get_order", g.actor, order_id), order_id)
+    return jsonify(rpc.call("orders.get_timeline", g.actor, order_id))
+
+
+@blp.route("/orders/<order_id>/actions/<action>", methods=["POST"], parameters=[ACTION_PARAMETER])
+@blp.arguments(ActionHeadersSchema, location="headers")
+@blp.arguments(ActionPayloadSchema, required=False, examples=ACTION_PAYLOAD_EXAMPLES)
+@blp.response(200, OrderSchema, headers={"ETag": "ETAG"})
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def perform_action(headers, payload, order_id, action):
+    """Take a workflow action on the order
+
+    One endpoint serves every workflow, since workflows are data. Send If-Match with the
+    version you saw to fail with 409 instead of acting on an order that changed meanwhile.
+    """
+    order = services().call(
+        "orders.perform_action", g.actor, order_id, action, payload,
+        headers.get("expected_version"),
+    )
+    _check_visible(order, order_id)
+    return _order_response(order)
+
+
+def _check_visible(order, order_id):
+    if not may_see(g.actor, order):
+        log.error("the orders service returned order %s to an actor outside it", order_id)
+        raise NotFound(f"Order {order_id} not found")
+
+
+def _order_response(order, status=200, **headers):
+    if "version" in order:
+        headers["ETag"] = f'"{order["version"]}"'
+    return jsonify(order), status, headers

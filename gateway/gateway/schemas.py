@@ -1,0 +1,185 @@
+"""The request and response bodies of the HTTP API, from which the OpenAPI document is generated.
+
+Requests are validated strictly here. Responses pass the services' dicts through unchanged, so
+their schemas document the main fields without filtering the rest.
+"""
+import re
+
+from marshmallow import INCLUDE, Schema, fields, post_load, validate
+
+WORKFLOWS = ("manufacturing", "factory", "services", "retail")
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def _identifier():
+    return fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem: every error the API returns, with members particular to its type."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(metadata={"example": "urn:marketplace:problem:illegal-transition"})
+    title = fields.String(metadata={"example": "Action not allowed in this state"})
+    status = fields.Integer(metadata={"example": 409})
+    detail = fields.String()
+    instance = fields.String(metadata={"description": "The request path"})
+    correlation_id = fields.String()
+    errors = fields.Dict(metadata={"description": "Field-level validation messages"})
+
+
+# Requests
+
+
+class OrderLineRequestSchema(Schema):
+    sku = _identifier()
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0),
+        metadata={"description": "Integer minor units of the order's currency"},
+    )
+
+
+class PlaceOrderSchema(Schema):
+    supplier_org = _identifier()
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    currency = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
+        metadata={"example": "EUR"},
+    )
+    workflow = fields.String(required=True, validate=validate.OneOf(WORKFLOWS))
+    kind = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "A workflow's variant, e.g. service or job order"},
+    )
+    lines = fields.List(
+        fields.Nested(OrderLineRequestSchema), required=True, validate=validate.Length(min=1)
+    )
+    committed_ship_by = fields.Date()
+    committed_deliver_by = fields.Date()
+    revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+class OrderQuerySchema(Schema):
+    status = fields.String(validate=validate.Length(max=64))
+    tab = fields.String(validate=validate.Length(max=64), metadata={"example": "completed"})
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
+    sort = fields.String(validate=validate.Length(max=64), metadata={"example": "-created_at"})
+    cursor = fields.String(
+        validate=validate.Length(max=512), metadata={"description": "next_cursor of the previous page"}
+    )
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class ActionPayloadSchema(Schema):
+    """Whatever the action needs (a reason, per-line quantities, a new date...)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class IdempotencyKeyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=MAX_IDEMPOTENCY_KEY_LENGTH),
+        metadata={"description": "Retrying with the same key replays the first response"},
+    )
+
+
+_VERSION_TAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+class ActionHeadersSchema(IdempotencyKeyHeaderSchema):
+    expected_version = fields.String(
+        data_key="If-Match",
+        validate=validate.Regexp(_VERSION_TAG, error="Give the order's version, e.g. \"3\"."),
+        metadata={"description": "The order version the action expects (its ETag)"},
+    )
+
+    @post_load
+    def version_number(self, headers, **kwargs):
+        if "expected_version" in headers:
+            headers["expected_version"] = int(_VERSION_TAG.match(headers["expected_version"])[1])
+        return headers
+
+
+# Responses
+
+
+class PassThroughSchema(Schema):
+    """Documents the main fields of a service's answer, which may carry more."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class OrderLineSchema(PassThroughSchema):
+    sku = fields.String()
+    description = fields.String()
+    quantity = fields.Integer()
+    unit_price = fields.Integer()
+    status = fields.String()
+
+
+class OrderSchema(PassThroughSchema):
+    """An order as the orders service returns it (more fields than these may be present)."""
+
+    id = fields.String()
+    version = fields.Integer(metadata={"description": "Also sent as the ETag"})
+    workflow = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    buyer_org = fields.String()
+    buyer_user = fields.String()
+    supplier_org = fields.String()
+    title = fields.String()
+    currency = fields.String()
+    total = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    committed_ship_by = fields.Date()
+    committed_deliver_by = fields.Date()
+    allowed_actions = fields.List(fields.String())
+
+
+class OrderListSchema(PassThroughSchema):
+    items = fields.List(fields.Nested(OrderSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class OrderCountsSchema(PassThroughSchema):
+    """The number of orders in each status, keyed by status."""
+
+
+class PageWarningSchema(Schema):
+    section = fields.String(metadata={"example": "shipments"})
+    detail = fields.String()
+
+
+class OrderPageSchema(Schema):
+    """The order with what other services know about it; a section they cannot give is null."""
+
+    order = fields.Nested(OrderSchema)
+    shipments = fields.List(fields.Dict(), allow_none=True)
+    warnings = fields.List(fields.Nested(PageWarningSchema))
+
+
+class TimelineEntrySchema(PassThroughSchema):
+    at = fields.DateTime()
+    actor = fields.Dict()
+    action = fields.String()
+    details = fields.Dict()
+
+
+class LivenessSchema(Schema):
+    status = fields.String(metadata={"example": "alive"})
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(metadata={"example": "ready"})
+    checks = fields.Dict(
+        keys=fields.String(), values=fields.String(),
+        metadata={"example": {"orders": "ok", "fulfillment": "ok"}},
+    )

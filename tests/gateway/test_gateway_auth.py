@@ -1,0 +1,81 @@
+import jwt
+import pytest
+
+PROTECTED = "/api/v1/orders/counts"
+
+
+def assert_unauthenticated(response, challenge='Bearer realm="api", error="invalid_token"'):
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == challenge
+    assert response.json["type"] == "urn:marketplace:problem:unauthenticated"
+    return response.json["detail"]
+
+
+def test_missing_token_is_401_with_a_bare_challenge(client):
+    response = client.get(PROTECTED)
+
+    assert "bearer token" in assert_unauthenticated(response, challenge='Bearer realm="api"')
+
+
+def test_other_schemes_are_401(client):
+    response = client.get(PROTECTED, headers={"Authorization": "Basic dTpw"})
+
+    assert_unauthenticated(response, challenge='Bearer realm="api"')
+
+
+def test_bad_signature_is_401(client, bearer):
+    forged = bearer(key="another-secret-that-is-long-enough-for-hs256")
+
+    assert "Signature" in assert_unauthenticated(client.get(PROTECTED, headers=forged))
+
+
+def test_expired_token_is_401(client, bearer):
+    expired = bearer(ttl=-60)
+
+    assert "expired" in assert_unauthenticated(client.get(PROTECTED, headers=expired))
+
+
+def test_role_outside_the_four_is_401(client, bearer):
+    response = client.get(PROTECTED, headers=bearer(role="superuser"))
+
+    assert "role" in assert_unauthenticated(response)
+
+
+@pytest.mark.parametrize("missing", ["exp", "sub", "role", "org"])
+def test_each_claim_is_required(client, settings, missing):
+    claims = {"sub": "u-1", "role": "buyer", "org": "acme", "exp": 4102444800}
+    del claims[missing]
+    token = jwt.encode(claims, settings["JWT_KEY"], algorithm="HS256")
+
+    assert_unauthenticated(client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_unsigned_token_is_401(client):
+    claims = {"sub": "u-1", "role": "admin", "org": "acme", "exp": 4102444800}
+    token = jwt.encode(claims, None, algorithm="none")
+
+    assert_unauthenticated(client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_the_verified_identity_is_the_actor_of_every_call(client, cluster, bearer):
+    response = client.get(PROTECTED, headers=bearer(role="supplier", org="forge", sub="u-9"))
+
+    assert response.status_code == 200
+    (_, method, args, _, _), = cluster.calls
+    assert method == "count_orders"
+    assert args == ({"user_id": "u-9", "role": "supplier", "org": "forge"},)
+
+
+@pytest.mark.parametrize("role", ["supplier", "admin", "support"])
+def test_only_buyers_place_orders(client, cluster, bearer, order_request, role):
+    response = client.post("/api/v1/orders", json=order_request(), headers=bearer(role=role))
+
+    assert response.status_code == 403
+    assert response.json["role"] == role
+    assert cluster.calls == []
+
+
+def test_health_and_docs_need_no_token(client):
+    for path in ("/healthz", "/api/v1/openapi.json", "/api/v1/docs"):
+        assert client.get(path).status_code == 200

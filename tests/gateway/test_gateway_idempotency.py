@@ -1,0 +1,118 @@
+from datetime import timedelta
+
+import eventlet
+import eventlet.event
+
+from gateway import idempotency
+
+
+def placed(cluster):
+    return [call for call in cluster.calls if call[1] == "place_order"]
+
+
+def test_a_retry_replays_the_first_response(place, cluster):
+    first = place(headers={"Idempotency-Key": "k-1"})
+
+    retry = place(headers={"Idempotency-Key": "k-1"})
+
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json == first.json
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert len(placed(cluster)) == 1
+
+
+def test_requests_without_a_key_are_not_deduplicated(place, cluster):
+    place(), place()
+
+    assert len(placed(cluster)) == 2
+
+
+def test_the_same_key_with_another_body_is_422(place, cluster):
+    place(headers={"Idempotency-Key": "k-1"})
+
+    response = place(headers={"Idempotency-Key": "k-1"}, title="Something else")
+
+    assert response.status_code == 422
+    assert response.json["type"] == "urn:marketplace:problem:idempotency-key-reused"
+    assert len(placed(cluster)) == 1
+
+
+def test_keys_belong_to_their_user(client, cluster, bearer, order_request):
+    for user in ("u-1", "u-2"):
+        response = client.post("/api/v1/orders", json=order_request(),
+                               headers={**bearer(sub=user), "Idempotency-Key": "k-1"})
+        assert "Idempotent-Replayed" not in response.headers
+
+    assert len(placed(cluster)) == 2
+
+
+def test_a_duplicate_while_the_first_is_in_flight_is_409(place, cluster):
+    release = eventlet.event.Event()
+    cluster.orders.before_place = release.wait
+    first = eventlet.spawn(place, headers={"Idempotency-Key": "k-1"})
+    eventlet.sleep(0.05)  # let the first request reach the service
+
+    duplicate = place(headers={"Idempotency-Key": "k-1"})
+    release.send()
+
+    assert duplicate.status_code == 409
+    assert duplicate.json["type"] == "urn:marketplace:problem:idempotency-key-in-progress"
+    assert first.wait().status_code == 201
+    assert len(placed(cluster)) == 1
+
+
+def test_a_server_side_failure_frees_the_key_for_a_retry(place, cluster):
+    cluster.silent.add("orders")
+    assert place(headers={"Idempotency-Key": "k-1"}).status_code == 503
+    cluster.silent.clear()
+
+    retry = place(headers={"Idempotency-Key": "k-1"})
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry.headers
+
+
+def test_a_client_error_is_replayed_too(place, cluster):
+    invalid = place(headers={"Idempotency-Key": "k-1"}, currency="euro")
+
+    retry = place(headers={"Idempotency-Key": "k-1"}, currency="euro")
+
+    assert invalid.status_code == retry.status_code == 422
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.mimetype == "application/problem+json"
+
+
+def test_a_key_too_long_is_422(place):
+    response = place(headers={"Idempotency-Key": "k" * 256})
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json["errors"]
+
+
+def test_actions_honour_the_key(client, cluster, place, bearer):
+    order_id = place().json["id"]
+    headers = {**bearer("supplier", "forge"), "Idempotency-Key": "approve-1"}
+
+    first = client.post(f"/api/v1/orders/{order_id}/actions/approve", json={}, headers=headers)
+    retry = client.post(f"/api/v1/orders/{order_id}/actions/approve", json={}, headers=headers)
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["ETag"] == first.headers["ETag"]
+    assert [call[1] for call in cluster.calls].count("perform_action") == 1
+
+
+def test_a_reservation_abandoned_by_a_dead_gateway_is_taken_over(place, cluster, monkeypatch):
+    release = eventlet.event.Event()
+    cluster.orders.before_place = release.wait
+    abandoned = eventlet.spawn(place, headers={"Idempotency-Key": "k-1"})
+    eventlet.sleep(0.05)
+    monkeypatch.setattr(idempotency, "ABANDONED_AFTER", timedelta(0))
+    cluster.orders.before_place = None
+
+    retry = place(headers={"Idempotency-Key": "k-1"})
+
+    assert retry.status_code == 201
+    release.send()
+    abandoned.wait()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test, against a real RabbitMQ (with its management API) and a real PostgreSQL.
+# What `make test` runs; arguments go to pytest (tools/test.sh -k outbox -x).
+# Exits with pytest's own code; "no tests collected" (5) is a failure too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -x .venv/bin/pytest ] || { echo "test.sh: no .venv/bin/pytest; run 'make install' (or 'make test')" >&2; exit 1; }
+
+export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}
+export RABBIT_CTL_URI=${RABBIT_CTL_URI:-http://guest:guest@127.0.0.1:15672}
+export TEST_DATABASE_URL_BASE=${TEST_DATABASE_URL_BASE:-postgresql://postgres@127.0.0.1:5432}
+
+tools/ensure-broker.sh --management
+tools/ensure-postgres.sh
+
+rc=0
+.venv/bin/pytest tests "$@" || rc=$?
+case $rc in
+  0) ;;
+  5) echo "test.sh: pytest collected no tests: that is a failure (exit 5)" >&2 ;;
+  *) echo "test.sh: pytest failed (exit $rc)" >&2 ;;
+esac
+exit "$rc"
