@@ -35,7 +35,7 @@ $(VENV)/pyvenv.cfg:
 
 $(STAMP): $(VENV)/pyvenv.cfg $(DEPS)
 	@echo "installing requirements-dev.txt into $(VENV) (pins from constraints.txt)"
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --config-settings editable_mode=compat -r requirements-dev.txt
 	@touch $@
 
 run: install

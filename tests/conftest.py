@@ -15,10 +15,11 @@ import pytest  # noqa: E402
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from kombu import Connection  # noqa: E402
-from sqlalchemy import inspect, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from chassis import topology  # noqa: E402
 from chassis.database import make_engine  # noqa: E402
+from support.databases import truncate_all  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_BASE = os.environ.get("TEST_DATABASE_URL_BASE", "postgresql://postgres@127.0.0.1:5432")
@@ -58,14 +59,6 @@ def databases():
             name = url.rsplit("/", 1)[1]
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def truncate_all(url: str) -> None:
-    engine = make_engine(url)
-    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture

@@ -1,7 +1,12 @@
 """``python -m gateway``: serve the API on eventlet until SIGTERM or Ctrl-C."""
-import eventlet
+import warnings
 
-# Before anything else imports socket or threading, so every library blocks only its green thread.
+# Nameko 2 runs on eventlet by design; its deprecation notice would open every start-up.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+# Before anything imports socket or threading, so that every library blocks only its green thread.
 eventlet.monkey_patch()
 
 import logging  # noqa: E402

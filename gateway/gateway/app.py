@@ -6,7 +6,7 @@ from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
 
-API_DOCS = {
+API_CONFIG = {
     "API_TITLE": "Marketplace orders API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -28,7 +28,7 @@ API_DOCS = {
 def create_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(settings if settings is not None else load_settings())
-    app.config.from_mapping(API_DOCS)
+    app.config.from_mapping(API_CONFIG)
 
     log_requests(app)
     correlation.init_app(app)

@@ -5,14 +5,14 @@ it; its answer is stored when it completes and replayed to every retry with the 
 """
 import hashlib
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from flask import current_app, g, request
-from sqlalchemy import JSON, DateTime, String, Text, create_engine, delete, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
+from chassis.database import make_engine
+from gateway.models import IdempotencyKey
 from gateway.problems import Problem
 from gateway.schemas import MAX_IDEMPOTENCY_KEY_LENGTH
 
@@ -21,25 +21,6 @@ MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 # A reservation this old belongs to a request whose gateway died before answering it.
 ABANDONED_AFTER = timedelta(minutes=5)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class IdempotencyKey(Base):
-    __tablename__ = "idempotency_keys"
-
-    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH), primary_key=True)
-    method: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str] = mapped_column(String(2048))
-    request_fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None]
-    response_headers: Mapped[dict | None] = mapped_column(JSON)
-    response_body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdempotencyStore:
@@ -92,12 +73,7 @@ class IdempotencyStore:
 
 
 def init_app(app):
-    url = make_url(app.config["GATEWAY_DATABASE_URL"])
-    if url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)  # until the gateway has its Alembic migrations
-    app.extensions["idempotency"] = IdempotencyStore(engine)
+    app.extensions["idempotency"] = IdempotencyStore(make_engine(app.config["GATEWAY_DATABASE_URL"]))
 
 
 def apply_to(blueprint):
@@ -111,10 +87,8 @@ def _replay_or_reserve():
     if key is None or request.method not in MUTATING_METHODS:
         return None
     if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise Problem(
-            422, "Invalid request", f"{HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
-            errors={HEADER: [f"Length must be between 1 and {MAX_IDEMPOTENCY_KEY_LENGTH}."]},
-        )
+        message = f"Length must be between 1 and {MAX_IDEMPOTENCY_KEY_LENGTH}."
+        raise Problem(422, "Invalid request", f"{HEADER}: {message}", errors={HEADER: [message]})
     fingerprint = hashlib.sha256(request.get_data()).hexdigest()
     earlier = _store().reserve(g.actor["user_id"], key, request.method, request.path, fingerprint)
     if earlier is None:
@@ -145,7 +119,7 @@ def _record(response):
     if response.status_code >= 500:
         _store().release(g.actor["user_id"], key)  # the failure may be transient: let a retry run
     else:
-        headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+        headers = {name: value for name, value in response.headers if name in REPLAYED_HEADERS}
         _store().complete(
             g.actor["user_id"], key, response.status_code, headers, response.get_data(as_text=True)
         )

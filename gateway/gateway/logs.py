@@ -13,8 +13,9 @@ def configure_logging(level="INFO"):
     """Send every log record to stdout as one JSON line (``chassis.logging`` will replace this)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
     ))
     handler.addFilter(_add_correlation_id)
     logging.basicConfig(level=level, handlers=[handler], force=True)

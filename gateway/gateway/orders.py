@@ -28,7 +28,7 @@ idempotency.apply_to(blp)
 # What the order page shows besides the order, one line per section: fetched concurrently,
 # and a section whose service fails is null and named in the page's warnings.
 ORDER_PAGE_SECTIONS = {
-    "shipments": lambda rpc, actor, order_id: rpc.call("fulfillment.shipments_for_order", order_id),
+    "fulfillment": lambda rpc, actor, order_id: rpc.call("fulfillment.get_fulfillment", order_id),
 }
 
 LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}

@@ -69,7 +69,8 @@ class OrderQuerySchema(Schema):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
     sort = fields.String(validate=validate.Length(max=64), metadata={"example": "-created_at"})
     cursor = fields.String(
-        validate=validate.Length(max=512), metadata={"description": "next_cursor of the previous page"}
+        validate=validate.Length(max=512),
+        metadata={"description": "The next_cursor of the previous page"},
     )
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
@@ -154,7 +155,7 @@ class OrderCountsSchema(PassThroughSchema):
 
 
 class PageWarningSchema(Schema):
-    section = fields.String(metadata={"example": "shipments"})
+    section = fields.String(metadata={"example": "fulfillment"})
     detail = fields.String()
 
 
@@ -162,7 +163,7 @@ class OrderPageSchema(Schema):
     """The order with what other services know about it; a section they cannot give is null."""
 
     order = fields.Nested(OrderSchema)
-    shipments = fields.List(fields.Dict(), allow_none=True)
+    fulfillment = fields.Dict(allow_none=True)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

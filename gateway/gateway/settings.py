@@ -46,14 +46,14 @@ def signing_secret(environ) -> str:
 
 def _verification_key(algorithm, environ) -> str:
     if algorithm not in ALGORITHMS:
-        raise SettingsError(f"JWT_ALGORITHM must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}")
+        raise SettingsError(f"JWT_ALGORITHM must be {' or '.join(ALGORITHMS)}, not {algorithm!r}")
     if algorithm == "HS256":
         return signing_secret(environ)
     if not has_crypto:
         raise SettingsError("JWT_ALGORITHM=RS256 needs the 'cryptography' package installed")
     public_key = environ.get("JWT_PUBLIC_KEY", "").strip()
     if not public_key:
-        raise SettingsError("JWT_PUBLIC_KEY is not set: give the PEM text or the path of a PEM file")
+        raise SettingsError("JWT_PUBLIC_KEY is not set: give a PEM public key or its file's path")
     if public_key.startswith("-----BEGIN"):
         return public_key
     try:

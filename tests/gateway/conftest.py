@@ -14,6 +14,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 
 from gateway import rpc
 from gateway.app import create_app
+from support.databases import truncate_all
 from gateway.settings import load_settings
 from gateway.tokens import mint
 
@@ -84,8 +85,8 @@ class FakeOrders:
 
 
 class FakeFulfillment:
-    def shipments_for_order(self, order_id):
-        return [{"id": "shp-1", "order_id": order_id, "status": "open"}]
+    def get_fulfillment(self, order_id):
+        return {"id": "ful-1", "order_id": order_id, "status": "open", "lines": []}
 
     def health(self):
         return {"status": "ok"}
@@ -190,10 +191,12 @@ def cluster(monkeypatch):
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(tmp_path, databases):
+    truncate_all(databases("gateway"))
     return load_settings({
         "JWT_SECRET": SECRET,
         "DATA_DIR": str(tmp_path),
+        "GATEWAY_DATABASE_URL": databases("gateway"),
         "RPC_TIMEOUT": "1",
         "RPC_POOL_SIZE": "4",
     })

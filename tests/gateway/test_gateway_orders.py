@@ -34,7 +34,7 @@ def test_counts_per_status(client, place, bearer):
     assert response.json == {"ordered": 2}
 
 
-def test_the_order_page_has_the_order_and_its_shipments(client, place, bearer):
+def test_the_order_page_has_the_order_and_its_fulfillment(client, place, bearer):
     order_id = place().json["id"]
 
     response = client.get(f"/api/v1/orders/{order_id}", headers=bearer())
@@ -42,7 +42,8 @@ def test_the_order_page_has_the_order_and_its_shipments(client, place, bearer):
     assert response.status_code == 200
     page = response.json
     assert page["order"]["id"] == order_id
-    assert page["shipments"] == [{"id": "shp-1", "order_id": order_id, "status": "open"}]
+    assert page["fulfillment"] == {"id": "ful-1", "order_id": order_id, "status": "open",
+                                   "lines": []}
     assert page["warnings"] == []
 
 

@@ -18,7 +18,7 @@ def two_slow_sections(monkeypatch, cluster):
         lambda rpc, actor, order_id: rpc.call("payments.payments_for_order", order_id),
     )
     cluster.services["payments"].payments_for_order = lambda order_id: [{"amount": 25000}]
-    cluster.delay("fulfillment.shipments_for_order", SLOW)
+    cluster.delay("fulfillment.get_fulfillment", SLOW)
     cluster.delay("payments.payments_for_order", SLOW)
 
 
@@ -30,10 +30,10 @@ def test_the_order_page_fetches_its_sections_at_once(client, cluster, place, bea
     page = client.get(f"/api/v1/orders/{order_id}", headers=bearer()).json
     elapsed = time.monotonic() - started
 
-    assert page["shipments"] and page["payments"] == [{"amount": 25000}]
-    shipments = cluster.spans["fulfillment.shipments_for_order"]
+    assert page["fulfillment"] and page["payments"] == [{"amount": 25000}]
+    fulfilment = cluster.spans["fulfillment.get_fulfillment"]
     payments = cluster.spans["payments.payments_for_order"]
-    assert max(shipments[0], payments[0]) < min(shipments[1], payments[1]), "they did not overlap"
+    assert max(fulfilment[0], payments[0]) < min(fulfilment[1], payments[1]), "they did not overlap"
     assert elapsed < 2 * SLOW
 
 
@@ -45,9 +45,9 @@ def test_a_failing_section_is_null_with_a_warning(client, cluster, place, bearer
 
     assert response.status_code == 200
     assert response.json["order"]["id"] == order_id
-    assert response.json["shipments"] is None
+    assert response.json["fulfillment"] is None
     assert response.json["warnings"] == [
-        {"section": "shipments", "detail": "The fulfillment service did not answer in time"}
+        {"section": "fulfillment", "detail": "The fulfillment service did not answer in time"}
     ]
 
 

@@ -17,7 +17,7 @@ def test_defaults(tmp_path):
 @pytest.mark.parametrize("environ, message", [
     ({}, "JWT_SECRET is not set"),
     ({"JWT_SECRET": "short"}, "JWT_SECRET is too short"),
-    ({"JWT_ALGORITHM": "none", "JWT_SECRET": SECRET}, "JWT_ALGORITHM must be one of"),
+    ({"JWT_ALGORITHM": "none", "JWT_SECRET": SECRET}, "JWT_ALGORITHM must be HS256 or RS256"),
     ({"JWT_SECRET": SECRET, "RPC_TIMEOUT": "soon"}, "RPC_TIMEOUT must be a number"),
     ({"JWT_SECRET": SECRET, "RPC_POOL_SIZE": "0"}, "RPC_POOL_SIZE must be positive"),
 ])

@@ -197,6 +197,9 @@ class _PlaceRequest(Schema):
             raise ValidationError("must not be after committed_deliver_by", "committed_ship_by")
 
 
+_PLACE_REQUEST = _PlaceRequest()
+
+
 def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, now: datetime,
                 calendar: Calendar = DEFAULT_CALENDAR) -> tuple[Order, Outcome]:
     """A new order in the workflow's initial state. ``calendar`` is taken for symmetry with the
@@ -237,7 +240,7 @@ def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, 
 
 def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
     try:
-        data = _PlaceRequest().load(request)
+        data = _PLACE_REQUEST.load(request)
     except ValidationError as error:
         raise InvalidRequest("invalid order", {"errors": error.messages}) from None
     errors = {name: [f"required by the {workflow.name} workflow"]
