@@ -174,7 +174,11 @@ def _run_steps(steps: dict[str, list[str]], env: Mapping[str, str], what: str) -
         raise LaunchError("\n".join(failures))
 
 
-def migrate(env: Mapping[str, str], python: str = sys.executable) -> None:
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def migrate(env: Mapping[str, str], python: str = sys.executable, say=_print) -> None:
     steps = {}
     for name, path in component_dirs().items():
         ini = path / "alembic.ini"
@@ -183,12 +187,12 @@ def migrate(env: Mapping[str, str], python: str = sys.executable) -> None:
                               "migrations (alembic.ini + alembic/).")
         steps[name] = [python, "-m", "alembic", "-c", str(ini.relative_to(ROOT)), "upgrade", "head"]
     _run_steps(steps, env, "migration")
-    print(f"launch: migrations applied ({', '.join(steps)})", flush=True)
+    say(f"launch: migrations applied ({', '.join(steps)})")
 
 
-def declare_topology(env: Mapping[str, str], python: str = sys.executable) -> None:
+def declare_topology(env: Mapping[str, str], python: str = sys.executable, say=_print) -> None:
     _run_steps({"topology": [python, "-m", "chassis.topology"]}, env, "declaring the broker topology")
-    print("launch: broker topology declared", flush=True)
+    say("launch: broker topology declared")
 
 
 # --- children -----------------------------------------------------------------------------
@@ -222,8 +226,14 @@ class Child:
         self._reader.start()
 
     def _copy(self) -> None:
+        skipping = 0  # eventlet's 9-line deprecation notice, printed by every `nameko run`
         for raw in iter(self.proc.stdout.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.endswith("EventletDeprecationWarning: "):
+                skipping = 9
+            if skipping:
+                skipping = 0 if line.strip() == "import eventlet" else skipping - 1
+                continue
             self.tail.append(line)
             with self._lock:
                 try:
@@ -338,10 +348,15 @@ def start_system(env: Mapping[str, str] | None = None, port: int | None = None, 
     full_env = build_env(env, port, host)
     check_broker(full_env)
     check_port_free(full_env["GATEWAY_HOST"], int(full_env["GATEWAY_PORT"]))
+
+    def say(msg: str) -> None:
+        output.write(msg + "\n")
+        output.flush()
+
     if run_migrations:
-        migrate(full_env, python)
+        migrate(full_env, python, say)
     if run_topology:
-        declare_topology(full_env, python)
+        declare_topology(full_env, python, say)
 
     nameko = Path(python).parent / "nameko"
     nameko_cmd = [str(nameko)] if nameko.exists() else [python, "-m", "nameko"]
@@ -384,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch: {sys.executable} has no nameko; run `make run` (or use .venv/bin/python)",
               file=sys.stderr)
         return 1
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     signal.signal(signal.SIGTERM, _on_sigterm)
     system = None
     try:

@@ -11,6 +11,8 @@ ORDER = {
     "supplier_org": "forge",
     "title": "Anodised brackets",
     "currency": "EUR",
+    "committed_ship_by": "2031-03-10",
+    "committed_deliver_by": "2031-03-14",
     "lines": [{"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40,
                "unit_price": 1250}],
 }
@@ -29,7 +31,7 @@ def test_alive_and_ready_once_every_service_answers(system):
     assert requests.get(system.base_url + "/healthz", timeout=10).status_code == 200
     ready = requests.get(system.base_url + "/readyz", timeout=10)
     assert ready.status_code == 200
-    assert set(ready.json()["services"]) >= {"orders", "fulfillment", "chat", "payments",
+    assert set(ready.json()["checks"]) >= {"orders", "fulfillment", "chat", "payments",
                                              "disputes"}
 
 

@@ -2,7 +2,8 @@
 
 - The queue and its binding come from the event's contract (``chassis.topology``).
 - Every envelope and payload is validated against the contract before the handler runs; one that
-  fails is parked at once with the reason: it would fail the same way on every retry.
+  fails is parked at once with the reason: it would fail the same way on every retry. So is one
+  the handler refuses with ``InvalidRequest``.
 - A handler that raises is retried after each delay of ``EVENT_RETRY_DELAYS_MS`` (through TTL
   queues, so nothing blocks and a restart loses nothing), then parked with its error in
   ``<queue>.dead`` where ``deadletters`` lists and replays it.
@@ -26,10 +27,13 @@ from chassis.topology import (
 )
 from chassis.unit_of_work import AlreadyProcessed
 from contracts.catalogue import contract
+from contracts.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-attempts"
+# The handler refused the event's content: a retry would be refused the same way.
+PERMANENT_ERRORS = (InvalidEvent, InvalidRequest)
 
 
 class EventConsumer(Consumer):
@@ -81,7 +85,7 @@ class EventConsumer(Consumer):
 
     def _retry_or_park(self, message, error: BaseException) -> None:
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
-        if attempts > len(self.delays_ms):
+        if attempts > len(self.delays_ms) or isinstance(error, PERMANENT_ERRORS):
             self._park(message, error, attempts)
             return
         delay = self.delays_ms[attempts - 1]

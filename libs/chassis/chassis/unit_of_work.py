@@ -83,7 +83,9 @@ class UnitOfWork(DependencyProvider):
         relay = getattr(self, "_relay", None)
         if relay is not None:
             relay.kill()
-        self.engine.dispose()
+        engine = getattr(self, "engine", None)  # a container killed during setup has none
+        if engine is not None:
+            engine.dispose()
 
     def kill(self):
         self.stop()

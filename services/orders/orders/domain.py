@@ -11,9 +11,9 @@ What the service layer calls::
     allowed_actions(order, workflow, actor) -> list[str]
 
 Each call that changes an order changes it completely or not at all (an error leaves it as it
-was), bumps ``version`` by one and stamps ``updated_at``; the ``Outcome`` says what to publish
-and what to append to the timeline. The order's ``workflow``/``workflow_version`` must be those
-of the workflow passed in.
+was), bumps ``version`` (once per action or timer) and stamps ``updated_at``; the ``Outcome``
+says what to publish and what to append to the timeline. The order's ``workflow`` and
+``workflow_version`` must be those of the workflow passed in.
 
 Checks, in order: the action exists in the workflow (NotFound), the actor's role may take it and
 the actor is a party to the order — a buyer of ``buyer_org``, a supplier of ``supplier_org``
@@ -21,7 +21,8 @@ the actor is a party to the order — a buyer of ``buyer_org``, a supplier of ``
 the payload is valid (InvalidRequest, details ``errors``), guards hold (GuardFailed).
 ``allowed_actions`` looks at roles, parties and states only; guards are checked on perform.
 
-Reactions (``react``) are taken by the system; the data each event carries is described in
+Reactions and timers act as the system: role ``system``, org ``platform``, user id
+``event:<event type>`` or ``timer:<timer name>``. The data each event carries is described in
 ``orders.workflow.engine.REACTED_EVENTS``. An event the order's state or guards do not admit is
 ignored (an empty Outcome): late and duplicate events are normal. An event that does not fit its
 contract (unknown line, more than was ordered) raises InvalidRequest.
@@ -45,7 +46,9 @@ from marshmallow import fields as schema_fields
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from orders.workflow.calendar import Calendar, as_utc
-from orders.workflow.engine import EMITTED_EVENTS, MONEY_EVENTS, Action, Step, Timer, Workflow
+from orders.workflow.engine import (
+    EMITTED_EVENTS, LINES_EVENTS, MONEY_EVENTS, Action, Branch, Step, Timer, Workflow,
+)
 
 __all__ = [
     "Actor", "EMITTED_EVENTS", "HUMAN_ROLES", "Line", "Order", "Outcome", "allowed_actions",
@@ -149,6 +152,9 @@ class Order:
         for name in _MOMENTS:
             values[name] = _parse(datetime, values.get(name))
         return cls(**values)
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(Order) if f.name != "timeline")
 
 
 @dataclass
@@ -344,34 +350,38 @@ def _run(order: Order, workflow: Workflow, actor: Actor, action: Action, payload
     draft = copy.deepcopy(replace(order, timeline=[]))
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     branch = action.execute(draft, step, payload)
-    source, target = draft.status, branch.state if branch else draft.status
-    if target != source:
-        _enter(draft, workflow, target, step)
+    source = draft.status
+    if branch and branch.state != source:
+        _enter(draft, workflow, branch.state, step)
     if fired:
         draft.fired_timers[fired[0]] = fired[1]
     draft.version += 1
     draft.updated_at = now
+    outcome = _record(draft, workflow, action, branch, step, source)
+    for name in _STATE_FIELDS:
+        setattr(order, name, getattr(draft, name))
+    order.timeline += outcome.activity
+    return outcome
 
+
+def _record(order: Order, workflow: Workflow, action: Action, branch: Branch | None, step: Step,
+            source: str) -> Outcome:
+    """The events and the timeline entry of ``action``, which took the order from ``source``."""
     details = copy.deepcopy(step.details)
     emitted = [(event_type, details) for event_type in action.emits] + step.events
     if branch:
         emitted += [(event_type, details) for event_type in branch.emits]
     data = details
-    if target != source:
-        data = {**details, "from": source, "to": target}
-        emitted.append(("order.status_changed", {"from": source, "to": target,
+    if order.status != source:
+        data = {**details, "from": source, "to": order.status}
+        emitted.append(("order.status_changed", {"from": source, "to": order.status,
                                                  "action": action.name,
-                                                 "group": workflow.group_of(target)}))
+                                                 "group": workflow.group_of(order.status)}))
     summary = action.summary.format_map({
-        **details, "role": actor.role,
-        "from": workflow.states[source].title, "to": workflow.states[target].title})
-    entry = _activity(now, actor, action.name, summary, data)
-
-    for name in (f.name for f in fields(Order) if f.name != "timeline"):
-        setattr(order, name, getattr(draft, name))
-    order.timeline.append(entry)
-    return Outcome(events=[_event(order, event_type, data) for event_type, data in emitted],
-                   activity=[entry])
+        **details, "role": step.actor.role,
+        "from": workflow.states[source].title, "to": workflow.states[order.status].title})
+    return Outcome(events=[_event(order, event_type, payload) for event_type, payload in emitted],
+                   activity=[_activity(step.now, step.actor, action.name, summary, data)])
 
 
 def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
@@ -414,6 +424,12 @@ def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
                "workflow_version": order.workflow_version, "status": order.status}
     if event_type in MONEY_EVENTS:
         payload.update(currency=order.currency, amount=order.total)
+    if event_type in LINES_EVENTS:
+        payload["lines"] = [
+            {"line_id": line.line_id, "sku": line.sku, "description": line.description,
+             "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in order.lines
+        ]
     return event_type, payload
 
 

@@ -34,7 +34,7 @@ def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict
         "search_text": f"{order.id} {order.title} {skus}".lower(),
         "currency": order.currency, "total": order.total, "placed_at": order.placed_at,
         "updated_at": order.updated_at, "next_deadline_at": deadline, "version": order.version,
-        "state": order.to_dict(),
+        "state": order.to_dict(timeline=False),
     }
 
 
@@ -83,7 +83,7 @@ def find_by_idempotency_key(session: Session, buyer_user: str, key: str) -> Orde
 def append_activity(session: Session, order_id: str, entries: list[dict]) -> None:
     if entries:
         session.execute(insert(activities), [
-            {"order_id": order_id, "at": e["at"], "actor": e["actor"], "kind": e["kind"],
+            {"order_id": order_id, "at": datetime.fromisoformat(e["at"]), "actor": e["actor"], "kind": e["kind"],
              "summary": e["summary"], "data": e.get("data") or {}}
             for e in entries
         ])

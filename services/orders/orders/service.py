@@ -185,7 +185,7 @@ class OrdersService(ServiceBase):
     def _view(self, order, actor):
         workflow = self.engine.of(order)
         return {
-            **order.to_dict(),
+            **order.to_dict(timeline=False),
             "status_group": workflow.group_of(order.status),
             "allowed_actions": domain.allowed_actions(order, workflow, actor),
         }

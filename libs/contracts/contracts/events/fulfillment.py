@@ -16,23 +16,29 @@ class FulfillmentOpened(Payload):
 
 
 class ParcelEvent(ShipmentPayload):
+    """``lines`` absent means every quantity not yet shipped (or delivered)."""
+
     tracking_number = fields.String(required=True)
     carrier = fields.String(load_default="")
-    lines = fields.List(fields.Nested(LineQuantity), load_default=list)
-    occurred_at = fields.DateTime(required=True)
+    lines = fields.List(fields.Nested(LineQuantity))
 
 
 class ParcelScanned(ParcelEvent):
     location = fields.String(load_default="")
     location_kind = fields.String(load_default="", metadata={"example": "sorting_centre"})
+    scan_id = fields.String(metadata={"description": "the carrier's event id"})
 
 
 class ParcelDeliveryFailed(ParcelEvent):
     reason = fields.String(load_default="")
 
 
-class ReturnReceived(ShipmentPayload):
-    lines = fields.List(fields.Nested(LineQuantity), required=True)
+class ReturnReceived(Payload):
+    """``lines`` absent means everything delivered and not yet returned."""
+
+    order_id = fields.String(required=True)
+    return_id = fields.String(required=True)
+    lines = fields.List(fields.Nested(LineQuantity))
     wrong_item = fields.Boolean(load_default=False)
 
 

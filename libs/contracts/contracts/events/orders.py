@@ -2,15 +2,7 @@
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
-from contracts.events.base import LineQuantity, Money, OrderPayload, Payload
-
-ACTOR_ROLES = ("buyer", "supplier", "admin", "support", "system")
-
-
-class Actor(Payload):
-    user_id = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES))
-    org = fields.String(required=True)
+from contracts.events.base import NON_NEGATIVE, LineQuantity, Money, OrderPayload, Payload
 
 
 class OrderLine(Payload):
@@ -18,70 +10,120 @@ class OrderLine(Payload):
     sku = fields.String(required=True)
     description = fields.String(load_default="")
     quantity = fields.Integer(required=True, validate=validate.Range(min=1))
-    unit_price = fields.Integer(required=True, validate=validate.Range(min=0))
+    unit_price = fields.Integer(required=True, validate=NON_NEGATIVE)
+
+
+class InspectedLine(Payload):
+    line_id = fields.String(required=True)
+    accepted = fields.Integer(required=True, validate=NON_NEGATIVE)
+    rejected = fields.Integer(required=True, validate=NON_NEGATIVE)
+    rework = fields.Integer(required=True, validate=NON_NEGATIVE)
 
 
 class OrderPlaced(Money):
     buyer_user = fields.String(required=True)
     title = fields.String(load_default="")
+    kind = fields.String(load_default=None, allow_none=True)
     lines = fields.List(fields.Nested(OrderLine), required=True)
-    placed_at = fields.DateTime(required=True)
+    committed_ship_by = fields.Date(load_default=None, allow_none=True)
+    committed_deliver_by = fields.Date(load_default=None, allow_none=True)
+    revisions_allowed = fields.Integer(load_default=None, allow_none=True)
 
 
-class OrderChanged(OrderPayload):
-    """Any order event that is only about who did what to the order."""
-
-    actor = fields.Nested(Actor, load_default=None)
-
-
-class OrderApproved(OrderChanged):
+class OrderApproved(OrderPayload):
     lines = fields.List(fields.Nested(OrderLine), required=True)
 
 
-class StatusChanged(OrderChanged):
+class StatusChanged(OrderPayload):
     from_status = fields.String(required=True, data_key="from")
     to_status = fields.String(required=True, data_key="to")
+    action = fields.String(required=True)
+    group = fields.String(required=True)
 
 
-class OrderCancelled(Money, OrderChanged):
-    by = fields.String(required=True)
+class DatesChanged(OrderPayload):
+    estimated_ship_by = fields.Date(allow_none=True, load_default=None)
+    estimated_deliver_by = fields.Date(allow_none=True, load_default=None)
+    previous = fields.Dict(load_default=dict)
+    reason = fields.String(required=True)
+
+
+class OrderDelayed(OrderPayload):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("expecting_delay", "committed_date_passed", "estimate_past_committed")))
+
+
+class ReadyToShip(OrderPayload):
+    tracking_number = fields.String(required=True)
+
+
+class DeliveryFailed(Money):
+    shipment_id = fields.String(required=True)
     reason = fields.String(load_default="")
 
 
-class OrderSettled(Money, OrderChanged):
-    """Accepted, rejected: the whole amount is released, or refunded."""
+class OrderAccepted(Money):
+    accepted_amount = fields.Integer(required=True, validate=NON_NEGATIVE)
+    lines = fields.List(fields.Nested(InspectedLine), load_default=list)
+    feedback = fields.String(load_default="", allow_none=True)
 
 
-class OrderPartlyAccepted(Money, OrderChanged):
-    accepted_amount = fields.Integer(required=True, validate=validate.Range(min=0))
-    lines = fields.List(fields.Dict(), required=True)
+class OrderPartlyAccepted(OrderAccepted):
+    lines = fields.List(fields.Nested(InspectedLine), required=True)
 
 
-class DeliverySubmitted(OrderChanged):
-    delivery_type = fields.String(required=True, data_key="type")
+class OrderRejected(Money):
+    reason = fields.String(load_default="", allow_none=True)
+    lines = fields.List(fields.Nested(InspectedLine), load_default=list)
+
+
+class ReworkRequested(OrderPayload):
+    feedback = fields.String(load_default="", allow_none=True)
+    lines = fields.List(fields.Nested(InspectedLine), load_default=list)
+
+
+class OrderCancelled(Money):
+    by = fields.String(required=True)
+    reason = fields.String(load_default="", allow_none=True)
+    counts_against_supplier = fields.Boolean(load_default=False)
+
+
+class DeliverySubmitted(OrderPayload):
+    number = fields.Integer(required=True)
+    delivery_type = fields.String(required=True, data_key="type",
+                                  validate=validate.OneOf(("draft", "final")))
     description = fields.String(load_default="")
     attachments = fields.List(fields.Raw(), load_default=list)
 
 
-class RevisionRequested(OrderChanged):
+class RevisionRequested(OrderPayload):
     instructions = fields.String(required=True)
+    revisions_used = fields.Integer(required=True)
+    revisions_allowed = fields.Integer(required=True, allow_none=True)
 
 
-class CancellationRequested(OrderChanged):
+class CancellationRequested(OrderPayload):
     reason = fields.String(required=True)
     description = fields.String(load_default="")
 
 
-class OrderDelayed(OrderChanged):
-    kind = fields.String(required=True, validate=validate.OneOf(("delayed", "expecting_delay")))
+class CancellationRejected(CancellationRequested):
+    response = fields.String(load_default="", allow_none=True)
 
 
-class DatesChanged(OrderChanged):
-    reason = fields.String(load_default="")
+class ReturnRequested(OrderPayload):
+    reason = fields.String(load_default="", allow_none=True)
+    description = fields.String(load_default="", allow_none=True)
 
 
-class ReviewPosted(OrderChanged):
-    rating = fields.Integer(load_default=None)
+class OrderReturned(Money):
+    lines = fields.List(fields.Nested(LineQuantity), required=True)
+    returned_amount = fields.Integer(required=True, validate=NON_NEGATIVE)
+
+
+class ReviewPosted(OrderPayload):
+    reviewer_role = fields.String(required=True)
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default="")
 
 
@@ -90,42 +132,40 @@ def _orders(name, schema, summary, consumers=()):
 
 
 CONTRACTS = [
-    _orders("order.placed", OrderPlaced, "A buyer checked out an order; funds are to be held.",
-            ()),
+    _orders("order.placed", OrderPlaced, "A buyer placed an order; its funds are to be held."),
+    _orders("order.status_changed", StatusChanged, "The order moved to another state."),
     _orders("order.approved", OrderApproved,
-            "The supplier confirmed the order; fulfilment opens a record for it.",
+            "The supplier approved the order; fulfillment opens a record for it.",
             ["fulfillment"]),
-    _orders("order.status_changed", StatusChanged, "The order moved from one status to another.",
-            ()),
-    _orders("order.cancelled", OrderCancelled, "The order was cancelled; held funds are refunded.",
-            ["fulfillment"]),
-    _orders("order.accepted", OrderSettled,
-            "The buyer accepted the order; funds are released to the supplier.",
-            ()),
-    _orders("order.partly_accepted", OrderPartlyAccepted,
-            "Part of the order was accepted; the accepted amount is released, the rest refunded.",
-            ()),
-    _orders("order.rejected", OrderSettled, "The buyer rejected the order.",
-            ()),
-    _orders("order.rework_requested", OrderChanged, "The buyer asked the supplier for re-work.",
-            ()),
-    _orders("order.delivered", OrderChanged, "Every line of the order reached the buyer.",
-            ()),
-    _orders("order.completed", OrderSettled, "The order is complete; payment continues.",
-            ()),
-    _orders("order.delivery_submitted", DeliverySubmitted,
-            "A freelancer submitted draft work or a final delivery.", ()),
-    _orders("order.revision_requested", RevisionRequested,
-            "The employer asked for a revision of a delivery.", ()),
-    _orders("order.cancellation_requested", CancellationRequested,
-            "The buyer asked the supplier to cancel the order.", ()),
-    _orders("order.cancellation_rejected", OrderChanged,
-            "The supplier rejected a cancellation request; the order stays active.",
-            ()),
+    _orders("order.dates_changed", DatesChanged, "The supplier changed the estimated dates."),
     _orders("order.delayed", OrderDelayed,
-            "The order is late, or is expected to be late, against its committed dates.", ()),
-    _orders("order.dates_changed", DatesChanged,
-            "The supplier changed the estimated ship or delivery date.", ()),
-    _orders("review.posted", ReviewPosted, "A party reviewed the other after the order.",
-            ()),
+            "The order is late, or expected to be, against its committed dates."),
+    _orders("order.ready_to_ship", ReadyToShip,
+            "The seller labelled the parcel; it carries the tracking number."),
+    _orders("order.delivered", OrderPayload,
+            "Every ordered quantity reached the buyer, or the buyer confirmed receipt."),
+    _orders("order.delivery_failed", DeliveryFailed,
+            "The carrier could not deliver the order; the buyer is to be refunded."),
+    _orders("order.accepted", OrderAccepted,
+            "The buyer (or the system, when the inspection window closed) accepted the order; "
+            "the funds are to be released."),
+    _orders("order.partly_accepted", OrderPartlyAccepted,
+            "The buyer accepted part of the order: release accepted_amount, refund the rest."),
+    _orders("order.rejected", OrderRejected, "The buyer rejected the order at inspection."),
+    _orders("order.rework_requested", ReworkRequested, "The buyer sent parts back for re-work."),
+    _orders("order.completed", Money, "The order reached its successful end."),
+    _orders("order.cancelled", OrderCancelled,
+            "The order was cancelled; held funds are to be refunded.", ["fulfillment"]),
+    _orders("order.delivery_submitted", DeliverySubmitted,
+            "A freelancer submitted draft work or a final delivery."),
+    _orders("order.revision_requested", RevisionRequested,
+            "The employer asked for a revision of a delivery."),
+    _orders("order.cancellation_requested", CancellationRequested,
+            "The buyer asked the supplier to cancel the order."),
+    _orders("order.cancellation_rejected", CancellationRejected,
+            "The supplier refused a cancellation request; the order stays active."),
+    _orders("order.return_requested", ReturnRequested, "The buyer asked to return the goods."),
+    _orders("order.returned", OrderReturned,
+            "Returned goods reached the warehouse: refund returned_amount, release the rest."),
+    _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
 ]

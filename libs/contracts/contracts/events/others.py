@@ -15,7 +15,7 @@ class PaymentPayload(Payload):
 class DisputeResolved(Payload):
     order_id = fields.String(required=True)
     dispute_id = fields.String(required=True)
-    outcome = fields.String(required=True, metadata={"example": "refund_buyer"})
+    outcome = fields.String(required=True, validate=validate.OneOf(("refund", "release", "split")))
     refund_amount = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 

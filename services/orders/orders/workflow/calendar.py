@@ -62,7 +62,8 @@ class Calendar:
         return moment
 
 
-def add_business_days(start: datetime, days: int, holidays: Iterable[date] = frozenset()) -> datetime:
+def add_business_days(start: datetime, days: int,
+                      holidays: Iterable[date] = frozenset()) -> datetime:
     """``Calendar(holidays).add_business_days(start, days)``."""
     return Calendar(frozenset(holidays)).add_business_days(start, days)
 

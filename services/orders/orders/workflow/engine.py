@@ -16,6 +16,9 @@ What a workflow cannot say as data lives in two registries, named from the YAML:
 
 Factories run once, when a workflow loads, so a bad parameter fails the load and never an order.
 
+``Workflow.group_of(status)`` names a state's list tab; ``Workflow.describe()`` is the workflow as
+JSON for clients (states, actions with roles and payload fields, reactions, timers).
+
 ``Action.execute`` runs one action: payload, guards, effects, then the branch that fits. It mutates
 the order it is given; ``orders.domain`` hands it a copy, so an error leaves the order untouched.
 
@@ -41,6 +44,7 @@ UNITS = ("business_days", "days", "hours")
 FLAGS = ("delayed", "expecting_delay", "funds_held")
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
 INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
+ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
 
 COMMON_FIELDS = ("order_id", "buyer_org", "supplier_org", "workflow", "workflow_version", "status")
 
@@ -49,7 +53,8 @@ EMITTED_EVENTS = {
                     "lines [{line_id, sku, description, quantity, unit_price}], committed_ship_by, "
                     "committed_deliver_by, revisions_allowed",
     "order.status_changed": "The order moved to another state. + from, to, action, group (of to)",
-    "order.approved": "The supplier approved the order",
+    "order.approved": "The supplier approved the order. + lines [{line_id, sku, description, "
+                      "quantity, unit_price}]",
     "order.dates_changed": "The supplier changed the estimated dates. + estimated_ship_by, "
                            "estimated_deliver_by, previous {estimated_ship_by, "
                            "estimated_deliver_by}, reason",
@@ -82,6 +87,8 @@ EMITTED_EVENTS = {
                       "the rest. + lines [{line_id, quantity}], returned_amount",
     "review.posted": "A party reviewed the other. + reviewer_role, rating, comment",
 }
+# Fulfillment opens its record from the approval alone, so the approval carries what to ship.
+LINES_EVENTS = frozenset({"order.approved"})
 MONEY_EVENTS = frozenset({"order.placed", "order.accepted", "order.partly_accepted",
                           "order.cancelled", "order.rejected", "order.delivery_failed",
                           "order.returned"})
@@ -620,8 +627,7 @@ def _partial_verdicts(order, rows: list[dict]) -> dict[str, tuple[int, int, int]
 @effect("update_estimate")
 def update_estimate() -> Apply:
     def apply(order, step):
-        changes = {name: step.payload[name] for name in ("estimated_ship_by", "estimated_deliver_by")
-                   if name in step.payload}
+        changes = {name: step.payload[name] for name in ESTIMATES if name in step.payload}
         if not changes:
             raise InvalidRequest("nothing to update", {"errors": {"_schema": [
                 "give estimated_ship_by, estimated_deliver_by or both"]}})

@@ -1,0 +1,81 @@
+"""3. Approvals per second through the gateway, end to end.
+
+N manufacturing orders per concurrency level are placed first (not timed here); then a pool of
+C concurrent clients (green threads, each its own requests.Session and keep-alive connection)
+approves them as a supplier of forge, counting only 200 responses. Before each level the
+system is let settle: fulfillment has opened a record for every order approved so far.
+"""
+import time
+
+import eventlet
+
+from report import percentile
+from system import place_orders, wait_for_fulfillments
+
+NAME = "approvals"
+LEVELS = (16, 32, 64)
+
+
+def run(infra, report, quick):
+    n = 200 if quick else 2000
+    levels = LEVELS[:1] if quick else LEVELS
+    infra.start()
+    buyer = infra.client("bea", "buyer", "acme")
+    supplier = infra.client("sid", "supplier", "forge")
+    fulfillment_url = infra.database("fulfillment")
+    ids, placed_per_s = place_orders(buyer, n * len(levels), concurrency=16)
+    report.metric("approvals.placed_per_s", placed_per_s, "orders/s", concurrency=16,
+                  orders=len(ids))
+
+    import psycopg2
+    connection = psycopg2.connect(fulfillment_url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM fulfillments")
+        approved_before = cursor.fetchone()[0]
+    connection.close()
+
+    best = None
+    total_errors = 0
+    for i, concurrency in enumerate(levels):
+        wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
+        batch = iter(ids[i * n:(i + 1) * n])
+        ok, errors, latencies = [0], [], []
+
+        def worker():
+            client = supplier.clone()
+            for order_id in batch:
+                t0 = time.perf_counter()
+                try:
+                    response = client.post(f"/orders/{order_id}/actions/approve", {})
+                except Exception as error:  # a timeout or a reset counts as an error
+                    errors.append(repr(error))
+                    continue
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if response.status_code == 200:
+                    ok[0] += 1
+                else:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+
+        started = time.perf_counter()
+        pool = eventlet.GreenPool(concurrency)
+        for _ in range(concurrency):
+            pool.spawn(worker)
+        pool.waitall()
+        elapsed = time.perf_counter() - started
+        rate = ok[0] / elapsed
+        approved_before += ok[0]
+        total_errors += len(errors)
+        report.metric(f"approvals.c{concurrency}.per_s", rate, "approvals/s",
+                      errors=len(errors), p50_ms=round(percentile(latencies, 50), 1),
+                      p99_ms=round(percentile(latencies, 99), 1))
+        if errors:
+            print(f"bench: approvals at {concurrency}: {len(errors)} errors, e.g. {errors[0]}",
+                  flush=True)
+        if best is None or rate > best[0]:
+            best = (rate, concurrency, len(errors))
+    lag = wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
+    report.metric("approvals.best_per_s", best[0], "approvals/s", 300, ">=")
+    report.metric("approvals.best_concurrency", best[1], "clients")
+    report.metric("approvals.errors", total_errors, "count")
+    report.metric("approvals.fulfillment_catch_up_s", lag, "s")
+    return {}

@@ -1,0 +1,101 @@
+"""The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
+
+    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list]
+
+Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
+databases that are removed at the end. Each metric is printed as a JSON line (and written to
+bench/results/latest.jsonl), then all of them as a table.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+# Nameko, kombu, requests and psycopg2 on green threads, like the services and the tests.
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import approvals  # noqa: E402
+import broker_hop  # noqa: E402
+import list_query  # noqa: E402
+import propagation  # noqa: E402
+import transitions  # noqa: E402
+from report import Report  # noqa: E402
+from system import Infra  # noqa: E402
+
+# In this order: the broker floor before the system starts (nothing else on the broker), the
+# measurements through the running system, then the list query on its own database after the
+# system is stopped (so that 1M-row loading does not compete with it, nor it with the loading).
+MEASUREMENTS = {
+    "broker": broker_hop,
+    "propagation": propagation,
+    "approvals": approvals,
+    "transitions": transitions,
+    "list": list_query,
+}
+ALIASES = {"list_query": "list", "broker_hop": "broker"}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help=f"comma-separated subset of {','.join(MEASUREMENTS)}")
+    parser.add_argument("--quick", action="store_true", help="smaller counts: a smoke run")
+    args = parser.parse_args(argv)
+    chosen = list(MEASUREMENTS)
+    if args.only:
+        chosen = [ALIASES.get(n.strip(), n.strip()) for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in chosen if n not in MEASUREMENTS]
+        if unknown:
+            parser.error(f"unknown measurement(s) {unknown}; choose from {list(MEASUREMENTS)}")
+
+    report = Report()
+    infra = Infra()
+    context: dict = {}
+    failed = []
+    started = time.monotonic()
+    try:
+        for name in MEASUREMENTS:
+            if name not in chosen:
+                continue
+            module = MEASUREMENTS[name]
+            if name == "list":
+                infra.stop_system()  # the list query needs only its own database
+            print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
+            t0 = time.monotonic()
+            try:
+                context.update(module.run(infra, report, args.quick, **_extra(module, context)) or {})
+            except KeyboardInterrupt:
+                raise
+            except Exception:
+                failed.append(name)
+                traceback.print_exc()
+            print(f"bench: {name} took {time.monotonic() - t0:.1f}s", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("bench: interrupted; cleaning up", file=sys.stderr, flush=True)
+        failed.append("interrupted")
+    finally:
+        infra.close()
+        report.close()
+    print()
+    print(report.table())
+    print(f"\n{len(report.rows)} metrics in {report.path} "
+          f"({time.monotonic() - started:.0f}s){'; FAILED: ' + ', '.join(failed) if failed else ''}")
+    return 1 if failed else 0
+
+
+def _extra(module, context):
+    """Results one measurement passes to a later one (the hop's p50 for the ratio)."""
+    wanted = getattr(module, "USES", ())
+    return {k: context[k] for k in wanted if k in context}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""A fresh RabbitMQ vhost and fresh PostgreSQL databases per run, the whole system on them, and
+clean-up of everything created (databases dropped, vhost deleted) whatever happens.
+
+Like tests/e2e/conftest.py: each component's database is migrated with Alembic, the system is
+started with tools/launch.py's start_system, and tokens are minted with gateway.tokens.mint.
+"""
+import re
+import secrets
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+import requests
+from alembic import command
+from alembic.config import Config
+
+from gateway.tokens import mint
+from report import RESULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from launch import component_dirs, service_names, start_system  # noqa: E402
+
+PG_BASE = "postgresql://postgres@127.0.0.1:5432"
+BROKER = "guest:guest@127.0.0.1:5672"
+MANAGEMENT = "http://127.0.0.1:15672/api"
+AUTH = ("guest", "guest")
+HTTP_TIMEOUT = 30
+
+# A manufacturing order: the workflow requires the committed dates.
+MANUFACTURING_ORDER = {
+    "workflow": "manufacturing", "supplier_org": "forge", "title": "Anodised brackets",
+    "currency": "EUR", "committed_ship_by": "2031-05-01", "committed_deliver_by": "2031-05-15",
+    "lines": [{"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40,
+               "unit_price": 1250}],
+}
+
+
+def migrate(component: str, url: str) -> None:
+    config = Config(str(component_dirs()[component] / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+
+def _configs_parse() -> list[str]:
+    """The services' config.yaml files nameko cannot parse (nameko's own YAML loader)."""
+    import yaml
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    broken = []
+    for name in service_names():
+        path = ROOT / "services" / name / "config.yaml"
+        try:
+            yaml.safe_load(path.read_text())
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            broken.append(f"{path.relative_to(ROOT)}{where} ({getattr(error, 'problem', error)})")
+    return broken
+
+
+def _python_shim(directory: Path) -> str:
+    """WORKAROUND, bench-only, used only while the repo's configs do not parse: a `python` for
+    start_system(python=...) that runs `-m nameko run --config services/X/config.yaml` on a
+    copy of that config with `${VAR:default}` inside YAML flow mappings given the explicit
+    !env_var tag (a plain `${...}` scalar is invalid inside `{...}`), and anything else as is."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in service_names():
+        text = (ROOT / "services" / name / "config.yaml").read_text()
+        fixed = []
+        for line in text.splitlines():
+            if re.search(r"\{[^#]*\$\{", line):
+                line = re.sub(r"(?<![\"'])(\$\{[^}]*\})", r'!env_var "\1"', line)
+            fixed.append(line)
+        (directory / f"{name}.yaml").write_text("\n".join(fixed) + "\n")
+    shim = directory / "python"
+    shim.write_text(f"""#!{sys.executable}
+import os, sys
+args = sys.argv[1:]
+for i, arg in enumerate(args):
+    parts = arg.split("/")
+    if len(parts) == 3 and parts[0] == "services" and parts[2] == "config.yaml" and args[i - 1] == "--config":
+        args[i] = os.path.join({str(directory)!r}, parts[1] + ".yaml")
+os.execv({sys.executable!r}, [{sys.executable!r}] + args)
+""")
+    shim.chmod(0o755)
+    return str(shim)
+
+
+class Infra:
+    """Everything one run creates; close() removes all of it."""
+
+    def __init__(self):
+        self.run_id = uuid.uuid4().hex[:8]
+        self.vhost = None
+        self.databases: dict[str, str] = {}  # key -> url
+        self.system = None
+        self.jwt_secret = secrets.token_urlsafe(32)
+        self._log = None
+
+    # --- broker ------------------------------------------------------------------------------
+    @property
+    def amqp_uri(self) -> str:
+        if self.vhost is None:
+            name = f"bench-{self.run_id}"
+            vhost_url = f"{MANAGEMENT}/vhosts/{quote(name, safe='')}"
+            requests.put(vhost_url, auth=AUTH, timeout=10).raise_for_status()
+            self.vhost = name  # created: delete it on close even if the next call fails
+            requests.put(f"{MANAGEMENT}/permissions/{quote(name, safe='')}/guest", auth=AUTH,
+                         json={"configure": ".*", "write": ".*", "read": ".*"},
+                         timeout=10).raise_for_status()
+        return f"amqp://{BROKER}/{quote(self.vhost, safe='')}"
+
+    # --- databases ---------------------------------------------------------------------------
+    def _admin(self):
+        connection = psycopg2.connect(f"{PG_BASE}/postgres")
+        connection.autocommit = True
+        return connection
+
+    def database(self, component: str, key: str | None = None, migrated: bool = True) -> str:
+        """A fresh database bench_<component>_<random>, migrated; created once per key."""
+        key = key or component
+        if key not in self.databases:
+            name = f"bench_{component}_{uuid.uuid4().hex[:10]}"
+            admin = self._admin()  # not `with admin`: psycopg2 would open a transaction
+            try:
+                with admin.cursor() as cursor:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                admin.close()
+            url = f"{PG_BASE}/{name}"
+            self.databases[key] = url
+            if migrated:
+                migrate(component, url)
+        return self.databases[key]
+
+    # --- the system --------------------------------------------------------------------------
+    def start(self):
+        if self.system is not None:
+            return self.system
+        env = {
+            "DATA_DIR": str(RESULTS / f"data-{self.run_id}"),
+            "AMQP_URI": self.amqp_uri,
+            "JWT_SECRET": self.jwt_secret,
+            "CARRIER_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "LOG_LEVEL": "WARNING",
+            **{f"{name.upper()}_DATABASE_URL": self.database(name) for name in component_dirs()},
+        }
+        self._log = open(RESULTS / "system.log", "w")
+        started = time.monotonic()
+        python = None
+        broken = _configs_parse()
+        if broken:
+            python = _python_shim(RESULTS / f"data-{self.run_id}" / "configs")
+            print("bench: WARNING nameko cannot parse " + "; ".join(broken) + ". Running the "
+                  "services on patched copies (bench/system.py _python_shim) until that is fixed.",
+                  file=sys.stderr, flush=True)
+        # Migrated above with Alembic; launch still declares the topology.
+        self.system = start_system(env, port=0, output=self._log, run_migrations=False,
+                                   python=python)
+        print(f"bench: system up in {time.monotonic() - started:.1f}s at {self.system.api_url} "
+              f"(vhost {self.vhost}; output in {self._log.name})", file=sys.stderr, flush=True)
+        return self.system
+
+    def stop_system(self):
+        if self.system is not None:
+            self.system.stop()
+            self.system = None
+
+    def client(self, sub: str, role: str, org: str) -> "Client":
+        return Client(self.start().api_url, mint(sub, role, org, ttl=3600, key=self.jwt_secret))
+
+    # --- clean-up ----------------------------------------------------------------------------
+    def close(self):
+        problems = []
+        try:
+            self.stop_system()
+        except Exception as error:  # keep cleaning
+            problems.append(f"stopping the system: {error}")
+        if self._log is not None:
+            self._log.close()
+        if self.databases:
+            try:
+                admin = self._admin()
+                with admin.cursor() as cursor:
+                    for url in self.databases.values():
+                        cursor.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+                admin.close()
+                self.databases.clear()
+            except Exception as error:
+                problems.append(f"dropping databases {list(self.databases.values())}: {error}")
+        if self.vhost is not None:
+            try:
+                requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
+                                timeout=30).raise_for_status()
+                self.vhost = None
+            except Exception as error:
+                problems.append(f"deleting vhost {self.vhost}: {error}")
+        data_dir = RESULTS / f"data-{self.run_id}"
+        if data_dir.exists():
+            for path in sorted(data_dir.rglob("*"), reverse=True):
+                path.rmdir() if path.is_dir() else path.unlink()
+            data_dir.rmdir()
+        for problem in problems:
+            print(f"bench: clean-up failed, {problem}", file=sys.stderr, flush=True)
+
+
+class Client:
+    """One API user with its own token and HTTP session (keep-alive)."""
+
+    def __init__(self, api_url: str, token: str):
+        self.api_url = api_url
+        self.token = token
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def clone(self) -> "Client":
+        return Client(self.api_url, self.token)
+
+    def post(self, path, json=None, **kwargs):
+        return self.session.post(self.api_url + path, json=json, timeout=HTTP_TIMEOUT, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.session.get(self.api_url + path, timeout=HTTP_TIMEOUT, **kwargs)
+
+
+def place_orders(buyer: Client, n: int, concurrency: int = 16,
+                 order: dict = MANUFACTURING_ORDER) -> tuple[list[str], float]:
+    """Place n orders through the gateway; returns their ids and the placements per second."""
+    import eventlet
+
+    ids, failures = [], []
+    remaining = iter(range(n))
+
+    def worker():
+        client = buyer.clone()
+        for _ in remaining:
+            response = client.post("/orders", order)
+            if response.status_code == 201:
+                ids.append(response.json()["id"])
+            else:
+                failures.append(f"{response.status_code} {response.text[:300]}")
+
+    started = time.perf_counter()
+    pool = eventlet.GreenPool(concurrency)
+    for _ in range(concurrency):
+        pool.spawn(worker)
+    pool.waitall()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {n} placements failed, e.g. {failures[0]}")
+    return ids, len(ids) / elapsed
+
+
+def wait_for_fulfillments(url: str, expected: int, timeout: float = 120) -> float:
+    """Wait until the fulfillment database holds `expected` records; returns seconds waited."""
+    started = time.monotonic()
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT count(*) FROM fulfillments")
+                have = cursor.fetchone()[0]
+                if have >= expected:
+                    return time.monotonic() - started
+                if time.monotonic() - started > timeout:
+                    raise RuntimeError(f"only {have} of {expected} fulfillment records after {timeout}s")
+                time.sleep(0.05)
+    finally:
+        connection.close()

@@ -1,0 +1,35 @@
+#!/usr/bin/env python
+"""Container health check (installed as marketplace-healthcheck; compose and the k8s probes run it).
+
+gateway: GET http://127.0.0.1:$GATEWAY_PORT/healthz answers 200.
+service: the service answers its RPC health check, `<service>.<HEALTH_RPC_METHOD>()` (default
+`health`), over the broker at AMQP_URI within HEALTH_TIMEOUT seconds (default 5).
+Exit 0 when healthy, 1 otherwise, with the reason on stderr.
+"""
+import os
+import sys
+import urllib.request
+import warnings
+
+
+def main() -> int:
+    service = os.environ["SERVICE"]
+    timeout = float(os.environ.get("HEALTH_TIMEOUT", "5"))
+    try:
+        if service == "gateway":
+            url = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}/healthz"
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                return 0 if resp.status == 200 else 1
+        warnings.simplefilter("ignore")  # eventlet's deprecation notice is not a health problem
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        with ClusterRpcProxy({"AMQP_URI": os.environ["AMQP_URI"]}, timeout=timeout) as rpc:
+            getattr(getattr(rpc, service), os.environ.get("HEALTH_RPC_METHOD", "health"))()
+        return 0
+    except Exception as exc:  # any failure is "unhealthy"; say which
+        print(f"unhealthy: {service}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

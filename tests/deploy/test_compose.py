@@ -1,0 +1,269 @@
+"""docker-compose.yml, the Dockerfile and deploy/ agree with the components that exist.
+
+Parsing only: no Docker engine or cluster is needed. The command checks import `<svc>.service`
+and `gateway.__main__`, so they need the packages installed (make install does that).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").is_file())
+COMPONENTS = SERVICES + ["gateway"]
+INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
+K8S = ROOT / "deploy" / "k8s"
+
+
+def component_dir(name: str) -> str:
+    return "gateway" if name == "gateway" else f"services/{name}"
+
+
+def as_dict(value) -> dict:
+    """Compose accepts maps or lists of KEY=VALUE for environment and build args."""
+    if isinstance(value, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in value)
+    return dict(value or {})
+
+
+def as_argv(value) -> list[str]:
+    return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            pairs.append((word.upper(), rest.strip()))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def init_databases() -> set[str]:
+    match = re.search(r'^DATABASES="([^"]*)"', INIT_SCRIPT.read_text(), re.M)
+    assert match, f"{INIT_SCRIPT.relative_to(ROOT)} has no DATABASES=\"...\" line"
+    return set(match.group(1).split())
+
+
+@pytest.fixture(scope="module")
+def k8s_docs() -> list[dict]:
+    docs = []
+    for path in sorted(K8S.glob("*.yaml")):
+        docs += [dict(d, _file=path.name) for d in yaml.safe_load_all(path.read_text()) if d]
+    return docs
+
+
+def test_the_five_services_exist():
+    assert {"orders", "fulfillment", "chat", "payments", "disputes"} <= set(SERVICES)
+
+
+# --- images ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_each_component_is_built_from_the_dockerfile_with_its_service_arg(services, name):
+    assert name in services, f"docker-compose.yml has no service {name!r}"
+    build = services[name].get("build")
+    assert isinstance(build, dict), f"{name}: build must be a map with context and args"
+    assert build.get("context") in (".", "./")
+    assert build.get("dockerfile", "Dockerfile") == "Dockerfile"
+    args = as_dict(build.get("args"))
+    assert args.get("SERVICE") == name
+    assert args.get("SERVICE_DIR", f"services/{name}") == component_dir(name)
+
+
+def test_dockerfile_takes_the_service_as_a_build_arg(dockerfile):
+    args = [rest for instr, rest in dockerfile if instr == "ARG"]
+    assert "SERVICE" in args
+    assert "SERVICE_DIR=services/${SERVICE}" in args
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_everything_the_dockerfile_copies_exists(dockerfile, name):
+    for instr, rest in dockerfile:
+        if instr != "COPY" or "--from=" in rest:
+            continue
+        *sources, _dest = [w for w in rest.split() if not w.startswith("--")]
+        for source in sources:
+            path = source.replace("${SERVICE_DIR}", component_dir(name))
+            if "[" in path:  # an optional file ("config.yam[l]")
+                continue
+            assert (ROOT / path).exists(), f"Dockerfile copies {source}: {path} is missing"
+
+
+def test_dockerfile_installs_chassis_contracts_and_the_component_pinned(dockerfile):
+    installs = [rest for instr, rest in dockerfile if instr == "RUN" and "pip install" in rest]
+    assert installs, "the Dockerfile installs nothing with pip"
+    line = " ".join(installs)
+    for needed in ("-c constraints.txt", "libs/contracts", "libs/chassis", "${SERVICE_DIR}"):
+        assert needed in line
+
+
+def test_dockerfile_runs_as_a_non_root_user_and_migrates_first(dockerfile):
+    users = [rest for instr, rest in dockerfile if instr == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    entrypoint = [rest for instr, rest in dockerfile if instr == "ENTRYPOINT"][-1]
+    assert "docker-entrypoint.sh" in entrypoint
+    script = (ROOT / "deploy" / "docker-entrypoint.sh").read_text()
+    assert 'alembic -c "$SERVICE_DIR/alembic.ini" upgrade head' in script
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_each_component_has_its_migrations(name):
+    assert (ROOT / component_dir(name) / "alembic.ini").is_file()
+    assert (ROOT / component_dir(name) / "alembic").is_dir()
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_each_component_gets_the_broker_and_only_its_own_database(services, init_databases, name):
+    env = as_dict(services[name].get("environment"))
+    assert "@rabbitmq:5672" in env.get("AMQP_URI", ""), f"{name}: AMQP_URI must point at the rabbitmq service"
+    key = f"{name.upper()}_DATABASE_URL"
+    assert key in env, f"{name}: no {key}"
+    match = re.fullmatch(r"postgresql(\+\w+)?://[^@/]+@postgres:5432/(\w+)", env[key])
+    assert match, f"{name}: {key} must point at the compose postgres: {env[key]}"
+    assert match.group(2) in init_databases, f"{name}: database {match.group(2)} is not created by the init script"
+    others = {f"{o.upper()}_DATABASE_URL" for o in COMPONENTS if o != name}
+    assert not others & env.keys(), f"{name} must not see another component's database"
+
+
+def test_the_init_script_creates_a_database_per_component_and_is_mounted(services, init_databases):
+    assert init_databases == set(COMPONENTS)
+    mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in services["postgres"]["volumes"]]
+    assert any(m.startswith("./deploy/postgres/create-databases.sh:/docker-entrypoint-initdb.d/") for m in mounts)
+
+
+def test_rabbitmq_image_has_the_management_plugin(services):
+    image = services["rabbitmq"]["image"]
+    assert image.startswith("rabbitmq:") and "management" in image
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_each_component_waits_for_broker_database_and_topology(services, name):
+    depends = services[name].get("depends_on")
+    assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+    assert depends.get("rabbitmq", {}).get("condition") == "service_healthy"
+    assert depends.get("postgres", {}).get("condition") == "service_healthy"
+    assert depends.get("topology", {}).get("condition") == "service_completed_successfully"
+
+
+def test_the_topology_job_runs_once_after_the_broker(services):
+    job = services["topology"]
+    assert as_argv(job["command"])[-2:] == ["-m", "chassis.topology"]
+    assert job.get("restart", "no") == "no"
+    assert job["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    assert importlib.util.find_spec("chassis.topology"), "chassis.topology does not exist yet"
+
+
+@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *COMPONENTS])
+def test_everything_long_running_has_a_healthcheck(services, name):
+    assert services[name].get("healthcheck", {}).get("test")
+
+
+def test_the_gateway_listens_on_8080_on_all_interfaces(services):
+    gateway = services["gateway"]
+    assert any(str(p).endswith("8080:8080") for p in gateway["ports"])
+    env = as_dict(gateway["environment"])
+    assert env["GATEWAY_HOST"] == "0.0.0.0" and str(env["GATEWAY_PORT"]) == "8080"
+
+
+def test_secrets_come_from_the_environment_not_literals(services):
+    for name, service in services.items():
+        for key, value in as_dict(service.get("environment")).items():
+            value = str(value)
+            if re.search(r"SECRET|PASSWORD", key):
+                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", value), f"{name}.{key} must be ${{VAR:?...}}"
+            if "://" in value and "@" in value:  # a password inside a URL
+                userinfo = value.split("://", 1)[1].split("@", 1)[0]
+                assert ":" not in userinfo or "${" in userinfo.split(":", 1)[1], f"{name}.{key} holds a password"
+
+
+# --- commands name real code ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_command_runs_a_service_class_that_exists(services, name):
+    argv = as_argv(services[name]["command"])
+    assert argv[:2] == ["nameko", "run"]
+    config = argv[argv.index("--config") + 1]
+    assert config == f"services/{name}/config.yaml" and (ROOT / config).is_file()
+    module_name, _, class_name = argv[-1].partition(":")
+    assert module_name == f"{name}.service" and class_name == name.capitalize() + "Service"
+    cls = getattr(importlib.import_module(module_name), class_name, None)
+    assert cls is not None, f"{module_name} has no {class_name}"
+    assert getattr(cls, "name", None) == name, f"{class_name}.name must be {name!r} (RPC and health checks use it)"
+
+
+def test_the_gateway_command_runs_the_gateway_package(services):
+    assert as_argv(services["gateway"]["command"]) == ["python", "-m", "gateway"]
+    assert importlib.util.find_spec("gateway.__main__"), "gateway/__main__.py does not exist yet"
+
+
+# --- Kubernetes ----------------------------------------------------------------------------
+
+def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs, services):
+    deployments = {d["metadata"]["name"]: d for d in k8s_docs if d["kind"] == "Deployment"}
+    assert set(deployments) == set(COMPONENTS)
+    for name, deployment in deployments.items():
+        assert deployment["spec"]["replicas"] >= 1
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["image"].split(":")[0] == f"marketplace/{name}"
+        assert container["args"] == as_argv(services[name]["command"])
+        assert container.get("readinessProbe") and container.get("livenessProbe"), name
+        secret_keys = {e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", []) if "valueFrom" in e}
+        db_keys = {k for k in secret_keys if k.endswith("_DATABASE_URL")}
+        assert db_keys == {f"{name.upper()}_DATABASE_URL"} and "AMQP_URI" in secret_keys, name
+
+
+def test_k8s_gateway_has_a_service(k8s_docs):
+    assert any(d["kind"] == "Service" and d["metadata"]["name"] == "gateway" for d in k8s_docs)
+
+
+def test_k8s_job_declares_topology_and_migrates_every_component(k8s_docs):
+    [job] = [d for d in k8s_docs if d["kind"] == "Job"]
+    inits = {c["name"]: c for c in job["spec"]["template"]["spec"]["initContainers"]}
+    assert inits["topology"]["args"][-2:] == ["-m", "chassis.topology"]
+    for name in COMPONENTS:
+        container = inits.get(f"migrate-{name}")
+        assert container, f"the Job does not migrate {name}"
+        assert container["image"].split(":")[0] == f"marketplace/{name}"
+        assert f"{component_dir(name)}/alembic.ini" in container["args"]
+
+
+def test_k8s_secret_template_holds_keys_but_no_values(k8s_docs):
+    [secret] = [d for d in k8s_docs if d["kind"] == "Secret"]
+    data = secret.get("stringData", {})
+    assert {f"{n.upper()}_DATABASE_URL" for n in COMPONENTS} | {"AMQP_URI", "JWT_SECRET"} <= set(data)
+    assert not any(data.values()) and not secret.get("data")
+
+
+def test_kustomization_lists_every_deployment_and_image(k8s_docs):
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    resources = kustomization["resources"]
+    assert all((K8S / r).is_file() for r in resources)
+    assert "secret.template.yaml" not in resources and "migrate-job.yaml" not in resources
+    for doc in k8s_docs:
+        if doc["kind"] == "Deployment":
+            assert doc["_file"] in resources
+    assert {i["name"] for i in kustomization["images"]} == {f"marketplace/{n}" for n in COMPONENTS}

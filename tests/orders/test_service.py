@@ -1,0 +1,151 @@
+"""The orders service on a real broker and PostgreSQL, with fulfillment as its real consumer."""
+from datetime import datetime, timezone
+
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
+
+from contracts.errors import IllegalTransition, NotFound
+from fulfillment.models import fulfillments
+from fulfillment.service import FulfillmentService
+from orders.models import activities, metadata as orders_metadata, orders
+from orders.service import OrdersService
+from support.clock import FrozenClock
+from support.events import publish
+from support.services import BUYER, SUPPLIER, count, dependency, query, rpc
+from support.waiting import eventually
+
+outbox = orders_metadata.tables["outbox"]
+
+MANUFACTURING = {
+    "workflow": "manufacturing", "supplier_org": "forge", "title": "Brackets", "currency": "EUR",
+    "committed_ship_by": "2031-03-10", "committed_deliver_by": "2031-03-14",
+    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
+}
+RETAIL = {
+    "workflow": "retail", "supplier_org": "forge", "title": "Kettle", "currency": "NGN",
+    "lines": [{"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 1500000}],
+}
+
+
+@pytest.fixture
+def system(container_factory, service_config, declared_topology):
+    """Orders and fulfillment, each on its own database, sharing the test's vhost."""
+    orders_config = service_config("orders")
+    fulfillment_config = service_config("fulfillment")
+    started = {
+        "orders": container_factory(OrdersService, orders_config),
+        "fulfillment": container_factory(FulfillmentService, fulfillment_config),
+        "orders_config": orders_config,
+        "fulfillment_config": fulfillment_config,
+    }
+    return started
+
+
+def test_an_approval_whose_publish_never_happened_is_relayed_and_applied_once(system):
+    # Simulates the process dying between commit and publish: the fast path never runs.
+    uow = dependency(system["orders"], "uow")
+    system["orders"].start()
+    uow.outbox.publish_committed = lambda envelopes: None
+    system["fulfillment"].start()
+    orders_url = system["orders_config"]["DATABASE_URL"]
+    fulfillment_url = system["fulfillment_config"]["DATABASE_URL"]
+
+    with rpc(system["orders_config"]) as proxy:
+        order = proxy.orders.place_order(BUYER, MANUFACTURING)
+        proxy.orders.perform_action(SUPPLIER, order["id"], "approve")
+    assert count(orders_url, outbox, outbox.c.published_at.is_(None)) >= 1
+
+    assert eventually(lambda: count(fulfillment_url, fulfillments) == 1)
+    assert eventually(lambda: count(orders_url, outbox, outbox.c.published_at.is_(None)) == 0)
+    assert count(fulfillment_url, fulfillments, fulfillments.c.order_id == order["id"]) == 1
+
+
+def test_two_racing_approvals_make_one_approval(system):
+    system["orders"].start()
+    config = system["orders_config"]
+    with rpc(config) as proxy:
+        order = proxy.orders.place_order(BUYER, MANUFACTURING)
+
+    def approve():
+        with rpc(config) as proxy:
+            try:
+                return proxy.orders.perform_action(SUPPLIER, order["id"], "approve")
+            except IllegalTransition as refused:
+                return refused
+
+    results = [thread.wait() for thread in [eventlet.spawn(approve) for _ in range(2)]]
+
+    approved = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, IllegalTransition)]
+    assert len(approved) == 1 and len(refused) == 1
+    assert refused[0].details["state"] == "approved"
+    url = config["DATABASE_URL"]
+    assert count(url, outbox, outbox.c.event_type == "order.approved") == 1
+    assert count(url, activities, activities.c.kind == "approve",
+                 activities.c.order_id == order["id"]) == 1
+
+
+def test_a_parcel_scanned_at_the_sorting_centre_ships_a_retail_order(system):
+    system["orders"].start()
+    config = system["orders_config"]
+    with rpc(config) as proxy:
+        order = proxy.orders.place_order(BUYER, RETAIL)
+        order = proxy.orders.perform_action(SUPPLIER, order["id"], "ready_to_ship",
+                                            {"tracking_number": "JG-NJS-319365323-5711"})
+    assert order["status"] == "ready_to_ship"
+
+    with entrypoint_waiter(system["orders"], "on_parcel_scanned"):
+        publish(config["AMQP_URI"], "parcel.scanned", {
+            "order_id": order["id"], "shipment_id": "s-1",
+            "tracking_number": "JG-NJS-319365323-5711",
+            "location": "NG-JG-SEKO-Shenzhen-Seko Station", "location_kind": "sorting_centre",
+        }, "fulfillment")
+
+    with rpc(config) as proxy:
+        shipped = proxy.orders.get_order(BUYER, order["id"])
+        assert shipped["status"] == "shipped"
+        assert "cancel" not in shipped["allowed_actions"]  # buyers cancel only before Shipped
+
+
+def test_another_organisation_cannot_see_or_touch_an_order(system):
+    system["orders"].start()
+    outsider = {"user_id": "bob", "role": "buyer", "org": "globex"}
+    with rpc(system["orders_config"]) as proxy:
+        order = proxy.orders.place_order(BUYER, MANUFACTURING)
+        with pytest.raises(NotFound):
+            proxy.orders.get_order(outsider, order["id"])
+        with pytest.raises(NotFound):
+            proxy.orders.perform_action({**SUPPLIER, "org": "other"}, order["id"], "approve")
+        assert proxy.orders.list_orders(outsider, {})["items"] == []
+
+
+def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replicas(
+        container_factory, service_config, declared_topology):
+    config = service_config("orders", TIMER_INTERVAL_S=0.05)
+    # Friday 9:00 UTC: five business days later is the next Friday at 9:00.
+    clock = FrozenClock(datetime(2031, 3, 7, 9, 0, tzinfo=timezone.utc))
+    replicas = [container_factory(OrdersService, config) for _ in range(2)]
+    for replica in replicas:
+        replace_dependencies(replica, clock=clock)
+        replica.start()
+    with rpc(config) as proxy:
+        order = proxy.orders.place_order(BUYER, RETAIL)
+    url = config["DATABASE_URL"]
+
+    def ticks_of_both():
+        for replica in replicas:
+            with entrypoint_waiter(replica, "fire_due_timers"):
+                pass
+
+    clock.advance(days=7, seconds=-1)
+    ticks_of_both()
+    assert query(url, orders.select().with_only_columns(orders.c.status))[0][0] == "pending"
+
+    clock.advance(seconds=1)
+    assert eventually(lambda: query(
+        url, orders.select().with_only_columns(orders.c.status))[0][0] == "cancelled")
+    ticks_of_both()
+    assert count(url, outbox, outbox.c.event_type == "order.cancelled") == 1
+    [cancelled] = query(url, outbox.select().where(outbox.c.event_type == "order.cancelled"))
+    assert cancelled.envelope["data"]["by"] == "system"
