@@ -39,14 +39,14 @@ $(STAMP): $(VENV)/pyvenv.cfg $(DEPS)
 	@touch $@
 
 run: install
-	@tools/ensure-broker.sh
+	@bash tools/ensure-broker.sh
 	@$(PY) tools/launch.py $(RUN_ARGS)
 
 test: install
-	@tools/test.sh $(PYTEST_ARGS)
+	@bash tools/test.sh $(PYTEST_ARGS)
 
 bench: install
-	@tools/ensure-broker.sh
+	@bash tools/ensure-broker.sh
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 catalogue: install

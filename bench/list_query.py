@@ -187,7 +187,7 @@ def run(infra, report, quick):
         rng = random.Random(SEED + 1)
         samples = []  # (ms, role, kind, page_no, actor, query)
         with Session(engine) as session:
-            def page(actor, query):
+            def page(actor, query, session=session):
                 t0 = time.perf_counter()
                 result = repository.list_page(session, actor, query)
                 ms = (time.perf_counter() - t0) * 1000
@@ -215,6 +215,7 @@ def run(infra, report, quick):
                 if time.monotonic() > deadline:
                     break
         _report(report, samples)
+        _deep_cursors(engine, report, page, quick)
         _explain_slowest(engine, samples)
         engine.dispose()
     finally:
@@ -241,6 +242,30 @@ def _report(report, samples):
     worst = max(samples, key=lambda s: s[0])
     report.metric("list.max", worst[0], "ms", role=worst[1], tab=worst[2], page=worst[3],
                   query={k: v for k, v in worst[5].items() if k != "cursor"})
+
+
+def _deep_cursors(engine, report, page, quick):
+    """One page right after a cursor `depth` rows into a tab (what a client reaches by following
+    next_cursor that far): the keyset's cost as a function of depth."""
+    from sqlalchemy import text
+
+    from orders import repository
+
+    cases = [("admin", {"user_id": "a", "role": "admin", "org": "platform"}, "TRUE",
+              (1_000, 10_000, 100_000) if not quick else (1_000, 10_000)),
+             ("buyer", {"user_id": "b", "role": "buyer", "org": "buyer-007"},
+              "buyer_org = 'buyer-007'", (1_000, 5_000) if not quick else (100,))]
+    for role, actor, scope, depths in cases:
+        for depth in depths:
+            with engine.connect() as connection:
+                row = connection.execute(text(
+                    f"SELECT placed_at, id FROM orders WHERE {scope} "
+                    f"ORDER BY placed_at DESC, id DESC OFFSET {depth} LIMIT 1")).first()
+            if row is None:
+                continue
+            cursor = repository._encode_cursor([row.placed_at, row.id])
+            times = [page(actor, {"cursor": cursor})[0] for _ in range(5)]
+            report.metric(f"list.deep_{role}_all_at_{depth}", percentile(times, 50), "ms", 20, "<=")
 
 
 def _explain_slowest(engine, samples):

@@ -16,6 +16,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -70,6 +71,8 @@ def main(argv=None) -> int:
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()
+            # This machine may be shared: say how loaded it was when the measurement began.
+            report.metric(f"{name}.loadavg_before", round(os.getloadavg()[0], 2), "procs")
             try:
                 context.update(module.run(infra, report, args.quick, **_extra(module, context)) or {})
             except KeyboardInterrupt:

@@ -15,6 +15,7 @@ import time
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 
+import cpu
 from report import percentile
 
 NAME = "transitions"
@@ -65,6 +66,7 @@ def run(infra, report, quick):
                       "orders/s", concurrency=CONCURRENCY)
 
         done, errors, latencies, completed = [0], [], [], [0]
+        eventlet.sleep(2)  # let the placements' own events (payments, reactions) settle
         deadline = [None]
 
         def walk(k):
@@ -81,12 +83,15 @@ def run(infra, report, quick):
                         break  # this order is stuck; the next one
                     latencies.append((time.perf_counter() - t) * 1000)
                     done[0] += 1
-                completed[0] += view["status"] == FINAL if latencies else 0
+                    if view["status"] == FINAL:
+                        completed[0] += 1
 
+        cpu_before = cpu.snapshot(infra.system)
         started = time.perf_counter()
         deadline[0] = started + duration
         list(pool.imap(walk, range(CONCURRENCY)))
         elapsed = time.perf_counter() - started
+        cpu_after = cpu.snapshot(infra.system)
     finally:
         for proxy in proxies:
             proxy.stop()
@@ -96,6 +101,7 @@ def run(infra, report, quick):
     report.metric("transitions.rpc.p99", percentile(latencies, 99), "ms")
     report.metric("transitions.errors", len(errors), "count")
     report.metric("transitions.orders_completed", completed[0], "orders")
+    cpu.report_per_op(report, "transitions", cpu_before, cpu_after, done[0], elapsed)
     if errors:
         print(f"bench: transitions: {len(errors)} errors, e.g. {errors[0]}", flush=True)
     return {}

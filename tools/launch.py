@@ -314,7 +314,8 @@ class System:
     def banner(self) -> str:
         data_dir = self.env["DATA_DIR"]
         secrets_file = Path(data_dir) / "dev-secrets.env"
-        source = f"set -a; . {os.path.relpath(secrets_file)}; " if secrets_file.exists() else ""
+        shown = os.path.relpath(secrets_file) if secrets_file.is_relative_to(Path.cwd()) else secrets_file
+        source = f"set -a; . {shown}; " if secrets_file.exists() else ""
         lines = [
             "",
             "The system is up.",

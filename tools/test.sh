@@ -11,8 +11,8 @@ export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}
 export RABBIT_CTL_URI=${RABBIT_CTL_URI:-http://guest:guest@127.0.0.1:15672}
 export TEST_DATABASE_URL_BASE=${TEST_DATABASE_URL_BASE:-postgresql://postgres@127.0.0.1:5432}
 
-tools/ensure-broker.sh --management
-tools/ensure-postgres.sh
+bash tools/ensure-broker.sh --management
+bash tools/ensure-postgres.sh
 
 rc=0
 .venv/bin/pytest tests "$@" || rc=$?

@@ -66,3 +66,19 @@ def as_user(system):
     def make(sub: str, role: str, org: str) -> Client:
         return Client(system.api_url, sub, role, org)
     return make
+
+
+@pytest.fixture
+def market(system, as_user):
+    """``market(name)``: fresh buyer and supplier organisations (and the platform admin)."""
+    from e2e.walk import Market
+    return lambda name: Market.open(system, as_user, name)
+
+
+@pytest.fixture(scope="session")
+def order_events(system):
+    """Every event the orders service publishes, as a consumer of its own sees them."""
+    from e2e.walk import EventTap
+    tap = EventTap(system.env["AMQP_URI"])
+    yield tap
+    tap.close()

@@ -424,6 +424,9 @@ def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
                "workflow_version": order.workflow_version, "status": order.status}
     if event_type in MONEY_EVENTS:
         payload.update(currency=order.currency, amount=order.total)
+    if event_type == "order.accepted":
+        # Accepting without an inspection accepts the whole order.
+        payload.setdefault("accepted_amount", order.total)
     if event_type in LINES_EVENTS:
         payload["lines"] = [
             {"line_id": line.line_id, "sku": line.sku, "description": line.description,

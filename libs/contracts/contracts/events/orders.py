@@ -153,7 +153,7 @@ CONTRACTS = [
             "The buyer accepted part of the order: release accepted_amount, refund the rest."),
     _orders("order.rejected", OrderRejected, "The buyer rejected the order at inspection."),
     _orders("order.rework_requested", ReworkRequested, "The buyer sent parts back for re-work."),
-    _orders("order.completed", Money, "The order reached its successful end."),
+    _orders("order.completed", OrderPayload, "The order reached its successful end."),
     _orders("order.cancelled", OrderCancelled,
             "The order was cancelled; held funds are to be refunded.", ["fulfillment"]),
     _orders("order.delivery_submitted", DeliverySubmitted,
