@@ -310,6 +310,7 @@ class Workflow:
                  "from": sorted(action.sources),
                  "to": sorted({branch.state for branch in action.branches}),
                  "payload": {name: dict(spec) for name, spec in action.fields.items()},
+                 "guards": [guard.name for guard in action.guards],
                  "emits": list(action.emits)}
                 for action in self.actions.values()
             ],
