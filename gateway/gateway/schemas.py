@@ -64,10 +64,20 @@ class PlaceOrderSchema(Schema):
 
 
 class OrderQuerySchema(Schema):
-    status = fields.String(validate=validate.Length(max=64))
-    tab = fields.String(validate=validate.Length(max=64), metadata={"example": "completed"})
+    status = fields.String(validate=validate.Length(max=64),
+                           metadata={"description": "A status tab: orders in this state"})
+    group = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"example": "completed",
+                  "description": "A group tab (active, completed, cancelled, rejected)"},
+    )
+    workflow = fields.String(validate=validate.Length(max=64))
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
-    sort = fields.String(validate=validate.Length(max=64), metadata={"example": "-created_at"})
+    sort = fields.String(
+        validate=validate.OneOf(["placed_at", "-placed_at", "updated_at", "-updated_at",
+                                 "total", "-total"]),
+        metadata={"description": "Newest first (-placed_at) by default; '-' for descending"},
+    )
     cursor = fields.String(
         validate=validate.Length(max=512),
         metadata={"description": "The next_cursor of the previous page"},

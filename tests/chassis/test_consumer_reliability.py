@@ -14,6 +14,7 @@ from support.waiting import eventually
 QUEUE = "fulfillment--order.approved"
 APPROVED = {
     "order_id": "o-7", "buyer_org": "acme", "supplier_org": "forge", "workflow": "retail",
+    "workflow_version": 1, "status": "approved",
     "lines": [{"line_id": "l-1", "sku": "SKU-1", "quantity": 2, "unit_price": 500}],
 }
 
@@ -53,16 +54,16 @@ def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_onc
     url, amqp = config["DATABASE_URL"], config["AMQP_URI"]
     # A real fault: the handler's table is gone, so every attempt fails inside PostgreSQL.
     execute(url, "ALTER TABLE fulfillments RENAME TO fulfillments_away")
-    container_factory(FulfillmentService, config).start()
-
-    envelope = publish(amqp, "order.approved", APPROVED, "orders")
-
-    [message] = eventually(lambda: parked(amqp))
+    try:
+        container_factory(FulfillmentService, config).start()
+        envelope = publish(amqp, "order.approved", APPROVED, "orders")
+        [message] = eventually(lambda: parked(amqp))
+    finally:
+        execute(url, "ALTER TABLE fulfillments_away RENAME TO fulfillments")
     assert message.event_id == envelope["event_id"]
     assert message.attempts == 4  # the first try and three retries
     assert "fulfillments" in message.error and message.error_type == "ProgrammingError"
 
-    execute(url, "ALTER TABLE fulfillments_away RENAME TO fulfillments")
     assert replay(amqp, f"{QUEUE}.dead") == 1
 
     assert eventually(lambda: records(url) == 1)

@@ -10,6 +10,7 @@ from support.events import publish
 
 APPROVED = {
     "order_id": "o-1", "buyer_org": "acme", "supplier_org": "forge", "workflow": "manufacturing",
+    "workflow_version": 1, "status": "approved",
     "lines": [{"line_id": "l-1", "sku": "BRKT-7", "quantity": 4, "unit_price": 1250}],
 }
 

@@ -18,12 +18,12 @@ def test_a_buyer_places_an_order(place, cluster):
 def test_listing_passes_the_query_and_returns_the_page(client, place, bearer):
     place()
 
-    response = client.get("/api/v1/orders?tab=open&q=bracket&limit=10", headers=bearer())
+    response = client.get("/api/v1/orders?group=active&q=bracket&limit=10", headers=bearer())
 
     assert response.status_code == 200
     assert [order["title"] for order in response.json["items"]] == ["Brackets"]
     assert response.json["next_cursor"] is None
-    assert response.json["query"] == {"tab": "open", "q": "bracket", "limit": 10}
+    assert response.json["query"] == {"group": "active", "q": "bracket", "limit": 10}
 
 
 def test_counts_per_status(client, place, bearer):

@@ -25,12 +25,14 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # Every worker may hold a connection, and the outbox relay needs one more.
+    # Every worker may hold a connection, and the outbox relay needs one more. No ping per
+    # checkout (a round trip on every transaction): a connection found dead fails that one
+    # transaction, which its caller or the consumer's retries repeat, and the pool is renewed.
     return create_engine(
         url,
         pool_size=max_workers + 1,
         max_overflow=max_workers,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",

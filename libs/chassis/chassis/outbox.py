@@ -1,7 +1,8 @@
 """The outbox: events commit with the state change that caused them, then reach the broker.
 
 Fast path: the rows a transaction wrote are published right after its commit, so an event reaches
-its consumers in milliseconds. Slow path: a relay republishes whatever a crash or a broker outage
+its consumers in milliseconds; marking them published is batched off the request path (a row
+whose mark is lost is merely published again). Slow path: a relay republishes whatever a crash or a broker outage
 left unpublished. Replicas of a service share one outbox; on PostgreSQL, ``FOR UPDATE SKIP LOCKED``
 lets each relay take different rows. Publishing is at-least-once; consumers dedupe on event_id.
 """
@@ -27,25 +28,33 @@ class Outbox:
         self.engine = engine
         self.table = table
         self.publisher = publisher
-        # Rows younger than this are left to the fast path of the transaction that wrote them.
+        # Rows younger than this are left to the fast path of the transaction that wrote them;
+        # it must exceed the relay interval, which is also how long a fast-path mark may wait.
         self.grace = grace
         self.batch_size = batch_size
+        self._published: list[str] = []
 
-    def add(self, connection, envelope: dict) -> None:
-        connection.execute(insert(self.table).values(
-            event_id=envelope["event_id"], event_type=envelope["event_type"],
-            envelope=envelope, created_at=now_utc(),
-        ))
+    def add(self, connection, envelopes: list[dict]) -> None:
+        if envelopes:
+            created_at = now_utc()
+            connection.execute(insert(self.table), [
+                {"event_id": e["event_id"], "event_type": e["event_type"], "envelope": e,
+                 "created_at": created_at}
+                for e in envelopes
+            ])
 
     def publish_committed(self, envelopes: list[dict]) -> None:
         """The fast path. A failure here loses nothing: the rows wait for the relay."""
-        published = []
         try:
             for envelope in envelopes:
                 self.publisher.publish_event(envelope)
-                published.append(envelope["event_id"])
+                self._published.append(envelope["event_id"])
         except Exception:
             log.warning("publish after commit failed; the relay will retry", exc_info=True)
+
+    def mark_published(self) -> None:
+        """Record, in one statement, every row the fast path published since the last call."""
+        published, self._published = self._published, []
         if published:
             with self.engine.begin() as connection:
                 connection.execute(

@@ -40,9 +40,8 @@ class AlreadyProcessed(Exception):
 
 
 class Transaction:
-    def __init__(self, session: Session, outbox: Outbox, producer: str, context: dict):
+    def __init__(self, session: Session, producer: str, context: dict):
         self.session = session
-        self._outbox = outbox
         self._producer = producer
         self._context = context
         self.envelopes: list[dict] = []
@@ -54,7 +53,6 @@ class Transaction:
             correlation_id=self._context.get("correlation_id"),
             causation_id=self._context.get("causation_id"),
         )
-        self._outbox.add(self.session.connection(), envelope)
         self.envelopes.append(envelope)
         return envelope
 
@@ -83,6 +81,8 @@ class UnitOfWork(DependencyProvider):
         relay = getattr(self, "_relay", None)
         if relay is not None:
             relay.kill()
+            self._relay = None
+            self._quietly(self.outbox.mark_published)
         engine = getattr(self, "engine", None)  # a container killed during setup has none
         if engine is not None:
             engine.dispose()
@@ -93,11 +93,19 @@ class UnitOfWork(DependencyProvider):
     def _relay_forever(self):
         while True:
             eventlet.sleep(self.relay_interval)
-            try:
-                while self.outbox.relay_once() == self.outbox.batch_size:
-                    pass
-            except Exception:
-                log.warning("outbox relay failed; will retry", exc_info=True)
+            self._quietly(self.outbox.mark_published)
+            self._quietly(self._relay_backlog)
+
+    def _relay_backlog(self):
+        while self.outbox.relay_once() == self.outbox.batch_size:
+            pass
+
+    @staticmethod
+    def _quietly(step):
+        try:
+            step()
+        except Exception:
+            log.warning("outbox %s failed; will retry", step.__name__, exc_info=True)
 
     def get_dependency(self, worker_ctx):
         return Transactions(self, worker_ctx)
@@ -114,11 +122,11 @@ class Transactions:
     def transaction(self):
         provider = self._provider
         session = provider.sessions()
-        tx = Transaction(session, provider.outbox, provider.service_name,
-                         self._worker_ctx.context_data)
+        tx = Transaction(session, provider.service_name, self._worker_ctx.context_data)
         try:
             self._record_in_inbox(session)
             yield tx
+            provider.outbox.add(session.connection(), tx.envelopes)
             session.commit()
         except BaseException:
             session.rollback()

@@ -3,7 +3,7 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import Conflict, InvalidRequest, NotFound
@@ -160,9 +160,9 @@ def list_page(session: Session, actor: dict, query: dict) -> dict:
         last_key, last_id = _decode_cursor(query["cursor"])
         if name != "total":
             last_key = datetime.fromisoformat(last_key)
-        after = (key < last_key) if descending else (key > last_key)
-        tie = (orders.c.id < last_id) if descending else (orders.c.id > last_id)
-        filters.append(or_(after, and_(key == last_key, tie)))
+        # A row-value comparison, so the index serves it as a range, however deep the page.
+        position, last = tuple_(key, orders.c.id), tuple_(last_key, last_id)
+        filters.append(position < last if descending else position > last)
     order_by = [key.desc(), orders.c.id.desc()] if descending else [key.asc(), orders.c.id.asc()]
     rows = session.execute(
         select(orders.c.state, key.label("sort_key"), orders.c.id)
