@@ -88,8 +88,9 @@ show_logs() {
 }
 
 install_broker() {
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-    || how_to "is not installed (and I can only install it as root with apt-get)"
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    how_to "is not installed (and I can only install it as root with apt-get)"
+  fi
   say "RabbitMQ is not installed: installing rabbitmq-server with apt-get (non-interactive)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -139,8 +140,9 @@ if [ "$management" = 1 ]; then
     say "management API is up at ${RABBIT_CTL_URI##*@}"
     exit 0
   fi
-  [ "$local_broker" = 1 ] && command -v rabbitmq-plugins >/dev/null \
-    || die "the management API does not answer at ${RABBIT_CTL_URI##*@}: enable it on the broker (rabbitmq-plugins enable rabbitmq_management) or set RABBIT_CTL_URI"
+  if [ "$local_broker" = 0 ] || ! command -v rabbitmq-plugins >/dev/null; then
+    die "the management API does not answer at ${RABBIT_CTL_URI##*@}: enable it on the broker (rabbitmq-plugins enable rabbitmq_management) or set RABBIT_CTL_URI"
+  fi
   can_admin || how_to "needs its management plugin: run 'sudo rabbitmq-plugins enable rabbitmq_management'"
   say "enabling rabbitmq_management"
   admin rabbitmq-plugins -q enable rabbitmq_management >/dev/null

@@ -73,8 +73,9 @@ version() {  # newest cluster version, else newest installed server version
 installed() { command -v pg_ctlcluster >/dev/null && [ -n "$(version)" ]; }
 
 install_server() {
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-    || how_to "is not installed (and I can only install it as root with apt-get)"
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    how_to "is not installed (and I can only install it as root with apt-get)"
+  fi
   say "PostgreSQL is not installed: installing postgresql with apt-get (non-interactive)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, against a real RabbitMQ (with its management API) and a real PostgreSQL.
-# What `make test` runs; arguments go to pytest (tools/test.sh -k outbox -x).
+# What `make test` runs; arguments go to pytest (tools/test.sh -k outbox -x, tools/test.sh tests/deploy).
 # Exits with pytest's own code; "no tests collected" (5) is a failure too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,12 @@ export TEST_DATABASE_URL_BASE=${TEST_DATABASE_URL_BASE:-postgresql://postgres@12
 bash tools/ensure-broker.sh --management
 bash tools/ensure-postgres.sh
 
-rc=0
-.venv/bin/pytest tests "$@" || rc=$?
+# the whole suite, unless the arguments name test paths themselves (tools/test.sh tests/deploy)
+targets=(tests)
+for arg in "$@"; do [ -e "${arg%%::*}" ] && { targets=(); break; }; done
+
+rc=0   # nameko's pytest plugin takes the broker from options, not the environment
+.venv/bin/pytest --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" "${targets[@]}" "$@" || rc=$?
 case $rc in
   0) ;;
   5) echo "test.sh: pytest collected no tests: that is a failure (exit 5)" >&2 ;;

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").is_file())
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if p.is_dir() and p.name[0] not in "._")
 COMPONENTS = SERVICES + ["gateway"]
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"
