@@ -14,7 +14,7 @@ DEPS   := requirements-dev.txt constraints.txt \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help install run test bench catalogue clean distclean
+.PHONY: help install run test bench catalogue workflows definitions clean distclean
 
 help:
 	@echo "make run        start RabbitMQ if needed, migrate, and run the five services + gateway (Ctrl-C stops)"
@@ -22,6 +22,8 @@ help:
 	@echo "make bench      the benchmark (bench/run.py)"
 	@echo "make install    create .venv and install every package editable, pinned by constraints.txt"
 	@echo "make catalogue  regenerate docs/events.md from the contracts"
+	@echo "make workflows  regenerate docs/workflows.md from the workflow files"
+	@echo "make definitions regenerate deploy/rabbitmq/definitions.json from the contracts"
 	@echo "make clean      remove ./data (dev databases, dev secrets) and caches; distclean also .venv"
 
 install: $(STAMP)
@@ -53,6 +55,17 @@ catalogue: install
 	@$(PY) -m contracts.catalogue > docs/events.md.tmp || { rm -f docs/events.md.tmp; exit 1; }
 	@mv docs/events.md.tmp docs/events.md
 	@echo "wrote docs/events.md"
+
+workflows: install
+	@$(PY) -m orders.workflow.document > docs/workflows.md.tmp || { rm -f docs/workflows.md.tmp; exit 1; }
+	@mv docs/workflows.md.tmp docs/workflows.md
+	@echo "wrote docs/workflows.md"
+
+definitions: install
+	@mkdir -p deploy/rabbitmq
+	@EVENT_RETRY_DELAYS_MS= $(PY) -m chassis.topology --definitions > deploy/rabbitmq/definitions.json.tmp || { rm -f deploy/rabbitmq/definitions.json.tmp; exit 1; }
+	@mv deploy/rabbitmq/definitions.json.tmp deploy/rabbitmq/definitions.json
+	@echo "wrote deploy/rabbitmq/definitions.json"
 
 clean:
 	rm -rf data .pytest_cache .hypothesis bench/results
