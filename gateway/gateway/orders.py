@@ -28,6 +28,7 @@ idempotency.apply_to(blp)
 # What the order page shows besides the order, one line per section: fetched concurrently,
 # and a section whose service fails is null and named in the page's warnings.
 ORDER_PAGE_SECTIONS = {
+    "timeline": lambda rpc, actor, order_id: rpc.call("orders.get_timeline", actor, order_id),
     "fulfillment": lambda rpc, actor, order_id: rpc.call("fulfillment.get_fulfillment", order_id),
 }
 

@@ -173,6 +173,7 @@ class OrderPageSchema(Schema):
     """The order with what other services know about it; a section they cannot give is null."""
 
     order = fields.Nested(OrderSchema)
+    timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
