@@ -7,11 +7,10 @@ system is let settle: fulfillment has opened a record for every order approved s
 """
 import time
 
-import eventlet
 
 import cpu
 from report import percentile
-from system import place_orders, wait_for_fulfillments
+from system import place_orders, run_concurrently, wait_for_fulfillments
 
 NAME = "approvals"
 LEVELS = (16, 32, 64)
@@ -58,16 +57,9 @@ def run(infra, report, quick):
                 else:
                     errors.append(f"{response.status_code} {response.text[:200]}")
 
-        cpu_before = cpu.snapshot(infra.system)
-        started = time.perf_counter()
-        pool = eventlet.GreenPool(concurrency)
-        for _ in range(concurrency):
-            pool.spawn(worker)
-        pool.waitall()
-        elapsed = time.perf_counter() - started
-        cpu_after = cpu.snapshot(infra.system)
         if i == 0:
-            cpu_first, wall_first = cpu_before, started
+            cpu_first, wall_first = cpu.snapshot(infra.system), time.perf_counter()
+        elapsed = run_concurrently(worker, concurrency)
         total_ok += ok[0]
         total_s += elapsed
         rate = ok[0] / elapsed

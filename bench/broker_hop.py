@@ -7,7 +7,6 @@ temporary durable queue in the run's vhost, persistent messages (what our events
 - latency: one message in flight at a time, perf_counter in the body; the hop is from just
   before publish to the consumer's callback (same process, same clock).
 """
-import json
 import time
 import uuid
 

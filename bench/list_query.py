@@ -18,7 +18,7 @@ import random
 import re
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import psycopg2
 import psycopg2.extensions

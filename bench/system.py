@@ -4,7 +4,6 @@ clean-up of everything created (databases dropped, vhost deleted) whatever happe
 Like tests/e2e/conftest.py: each component's database is migrated with Alembic, the system is
 started with tools/launch.py's start_system, and tokens are minted with gateway.tokens.mint.
 """
-import re
 import secrets
 import sys
 import time
@@ -12,6 +11,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import eventlet
 import psycopg2
 import requests
 from alembic import command
@@ -22,7 +22,7 @@ from report import RESULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import component_dirs, service_names, start_system  # noqa: E402
+from launch import component_dirs, start_system  # noqa: E402
 
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 BROKER = "guest:guest@127.0.0.1:5672"
@@ -43,52 +43,6 @@ def migrate(component: str, url: str) -> None:
     config = Config(str(component_dirs()[component] / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
-
-
-def _configs_parse() -> list[str]:
-    """The services' config.yaml files nameko cannot parse (nameko's own YAML loader)."""
-    import yaml
-    from nameko.cli.main import setup_yaml_parser
-
-    setup_yaml_parser()
-    broken = []
-    for name in service_names():
-        path = ROOT / "services" / name / "config.yaml"
-        try:
-            yaml.safe_load(path.read_text())
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            broken.append(f"{path.relative_to(ROOT)}{where} ({getattr(error, 'problem', error)})")
-    return broken
-
-
-def _python_shim(directory: Path) -> str:
-    """WORKAROUND, bench-only, used only while the repo's configs do not parse: a `python` for
-    start_system(python=...) that runs `-m nameko run --config services/X/config.yaml` on a
-    copy of that config with `${VAR:default}` inside YAML flow mappings given the explicit
-    !env_var tag (a plain `${...}` scalar is invalid inside `{...}`), and anything else as is."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in service_names():
-        text = (ROOT / "services" / name / "config.yaml").read_text()
-        fixed = []
-        for line in text.splitlines():
-            if re.search(r"\{[^#]*\$\{", line):
-                line = re.sub(r"(?<![\"'])(\$\{[^}]*\})", r'!env_var "\1"', line)
-            fixed.append(line)
-        (directory / f"{name}.yaml").write_text("\n".join(fixed) + "\n")
-    shim = directory / "python"
-    shim.write_text(f"""#!{sys.executable}
-import os, sys
-args = sys.argv[1:]
-for i, arg in enumerate(args):
-    parts = arg.split("/")
-    if len(parts) == 3 and parts[0] == "services" and parts[2] == "config.yaml" and args[i - 1] == "--config":
-        args[i] = os.path.join({str(directory)!r}, parts[1] + ".yaml")
-os.execv({sys.executable!r}, [{sys.executable!r}] + args)
-""")
-    shim.chmod(0o755)
-    return str(shim)
 
 
 class Infra:
@@ -152,16 +106,8 @@ class Infra:
         }
         self._log = open(RESULTS / "system.log", "w")
         started = time.monotonic()
-        python = None
-        broken = _configs_parse()
-        if broken:
-            python = _python_shim(RESULTS / f"data-{self.run_id}" / "configs")
-            print("bench: WARNING nameko cannot parse " + "; ".join(broken) + ". Running the "
-                  "services on patched copies (bench/system.py _python_shim) until that is fixed.",
-                  file=sys.stderr, flush=True)
         # Migrated above with Alembic; launch still declares the topology.
-        self.system = start_system(env, port=0, output=self._log, run_migrations=False,
-                                   python=python)
+        self.system = start_system(env, port=0, output=self._log, run_migrations=False)
         print(f"bench: system up in {time.monotonic() - started:.1f}s at {self.system.api_url} "
               f"(vhost {self.vhost}; output in {self._log.name})", file=sys.stderr, flush=True)
         return self.system
@@ -231,8 +177,6 @@ class Client:
 def place_orders(buyer: Client, n: int, concurrency: int = 16,
                  order: dict = MANUFACTURING_ORDER) -> tuple[list[str], float]:
     """Place n orders through the gateway; returns their ids and the placements per second."""
-    import eventlet
-
     ids, failures = [], []
     remaining = iter(range(n))
 
@@ -245,12 +189,7 @@ def place_orders(buyer: Client, n: int, concurrency: int = 16,
             else:
                 failures.append(f"{response.status_code} {response.text[:300]}")
 
-    started = time.perf_counter()
-    pool = eventlet.GreenPool(concurrency)
-    for _ in range(concurrency):
-        pool.spawn(worker)
-    pool.waitall()
-    elapsed = time.perf_counter() - started
+    elapsed = run_concurrently(worker, concurrency)
     if failures:
         raise RuntimeError(f"{len(failures)} of {n} placements failed, e.g. {failures[0]}")
     return ids, len(ids) / elapsed
@@ -273,3 +212,13 @@ def wait_for_fulfillments(url: str, expected: int, timeout: float = 120) -> floa
                 time.sleep(0.05)
     finally:
         connection.close()
+
+
+def run_concurrently(worker, concurrency: int) -> float:
+    """Run ``concurrency`` copies of ``worker`` on green threads; the seconds they took."""
+    started = time.perf_counter()
+    pool = eventlet.GreenPool(concurrency)
+    for _ in range(concurrency):
+        pool.spawn(worker)
+    pool.waitall()
+    return time.perf_counter() - started

@@ -24,6 +24,19 @@ def run(service: str, metadata: MetaData) -> None:
             context.run_migrations()
 
 
+def upgrade_messaging() -> None:
+    """``upgrade`` of every service's first revision."""
+    from alembic import op
+
+    create_messaging_tables(op)
+
+
+def downgrade_messaging() -> None:
+    from alembic import op
+
+    drop_messaging_tables(op)
+
+
 def create_messaging_tables(op) -> None:
     """The outbox and inbox tables, for a service's first migration.
 

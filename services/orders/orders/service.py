@@ -109,37 +109,26 @@ class OrdersService(ServiceBase):
     def describe_workflows(self):
         return self.engine.describe()
 
-    @consume("parcel.scanned")
-    def on_parcel_scanned(self, event):
-        self._react(event)
-
-    @consume("parcel.delivered")
-    def on_parcel_delivered(self, event):
-        self._react(event)
-
-    @consume("parcel.delivery_failed")
-    def on_parcel_delivery_failed(self, event):
-        self._react(event)
-
     @consume("shipment.created")
-    def on_shipment_created(self, event):
-        self._react(event)
-
+    @consume("parcel.scanned")
+    @consume("parcel.delivered")
+    @consume("parcel.delivery_failed")
     @consume("return.received")
-    def on_return_received(self, event):
-        self._react(event)
-
     @consume("document.uploaded")
-    def on_document_uploaded(self, event):
-        self._react(event)
-
     @consume("payment.held")
-    def on_payment_held(self, event):
-        self._react(event)
-
     @consume("dispute.resolved")
-    def on_dispute_resolved(self, event):
-        self._react(event)
+    def on_event(self, event):
+        """Another service's news about an order; its workflow says what, if anything, follows."""
+        with self.uow.transaction() as tx:
+            order = repository.load_for_system(tx.session, event.data["order_id"])
+            if order is None:
+                return
+            loaded_version = order.version
+            outcome = domain.react(order, self.engine.of(order), event.event_type, event.data,
+                                   self.clock(), calendar=self.engine.calendar)
+            if order.version != loaded_version:
+                repository.save(tx.session, order, loaded_version, *self._index(order))
+            self._record(tx, order, outcome)
 
     @every("TIMER_INTERVAL_S", 5)
     def fire_due_timers(self):
@@ -157,18 +146,6 @@ class OrdersService(ServiceBase):
                                                  calendar=self.engine.calendar)
                 repository.save(tx.session, order, loaded_version, *self._index(order))
                 self._record(tx, order, outcome)
-
-    def _react(self, event):
-        with self.uow.transaction() as tx:
-            order = repository.load_for_system(tx.session, event.data["order_id"])
-            if order is None:
-                return
-            loaded_version = order.version
-            outcome = domain.react(order, self.engine.of(order), event.event_type, event.data,
-                                   self.clock(), calendar=self.engine.calendar)
-            if order.version != loaded_version:
-                repository.save(tx.session, order, loaded_version, *self._index(order))
-            self._record(tx, order, outcome)
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""

@@ -2,17 +2,7 @@
 
 Revision ID: 0001
 """
-from alembic import op
-
-from chassis.migrations import create_messaging_tables, drop_messaging_tables
+from chassis.migrations import downgrade_messaging as downgrade, upgrade_messaging as upgrade  # noqa: F401
 
 revision = "0001"
 down_revision = None
-
-
-def upgrade():
-    create_messaging_tables(op)
-
-
-def downgrade():
-    drop_messaging_tables(op)

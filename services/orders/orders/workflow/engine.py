@@ -398,20 +398,22 @@ def unset(flag: str) -> Check:
     return lambda order, step: f"{flag} is already set" if getattr(order, flag) else None
 
 
+def _all_lines(done: str) -> Check:
+    def check(order, step):
+        waiting = [line.line_id for line in order.lines
+                   if getattr(line, f"{done}_qty") < line.quantity]
+        return f"lines not {done} in full: {', '.join(waiting)}" if waiting else None
+    return check
+
+
 @guard("all_lines_shipped")
 def all_lines_shipped() -> Check:
-    def check(order, step):
-        waiting = [line.line_id for line in order.lines if line.shipped_qty < line.quantity]
-        return f"lines not shipped in full: {', '.join(waiting)}" if waiting else None
-    return check
+    return _all_lines("shipped")
 
 
 @guard("all_lines_delivered")
 def all_lines_delivered() -> Check:
-    def check(order, step):
-        waiting = [line.line_id for line in order.lines if line.delivered_qty < line.quantity]
-        return f"lines not delivered in full: {', '.join(waiting)}" if waiting else None
-    return check
+    return _all_lines("delivered")
 
 
 @guard("new_shipment")
