@@ -46,20 +46,8 @@ except Exception:
 PY
 }
 
-wait_until() {  # wait_until SECONDS command...  (polls once a second)
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 1
-  done
-}
+. "$(dirname "$0")/common.sh"
 
-# run as root: directly if we are root, else through password-less sudo, else fail
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else return 1; fi
-}
 can_admin() {  # root, password-less sudo, or a broker the user owns (Homebrew)
   [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; } \
     || [ -O "$(command -v rabbitmq-server)" ]
@@ -88,14 +76,7 @@ show_logs() {
 }
 
 install_broker() {
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    how_to "is not installed (and I can only install it as root with apt-get)"
-  fi
-  say "RabbitMQ is not installed: installing rabbitmq-server with apt-get (non-interactive)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    rabbitmq-server >/dev/null
+  apt_install RabbitMQ rabbitmq-server
   # the package may have started it already
   wait_until 10 port_open || true
 }

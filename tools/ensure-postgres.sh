@@ -33,19 +33,8 @@ can_login() {
 }
 ready() { port_open && can_login; }
 
-wait_until() {  # wait_until SECONDS command...  (polls once a second)
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 1
-  done
-}
+. "$(dirname "$0")/common.sh"
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else return 1; fi
-}
 
 how_to() {
   cat >&2 <<EOF
@@ -73,13 +62,7 @@ version() {  # newest cluster version, else newest installed server version
 installed() { command -v pg_ctlcluster >/dev/null && [ -n "$(version)" ]; }
 
 install_server() {
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    how_to "is not installed (and I can only install it as root with apt-get)"
-  fi
-  say "PostgreSQL is not installed: installing postgresql with apt-get (non-interactive)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+  apt_install PostgreSQL postgresql
 }
 
 trust_local_tcp() {  # fresh installs only: user postgres may log in over loopback TCP without password
