@@ -41,15 +41,15 @@ ACTION_PARAMETER = {
     "description": "A workflow action; the order's workflow says which exist and who may take "
                    "them from which state, and the order's allowed_actions lists those open now.",
     "examples": {name: {"value": name} for name in (
-        "approve", "start_production", "mark_ready_for_delivery", "ship", "confirm_receipt",
-        "accept", "partly_accept", "request_rework", "submit_delivery", "request_revision",
+        "approve", "start_production", "mark_ready", "advance", "confirm_receipt",
+        "accept", "partly_accept", "request_rework", "deliver", "request_revision",
         "request_cancellation", "cancel", "update_estimate",
     )},
 }
 ACTION_PAYLOAD_EXAMPLES = {
     "approve": {"value": {}},
-    "partly_accept": {"value": {"lines": [{"sku": "BRK-7", "accepted": 90, "rejected": 10}]}},
-    "update_estimate": {"value": {"estimated_delivery": "2030-05-14", "reason": "Material late"}},
+    "partly_accept": {"value": {"lines": [{"line_id": "L1", "accepted": 90, "rejected": 10}]}},
+    "update_estimate": {"value": {"estimated_deliver_by": "2030-05-14", "reason": "Material late"}},
 }
 
 

@@ -3,6 +3,8 @@
 Registered with Nameko's exception registry, so a caller receives an instance of the same class
 (not a generic ``RemoteError``) and can map it to an HTTP problem without parsing strings.
 """
+import json
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -13,9 +15,14 @@ class ServiceError(Exception):
     title = "Service error"
 
     def __init__(self, message, details=None):
-        super().__init__(message, details or {})
+        if isinstance(details, str):  # as it arrives over RPC: see below
+            details = json.loads(details)
+        details = details or {}
+        # Nameko's serializer turns every argument that is not a string, list or dict into a
+        # string (a version 3 would arrive as "3", None as "None"), so details travel as JSON.
+        super().__init__(message, json.dumps(details, default=str))
         self.message = message
-        self.details = details or {}
+        self.details = details
 
     def __str__(self):
         return self.message
