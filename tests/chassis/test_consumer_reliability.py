@@ -2,6 +2,7 @@
 
 The fulfillment service stands in as the consumer: its ``order.approved`` handler opens a record.
 """
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, text
 
 from chassis.database import make_engine
@@ -75,8 +76,10 @@ def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_onc
 def test_an_event_whose_payload_breaks_its_schema_is_parked_with_the_reason_and_not_applied(
         container_factory, service_config, declared_topology):
     config = service_config("fulfillment")
-    container_factory(FulfillmentService, config).start()
-    envelope = publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
+    container = container_factory(FulfillmentService, config)
+    container.start()
+    with entrypoint_waiter(container, "on_order_approved"):
+        envelope = publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
     del envelope["data"]["lines"]
     envelope["event_id"] = "6f1c3c52-0000-4000-8000-000000000001"
 
