@@ -79,3 +79,34 @@ def test_only_buyers_place_orders(client, cluster, bearer, order_request, role):
 def test_health_and_docs_need_no_token(client):
     for path in ("/healthz", "/api/v1/openapi.json", "/api/v1/docs"):
         assert client.get(path).status_code == 200
+
+
+def test_rs256_tokens_are_verified_with_the_public_key_from_the_environment(
+        settings, cluster, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateway import rpc
+    from gateway.app import create_app
+    from gateway.settings import load_settings
+    from gateway.tokens import mint
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    app = create_app(load_settings({
+        "JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": public_pem,
+        "DATA_DIR": settings["DATA_DIR"], "GATEWAY_DATABASE_URL": settings["GATEWAY_DATABASE_URL"],
+    }))
+    try:
+        client = app.test_client()
+        token = mint("u-1", "buyer", "acme", 600, private_pem, algorithm="RS256")
+        assert client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        forged = mint("u-1", "buyer", "acme", 600, "an-hs256-secret-pretending-to-be-a-key-000",
+                      algorithm="HS256")
+        assert_unauthenticated(client.get(PROTECTED, headers={"Authorization": f"Bearer {forged}"}))
+    finally:
+        rpc.close(app)

@@ -19,6 +19,8 @@ from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
 
 DUE_BATCH = 100
+# A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
+DUE_BATCHES_PER_TICK = 20
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -72,11 +74,8 @@ class OrdersService(ServiceBase):
                 raise Conflict(
                     f"order {order_id} is at version {order.version}, not {expected_version}",
                     {"order_id": order_id, "version": order.version})
-            loaded_version = order.version
-            outcome = domain.perform(order, self.engine.of(order), identity, action,
-                                     payload or {}, self.clock(), calendar=self.engine.calendar)
-            repository.save(tx.session, order, loaded_version, *self._index(order))
-            self._record(tx, order, outcome)
+            self._apply(tx, order, lambda workflow, calendar: domain.perform(
+                order, workflow, identity, action, payload or {}, self.clock(), calendar=calendar))
         return self._view(order, identity)
 
     @rpc
@@ -121,31 +120,34 @@ class OrdersService(ServiceBase):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:
             order = repository.load_for_system(tx.session, event.data["order_id"])
-            if order is None:
-                return
-            loaded_version = order.version
-            outcome = domain.react(order, self.engine.of(order), event.event_type, event.data,
-                                   self.clock(), calendar=self.engine.calendar)
-            if order.version != loaded_version:
-                repository.save(tx.session, order, loaded_version, *self._index(order))
-            self._record(tx, order, outcome)
+            if order is not None:
+                self._apply(tx, order, lambda workflow, calendar: domain.react(
+                    order, workflow, event.event_type, event.data, self.clock(),
+                    calendar=calendar))
 
     @every("TIMER_INTERVAL_S", 5)
     def fire_due_timers(self):
         """Fire every deadline that has passed; replicas skip the orders another one holds."""
         now = self.clock()
-        with self.uow.reading() as session:
-            due = repository.due_order_ids(session, now, DUE_BATCH)
-        for order_id in due:
-            with self.uow.transaction() as tx:
-                order = repository.lock_if_due(tx.session, order_id, now)
-                if order is None:
-                    continue
-                loaded_version = order.version
-                outcome = domain.fire_due_timers(order, self.engine.of(order), now,
-                                                 calendar=self.engine.calendar)
-                repository.save(tx.session, order, loaded_version, *self._index(order))
-                self._record(tx, order, outcome)
+        for _ in range(DUE_BATCHES_PER_TICK):
+            with self.uow.reading() as session:
+                due = repository.due_order_ids(session, now, DUE_BATCH)
+            if not due:
+                return
+            for order_id in due:
+                with self.uow.transaction() as tx:
+                    order = repository.lock_if_due(tx.session, order_id, now)
+                    if order is not None:
+                        self._apply(tx, order, lambda workflow, calendar: domain.fire_due_timers(
+                            order, workflow, now, calendar=calendar))
+
+    def _apply(self, tx, order, decide):
+        """Let the domain decide, then persist the order, its timeline and its events."""
+        loaded_version = order.version
+        outcome = decide(self.engine.of(order), self.engine.calendar)
+        if order.version != loaded_version:
+            repository.save(tx.session, order, loaded_version, *self._index(order))
+        self._record(tx, order, outcome)
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""
