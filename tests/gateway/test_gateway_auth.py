@@ -99,7 +99,7 @@ def test_rs256_tokens_are_verified_with_the_public_key_from_the_environment(
         serialization.NoEncryption()).decode()
     app = create_app(load_settings({
         "JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": public_pem,
-        "DATA_DIR": settings["DATA_DIR"], "GATEWAY_DATABASE_URL": settings["GATEWAY_DATABASE_URL"],
+        "GATEWAY_DATABASE_URL": settings["GATEWAY_DATABASE_URL"],
     }))
     try:
         client = app.test_client()
