@@ -10,21 +10,22 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
 from eventlet import wsgi  # noqa: E402
 
+from chassis import logs  # noqa: E402
 from gateway import rpc  # noqa: E402
 from gateway.app import create_app  # noqa: E402
-from gateway.logs import configure_logging  # noqa: E402
 from gateway.settings import SettingsError, load_settings  # noqa: E402
 
 log = logging.getLogger("gateway")
 
 
 def main():
-    configure_logging()
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         settings = load_settings()
     except SettingsError as error:
