@@ -1,0 +1,18 @@
+"""Every service starts on its migrated database and answers its health check over RPC."""
+import importlib
+
+import pytest
+
+from support.services import rpc
+
+SERVICES = ["orders", "fulfillment", "chat", "payments", "disputes"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_the_service_starts_and_reports_itself_healthy(name, container_factory, service_config):
+    service = getattr(importlib.import_module(f"{name}.service"), f"{name.capitalize()}Service")
+    config = service_config(name)
+    container_factory(service, config).start()
+
+    with rpc(config) as proxy:
+        assert getattr(proxy, name).health() == {"service": name, "status": "ok", "database": "ok"}
