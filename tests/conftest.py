@@ -9,33 +9,18 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from kombu import Connection  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from chassis import topology  # noqa: E402
 from chassis.database import make_engine  # noqa: E402
-from support.databases import truncate_all  # noqa: E402
+from support.databases import migrate, truncate_all  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 PG_BASE = os.environ.get("TEST_DATABASE_URL_BASE", "postgresql://postgres@127.0.0.1:5432")
 # Short backoff and relay steps keep the reliability tests quick; the behaviour is the same.
 FAST_RETRIES_MS = "50,100,150"
-
-
-def alembic_ini(component: str) -> Path:
-    home = ROOT / "gateway" if component == "gateway" else ROOT / "services" / component
-    return home / "alembic.ini"
-
-
-def migrate(component: str, url: str) -> None:
-    config = Config(str(alembic_ini(component)))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
 
 
 @pytest.fixture(scope="session")

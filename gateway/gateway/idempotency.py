@@ -90,7 +90,7 @@ def _replay_or_reserve():
         message = f"Length must be between 1 and {MAX_IDEMPOTENCY_KEY_LENGTH}."
         raise Problem(422, "Invalid request", f"{HEADER}: {message}", errors={HEADER: [message]})
     fingerprint = hashlib.sha256(request.get_data()).hexdigest()
-    earlier = _store().reserve(g.actor["user_id"], key, request.method, request.path, fingerprint)
+    earlier = _store().reserve(_owner(), key, request.method, request.path, fingerprint)
     if earlier is None:
         g.idempotency_key = key
         return None
@@ -117,13 +117,23 @@ def _record(response):
     if key is None:
         return response
     if response.status_code >= 500:
-        _store().release(g.actor["user_id"], key)  # the failure may be transient: let a retry run
+        # A failure that surely changed nothing frees the key for a retry. One whose effect is
+        # unknown (the service may have acted, then not answered in time) keeps it reserved,
+        # so a retry is told "in progress" rather than acting twice, until it is abandoned.
+        if not g.pop("outcome_unknown", False):
+            _store().release(_owner(), key)
     else:
         headers = {name: value for name, value in response.headers if name in REPLAYED_HEADERS}
         _store().complete(
-            g.actor["user_id"], key, response.status_code, headers, response.get_data(as_text=True)
+            _owner(), key, response.status_code, headers, response.get_data(as_text=True)
         )
     return response
+
+
+def _owner():
+    """Keys belong to one identity: the same ``sub`` in another organisation or role is another."""
+    actor = g.actor
+    return f"{actor['org']}/{actor['role']}/{actor['user_id']}"
 
 
 def _store():

@@ -29,7 +29,8 @@ idempotency.apply_to(blp)
 # and a section whose service fails is null and named in the page's warnings.
 ORDER_PAGE_SECTIONS = {
     "timeline": lambda rpc, actor, order_id: rpc.call("orders.get_timeline", actor, order_id),
-    "fulfillment": lambda rpc, actor, order_id: rpc.call("fulfillment.get_fulfillment", order_id),
+    "fulfillment": lambda rpc, actor, order_id: rpc.call(
+        "fulfillment.get_fulfillment", actor, order_id),
 }
 
 LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}
@@ -95,11 +96,16 @@ def count_orders():
 def get_order(order_id):
     """The order page: the order with what the other services know about it"""
     rpc, actor = services(), g.actor
-    order = rpc.call("orders.get_order", actor, order_id)
-    _check_visible(order, order_id)
+    # Every section scopes itself to the actor, so all calls start at once, the order's too.
     sections, failures = concurrently({
-        name: partial(fetch, rpc, actor, order_id) for name, fetch in ORDER_PAGE_SECTIONS.items()
+        "order": partial(rpc.call, "orders.get_order", actor, order_id),
+        **{name: partial(fetch, rpc, actor, order_id)
+           for name, fetch in ORDER_PAGE_SECTIONS.items()},
     })
+    if "order" in failures:
+        raise failures.pop("order")
+    order = sections["order"]
+    _check_visible(order, order_id)
     return jsonify({
         "order": order,
         **{name: sections.get(name) for name in ORDER_PAGE_SECTIONS},
@@ -115,8 +121,14 @@ def get_order(order_id):
 def get_timeline(order_id):
     """The order's activity timeline"""
     rpc = services()
-    _check_visible(rpc.call("orders.get_order", g.actor, order_id), order_id)
-    return jsonify(rpc.call("orders.get_timeline", g.actor, order_id))
+    found, failures = concurrently({
+        "order": partial(rpc.call, "orders.get_order", g.actor, order_id),
+        "timeline": partial(rpc.call, "orders.get_timeline", g.actor, order_id),
+    })
+    if failures:
+        raise failures.get("order") or failures["timeline"]
+    _check_visible(found["order"], order_id)
+    return jsonify(found["timeline"])
 
 
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"], parameters=[ACTION_PARAMETER])

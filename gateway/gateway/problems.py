@@ -77,6 +77,8 @@ def problem_response(status, title, detail, *, problem_type="about:blank", heade
 
 
 def _gateway_problem(problem):
+    if getattr(problem, "outcome_unknown", False):
+        g.outcome_unknown = True  # the idempotency record must not be freed for a retry
     return problem_response(
         problem.status, problem.title, problem.detail,
         problem_type=problem.type, headers=problem.headers, extensions=problem.extensions,

@@ -32,11 +32,13 @@ REPLIED_ERRORS = (ServiceError, RemoteError, BadRequest)
 
 
 class ServiceUnavailable(Problem):
-    def __init__(self, detail):
+    def __init__(self, detail, outcome_unknown=False):
         super().__init__(
             503, "Service unavailable", detail,
             slug="service-unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+        # The request may have reached the service and taken effect: no one can tell.
+        self.outcome_unknown = outcome_unknown
 
 
 class ProxyPool:
@@ -103,11 +105,13 @@ class Services:
             with self._pool.lend(self._correlation_id) as cluster:
                 return getattr(cluster[service], name)(*args, **kwargs)
         except RpcTimeout as error:
-            raise ServiceUnavailable(f"The {service} service did not answer in time") from error
+            raise ServiceUnavailable(f"The {service} service did not answer in time",
+                                     outcome_unknown=True) from error
         except UnknownService as error:
             raise ServiceUnavailable(f"The {service} service is not running") from error
         except BROKER_ERRORS as error:
-            raise ServiceUnavailable("The message broker cannot be reached") from error
+            raise ServiceUnavailable("The message broker cannot be reached",
+                                     outcome_unknown=True) from error
 
 
 def concurrently(calls):

@@ -7,7 +7,6 @@ import re
 
 from marshmallow import INCLUDE, Schema, fields, post_load, validate
 
-WORKFLOWS = ("manufacturing", "factory", "services", "retail")
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
@@ -35,7 +34,7 @@ class ProblemSchema(Schema):
 
 class OrderLineRequestSchema(Schema):
     sku = _identifier()
-    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    description = fields.String(validate=validate.Length(max=2000))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     unit_price = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=0),
@@ -45,12 +44,17 @@ class OrderLineRequestSchema(Schema):
 
 class PlaceOrderSchema(Schema):
     supplier_org = _identifier()
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     currency = fields.String(
         required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
         metadata={"example": "EUR"},
     )
-    workflow = fields.String(required=True, validate=validate.OneOf(WORKFLOWS))
+    workflow = fields.String(
+        required=True, validate=validate.Length(min=1, max=50),
+        metadata={"description": "The workflow to run the order on: manufacturing, factory, "
+                                 "services, retail, or any other the orders service has",
+                  "example": "manufacturing"},
+    )
     kind = fields.String(
         validate=validate.Length(min=1, max=64),
         metadata={"description": "A workflow's variant, e.g. service or job order"},
@@ -161,7 +165,11 @@ class OrderListSchema(PassThroughSchema):
 
 
 class OrderCountsSchema(PassThroughSchema):
-    """The number of orders in each status, keyed by status."""
+    """How many orders the caller sees: in all, per status and per group (for a board view)."""
+
+    all = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_group = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 class PageWarningSchema(Schema):
@@ -180,9 +188,11 @@ class OrderPageSchema(Schema):
 
 class TimelineEntrySchema(PassThroughSchema):
     at = fields.DateTime()
-    actor = fields.Dict()
-    action = fields.String()
-    details = fields.Dict()
+    actor = fields.Dict(metadata={"description": "user_id, role and org of who acted"})
+    kind = fields.String(metadata={"description": "The action, or place for the placement",
+                                   "example": "approve"})
+    summary = fields.String()
+    data = fields.Dict(metadata={"description": "The action's details, with from and to"})
 
 
 class LivenessSchema(Schema):

@@ -85,7 +85,7 @@ class FakeOrders:
 
 
 class FakeFulfillment:
-    def get_fulfillment(self, order_id):
+    def get_fulfillment(self, actor, order_id):
         return {"id": "ful-1", "order_id": order_id, "status": "open", "lines": []}
 
     def health(self):

@@ -62,15 +62,26 @@ def test_a_duplicate_while_the_first_is_in_flight_is_409(place, cluster):
     assert len(placed(cluster)) == 1
 
 
-def test_a_server_side_failure_frees_the_key_for_a_retry(place, cluster):
-    cluster.silent.add("orders")
-    assert place(headers={"Idempotency-Key": "k-1"}).status_code == 503
-    cluster.silent.clear()
+def test_a_failure_that_surely_changed_nothing_frees_the_key_for_a_retry(place, cluster):
+    orders = cluster.services.pop("orders")
+    assert place(headers={"Idempotency-Key": "k-1"}).status_code == 503  # not running
+    cluster.services["orders"] = orders
 
     retry = place(headers={"Idempotency-Key": "k-1"})
 
     assert retry.status_code == 201
     assert "Idempotent-Replayed" not in retry.headers
+
+
+def test_a_timeout_keeps_the_key_so_a_retry_cannot_act_twice(place, cluster):
+    cluster.silent.add("orders")
+    assert place(headers={"Idempotency-Key": "k-1"}).status_code == 503  # it may have acted
+    cluster.silent.clear()
+
+    retry = place(headers={"Idempotency-Key": "k-1"})
+
+    assert retry.status_code == 409
+    assert retry.json["type"] == "urn:marketplace:problem:idempotency-key-in-progress"
 
 
 def test_a_client_error_is_replayed_too(place, cluster):

@@ -63,6 +63,7 @@ class EventConsumer(Consumer):
     def handle_message(self, body, message):
         try:
             event = parse_envelope(body)
+            self._check_routing(event)
         except InvalidEvent as exc:
             self._park(message, exc, attempts=int(message.headers.get(ATTEMPTS_HEADER, 0)))
             self.queue_consumer.ack_message(message)
@@ -76,6 +77,14 @@ class EventConsumer(Consumer):
             )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def _check_routing(self, event) -> None:
+        """A misrouted or forged message must not run a handler meant for another event."""
+        expected = contract(self.event_type)
+        if (event.event_type, event.producer) != (expected.name, expected.producer):
+            raise InvalidEvent(
+                f"{self.queue.name} takes {expected.name} from {expected.producer}, "
+                f"not {event.event_type} from {event.producer}")
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is not None and not isinstance(exc_info[1], AlreadyProcessed):

@@ -26,8 +26,9 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # Every worker may hold a connection, and the outbox relay needs one more. No ping per
-    # checkout (a round trip on every transaction): a connection found dead fails that one
-    # transaction, which its caller or the consumer's retries repeat, and the pool is renewed.
+    # checkout (a round trip on every transaction): after a database restart, the first
+    # transaction on each stale connection fails and the pool is renewed; an event consumer
+    # retries it, an RPC caller gets the error and may retry.
     return create_engine(
         url,
         pool_size=max_workers + 1,

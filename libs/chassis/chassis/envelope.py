@@ -23,6 +23,9 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+ENVELOPE = EnvelopeSchema()
+
+
 @dataclass(frozen=True)
 class Event:
     event_id: str
@@ -70,7 +73,7 @@ def parse_envelope(body) -> Event:
     if not isinstance(body, dict):
         raise InvalidEvent(f"an event body must be a JSON object, got {type(body).__name__}")
     try:
-        envelope = EnvelopeSchema().load(body)
+        envelope = ENVELOPE.load(body)
     except ValidationError as exc:
         raise InvalidEvent(f"envelope is invalid: {exc.messages}") from None
     data = _validated_payload(envelope["event_type"], envelope["schema_version"], envelope["data"])

@@ -1,10 +1,11 @@
 """Alembic glue shared by every service's migrations."""
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy import MetaData, engine_from_config, pool
 
 from chassis.database import normalise_url
 from chassis.settings import database_url
-from chassis.tables import messaging_tables
+from chassis.tables import SEQUENCE
 
 
 def run(service: str, metadata: MetaData) -> None:
@@ -38,14 +39,29 @@ def downgrade_messaging() -> None:
 
 
 def create_messaging_tables(op) -> None:
-    """The outbox and inbox tables, for a service's first migration.
+    """Version 1 of the outbox and inbox tables, as every service's first revision creates them.
 
-    Built from ``chassis.tables``; a later change to those tables ships as a new helper here,
-    called from a new migration in every service.
+    Frozen on purpose: ``chassis.tables`` may change later, and a change ships as a new helper
+    here, called from a new revision in every service.
     """
-    metadata = MetaData()
-    messaging_tables(metadata)
-    metadata.create_all(op.get_bind())
+    op.create_table(
+        "outbox",
+        sa.Column("id", SEQUENCE, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("envelope", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
+                    postgresql_where=sa.text("published_at IS NULL"),
+                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(200), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def drop_messaging_tables(op) -> None:

@@ -7,19 +7,16 @@ left unpublished. Replicas of a service share one outbox; on PostgreSQL, ``FOR U
 lets each relay take different rows. Publishing is at-least-once; consumers dedupe on event_id.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
+from chassis.clock import utc_now
 from chassis.database import supports_skip_locked
 from chassis.publishing import EventPublisher
 
 log = logging.getLogger(__name__)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Outbox:
@@ -36,7 +33,7 @@ class Outbox:
 
     def add(self, connection, envelopes: list[dict]) -> None:
         if envelopes:
-            created_at = now_utc()
+            created_at = utc_now()
             connection.execute(insert(self.table), [
                 {"event_id": e["event_id"], "event_type": e["event_type"], "envelope": e,
                  "created_at": created_at}
@@ -60,12 +57,12 @@ class Outbox:
                 connection.execute(
                     update(self.table)
                     .where(self.table.c.event_id.in_(published))
-                    .values(published_at=now_utc())
+                    .values(published_at=utc_now())
                 )
 
     def relay_once(self, now: datetime | None = None) -> int:
         """Publish a batch of rows left behind; returns how many were published."""
-        cutoff = (now or now_utc()) - self.grace
+        cutoff = (now or utc_now()) - self.grace
         query = (
             select(self.table.c.id, self.table.c.envelope)
             .where(self.table.c.published_at.is_(None), self.table.c.created_at <= cutoff)
@@ -98,5 +95,5 @@ class Outbox:
     def _mark(self, connection, ids) -> None:
         if ids:
             connection.execute(
-                update(self.table).where(self.table.c.id.in_(ids)).values(published_at=now_utc())
+                update(self.table).where(self.table.c.id.in_(ids)).values(published_at=utc_now())
             )

@@ -8,7 +8,7 @@ from marshmallow import Schema
 from contracts.contract import EventContract, UnknownEvent
 from contracts.events import ALL
 
-__all__ = ["CONTRACTS", "EventContract", "UnknownEvent", "contract", "consumed_by"]
+__all__ = ["CONTRACTS", "EventContract", "UnknownEvent", "contract"]
 
 CONTRACTS: dict[str, EventContract] = {c.name: c for c in ALL}
 
@@ -18,10 +18,6 @@ def contract(event_type: str) -> EventContract:
         return CONTRACTS[event_type]
     except KeyError:
         raise UnknownEvent(f"no contract for event type {event_type!r}") from None
-
-
-def consumed_by(service: str) -> list[EventContract]:
-    return [c for c in CONTRACTS.values() if service in c.consumers]
 
 
 def _field_rows(schema: Schema) -> list[str]:

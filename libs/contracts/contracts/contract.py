@@ -1,5 +1,6 @@
 """What one event type is: its name, producer, consumers and versioned payload schemas."""
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Mapping
 
 from marshmallow import Schema
@@ -32,4 +33,10 @@ class EventContract:
                 f"{self.name} schema_version {version} is not accepted "
                 f"(accepted: {list(self.accepted_versions)})"
             )
-        return self.schemas[version]()
+        return _instance(self.schemas[version])
+
+
+@cache
+def _instance(schema_class: type[Schema]) -> Schema:
+    """Schemas are stateless once built, and building one is not cheap: build each once."""
+    return schema_class()

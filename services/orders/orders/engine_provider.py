@@ -1,6 +1,4 @@
 """The workflows and the business-day calendar, loaded once per service container."""
-from datetime import date
-
 from nameko.extensions import DependencyProvider
 
 from contracts.errors import InvalidRequest
@@ -32,8 +30,8 @@ class WorkflowEngine(DependencyProvider):
     def setup(self):
         holidays = self.container.config.get("HOLIDAYS") or ""
         if isinstance(holidays, str):
-            holidays = [day for day in holidays.split(",") if day.strip()]
-        calendar = Calendar(holidays=frozenset(date.fromisoformat(str(d).strip()) for d in holidays))
+            holidays = holidays.split(",")
+        calendar = Calendar.from_iso(str(day) for day in holidays)
         self.workflows = Workflows(load_workflows(), calendar)
 
     def get_dependency(self, worker_ctx):

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from chassis import access
 from contracts.errors import Conflict, InvalidRequest, NotFound
 from orders.domain import Order
 from orders.models import activities, orders
@@ -16,12 +17,7 @@ MAX_PAGE = 100
 
 
 def visible_to(actor: dict):
-    """Buyers see their organisation's orders, suppliers the orders placed with theirs."""
-    if actor["role"] == "buyer":
-        return orders.c.buyer_org == actor["org"]
-    if actor["role"] == "supplier":
-        return orders.c.supplier_org == actor["org"]
-    return True  # admin and support act platform-wide under their own role
+    return access.visible_to(actor, orders.c.buyer_org, orders.c.supplier_org)
 
 
 def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict:
@@ -121,11 +117,15 @@ def _encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> list:
+def _decode_cursor(cursor: str, sort_name: str) -> tuple:
+    """The (sort key, id) a cursor carries, checked: a client may send anything."""
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise InvalidRequest("cursor is not one this service issued",
+        last_key, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort_name == "total":
+            return int(last_key), str(last_id)
+        return datetime.fromisoformat(last_key), str(last_id)
+    except (ValueError, TypeError):
+        raise InvalidRequest("cursor is not one this service issued for this sort",
                              {"errors": {"cursor": ["invalid cursor"]}}) from None
 
 
@@ -157,9 +157,7 @@ def list_page(session: Session, actor: dict, query: dict) -> dict:
     limit = min(int(query.get("limit") or 25), MAX_PAGE)
     filters = _filters(actor, query)
     if query.get("cursor"):
-        last_key, last_id = _decode_cursor(query["cursor"])
-        if name != "total":
-            last_key = datetime.fromisoformat(last_key)
+        last_key, last_id = _decode_cursor(query["cursor"], name)
         # A row-value comparison, so the index serves it as a range, however deep the page.
         position, last = tuple_(key, orders.c.id), tuple_(last_key, last_id)
         filters.append(position < last if descending else position > last)

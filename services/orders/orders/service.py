@@ -138,14 +138,16 @@ class OrdersService(ServiceBase):
                 with self.uow.transaction() as tx:
                     order = repository.lock_if_due(tx.session, order_id, now)
                     if order is not None:
+                        # Saved even if nothing fired (say, a holiday was added since): the
+                        # stored deadline must move, or this order would be picked up forever.
                         self._apply(tx, order, lambda workflow, calendar: domain.fire_due_timers(
-                            order, workflow, now, calendar=calendar))
+                            order, workflow, now, calendar=calendar), save_always=True)
 
-    def _apply(self, tx, order, decide):
+    def _apply(self, tx, order, decide, save_always=False):
         """Let the domain decide, then persist the order, its timeline and its events."""
         loaded_version = order.version
         outcome = decide(self.engine.of(order), self.engine.calendar)
-        if order.version != loaded_version:
+        if save_always or order.version != loaded_version:
             repository.save(tx.session, order, loaded_version, *self._index(order))
         self._record(tx, order, outcome)
 

@@ -1,0 +1,15 @@
+"""Who may see what: the organisation rule every service applies to its order-scoped data."""
+from sqlalchemy import true
+
+
+def visible_to(actor: dict, buyer_org, supplier_org):
+    """A filter on a row's buyer and supplier organisation columns for ``actor``.
+
+    Buyers see their organisation's orders, suppliers the orders placed with theirs; admins and
+    support act platform-wide under their own role.
+    """
+    if actor["role"] == "buyer":
+        return buyer_org == actor["org"]
+    if actor["role"] == "supplier":
+        return supplier_org == actor["org"]
+    return true()
