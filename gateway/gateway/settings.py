@@ -4,6 +4,8 @@ from pathlib import Path
 
 from jwt.algorithms import has_crypto
 
+from chassis.settings import amqp_uri, database_url
+
 ALGORITHMS = ("HS256", "RS256")
 # RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output.
 MIN_SECRET_BYTES = 32
@@ -15,15 +17,12 @@ class SettingsError(Exception):
 
 def load_settings(environ=None) -> dict:
     environ = os.environ if environ is None else environ
-    data_dir = Path(environ.get("DATA_DIR", "data")).resolve()
     algorithm = environ.get("JWT_ALGORITHM", "HS256")
     return {
-        "AMQP_URI": environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+        "AMQP_URI": amqp_uri(environ=environ),
         "JWT_ALGORITHM": algorithm,
         "JWT_KEY": _verification_key(algorithm, environ),
-        "GATEWAY_DATABASE_URL": environ.get(
-            "GATEWAY_DATABASE_URL", f"sqlite:///{data_dir / 'gateway.db'}"
-        ),
+        "GATEWAY_DATABASE_URL": database_url("gateway", environ=environ),
         "RPC_TIMEOUT": _number(environ, "RPC_TIMEOUT", 10.0, float),
         "RPC_POOL_SIZE": _number(environ, "RPC_POOL_SIZE", 32, int),
         "GATEWAY_HOST": environ.get("GATEWAY_HOST", "127.0.0.1"),

@@ -1,23 +1,30 @@
-"""Where a service finds its broker and database when its config does not say."""
+"""Where a component finds its broker and database when its config does not say.
+
+Each function reads ``environ`` (the process environment by default), so that callers that take
+their settings as a mapping, such as the gateway, resolve them exactly as the services do.
+"""
 import os
 from pathlib import Path
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def data_dir() -> Path:
-    path = Path(os.environ.get("DATA_DIR", "data")).resolve()
+def data_dir(environ=None) -> Path:
+    environ = os.environ if environ is None else environ
+    path = Path(environ.get("DATA_DIR") or "data").resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def amqp_uri(config: dict | None = None) -> str:
-    return (config or {}).get("AMQP_URI") or os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI
+def amqp_uri(config: dict | None = None, environ=None) -> str:
+    environ = os.environ if environ is None else environ
+    return (config or {}).get("AMQP_URI") or environ.get("AMQP_URI") or DEFAULT_AMQP_URI
 
 
-def database_url(service: str, config: dict | None = None) -> str:
-    """The service's own database: configured URL, ``<SERVICE>_DATABASE_URL``, or a SQLite file."""
-    configured = (config or {}).get("DATABASE_URL") or os.environ.get(
-        f"{service.upper()}_DATABASE_URL"
+def database_url(component: str, config: dict | None = None, environ=None) -> str:
+    """The component's own database: configured URL, ``<COMPONENT>_DATABASE_URL``, or SQLite."""
+    environ = os.environ if environ is None else environ
+    configured = (config or {}).get("DATABASE_URL") or environ.get(
+        f"{component.upper()}_DATABASE_URL"
     )
-    return configured or f"sqlite:///{data_dir() / f'{service}.db'}"
+    return configured or f"sqlite:///{data_dir(environ) / f'{component}.db'}"
