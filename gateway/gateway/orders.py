@@ -16,7 +16,7 @@ from gateway.rpc import concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema, ActionPayloadSchema, IdempotencyKeyHeaderSchema, OrderCountsSchema,
     OrderListSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PlaceOrderSchema,
-    TimelineEntrySchema,
+    TimelineEntrySchema, WorkflowSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,13 @@ def list_orders(query):
     if len(visible) < len(page["items"]):
         log.error("orders.list_orders returned orders of another organisation")
     return jsonify({**page, "items": visible})
+
+
+@blp.route("/workflows")
+@blp.response(200, WorkflowSchema(many=True))
+def list_workflows():
+    """The workflows orders run on: states and their tabs, actions and who may take them"""
+    return jsonify(services().call("orders.describe_workflows"))
 
 
 @blp.route("/orders/counts")

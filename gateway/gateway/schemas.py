@@ -195,6 +195,19 @@ class TimelineEntrySchema(PassThroughSchema):
     data = fields.Dict(metadata={"description": "The action's details, with from and to"})
 
 
+class WorkflowSchema(PassThroughSchema):
+    """One workflow version, as clients need it to draw tabs, boards and action buttons."""
+
+    name = fields.String(metadata={"example": "manufacturing"})
+    version = fields.Integer()
+    title = fields.String()
+    initial = fields.String()
+    states = fields.List(fields.Dict(), metadata={"description": "name, title, group, terminal"})
+    actions = fields.List(fields.Dict(),
+                          metadata={"description": "name, roles, from, to, guards, payload, emits"})
+    timers = fields.List(fields.Dict())
+
+
 class LivenessSchema(Schema):
     status = fields.String(metadata={"example": "alive"})
 

@@ -158,3 +158,14 @@ def test_an_idempotency_key_replays_the_same_order_instead_of_placing_another(ma
     other = m.buyer.post("/orders", request, headers={"Idempotency-Key": str(uuid.uuid4())})
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
     assert m.buyer.get("/orders/counts").json()["all"] == 2
+
+
+def test_the_workflows_are_described_for_clients(as_user):
+    described = as_user("ada", "admin", "platform").get("/workflows")
+
+    assert described.status_code == 200
+    workflows = {w["name"]: w for w in described.json()}
+    assert set(workflows) == {"manufacturing", "factory", "services", "retail"}
+    retail = workflows["retail"]
+    assert {s["name"]: s["group"] for s in retail["states"]}["shipped"] == "active"
+    assert {a["name"] for a in retail["actions"]} >= {"ready_to_ship", "cancel", "return"}
