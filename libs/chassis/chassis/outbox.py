@@ -9,7 +9,7 @@ lets each relay take different rows. Publishing is at-least-once; consumers dedu
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from chassis.clock import utc_now
@@ -91,6 +91,21 @@ class Outbox:
         with self.engine.begin() as connection:
             self._mark(connection, [row.id for row in rows])
         return len(rows)
+
+    def purge_published(self, older_than: datetime, batch_size=1000) -> int:
+        """Delete a batch of rows published before ``older_than``; returns how many went.
+
+        Oldest first along the primary key, so no index on ``published_at`` is needed.
+        """
+        oldest = (
+            select(self.table.c.id)
+            .where(self.table.c.published_at < older_than)
+            .order_by(self.table.c.id).limit(batch_size)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(
+                delete(self.table).where(self.table.c.id.in_(oldest.scalar_subquery()))
+            ).rowcount
 
     def _mark(self, connection, ids) -> None:
         if ids:

@@ -14,6 +14,7 @@ In an event consumer (``@consume``), opening the transaction first records the e
 inbox; if it is already there, ``AlreadyProcessed`` is raised and the consumer acknowledges the
 duplicate without running the handler's body.
 """
+import itertools
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -34,6 +35,7 @@ from chassis.settings import amqp_uri, database_url
 log = logging.getLogger(__name__)
 
 DEFAULT_RELAY_INTERVAL_S = 1.0
+PURGE_EVERY_TICKS = 60
 
 
 class AlreadyProcessed(Exception):
@@ -76,6 +78,8 @@ class UnitOfWork(DependencyProvider):
         # A fast-path mark can wait one relay interval: a shorter grace would republish it.
         grace = max(float(config.get("OUTBOX_GRACE_S", 2)), 2 * self.relay_interval)
         self.outbox.grace = timedelta(seconds=grace)
+        # Published rows are kept a while for audit and replay by hand, then pruned.
+        self.retention = timedelta(days=float(config.get("OUTBOX_RETENTION_DAYS", 7)))
 
     def start(self):
         self._relay = self.container.spawn_managed_thread(self._relay_forever)
@@ -94,10 +98,15 @@ class UnitOfWork(DependencyProvider):
         self.stop()
 
     def _relay_forever(self):
-        while True:
+        for tick in itertools.count():
             eventlet.sleep(self.relay_interval)
             self._quietly(self.outbox.mark_published)
             self._quietly(self._relay_backlog)
+            if tick % PURGE_EVERY_TICKS == 0:
+                self._quietly(self._purge)
+
+    def _purge(self):
+        self.outbox.purge_published(utc_now() - self.retention)
 
     def _relay_backlog(self):
         while self.outbox.relay_once() == self.outbox.batch_size:
