@@ -5,7 +5,7 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from contracts.errors import IllegalTransition, NotFound
+from contracts.errors import Conflict, IllegalTransition, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
 from orders.models import activities, metadata as orders_metadata, orders
@@ -149,3 +149,19 @@ def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replic
     assert count(url, outbox, outbox.c.event_type == "order.cancelled") == 1
     [cancelled] = query(url, outbox.select().where(outbox.c.event_type == "order.cancelled"))
     assert cancelled.envelope["data"]["by"] == "system"
+
+
+def test_an_idempotency_key_places_one_order_and_refuses_a_different_one(system):
+    system["orders"].start()
+    with rpc(system["orders_config"]) as proxy:
+        first = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
+        again = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
+        with pytest.raises(Conflict) as refused:
+            proxy.orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"},
+                                     idempotency_key="k-1")
+
+    assert again["id"] == first["id"]
+    assert refused.value.details == {"order_id": first["id"]}
+    url = system["orders_config"]["DATABASE_URL"]
+    assert count(url, orders) == 1
+    assert count(url, outbox, outbox.c.event_type == "order.placed") == 1

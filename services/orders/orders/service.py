@@ -47,14 +47,14 @@ class OrdersService(ServiceBase):
         workflow = self.engine.latest(request.get("workflow"))
         try:
             with self.uow.transaction() as tx:
+                order, outcome = domain.place_order(
+                    workflow, str(uuid.uuid4()), buyer, request, self.clock(),
+                    calendar=self.engine.calendar)
                 if idempotency_key:
                     existing = repository.find_by_idempotency_key(
                         tx.session, buyer.user_id, idempotency_key)
                     if existing is not None:
-                        return self._view(existing, buyer)
-                order, outcome = domain.place_order(
-                    workflow, str(uuid.uuid4()), buyer, request, self.clock(),
-                    calendar=self.engine.calendar)
+                        return self._view(self._same_placement(existing, order), buyer)
                 repository.add(tx.session, order, *self._index(order), idempotency_key)
                 self._record(tx, order, outcome)
         except IntegrityError:
@@ -62,7 +62,9 @@ class OrdersService(ServiceBase):
                 raise
             # A concurrent request with the same key won the insert: answer with its order.
             with self.uow.reading() as session:
-                order = repository.find_by_idempotency_key(session, buyer.user_id, idempotency_key)
+                existing = repository.find_by_idempotency_key(
+                    session, buyer.user_id, idempotency_key)
+            order = self._same_placement(existing, order)
         return self._view(order, buyer)
 
     @rpc
@@ -142,6 +144,14 @@ class OrdersService(ServiceBase):
                         # stored deadline must move, or this order would be picked up forever.
                         self._apply(tx, order, lambda workflow, calendar: domain.fire_due_timers(
                             order, workflow, now, calendar=calendar), save_always=True)
+
+    @staticmethod
+    def _same_placement(existing, requested):
+        """The order an idempotency key already placed, if this request asks for the same."""
+        if domain.placement_terms(existing) != domain.placement_terms(requested):
+            raise Conflict("this Idempotency-Key already placed a different order",
+                           {"order_id": existing.id})
+        return existing
 
     def _apply(self, tx, order, decide, save_always=False):
         """Let the domain decide, then persist the order, its timeline and its events."""
