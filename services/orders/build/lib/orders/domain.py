@@ -1,0 +1,462 @@
+"""The Order aggregate and everything that may happen to it. Pure: no I/O, and no clock —
+``now`` is always passed in (an aware datetime; it is stored in UTC).
+
+What the service layer calls::
+
+    place_order(workflow, order_id, actor, request, now, calendar=...) -> (Order, Outcome)
+    perform(order, workflow, actor, action, payload, now, calendar=...) -> Outcome
+    react(order, workflow, event_type, data, now, calendar=...) -> Outcome
+    fire_due_timers(order, workflow, now, calendar=...) -> Outcome
+    next_deadline(order, workflow, calendar=...) -> datetime | None
+    allowed_actions(order, workflow, actor) -> list[str]
+
+Each call that changes an order changes it completely or not at all (an error leaves it as it
+was), bumps ``version`` (once per action or timer) and stamps ``updated_at``; the ``Outcome``
+says what to publish and what to append to the timeline. The order's ``workflow`` and
+``workflow_version`` must be those of the workflow passed in.
+
+Checks, in order: the action exists in the workflow (NotFound), the actor's role may take it and
+the actor is a party to the order — a buyer of ``buyer_org``, a supplier of ``supplier_org``
+(Forbidden), the order's state allows it (IllegalTransition, details ``state`` and ``allowed``),
+the payload is valid (InvalidRequest, details ``errors``), guards hold (GuardFailed).
+``allowed_actions`` looks at roles, parties and states only; guards are checked on perform.
+
+Reactions and timers act as the system: role ``system``, org ``platform``, user id
+``event:<event type>`` or ``timer:<timer name>``. The data each event carries is described in
+``orders.workflow.engine.REACTED_EVENTS``. An event the order's state or guards do not admit is
+ignored (an empty Outcome): late and duplicate events are normal. An event that does not fit its
+contract (unknown line, more than was ordered) raises InvalidRequest.
+
+Timers fire once per value of their anchor (``Order.fired_timers`` remembers which): a timer whose
+action no longer applies when due is spent silently.
+
+Beyond the API the service was promised, an Order also has: ``status_entered_at``, ``shipments``
+(parcels learned from fulfillment events; ``deliveries`` are the services workflow's work
+submissions), ``dispute`` (the last resolution), ``funds_held``, ``fired_timers``; ``to_dict``
+takes ``timeline=False`` for persistence that keeps the timeline in its own table (the domain
+appends to ``Order.timeline`` but never reads it, so an order may be loaded without it).
+``HUMAN_ROLES`` lists the roles a person may have; the system role is the engine's own.
+"""
+import copy
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
+from marshmallow import fields as schema_fields
+
+from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
+from orders.workflow.calendar import Calendar, as_utc
+from orders.workflow.engine import (
+    EMITTED_EVENTS, LINES_EVENTS, MONEY_EVENTS, Action, Branch, Step, Timer, Workflow,
+)
+
+__all__ = [
+    "Actor", "EMITTED_EVENTS", "HUMAN_ROLES", "Line", "Order", "Outcome", "allowed_actions",
+    "fire_due_timers", "next_deadline", "perform", "place_order", "react",
+]
+
+HUMAN_ROLES = frozenset({"buyer", "supplier", "admin", "support"})
+PLATFORM = "platform"  # the organisation of the system actor
+DEFAULT_CALENDAR = Calendar()
+
+_DATES = ("committed_ship_by", "committed_deliver_by", "estimated_ship_by", "estimated_deliver_by")
+_MOMENTS = ("status_entered_at", "placed_at", "updated_at", "closed_at")
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    role: str  # buyer | supplier | admin | support | system
+    org: str
+
+
+@dataclass
+class Line:
+    line_id: str
+    sku: str
+    description: str
+    quantity: int
+    unit_price: int  # minor units of the order's currency
+    status: str | None = None  # a state of the workflow, where it tracks lines
+    accepted_qty: int = 0
+    rejected_qty: int = 0
+    rework_qty: int = 0
+    shipped_qty: int = 0
+    delivered_qty: int = 0
+    returned_qty: int = 0
+    history: list[dict] = field(default_factory=list)  # [{status, at, actor}]
+
+    @property
+    def amount(self) -> int:
+        return self.quantity * self.unit_price
+
+
+@dataclass
+class Order:
+    id: str
+    buyer_org: str
+    buyer_user: str
+    supplier_org: str
+    workflow: str
+    workflow_version: int
+    status: str
+    status_entered_at: datetime
+    currency: str
+    title: str
+    placed_at: datetime
+    updated_at: datetime
+    lines: list[Line] = field(default_factory=list)
+    kind: str | None = None
+    committed_ship_by: date | None = None
+    committed_deliver_by: date | None = None
+    estimated_ship_by: date | None = None
+    estimated_deliver_by: date | None = None
+    delayed: bool = False
+    expecting_delay: bool = False
+    revisions_allowed: int | None = None  # None: no limit
+    revisions_used: int = 0
+    documents: set[str] = field(default_factory=set)
+    shipments: list[dict] = field(default_factory=list)
+    deliveries: list[dict] = field(default_factory=list)
+    cancellation_request: dict | None = None
+    reviews: dict[str, dict] = field(default_factory=dict)  # by the reviewer's role
+    inspection: dict | None = None
+    dispute: dict | None = None
+    funds_held: bool = False
+    closed_at: datetime | None = None
+    fired_timers: dict[str, str] = field(default_factory=dict)  # timer -> anchor it fired for
+    version: int = 1
+    timeline: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    def to_dict(self, timeline: bool = True) -> dict:
+        data = asdict(self)
+        data["documents"] = sorted(self.documents)
+        for name in _DATES + _MOMENTS:
+            data[name] = _iso(data[name])
+        data["total"] = self.total
+        if not timeline:
+            del data["timeline"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Order":
+        values = copy.deepcopy({f.name: data[f.name] for f in fields(cls) if f.name in data})
+        values["lines"] = [Line(**line) for line in values.get("lines", [])]
+        values["documents"] = set(values.get("documents", []))
+        for name in _DATES:
+            values[name] = _parse(date, values.get(name))
+        for name in _MOMENTS:
+            values[name] = _parse(datetime, values.get(name))
+        return cls(**values)
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(Order) if f.name != "timeline")
+
+
+@dataclass
+class Outcome:
+    """What one call produced: events to publish and timeline entries to append."""
+
+    events: list[tuple[str, dict]] = field(default_factory=list)
+    activity: list[dict] = field(default_factory=list)
+
+    def extend(self, other: "Outcome") -> None:
+        self.events += other.events
+        self.activity += other.activity
+
+
+class _LineRequest(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    sku = schema_fields.String(required=True, validate=validate.Length(min=1))
+    description = schema_fields.String(load_default="")
+    quantity = schema_fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    unit_price = schema_fields.Integer(strict=True, required=True,
+                                       validate=validate.Range(min=0))
+
+
+class _PlaceRequest(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    supplier_org = schema_fields.String(required=True, validate=validate.Length(min=1))
+    title = schema_fields.String(required=True, validate=validate.Length(min=1, max=300))
+    currency = schema_fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR"))
+    lines = schema_fields.List(schema_fields.Nested(_LineRequest), required=True,
+                               validate=validate.Length(min=1))
+    kind = schema_fields.String(load_default=None)
+    committed_ship_by = schema_fields.Date(load_default=None)
+    committed_deliver_by = schema_fields.Date(load_default=None)
+    revisions_allowed = schema_fields.Integer(strict=True, load_default=None,
+                                              validate=validate.Range(min=0))
+
+    @validates_schema
+    def ships_before_delivery(self, data, **kwargs):
+        ship_by, deliver_by = data.get("committed_ship_by"), data.get("committed_deliver_by")
+        if ship_by and deliver_by and ship_by > deliver_by:
+            raise ValidationError("must not be after committed_deliver_by", "committed_ship_by")
+
+
+_PLACE_REQUEST = _PlaceRequest()
+
+
+def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, now: datetime,
+                calendar: Calendar = DEFAULT_CALENDAR) -> tuple[Order, Outcome]:
+    """A new order in the workflow's initial state. ``calendar`` is taken for symmetry with the
+    other calls; no placement rule depends on it."""
+    now = as_utc(now)
+    if actor.role != "buyer":
+        raise Forbidden("only a buyer may place an order", {"role": actor.role})
+    data = _placement(workflow, actor, request)
+    order = Order(
+        id=order_id, buyer_org=actor.org, buyer_user=actor.user_id,
+        supplier_org=data["supplier_org"], workflow=workflow.name,
+        workflow_version=workflow.version, status=workflow.initial, status_entered_at=now,
+        currency=data["currency"], title=data["title"], placed_at=now, updated_at=now,
+        lines=[Line(line_id=f"L{number}", **line) for number, line in enumerate(data["lines"], 1)],
+        kind=data["kind"], committed_ship_by=data["committed_ship_by"],
+        committed_deliver_by=data["committed_deliver_by"],
+        estimated_ship_by=data["committed_ship_by"],
+        estimated_deliver_by=data["committed_deliver_by"],
+        revisions_allowed=data["revisions_allowed"],
+    )
+    step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
+    for line in order.lines:
+        step.move_line(line, workflow.initial)
+    details = {
+        "buyer_user": order.buyer_user, "title": order.title, "kind": order.kind,
+        "lines": [{"line_id": line.line_id, "sku": line.sku, "description": line.description,
+                   "quantity": line.quantity, "unit_price": line.unit_price}
+                  for line in order.lines],
+        "committed_ship_by": _iso(order.committed_ship_by),
+        "committed_deliver_by": _iso(order.committed_deliver_by),
+        "revisions_allowed": order.revisions_allowed,
+    }
+    summary = workflow.placement.summary.format_map({**details, "role": actor.role})
+    entry = _activity(now, actor, "place", summary, details)
+    order.timeline.append(entry)
+    return order, Outcome(events=[_event(order, "order.placed", details)], activity=[entry])
+
+
+def placement_terms(order: Order) -> dict:
+    """What the buyer asked for when placing the order, whatever happened to it since."""
+    return {
+        "supplier_org": order.supplier_org, "workflow": order.workflow, "kind": order.kind,
+        "currency": order.currency, "title": order.title,
+        "lines": [(line.sku, line.description, line.quantity, line.unit_price)
+                  for line in order.lines],
+        "committed_ship_by": order.committed_ship_by,
+        "committed_deliver_by": order.committed_deliver_by,
+        "revisions_allowed": order.revisions_allowed,
+    }
+
+
+def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
+    try:
+        data = _PLACE_REQUEST.load(request)
+    except ValidationError as error:
+        raise InvalidRequest("invalid order", {"errors": error.messages}) from None
+    errors = {name: [f"required by the {workflow.name} workflow"]
+              for name in workflow.placement.required if data[name] is None}
+    kinds = workflow.placement.kinds
+    if kinds and data["kind"] not in kinds:
+        errors["kind"] = [f"one of {', '.join(kinds)}"]
+    elif not kinds and data["kind"] is not None:
+        errors["kind"] = [f"the {workflow.name} workflow has no kinds"]
+    if data["supplier_org"] == actor.org:
+        errors["supplier_org"] = ["an organisation cannot order from itself"]
+    if errors:
+        raise InvalidRequest("invalid order", {"errors": errors})
+    return data
+
+
+def perform(order: Order, workflow: Workflow, actor: Actor, action: str, payload: dict,
+            now: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+    """``actor`` takes ``action`` on ``order``."""
+    _check_workflow(order, workflow)
+    chosen = _authorize(order, workflow, actor, action)
+    return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
+
+
+def react(order: Order, workflow: Workflow, event_type: str, data: dict, now: datetime,
+          calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+    """The order's answer to another service's event, taken by the system."""
+    _check_workflow(order, workflow)
+    if data.get("order_id") != order.id:
+        raise InvalidRequest(f"{event_type} is about order {data.get('order_id')}, not {order.id}",
+                             {"errors": {"order_id": [f"must be {order.id}"]}})
+    actor = Actor(user_id=f"event:{event_type}", role="system", org=PLATFORM)
+    for name in workflow.reactions.get(event_type, ()):
+        action = workflow.actions[name]
+        if order.status in action.sources:
+            try:
+                return _run(order, workflow, actor, action, data, as_utc(now), calendar)
+            except GuardFailed:
+                continue
+    return Outcome()
+
+
+def fire_due_timers(order: Order, workflow: Workflow, now: datetime,
+                    calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+    """Fire, earliest first, every timer due at ``now``; each fires once."""
+    _check_workflow(order, workflow)
+    now = as_utc(now)
+    outcome = Outcome()
+    while (due := _next_timer(order, workflow, calendar)) and due[0] <= now:
+        outcome.extend(_fire(order, workflow, due[1], now, calendar))
+    return outcome
+
+
+def next_deadline(order: Order, workflow: Workflow,
+                  calendar: Calendar = DEFAULT_CALENDAR) -> datetime | None:
+    """When the order's next timer is due (possibly already past); None when none is pending."""
+    due = _next_timer(order, workflow, calendar)
+    return due[0] if due else None
+
+
+def allowed_actions(order: Order, workflow: Workflow, actor: Actor) -> list[str]:
+    """The actions ``actor`` may take in the order's state, in the workflow's order."""
+    if not _is_party(order, actor):
+        return []
+    return [name for name, action in workflow.actions.items()
+            if actor.role in action.roles and order.status in action.sources]
+
+
+def _check_workflow(order: Order, workflow: Workflow) -> None:
+    if (order.workflow, order.workflow_version) != (workflow.name, workflow.version):
+        raise ValueError(f"order {order.id} runs {order.workflow} v{order.workflow_version}, "
+                         f"not {workflow.name} v{workflow.version}")
+
+
+def _is_party(order: Order, actor: Actor) -> bool:
+    party_org = {"buyer": order.buyer_org, "supplier": order.supplier_org}.get(actor.role)
+    return party_org is None or party_org == actor.org
+
+
+def _authorize(order: Order, workflow: Workflow, actor: Actor, name: str) -> Action:
+    action = workflow.actions.get(name)
+    if action is None:
+        raise NotFound(f"the {workflow.name} workflow has no action {name!r}",
+                       {"action": name, "workflow": workflow.name})
+    if actor.role not in action.roles:
+        raise Forbidden(f"a {actor.role} may not {name} in the {workflow.name} workflow",
+                        {"action": name, "role": actor.role})
+    if not _is_party(order, actor):
+        raise Forbidden(f"{actor.org} is not the {actor.role} of order {order.id}",
+                        {"action": name, "role": actor.role})
+    if order.status not in action.sources:
+        title = workflow.states[order.status].title
+        raise IllegalTransition(f"cannot {name} an order that is {title}", {
+            "state": order.status, "allowed": allowed_actions(order, workflow, actor)})
+    return action
+
+
+def _run(order: Order, workflow: Workflow, actor: Actor, action: Action, payload: dict | None,
+         now: datetime, calendar: Calendar, fired: tuple[str, str] | None = None) -> Outcome:
+    # Effects may fail halfway, so they work on a copy that replaces the order only on success.
+    draft = copy.deepcopy(replace(order, timeline=[]))
+    step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
+    branch = action.execute(draft, step, payload)
+    source = draft.status
+    if branch and branch.state != source:
+        _enter(draft, workflow, branch.state, step)
+    if fired:
+        draft.fired_timers[fired[0]] = fired[1]
+    draft.version += 1
+    draft.updated_at = now
+    outcome = _record(draft, workflow, action, branch, step, source)
+    for name in _STATE_FIELDS:
+        setattr(order, name, getattr(draft, name))
+    order.timeline += outcome.activity
+    return outcome
+
+
+def _record(order: Order, workflow: Workflow, action: Action, branch: Branch | None, step: Step,
+            source: str) -> Outcome:
+    """The events and the timeline entry of ``action``, which took the order from ``source``."""
+    details = copy.deepcopy(step.details)
+    emitted = [(event_type, details) for event_type in action.emits] + step.events
+    if branch:
+        emitted += [(event_type, details) for event_type in branch.emits]
+    data = details
+    if order.status != source:
+        data = {**details, "from": source, "to": order.status}
+        emitted.append(("order.status_changed", {"from": source, "to": order.status,
+                                                 "action": action.name,
+                                                 "group": workflow.group_of(order.status)}))
+    summary = action.summary.format_map({
+        **details, "role": step.actor.role,
+        "from": workflow.states[source].title, "to": workflow.states[order.status].title})
+    return Outcome(events=[_event(order, event_type, payload) for event_type, payload in emitted],
+                   activity=[_activity(step.now, step.actor, action.name, summary, data)])
+
+
+def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
+    # Lines that an effect moved one by one (partial shipments, deliveries, returns) went where
+    # they belong; otherwise the lines that were with the order follow it.
+    if not step.moved_lines:
+        for line in order.lines:
+            if line.status == order.status:
+                step.move_line(line, target)
+    order.status, order.status_entered_at = target, step.now
+    if workflow.states[target].terminal:
+        order.closed_at = step.now
+
+
+def _next_timer(order: Order, workflow: Workflow,
+                calendar: Calendar) -> tuple[datetime, Timer] | None:
+    pending = [(at, timer) for timer in workflow.timers
+               if (at := timer.due_at(order, calendar)) is not None]
+    return min(pending, key=lambda due: due[0], default=None)
+
+
+def _fire(order: Order, workflow: Workflow, timer: Timer, now: datetime,
+          calendar: Calendar) -> Outcome:
+    fired = (timer.name, timer.anchor_key(order))
+    actor = Actor(user_id=f"timer:{timer.name}", role="system", org=PLATFORM)
+    try:
+        return _run(order, workflow, actor, workflow.actions[timer.action], dict(timer.payload),
+                    now, calendar, fired)
+    except GuardFailed:
+        # Spent all the same: a timer left armed would be due again at every poll.
+        order.fired_timers[fired[0]] = fired[1]
+        order.version += 1
+        order.updated_at = now
+        return Outcome()
+
+
+def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
+    payload = {**copy.deepcopy(data), "order_id": order.id, "buyer_org": order.buyer_org,
+               "supplier_org": order.supplier_org, "workflow": order.workflow,
+               "workflow_version": order.workflow_version, "status": order.status}
+    if event_type in MONEY_EVENTS:
+        payload.update(currency=order.currency, amount=order.total)
+    if event_type == "order.accepted":
+        # Accepting without an inspection accepts the whole order.
+        payload.setdefault("accepted_amount", order.total)
+    if event_type in LINES_EVENTS:
+        payload["lines"] = [
+            {"line_id": line.line_id, "sku": line.sku, "description": line.description,
+             "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in order.lines
+        ]
+    return event_type, payload
+
+
+def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: dict) -> dict:
+    return {"at": now.isoformat(), "actor": asdict(actor), "kind": kind, "summary": summary,
+            "data": data}
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse(kind: type[date], value: str | None) -> date | None:
+    return None if value is None else kind.fromisoformat(value)

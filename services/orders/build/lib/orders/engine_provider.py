@@ -1,0 +1,38 @@
+"""The workflows and the business-day calendar, loaded once per service container."""
+from nameko.extensions import DependencyProvider
+
+from contracts.errors import InvalidRequest
+from orders.workflow import Calendar, load_workflows
+
+
+class Workflows:
+    def __init__(self, workflows: dict, calendar: Calendar):
+        self._workflows = workflows
+        self.calendar = calendar
+
+    def latest(self, name):
+        versions = [v for (n, v) in self._workflows if n == name]
+        if not versions:
+            names = sorted({n for n, _ in self._workflows})
+            raise InvalidRequest(f"unknown workflow {name!r}",
+                                 {"errors": {"workflow": [f"one of {names}"]}})
+        return self._workflows[(name, max(versions))]
+
+    def of(self, order):
+        """The workflow the order was created with, whatever has been published since."""
+        return self._workflows[(order.workflow, order.workflow_version)]
+
+    def describe(self) -> list[dict]:
+        return [workflow.describe() for workflow in self._workflows.values()]
+
+
+class WorkflowEngine(DependencyProvider):
+    def setup(self):
+        holidays = self.container.config.get("HOLIDAYS") or ""
+        if isinstance(holidays, str):
+            holidays = holidays.split(",")
+        calendar = Calendar.from_iso(str(day) for day in holidays)
+        self.workflows = Workflows(load_workflows(), calendar)
+
+    def get_dependency(self, worker_ctx):
+        return self.workflows

@@ -1,0 +1,184 @@
+"""Loading, saving and querying orders. The only module that knows the tables."""
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from chassis import access
+from contracts.errors import Conflict, InvalidRequest, NotFound
+from orders.domain import Order
+from orders.models import activities, orders
+
+SORTABLE = {"placed_at": orders.c.placed_at, "updated_at": orders.c.updated_at,
+            "total": orders.c.total}
+MAX_PAGE = 100
+
+
+def visible_to(actor: dict):
+    return access.visible_to(actor, orders.c.buyer_org, orders.c.supplier_org)
+
+
+def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict:
+    skus = " ".join(line.sku for line in order.lines)
+    return {
+        "buyer_org": order.buyer_org, "buyer_user": order.buyer_user,
+        "supplier_org": order.supplier_org, "workflow": order.workflow,
+        "workflow_version": order.workflow_version, "status": order.status,
+        "status_group": status_group, "title": order.title,
+        "search_text": f"{order.id} {order.title} {skus}".lower(),
+        "currency": order.currency, "total": order.total, "placed_at": order.placed_at,
+        "updated_at": order.updated_at, "next_deadline_at": deadline, "version": order.version,
+        "state": order.to_dict(timeline=False),
+    }
+
+
+def add(session: Session, order: Order, status_group: str, deadline, idempotency_key=None):
+    session.execute(insert(orders).values(
+        id=order.id, idempotency_key=idempotency_key, **_columns(order, status_group, deadline)))
+
+
+def save(session: Session, order: Order, expected_version: int, status_group: str, deadline):
+    """Write the changed order, but only over the version it was loaded at."""
+    result = session.execute(
+        update(orders)
+        .where(orders.c.id == order.id, orders.c.version == expected_version)
+        .values(**_columns(order, status_group, deadline))
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"order {order.id} was changed concurrently; reload and retry",
+                       {"order_id": order.id})
+
+
+def load(session: Session, order_id: str, actor: dict, for_update=False) -> Order:
+    query = select(orders.c.state).where(orders.c.id == order_id, visible_to(actor))
+    if for_update:
+        query = query.with_for_update()
+    state = session.execute(query).scalar_one_or_none()
+    if state is None:
+        raise NotFound(f"order {order_id} not found", {"order_id": order_id})
+    return Order.from_dict(state)
+
+
+def load_for_system(session: Session, order_id: str) -> Order | None:
+    state = session.execute(
+        select(orders.c.state).where(orders.c.id == order_id).with_for_update()
+    ).scalar_one_or_none()
+    return None if state is None else Order.from_dict(state)
+
+
+def find_by_idempotency_key(session: Session, buyer_user: str, key: str) -> Order | None:
+    state = session.execute(
+        select(orders.c.state)
+        .where(orders.c.buyer_user == buyer_user, orders.c.idempotency_key == key)
+    ).scalar_one_or_none()
+    return None if state is None else Order.from_dict(state)
+
+
+def append_activity(session: Session, order_id: str, entries: list[dict]) -> None:
+    if entries:
+        session.execute(insert(activities), [
+            {"order_id": order_id, "at": datetime.fromisoformat(e["at"]), "actor": e["actor"], "kind": e["kind"],
+             "summary": e["summary"], "data": e.get("data") or {}}
+            for e in entries
+        ])
+
+
+def timeline(session: Session, order_id: str) -> list[dict]:
+    rows = session.execute(
+        select(activities).where(activities.c.order_id == order_id).order_by(activities.c.id)
+    ).all()
+    return [
+        {"at": row.at.isoformat(), "actor": row.actor, "kind": row.kind,
+         "summary": row.summary, "data": row.data}
+        for row in rows
+    ]
+
+
+def due_order_ids(session: Session, now: datetime, limit: int) -> list[str]:
+    return list(session.execute(
+        select(orders.c.id).where(orders.c.next_deadline_at <= now)
+        .order_by(orders.c.next_deadline_at).limit(limit)
+    ).scalars())
+
+
+def lock_if_due(session: Session, order_id: str, now: datetime) -> Order | None:
+    """The order, locked, if its deadline has passed and no other replica is firing it."""
+    state = session.execute(
+        select(orders.c.state)
+        .where(orders.c.id == order_id, orders.c.next_deadline_at <= now)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    return None if state is None else Order.from_dict(state)
+
+
+def _encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+
+
+def _decode_cursor(cursor: str, sort_name: str) -> tuple:
+    """The (sort key, id) a cursor carries, checked: a client may send anything."""
+    try:
+        last_key, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort_name == "total":
+            return int(last_key), str(last_id)
+        return datetime.fromisoformat(last_key), str(last_id)
+    except (ValueError, TypeError):
+        raise InvalidRequest("cursor is not one this service issued for this sort",
+                             {"errors": {"cursor": ["invalid cursor"]}}) from None
+
+
+def _sort(sort: str):
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    if name not in SORTABLE:
+        raise InvalidRequest(f"cannot sort by {name!r}",
+                             {"errors": {"sort": [f"one of {sorted(SORTABLE)}, '-' for descending"]}})
+    return name, SORTABLE[name], descending
+
+
+def _filters(actor: dict, query: dict) -> list:
+    filters = [visible_to(actor)]
+    if query.get("status"):
+        filters.append(orders.c.status == query["status"])
+    if query.get("group"):
+        filters.append(orders.c.status_group == query["group"])
+    if query.get("workflow"):
+        filters.append(orders.c.workflow == query["workflow"])
+    if query.get("q"):
+        filters.append(orders.c.search_text.contains(query["q"].lower(), autoescape=True))
+    return filters
+
+
+def list_page(session: Session, actor: dict, query: dict) -> dict:
+    """One page of the orders the actor may see, in keyset order; never an OFFSET scan."""
+    name, key, descending = _sort(query.get("sort") or "-placed_at")
+    limit = min(int(query.get("limit") or 25), MAX_PAGE)
+    filters = _filters(actor, query)
+    if query.get("cursor"):
+        last_key, last_id = _decode_cursor(query["cursor"], name)
+        # A row-value comparison, so the index serves it as a range, however deep the page.
+        position, last = tuple_(key, orders.c.id), tuple_(last_key, last_id)
+        filters.append(position < last if descending else position > last)
+    order_by = [key.desc(), orders.c.id.desc()] if descending else [key.asc(), orders.c.id.asc()]
+    rows = session.execute(
+        select(orders.c.state, key.label("sort_key"), orders.c.id)
+        .where(*filters).order_by(*order_by).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor([rows[-1].sort_key, rows[-1].id]) if more else None
+    return {"items": [row.state for row in rows], "next_cursor": next_cursor}
+
+
+def count_by_status(session: Session, actor: dict) -> dict:
+    rows = session.execute(
+        select(orders.c.status, orders.c.status_group, func.count())
+        .where(visible_to(actor)).group_by(orders.c.status, orders.c.status_group)
+    ).all()
+    by_status, by_group = {}, {}
+    for status, group, n in rows:
+        by_status[status] = by_status.get(status, 0) + n
+        by_group[group] = by_group.get(group, 0) + n
+    return {"all": sum(by_status.values()), "by_status": by_status, "by_group": by_group}

@@ -1,0 +1,404 @@
+"""Reads workflow files, refuses invalid ones, and builds ``engine.Workflow`` objects.
+
+One YAML file per workflow version (any ``*.yaml`` in the directory; keep an old version's file
+while orders created with it are in flight)::
+
+    name: retail                       # snake_case identifier
+    version: 1
+    title: Retail marketplace
+    initial: pending                   # where a placed order starts
+    track_lines: true                  # per-line status and status history
+    placement:
+      summary: Order placed            # the timeline entry; may use {title}
+      required: [committed_deliver_by] # optional order fields this workflow requires
+      kinds: [service, job]            # when given, an order's kind must be one of these
+    states:
+      <state>: {title: Pending, group: active|completed|cancelled|rejected, terminal: false}
+    actions:
+      <action>:
+        summary: "Timeline text; {field} of the payload or details, {from}, {to}, {role}"
+        roles: [buyer, supplier, admin, support, system]
+        from: [<state>, ...]           # or "*": every state
+        to: <state>                    # or {<from state>: <to state>}: one step per state
+                                       # or [{state, from?, when?, emits?}, ...]: the first
+                                       #    that fits, evaluated after the effects; none: stay
+        payload:                       # validated before anything else; unknown keys ignored
+          <field>: {type: string|text|integer|date|strings|line_quantities|inspection_lines,
+                    required: false, choices: [...], min: N, max: N}
+        guards: [<guard>, {<guard>: <params>, roles: [<only for these roles>]}]
+        effects: [<effect>, {<effect>: <params>}]
+        details: {<key>: <value>}      # constant facts for the events and the timeline entry
+        emits: [<event type>, ...]
+    reactions:
+      <event type>: [<system action>, ...]   # the first whose state and guards fit handles it
+    timers:
+      <timer>:
+        from: [<state>, ...]
+        after: {business_days|days|hours: N, from: <anchor>}   # or before: {...}
+        action: <system action>
+        payload: {...}
+
+Guard and effect names come from ``engine.GUARDS`` and ``engine.EFFECTS``; their params map to
+the factory's arguments (a mapping to keywords, a list to positional arguments, a scalar to one).
+Events must be in ``engine.EMITTED_EVENTS`` and ``engine.REACTED_EVENTS``; anchors in
+``engine.ANCHORS``.
+"""
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+
+import yaml
+from marshmallow import (
+    EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema,
+)
+
+from contracts.errors import NotFound
+from orders.workflow import engine
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "workflows"
+IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use snake_case")
+
+
+class WorkflowError(ValueError):
+    """A workflow file is invalid; ``errors`` maps paths in the file to messages."""
+
+    def __init__(self, source: str, errors: dict):
+        super().__init__(f"invalid workflow {source}: {errors}")
+        self.source = source
+        self.errors = errors
+
+
+class _LineQuantity(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    line_id = fields.String(required=True)
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class _LineVerdict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    line_id = fields.String(required=True)
+    accepted = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    rejected = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    rework = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+
+
+NON_EMPTY = validate.Length(min=1)
+
+# type -> (field class, the validators every field of that type has)
+FIELD_TYPES: dict[str, tuple[Callable[..., fields.Field], tuple]] = {
+    "string": (fields.String, (NON_EMPTY,)),
+    "text": (fields.String, ()),
+    "integer": (partial(fields.Integer, strict=True), ()),
+    "date": (fields.Date, ()),
+    "strings": (partial(fields.List, fields.String(validate=NON_EMPTY)), ()),
+    "line_quantities": (partial(fields.List, fields.Nested(_LineQuantity)), (NON_EMPTY,)),
+    "inspection_lines": (partial(fields.List, fields.Nested(_LineVerdict)), (NON_EMPTY,)),
+}
+
+
+class _FieldSpec(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    required = fields.Boolean(load_default=False)
+    choices = fields.List(fields.Raw(), validate=NON_EMPTY)
+    min = fields.Integer(strict=True)
+    max = fields.Integer(strict=True)
+
+
+def _payload_schema(specs: Mapping[str, Mapping]) -> Schema:
+    def build(spec: Mapping) -> fields.Field:
+        make, validators = FIELD_TYPES[spec["type"]]
+        validators = list(validators)
+        if "choices" in spec:
+            validators.append(validate.OneOf(spec["choices"]))
+        if "min" in spec or "max" in spec:
+            validators.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
+        return make(required=spec["required"], validate=validators)
+    # Events gain fields without a version bump, so unknown keys are ignored, not refused.
+    return Schema.from_dict({name: build(spec) for name, spec in specs.items()})(unknown=EXCLUDE)
+
+
+def _bind(registry: dict, spec) -> tuple[str, object, Callable]:
+    """(name, params, what the factory made) for a ``name`` or ``{name: params}`` reference."""
+    if isinstance(spec, str):
+        spec = {spec: None}
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        raise ValidationError("give a name, or a mapping of one name to its parameters")
+    [(name, params)] = spec.items()
+    factory = registry.get(name)
+    if factory is None:
+        raise ValidationError(f"unknown {name!r}; known: {', '.join(sorted(registry))}")
+    try:
+        if params is None:
+            return name, params, factory()
+        if isinstance(params, Mapping):
+            return name, params, factory(**params)
+        if isinstance(params, list):
+            return name, params, factory(*params)
+        return name, params, factory(params)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{name}: {error}") from None
+
+
+class _GuardField(fields.Field):
+    """``name``, or ``{name: params}``, optionally with ``roles``: the roles it applies to."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> engine.Guard:
+        roles = None
+        if isinstance(value, Mapping) and "roles" in value:
+            value = dict(value)
+            roles = value.pop("roles")
+            if not isinstance(roles, list) or not set(roles) <= set(engine.ROLES):
+                raise ValidationError(f"roles must be a list of {', '.join(engine.ROLES)}")
+            roles = frozenset(roles)
+        name, _, check = _bind(engine.GUARDS, value)
+        return engine.Guard(name, check, roles)
+
+
+class _EffectField(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs) -> engine.Effect:
+        return engine.Effect(*_bind(engine.EFFECTS, value))
+
+
+class _MomentField(fields.Field):
+    def __init__(self, sign: int, **kwargs):
+        super().__init__(**kwargs)
+        self.sign = sign
+
+    def _deserialize(self, value, attr, data, **kwargs) -> engine.Moment:
+        if not isinstance(value, Mapping):
+            raise ValidationError("give {<unit>: N, from: <anchor>}")
+        try:
+            return engine.Moment.parse(value, self.sign)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class _BranchSpec(Schema):
+    state = fields.String(required=True)
+    source = fields.String(data_key="from")
+    when = fields.List(_GuardField(), load_default=list)
+    emits = fields.List(fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)),
+                        load_default=list)
+
+    @pre_load
+    def listify_when(self, data, **kwargs):
+        if isinstance(data, Mapping) and "when" in data and not isinstance(data["when"], list):
+            return {**data, "when": [data["when"]]}
+        return data
+
+    @post_load
+    def build(self, spec, **kwargs) -> engine.Branch:
+        return engine.Branch(spec["state"], spec.get("source"), tuple(spec["when"]),
+                             tuple(spec["emits"]))
+
+
+class _TargetsField(fields.Field):
+    """``to``: a state, a mapping of from-state to to-state, or a list of branches."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[engine.Branch, ...]:
+        if isinstance(value, str):
+            return (engine.Branch(value),)
+        if isinstance(value, Mapping):
+            return tuple(engine.Branch(target, source) for source, target in value.items())
+        if isinstance(value, list):
+            return tuple(_BranchSpec().load(branch) for branch in value)
+        raise ValidationError("give a state, a mapping of states, or a list of branches")
+
+
+class _SourcesField(fields.Field):
+    """``from``: a list of states, or "*" for every state."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str] | str:
+        if value == "*" or (isinstance(value, list) and value
+                            and all(isinstance(state, str) for state in value)):
+            return value
+        raise ValidationError('give a list of states or "*"')
+
+
+class _ActionSpec(Schema):
+    summary = fields.String(required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(engine.ROLES)), required=True,
+                        validate=NON_EMPTY)
+    sources = _SourcesField(data_key="from")
+    to = _TargetsField(load_default=())
+    payload = fields.Dict(keys=fields.String(validate=IDENTIFIER),
+                          values=fields.Nested(_FieldSpec), load_default=dict)
+    guards = fields.List(_GuardField(), load_default=list)
+    effects = fields.List(_EffectField(), load_default=list)
+    details = fields.Dict(keys=fields.String(), load_default=dict)
+    emits = fields.List(fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)),
+                        load_default=list)
+
+    @validates_schema
+    def sources_given(self, spec, **kwargs):
+        targets = spec.get("to", ())
+        if "sources" not in spec and (not targets or any(b.source is None for b in targets)):
+            raise ValidationError("give the states this action leaves from", "from")
+
+
+class _TimerSpec(Schema):
+    sources = fields.List(fields.String(), data_key="from", required=True, validate=NON_EMPTY)
+    after = _MomentField(sign=1)
+    before = _MomentField(sign=-1)
+    action = fields.String(required=True)
+    payload = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @validates_schema
+    def one_moment(self, spec, **kwargs):
+        if ("after" in spec) == ("before" in spec):
+            raise ValidationError("give exactly one of after and before")
+
+
+class _PlacementSpec(Schema):
+    summary = fields.String(load_default="Order placed")
+    required = fields.List(fields.String(validate=validate.OneOf(engine.PLACEMENT_FIELDS)),
+                           load_default=list)
+    kinds = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
+
+
+class _StateSpec(Schema):
+    title = fields.String(required=True)
+    group = fields.String(required=True, validate=validate.OneOf(engine.GROUPS))
+    terminal = fields.Boolean(load_default=False)
+
+
+class _WorkflowSpec(Schema):
+    name = fields.String(required=True, validate=IDENTIFIER)
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    title = fields.String(required=True)
+    initial = fields.String(required=True)
+    track_lines = fields.Boolean(load_default=False)
+    placement = fields.Nested(_PlacementSpec, required=True)
+    states = fields.Dict(keys=fields.String(validate=IDENTIFIER), values=fields.Nested(_StateSpec),
+                         required=True, validate=NON_EMPTY)
+    actions = fields.Dict(keys=fields.String(validate=IDENTIFIER),
+                          values=fields.Nested(_ActionSpec), required=True, validate=NON_EMPTY)
+    reactions = fields.Dict(keys=fields.String(validate=validate.OneOf(engine.REACTED_EVENTS)),
+                            values=fields.List(fields.String(), validate=NON_EMPTY),
+                            load_default=dict)
+    timers = fields.Dict(keys=fields.String(validate=IDENTIFIER),
+                         values=fields.Nested(_TimerSpec), load_default=dict)
+
+    @post_load
+    def build(self, spec, **kwargs) -> engine.Workflow:
+        workflow = _assemble(spec)
+        if problems := _problems(workflow):
+            raise ValidationError(problems)
+        return workflow
+
+
+def _assemble(spec: dict) -> engine.Workflow:
+    states = {name: engine.State(name, **state) for name, state in spec["states"].items()}
+    return engine.Workflow(
+        name=spec["name"], version=spec["version"], title=spec["title"],
+        initial=spec["initial"], track_lines=spec["track_lines"],
+        placement=engine.Placement(spec["placement"]["summary"],
+                                   tuple(spec["placement"]["required"]),
+                                   tuple(spec["placement"]["kinds"])),
+        states=states,
+        actions={name: _action(name, action, states) for name, action in spec["actions"].items()},
+        reactions={event: tuple(names) for event, names in spec["reactions"].items()},
+        timers=tuple(engine.Timer(name, frozenset(timer["sources"]),
+                                  timer.get("after") or timer["before"], timer["action"],
+                                  timer["payload"])
+                     for name, timer in spec["timers"].items()),
+    )
+
+
+def _action(name: str, spec: dict, states: Mapping) -> engine.Action:
+    sources = spec.get("sources")
+    if sources is None:
+        sources = [branch.source for branch in spec["to"]]
+    elif sources == "*":
+        sources = list(states)
+    return engine.Action(
+        name=name, summary=spec["summary"], roles=frozenset(spec["roles"]),
+        sources=frozenset(sources), payload=_payload_schema(spec["payload"]),
+        fields=spec["payload"], branches=spec["to"], guards=tuple(spec["guards"]),
+        effects=tuple(spec["effects"]), details=spec["details"], emits=tuple(spec["emits"]),
+    )
+
+
+def _problems(workflow: engine.Workflow) -> dict[str, list[str]]:
+    """Cross-references a schema cannot check: every name used must be defined, and fit."""
+    states = workflow.states
+    problems: dict[str, list[str]] = {}
+
+    def problem(path: str, message: str) -> None:
+        problems.setdefault(path, []).append(message)
+
+    if workflow.initial not in states:
+        problem("initial", f"unknown state {workflow.initial!r}")
+    for action in workflow.actions.values():
+        path = f"actions.{action.name}"
+        for state in sorted(action.sources - states.keys()):
+            problem(f"{path}.from", f"unknown state {state!r}")
+        for branch in action.branches:
+            if branch.state not in states:
+                problem(f"{path}.to", f"unknown state {branch.state!r}")
+            if branch.source is not None and branch.source not in action.sources:
+                problem(f"{path}.to", f"{branch.source!r} is not a state the action leaves from")
+        for effect in action.effects:
+            line_status = effect.params.get("line_status") if isinstance(effect.params,
+                                                                          Mapping) else None
+            if line_status is not None and line_status not in states:
+                problem(f"{path}.effects", f"unknown state {line_status!r}")
+        for state in sorted(action.sources & states.keys()):
+            if states[state].terminal and action.targets(state) - {state}:
+                problem(f"{path}.to", f"{state!r} is terminal; no action may leave it")
+    for event, names in workflow.reactions.items():
+        for name in names:
+            _require_system_action(workflow, name, f"reactions.{event}", problem)
+    for timer in workflow.timers:
+        path = f"timers.{timer.name}"
+        if _require_system_action(workflow, timer.action, path, problem):
+            action = workflow.actions[timer.action]
+            for state in sorted(timer.sources - action.sources):
+                problem(f"{path}.from", f"{timer.action} cannot be taken from {state!r}")
+            for field_name, messages in action.payload.validate(timer.payload).items():
+                problem(f"{path}.payload.{field_name}", str(messages))
+    return problems
+
+
+def _require_system_action(workflow, name, path, problem) -> bool:
+    action = workflow.actions.get(name)
+    if action is None:
+        problem(path, f"unknown action {name!r}")
+    elif "system" not in action.roles:
+        problem(path, f"{name} must list the system role to be taken automatically")
+    return action is not None
+
+
+def parse_workflow(document: Mapping | str, source: str = "<workflow>") -> engine.Workflow:
+    """Build a workflow from its YAML text or its parsed document; raises WorkflowError."""
+    if isinstance(document, str):
+        document = yaml.safe_load(document)
+    try:
+        return _WorkflowSpec().load(document)
+    except ValidationError as error:
+        raise WorkflowError(source, error.messages) from None
+
+
+def load_workflows(directory: str | Path | None = None) -> dict[tuple[str, int], engine.Workflow]:
+    """Every workflow in ``directory`` (default: the bundled ones), by (name, version)."""
+    workflows: dict[tuple[str, int], engine.Workflow] = {}
+    for path in sorted(Path(directory or DEFAULT_DIRECTORY).glob("*.yaml")):
+        workflow = parse_workflow(path.read_text(encoding="utf-8"), source=str(path))
+        key = (workflow.name, workflow.version)
+        if key in workflows:
+            raise WorkflowError(str(path), {"version": [f"{key} is defined twice"]})
+        workflows[key] = workflow
+    return workflows
+
+
+def latest(workflows: Mapping[tuple[str, int], engine.Workflow], name: str) -> engine.Workflow:
+    """The newest version of the workflow called ``name``; new orders are placed with it."""
+    versions = [version for workflow_name, version in workflows if workflow_name == name]
+    if not versions:
+        raise NotFound(f"no workflow named {name!r}",
+                       {"workflow": name, "known": sorted({n for n, _ in workflows})})
+    return workflows[(name, max(versions))]
