@@ -102,20 +102,10 @@ def count_orders():
 @blp.alt_response(404, response="NOT_FOUND")
 def get_order(order_id):
     """The order page: the order with what the other services know about it"""
-    rpc, actor = services(), g.actor
-    # Every section scopes itself to the actor, so all calls start at once, the order's too.
-    sections, failures = concurrently({
-        "order": partial(rpc.call, "orders.get_order", actor, order_id),
-        **{name: partial(fetch, rpc, actor, order_id)
-           for name, fetch in ORDER_PAGE_SECTIONS.items()},
-    })
-    if "order" in failures:
-        raise failures.pop("order")
-    order = sections["order"]
-    _check_visible(order, order_id)
+    found, failures = _order_with(order_id, ORDER_PAGE_SECTIONS)
     return jsonify({
-        "order": order,
-        **{name: sections.get(name) for name in ORDER_PAGE_SECTIONS},
+        "order": found["order"],
+        **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
         "warnings": [
             {"section": name, "detail": public_detail(error)} for name, error in failures.items()
         ],
@@ -127,15 +117,26 @@ def get_order(order_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def get_timeline(order_id):
     """The order's activity timeline"""
-    rpc = services()
-    found, failures = concurrently({
-        "order": partial(rpc.call, "orders.get_order", g.actor, order_id),
-        "timeline": partial(rpc.call, "orders.get_timeline", g.actor, order_id),
-    })
+    found, failures = _order_with(order_id, {"timeline": ORDER_PAGE_SECTIONS["timeline"]})
     if failures:
-        raise failures.get("order") or failures["timeline"]
-    _check_visible(found["order"], order_id)
+        raise failures["timeline"]
     return jsonify(found["timeline"])
+
+
+def _order_with(order_id, sections):
+    """The order, checked visible, and the given sections, all fetched at once.
+
+    Every section scopes itself to the actor, so nothing waits for the order's own call.
+    """
+    rpc, actor = services(), g.actor
+    found, failures = concurrently({
+        "order": partial(rpc.call, "orders.get_order", actor, order_id),
+        **{name: partial(fetch, rpc, actor, order_id) for name, fetch in sections.items()},
+    })
+    if "order" in failures:
+        raise failures.pop("order")
+    _check_visible(found["order"], order_id)
+    return found, failures
 
 
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"], parameters=[ACTION_PARAMETER])

@@ -60,7 +60,7 @@ def test_published_rows_older_than_the_retention_are_pruned_and_nothing_else(ser
              None)
     relay = Outbox(engine, outbox, EventPublisher(config["AMQP_URI"]))
 
-    assert relay.purge_published(now - timedelta(days=7)) == 2
+    assert relay.purge_published(now - timedelta(days=7), batch_size=1000) == 2
 
     left = remaining(engine)
     assert len(left) == 2 and None in left

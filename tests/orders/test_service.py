@@ -165,3 +165,14 @@ def test_an_idempotency_key_places_one_order_and_refuses_a_different_one(system)
     url = system["orders_config"]["DATABASE_URL"]
     assert count(url, orders) == 1
     assert count(url, outbox, outbox.c.event_type == "order.placed") == 1
+
+
+def test_the_same_user_id_in_another_organisation_has_keys_of_its_own(system):
+    system["orders"].start()
+    namesake = {**BUYER, "org": "globex"}
+    with rpc(system["orders_config"]) as proxy:
+        ours = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
+        theirs = proxy.orders.place_order(namesake, MANUFACTURING, idempotency_key="k-1")
+
+    assert theirs["id"] != ours["id"]
+    assert (ours["buyer_org"], theirs["buyer_org"]) == ("acme", "globex")

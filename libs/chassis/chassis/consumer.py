@@ -44,7 +44,7 @@ class EventConsumer(Consumer):
 
     def setup(self):
         service = self.container.service_name
-        event_contract = contract(self.event_type)
+        self.contract = event_contract = contract(self.event_type)
         if service not in event_contract.consumers:
             raise ConfigurationError(
                 f"{service} consumes {self.event_type} but is not among its consumers in the "
@@ -80,7 +80,7 @@ class EventConsumer(Consumer):
 
     def _check_routing(self, event) -> None:
         """A misrouted or forged message must not run a handler meant for another event."""
-        expected = contract(self.event_type)
+        expected = self.contract
         if (event.event_type, event.producer) != (expected.name, expected.producer):
             raise InvalidEvent(
                 f"{self.queue.name} takes {expected.name} from {expected.producer}, "

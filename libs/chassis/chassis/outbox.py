@@ -2,9 +2,10 @@
 
 Fast path: the rows a transaction wrote are published right after its commit, so an event reaches
 its consumers in milliseconds; marking them published is batched off the request path (a row
-whose mark is lost is merely published again). Slow path: a relay republishes whatever a crash or a broker outage
-left unpublished. Replicas of a service share one outbox; on PostgreSQL, ``FOR UPDATE SKIP LOCKED``
-lets each relay take different rows. Publishing is at-least-once; consumers dedupe on event_id.
+whose mark is lost is merely published again). Slow path: a relay republishes whatever a crash
+or a broker outage left unpublished. Replicas of a service share one outbox; on PostgreSQL,
+``FOR UPDATE SKIP LOCKED`` lets each relay take different rows. Publishing is at-least-once;
+consumers dedupe on event_id.
 """
 import logging
 from datetime import datetime, timedelta
@@ -92,7 +93,7 @@ class Outbox:
             self._mark(connection, [row.id for row in rows])
         return len(rows)
 
-    def purge_published(self, older_than: datetime, batch_size=1000) -> int:
+    def purge_published(self, older_than: datetime, batch_size: int) -> int:
         """Delete a batch of rows published before ``older_than``; returns how many went.
 
         Oldest first along the primary key, so no index on ``published_at`` is needed.

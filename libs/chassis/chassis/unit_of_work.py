@@ -25,9 +25,9 @@ from sqlalchemy import MetaData, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chassis.clock import utc_now
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
-from chassis.clock import utc_now
 from chassis.outbox import Outbox
 from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri, database_url
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RELAY_INTERVAL_S = 1.0
 PURGE_EVERY_TICKS = 60
+PURGE_BATCH = 1000
 
 
 class AlreadyProcessed(Exception):
@@ -106,7 +107,9 @@ class UnitOfWork(DependencyProvider):
                 self._quietly(self._purge)
 
     def _purge(self):
-        self.outbox.purge_published(utc_now() - self.retention)
+        cutoff = utc_now() - self.retention
+        while self.outbox.purge_published(cutoff, PURGE_BATCH) == PURGE_BATCH:
+            eventlet.sleep(0)  # a long backlog must not starve the workers
 
     def _relay_backlog(self):
         while self.outbox.relay_once() == self.outbox.batch_size:

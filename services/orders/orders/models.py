@@ -33,7 +33,8 @@ orders = Table(
     Column("version", Integer, nullable=False),
     Column("idempotency_key", String(200)),
     Column("state", JSON, nullable=False),
-    UniqueConstraint("buyer_user", "idempotency_key", name="uq_orders_idempotency"),
+    # The same user id may exist in two organisations: a key belongs to both, like the gateway's.
+    UniqueConstraint("buyer_org", "buyer_user", "idempotency_key", name="uq_orders_idempotency"),
 )
 
 # Each list tab is one index range scan, in keyset order: (scope, tab, placed_at, id).

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chassis import access
 from contracts.errors import Conflict, InvalidRequest, NotFound
-from orders.domain import Order
+from orders.domain import Actor, Order
 from orders.models import activities, orders
 
 SORTABLE = {"placed_at": orders.c.placed_at, "updated_at": orders.c.updated_at,
@@ -68,10 +68,11 @@ def load_for_system(session: Session, order_id: str) -> Order | None:
     return None if state is None else Order.from_dict(state)
 
 
-def find_by_idempotency_key(session: Session, buyer_user: str, key: str) -> Order | None:
+def find_by_idempotency_key(session: Session, buyer: Actor, key: str) -> Order | None:
     state = session.execute(
         select(orders.c.state)
-        .where(orders.c.buyer_user == buyer_user, orders.c.idempotency_key == key)
+        .where(orders.c.buyer_org == buyer.org, orders.c.buyer_user == buyer.user_id,
+               orders.c.idempotency_key == key)
     ).scalar_one_or_none()
     return None if state is None else Order.from_dict(state)
 

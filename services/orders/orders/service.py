@@ -52,7 +52,7 @@ class OrdersService(ServiceBase):
                     calendar=self.engine.calendar)
                 if idempotency_key:
                     existing = repository.find_by_idempotency_key(
-                        tx.session, buyer.user_id, idempotency_key)
+                        tx.session, buyer, idempotency_key)
                     if existing is not None:
                         return self._view(self._same_placement(existing, order), buyer)
                 repository.add(tx.session, order, *self._index(order), idempotency_key)
@@ -62,8 +62,9 @@ class OrdersService(ServiceBase):
                 raise
             # A concurrent request with the same key won the insert: answer with its order.
             with self.uow.reading() as session:
-                existing = repository.find_by_idempotency_key(
-                    session, buyer.user_id, idempotency_key)
+                existing = repository.find_by_idempotency_key(session, buyer, idempotency_key)
+            if existing is None:
+                raise
             order = self._same_placement(existing, order)
         return self._view(order, buyer)
 
