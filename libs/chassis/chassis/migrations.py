@@ -67,3 +67,34 @@ def create_messaging_tables(op) -> None:
 def drop_messaging_tables(op) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def create_command_table(op) -> None:
+    """Version 1 of the commands table (frozen, like the messaging tables above)."""
+    op.create_table(
+        "commands",
+        sa.Column("scope", sa.String(200), primary_key=True),
+        sa.Column("command_id", sa.String(200), primary_key=True),
+        sa.Column("fingerprint", sa.String(64)),
+        sa.Column("failed", sa.Boolean(), nullable=False),
+        sa.Column("outcome", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_commands_created_at", "commands", ["created_at"])
+
+
+def drop_command_table(op) -> None:
+    op.drop_table("commands")
+
+
+def upgrade_commands() -> None:
+    """``upgrade`` of every service's revision that adds the commands table."""
+    from alembic import op
+
+    create_command_table(op)
+
+
+def downgrade_commands() -> None:
+    from alembic import op
+
+    drop_command_table(op)

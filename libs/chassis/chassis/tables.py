@@ -1,13 +1,13 @@
-"""The outbox and inbox tables every service keeps in its own database."""
+"""The outbox, inbox and command tables every service keeps in its own database."""
 from sqlalchemy import (
-    JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table,
+    JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
 )
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 SEQUENCE = BigInteger().with_variant(Integer, "sqlite")
 
 
-def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     outbox = Table(
         "outbox", metadata,
         Column("id", SEQUENCE, primary_key=True, autoincrement=True),
@@ -27,4 +27,15 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
-    return outbox, inbox
+    # A mutating RPC's outcome, stored in the transaction of its effect: a repeated command id
+    # (a redelivery after a crash, a client's retry) is answered from here, never run twice.
+    commands = Table(
+        "commands", metadata,
+        Column("scope", String(200), primary_key=True),
+        Column("command_id", String(200), primary_key=True),
+        Column("fingerprint", String(64)),
+        Column("failed", Boolean, nullable=False),
+        Column("outcome", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+    return outbox, inbox, commands

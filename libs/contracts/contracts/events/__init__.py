@@ -1,4 +1,5 @@
-"""Payload schemas, grouped by the service that publishes them."""
-from contracts.events import fulfillment, orders, others
+"""Payload schemas, grouped by the service that publishes them: one module per producer."""
+from contracts.events import chat, disputes, fulfillment, orders, payments
 
-ALL = [*orders.CONTRACTS, *fulfillment.CONTRACTS, *others.CONTRACTS]
+ALL = [*orders.CONTRACTS, *fulfillment.CONTRACTS, *payments.CONTRACTS, *chat.CONTRACTS,
+       *disputes.CONTRACTS]

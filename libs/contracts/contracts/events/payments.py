@@ -1,4 +1,4 @@
-"""Events published by the payments and disputes services."""
+"""Events published by the payments service."""
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -12,16 +12,7 @@ class PaymentPayload(Payload):
     amount = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
-class DisputeResolved(Payload):
-    order_id = fields.String(required=True)
-    dispute_id = fields.String(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(("refund", "release", "split")))
-    refund_amount = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-
 CONTRACTS = [
     EventContract("payment.held", "payments", "Funds for an order are held in escrow.",
                   {1: PaymentPayload}, ("orders",)),
-    EventContract("dispute.resolved", "disputes", "An admin resolved a dispute on an order.",
-                  {1: DisputeResolved}, ("orders",)),
 ]

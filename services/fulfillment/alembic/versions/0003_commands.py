@@ -1,0 +1,9 @@
+"""The commands table: each mutating RPC's outcome, so a repeated command id has one effect.
+
+Revision ID: 0003
+Revises: 0002
+"""
+from chassis.migrations import downgrade_commands as downgrade, upgrade_commands as upgrade  # noqa: F401
+
+revision = "0003"
+down_revision = "0002"
