@@ -14,11 +14,12 @@ DEPS   := requirements-dev.txt constraints.txt \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help install run test bench catalogue workflows definitions clean distclean
+.PHONY: help install run test lint bench catalogue workflows definitions clean distclean
 
 help:
 	@echo "make run        start RabbitMQ if needed, migrate, and run the five services + gateway (Ctrl-C stops)"
 	@echo "make test       every test, on real RabbitMQ and PostgreSQL (PYTEST_ARGS='-k outbox -x')"
+	@echo "make lint       ruff (lint and format check) over the whole repository"
 	@echo "make bench      the benchmark (bench/run.py)"
 	@echo "make install    create .venv and install every package editable, pinned by constraints.txt"
 	@echo "make catalogue  regenerate docs/events.md from the contracts"
@@ -46,6 +47,10 @@ run: install
 
 test: install
 	@bash tools/test.sh $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: install
 	@bash tools/ensure-broker.sh

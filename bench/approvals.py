@@ -5,8 +5,8 @@ C concurrent clients (green threads, each its own requests.Session and keep-aliv
 approves them as a supplier of forge, counting only 200 responses. Before each level the
 system is let settle: fulfillment has opened a record for every order approved so far.
 """
-import time
 
+import time
 
 import cpu
 from report import percentile
@@ -24,10 +24,12 @@ def run(infra, report, quick):
     supplier = infra.client("sid", "supplier", "forge")
     fulfillment_url = infra.database("fulfillment")
     ids, placed_per_s = place_orders(buyer, n * len(levels), concurrency=16)
-    report.metric("approvals.placed_per_s", placed_per_s, "orders/s", concurrency=16,
-                  orders=len(ids))
+    report.metric(
+        "approvals.placed_per_s", placed_per_s, "orders/s", concurrency=16, orders=len(ids)
+    )
 
     import psycopg2
+
     connection = psycopg2.connect(fulfillment_url)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM fulfillments")
@@ -39,7 +41,7 @@ def run(infra, report, quick):
     total_ok, total_s = 0, 0.0
     for i, concurrency in enumerate(levels):
         wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
-        batch = iter(ids[i * n:(i + 1) * n])
+        batch = iter(ids[i * n : (i + 1) * n])
         ok, errors, latencies = [0], [], []
 
         def worker():
@@ -65,19 +67,27 @@ def run(infra, report, quick):
         rate = ok[0] / elapsed
         approved_before += ok[0]
         total_errors += len(errors)
-        report.metric(f"approvals.c{concurrency}.per_s", rate, "approvals/s",
-                      errors=len(errors), p50_ms=round(percentile(latencies, 50), 1),
-                      p99_ms=round(percentile(latencies, 99), 1))
+        report.metric(
+            f"approvals.c{concurrency}.per_s",
+            rate,
+            "approvals/s",
+            errors=len(errors),
+            p50_ms=round(percentile(latencies, 50), 1),
+            p99_ms=round(percentile(latencies, 99), 1),
+        )
         if errors:
-            print(f"bench: approvals at {concurrency}: {len(errors)} errors, e.g. {errors[0]}",
-                  flush=True)
+            print(
+                f"bench: approvals at {concurrency}: {len(errors)} errors, e.g. {errors[0]}",
+                flush=True,
+            )
         if best is None or rate > best[0]:
             best = (rate, concurrency, len(errors))
     lag = wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
     # Over all levels and the final catch-up: everything one approval costs, events included.
     cpu_end = cpu.snapshot(infra.system)
-    cpu.report_per_op(report, "approvals", cpu_first, cpu_end, total_ok,
-                      time.perf_counter() - wall_first)
+    cpu.report_per_op(
+        report, "approvals", cpu_first, cpu_end, total_ok, time.perf_counter() - wall_first
+    )
     report.metric("approvals.best_per_s", best[0], "approvals/s", 300, ">=")
     report.metric("approvals.best_concurrency", best[1], "clients")
     report.metric("approvals.errors", total_errors, "count")

@@ -7,6 +7,7 @@ temporary durable queue in the run's vhost, persistent messages (what our events
 - latency: one message in flight at a time, perf_counter in the body; the hop is from just
   before publish to the consumer's callback (same process, same clock).
 """
+
 import time
 import uuid
 
@@ -26,8 +27,10 @@ def run(infra, report, quick):
     n_throughput = 1000 if quick else 5000
     n_latency = 300 if quick else 1000
     queue = _queue(f"bench.hop.{uuid.uuid4().hex[:8]}")
-    with Connection(uri) as consumer_conn, \
-            Connection(uri, transport_options={"confirm_publish": True}) as publisher_conn:
+    with (
+        Connection(uri) as consumer_conn,
+        Connection(uri, transport_options={"confirm_publish": True}) as publisher_conn,
+    ):
         queue(consumer_conn.default_channel).declare()
         producer = Producer(publisher_conn.channel(), exchange=Exchange(""), routing_key=queue.name)
 
@@ -49,8 +52,12 @@ def run(infra, report, quick):
             elif state["received"] == n_throughput:
                 done.send(arrived)
 
-        consumer = Consumer(consumer_conn.default_channel, queues=[queue], callbacks=[on_message],
-                            prefetch_count=200)
+        consumer = Consumer(
+            consumer_conn.default_channel,
+            queues=[queue],
+            callbacks=[on_message],
+            prefetch_count=200,
+        )
         stop = []
 
         def drain():
@@ -78,10 +85,15 @@ def run(infra, report, quick):
             eventlet.spawn(publisher).wait()
             published = time.perf_counter()
             finished = done.wait()
-            report.metric("broker.throughput", n_throughput / (finished - started), "msg/s",
-                          messages=n_throughput)
-            report.metric("broker.publish_confirmed_rate", n_throughput / (published - started),
-                          "msg/s")
+            report.metric(
+                "broker.throughput",
+                n_throughput / (finished - started),
+                "msg/s",
+                messages=n_throughput,
+            )
+            report.metric(
+                "broker.publish_confirmed_rate", n_throughput / (published - started), "msg/s"
+            )
 
             # --- latency -------------------------------------------------------------------
             state["mode"] = "latency"

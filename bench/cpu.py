@@ -1,5 +1,6 @@
 """CPU seconds spent by each process of the system (and the broker, PostgreSQL, this client and
 everything else on the machine) over a measured phase: where the cost of one operation goes."""
+
 import os
 import subprocess
 
@@ -49,7 +50,12 @@ def report_per_op(report, prefix, before, after, ops, elapsed):
         ours += spent
         report.metric(f"{prefix}.cpu_ms_per_op.{name}", spent * 1000 / ops, "ms")
     machine = after["machine"] - before["machine"]
-    report.metric(f"{prefix}.cpu_ms_per_op.other_processes", max(0.0, machine - ours) * 1000 / ops,
-                  "ms")
-    report.metric(f"{prefix}.machine_busy", 100 * machine / (elapsed * os.cpu_count()), "%",
-                  cpus=os.cpu_count())
+    report.metric(
+        f"{prefix}.cpu_ms_per_op.other_processes", max(0.0, machine - ours) * 1000 / ops, "ms"
+    )
+    report.metric(
+        f"{prefix}.machine_busy",
+        100 * machine / (elapsed * os.cpu_count()),
+        "%",
+        cpus=os.cpu_count(),
+    )

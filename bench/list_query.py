@@ -12,36 +12,55 @@ Then orders.repository.list_page(session, actor, query) is timed directly on a S
 session (no RPC): random actors (buyer / supplier of one org, admin), random tabs (all, one
 status, one group), the first page and pages deeper through next_cursor.
 """
+
 import io
 import json
 import random
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg2
 import psycopg2.extensions
+from report import RESULTS, percentile
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine
-from report import RESULTS, percentile
 
 NAME = "list"
 N_ORGS = 100
 BATCH = 20_000
 SEED = 20261122
-COLUMNS = ("id", "buyer_org", "buyer_user", "supplier_org", "workflow", "workflow_version",
-           "status", "status_group", "title", "search_text", "currency", "total", "placed_at",
-           "updated_at", "next_deadline_at", "version", "idempotency_key", "state")
+COLUMNS = (
+    "id",
+    "buyer_org",
+    "buyer_user",
+    "supplier_org",
+    "workflow",
+    "workflow_version",
+    "status",
+    "status_group",
+    "title",
+    "search_text",
+    "currency",
+    "total",
+    "placed_at",
+    "updated_at",
+    "next_deadline_at",
+    "version",
+    "idempotency_key",
+    "state",
+)
 REQUESTS = {  # what each workflow's placement requires
     "manufacturing": {"committed_ship_by": "2031-05-01", "committed_deliver_by": "2031-05-15"},
     "services": {"kind": "service", "revisions_allowed": 2},
-    "factory": {}, "retail": {},
+    "factory": {},
+    "retail": {},
 }
 # Sentinels replaced per row in the template JSON.
 S_ID, S_BO, S_BU, S_SO, S_ST = "ZZIDZZ", "ZZBOZZ", "ZZBUZZ", "ZZSOZZ", "ZZSTZZ"
-S_AT = datetime(1999, 9, 9, 9, 9, 9, tzinfo=timezone.utc)
+S_AT = datetime(1999, 9, 9, 9, 9, 9, tzinfo=UTC)
 S_AT_ISO = S_AT.isoformat()
 
 
@@ -58,11 +77,18 @@ class Templates:
 
         self.workflows = {}
         for (name, version), workflow in sorted(load_workflows().items()):
-            request = {"supplier_org": S_SO, "title": f"Bench {name} order", "currency": "EUR",
-                       "lines": [{"sku": "SKU-1", "description": "Part", "quantity": 4,
-                                  "unit_price": 2500}], **REQUESTS.get(name, {})}
-            order, _ = domain.place_order(workflow, S_ID, domain.Actor(S_BU, "buyer", S_BO),
-                                          request, S_AT)
+            request = {
+                "supplier_org": S_SO,
+                "title": f"Bench {name} order",
+                "currency": "EUR",
+                "lines": [
+                    {"sku": "SKU-1", "description": "Part", "quantity": 4, "unit_price": 2500}
+                ],
+                **REQUESTS.get(name, {}),
+            }
+            order, _ = domain.place_order(
+                workflow, S_ID, domain.Actor(S_BU, "buyer", S_BO), request, S_AT
+            )
             order.status = S_ST
             columns = repository._columns(order, workflow.group_of(workflow.initial), None)
             state = json.dumps(columns["state"])
@@ -71,10 +97,14 @@ class Templates:
             # Most orders of a marketplace are finished: terminal states weigh 4, others 1.
             weights = [4 if workflow.states[s].terminal else 1 for s in states]
             self.workflows[name] = {
-                "version": version, "pieces": [_copy_escape(p) for p in pieces],
-                "states": [(s, workflow.group_of(s)) for s in states], "weights": weights,
-                "title": columns["title"], "search_tail": columns["search_text"].split(" ", 1)[1],
-                "currency": columns["currency"], "total": columns["total"],
+                "version": version,
+                "pieces": [_copy_escape(p) for p in pieces],
+                "states": [(s, workflow.group_of(s)) for s in states],
+                "weights": weights,
+                "title": columns["title"],
+                "search_tail": columns["search_text"].split(" ", 1)[1],
+                "currency": columns["currency"],
+                "total": columns["total"],
                 "version_no": columns["version"],
             }
         self.names = sorted(self.workflows)
@@ -94,13 +124,33 @@ class Templates:
             bo = f"buyer-{rng.randrange(N_ORGS):03d}"
             so = f"supplier-{rng.randrange(N_ORGS):03d}"
             bu = f"{bo}-user-{rng.randrange(10)}"
-            at = datetime.fromtimestamp(base - rng.random() * span, timezone.utc).isoformat()
+            at = datetime.fromtimestamp(base - rng.random() * span, UTC).isoformat()
             values = {S_ID: oid, S_BO: bo, S_BU: bu, S_SO: so, S_ST: status, S_AT_ISO: at}
             state = "".join(values.get(p, p) for p in w["pieces"])
-            out.append("\t".join((
-                oid, bo, bu, so, name, str(w["version"]), status, group, w["title"],
-                f"{oid} {w['search_tail']}", w["currency"], str(w["total"]), at, at, "\\N",
-                str(w["version_no"]), "\\N", state)))
+            out.append(
+                "\t".join(
+                    (
+                        oid,
+                        bo,
+                        bu,
+                        so,
+                        name,
+                        str(w["version"]),
+                        status,
+                        group,
+                        w["title"],
+                        f"{oid} {w['search_tail']}",
+                        w["currency"],
+                        str(w["total"]),
+                        at,
+                        at,
+                        "\\N",
+                        str(w["version_no"]),
+                        "\\N",
+                        state,
+                    )
+                )
+            )
         return "\n".join(out) + "\n"
 
 
@@ -121,7 +171,7 @@ def load(url: str, n: int, templates: Templates) -> dict:
             for name, _ in secondary:
                 cursor.execute(f'DROP INDEX "{name}"')
             rng = random.Random(SEED)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             sql = f"COPY orders ({', '.join(COLUMNS)}) FROM STDIN WITH (FREEZE)"
             done = 0
             while done < n:
@@ -153,12 +203,18 @@ def _queries(templates: Templates, rng: random.Random, sequences: int, pages: in
     """(role, actor, query, pages) for each sequence."""
     for _ in range(sequences):
         role = rng.choice(("buyer", "supplier", "admin"))
-        org = {"buyer": f"buyer-{rng.randrange(N_ORGS):03d}",
-               "supplier": f"supplier-{rng.randrange(N_ORGS):03d}", "admin": "platform"}[role]
+        org = {
+            "buyer": f"buyer-{rng.randrange(N_ORGS):03d}",
+            "supplier": f"supplier-{rng.randrange(N_ORGS):03d}",
+            "admin": "platform",
+        }[role]
         actor = {"user_id": f"{role}-bench", "role": role, "org": org}
         kind = rng.choice(("all", "status", "group"))
-        query = {"all": {}, "status": {"status": rng.choice(templates.statuses)},
-                 "group": {"group": rng.choice(templates.groups)}}[kind]
+        query = {
+            "all": {},
+            "status": {"status": rng.choice(templates.statuses)},
+            "group": {"group": rng.choice(templates.groups)},
+        }[kind]
         yield role, kind, actor, query, pages
 
 
@@ -180,13 +236,18 @@ def run(infra, report, quick):
         report.metric("list.load_indexes_s", timings["indexes"], "s")
         report.metric("list.load_analyze_s", timings["analyze"], "s")
         report.metric("list.load_total_s", timings["total"], "s")
-        report.metric("list.table_size", timings["total_bytes"] / 2**20, "MiB",
-                      heap_mib=round(timings["heap_bytes"] / 2**20, 1))
+        report.metric(
+            "list.table_size",
+            timings["total_bytes"] / 2**20,
+            "MiB",
+            heap_mib=round(timings["heap_bytes"] / 2**20, 1),
+        )
 
         engine = make_engine(url, 1)
         rng = random.Random(SEED + 1)
         samples = []  # (ms, role, kind, page_no, actor, query)
         with Session(engine) as session:
+
             def page(actor, query, session=session):
                 t0 = time.perf_counter()
                 result = repository.list_page(session, actor, query)
@@ -194,14 +255,16 @@ def run(infra, report, quick):
                 session.rollback()
                 return ms, result
 
-            for role, kind, actor, query, _ in _queries(templates, rng, 30, 1):  # warm-up
+            for _role, _kind, actor, query, _ in _queries(templates, rng, 30, 1):  # warm-up
                 _, result = page(actor, query)
                 for state in result["items"][:1]:  # the loaded JSON is what the service reads
                     Order.from_dict(state)
             plan = list(_queries(templates, rng, 40 if quick else 300, 5 if quick else 10))
             # A few long walks: how a page costs as the cursor goes deeper.
-            plan += [(r, "all", a, {}, 30 if quick else 100)
-                     for r, _, a, _, _ in _queries(templates, rng, 3 if quick else 9, 1)]
+            plan += [
+                (r, "all", a, {}, 30 if quick else 100)
+                for r, _, a, _, _ in _queries(templates, rng, 3 if quick else 9, 1)
+            ]
             deadline = time.monotonic() + (60 if quick else 180)
             for role, kind, actor, query, pages in plan:
                 cursor = None
@@ -228,8 +291,9 @@ def _report(report, samples):
         if selected:
             values = [s[0] for s in selected]
             report.metric(f"{prefix}.p50", percentile(values, 50), "ms")
-            report.metric(f"{prefix}.p99", percentile(values, 99), "ms", 20, "<=",
-                          samples=len(values))
+            report.metric(
+                f"{prefix}.p99", percentile(values, 99), "ms", 20, "<=", samples=len(values)
+            )
 
     for kind in ("all", "status", "group"):
         both(f"list.tab_{kind}", [s for s in samples if s[2] == kind])
@@ -240,8 +304,15 @@ def _report(report, samples):
     both("list.pages_11_100", [s for s in samples if s[3] > 10])
     both("list.overall", samples)
     worst = max(samples, key=lambda s: s[0])
-    report.metric("list.max", worst[0], "ms", role=worst[1], tab=worst[2], page=worst[3],
-                  query={k: v for k, v in worst[5].items() if k != "cursor"})
+    report.metric(
+        "list.max",
+        worst[0],
+        "ms",
+        role=worst[1],
+        tab=worst[2],
+        page=worst[3],
+        query={k: v for k, v in worst[5].items() if k != "cursor"},
+    )
 
 
 def _deep_cursors(engine, report, page, quick):
@@ -251,16 +322,29 @@ def _deep_cursors(engine, report, page, quick):
 
     from orders import repository
 
-    cases = [("admin", {"user_id": "a", "role": "admin", "org": "platform"}, "TRUE",
-              (1_000, 10_000, 100_000) if not quick else (1_000, 10_000)),
-             ("buyer", {"user_id": "b", "role": "buyer", "org": "buyer-007"},
-              "buyer_org = 'buyer-007'", (1_000, 5_000) if not quick else (100,))]
+    cases = [
+        (
+            "admin",
+            {"user_id": "a", "role": "admin", "org": "platform"},
+            "TRUE",
+            (1_000, 10_000, 100_000) if not quick else (1_000, 10_000),
+        ),
+        (
+            "buyer",
+            {"user_id": "b", "role": "buyer", "org": "buyer-007"},
+            "buyer_org = 'buyer-007'",
+            (1_000, 5_000) if not quick else (100,),
+        ),
+    ]
     for role, actor, scope, depths in cases:
         for depth in depths:
             with engine.connect() as connection:
-                row = connection.execute(text(
-                    f"SELECT placed_at, id FROM orders WHERE {scope} "
-                    f"ORDER BY placed_at DESC, id DESC OFFSET {depth} LIMIT 1")).first()
+                row = connection.execute(
+                    text(
+                        f"SELECT placed_at, id FROM orders WHERE {scope} "
+                        f"ORDER BY placed_at DESC, id DESC OFFSET {depth} LIMIT 1"
+                    )
+                ).first()
             if row is None:
                 continue
             cursor = repository._encode_cursor([row.placed_at, row.id])
@@ -269,7 +353,10 @@ def _deep_cursors(engine, report, page, quick):
 
 
 def _explain_slowest(engine, samples):
-    """EXPLAIN (ANALYZE, BUFFERS) of the five slowest pages, to bench/results/list_query_slowest.txt."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the five slowest pages.
+
+    Written to bench/results/list_query_slowest.txt.
+    """
     from sqlalchemy import select
 
     from orders import repository
@@ -278,19 +365,29 @@ def _explain_slowest(engine, samples):
     lines = []
     for ms, role, kind, page_no, actor, query in sorted(samples, key=lambda s: -s[0])[:5]:
         # The statement list_page runs, rebuilt the same way (its filters and keyset).
-        name, key, descending = repository._sort(query.get("sort") or "-placed_at")
+        _name, key, _descending = repository._sort(query.get("sort") or "-placed_at")
         filters = repository._filters(actor, query)
         if query.get("cursor"):
             from sqlalchemy import and_, or_
+
             last_key, last_id = repository._decode_cursor(query["cursor"])
             last_key = datetime.fromisoformat(last_key)
             filters.append(or_(key < last_key, and_(key == last_key, orders.c.id < last_id)))
-        statement = (select(orders.c.state, key.label("sort_key"), orders.c.id).where(*filters)
-                     .order_by(key.desc(), orders.c.id.desc()).limit(26))
+        statement = (
+            select(orders.c.state, key.label("sort_key"), orders.c.id)
+            .where(*filters)
+            .order_by(key.desc(), orders.c.id.desc())
+            .limit(26)
+        )
         compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
         with engine.connect() as connection:
             plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}").all()
-        lines += [f"--- {ms:.1f} ms: role={role} org={actor['org']} tab={kind} page={page_no} "
-                  f"query={ {k: v for k, v in query.items() if k != 'cursor'} }", str(compiled)]
+        lines += [
+            (
+                f"--- {ms:.1f} ms: role={role} org={actor['org']} tab={kind} page={page_no} "
+                f"query={ {k: v for k, v in query.items() if k != 'cursor'} }"
+            ),
+            str(compiled),
+        ]
         lines += [row[0] for row in plan] + [""]
     (RESULTS / "list_query_slowest.txt").write_text("\n".join(lines))

@@ -9,10 +9,10 @@ datetime.now() in the fulfillment worker). `opened_at` is stamped by the handler
 INSERT and COMMIT, so t1 precedes the real commit by that insert and commit (~1 ms or less);
 the figure slightly understates propagation, never overstates it.
 """
+
 import time
 
 import psycopg2
-
 from report import percentile
 from system import place_orders, wait_for_fulfillments
 
@@ -48,8 +48,10 @@ def run(infra, report, quick, hop_p50_ms=None):
 
     connection = psycopg2.connect(fulfillment_url)
     with connection, connection.cursor() as cursor:
-        cursor.execute("SELECT order_id, opened_at FROM fulfillments WHERE order_id = ANY(%s)",
-                       (list(sent_at),))
+        cursor.execute(
+            "SELECT order_id, opened_at FROM fulfillments WHERE order_id = ANY(%s)",
+            (list(sent_at),),
+        )
         opened = dict(cursor.fetchall())
     connection.close()
     delays = [(opened[oid].timestamp() - sent_at[oid]) * 1000 for oid in sent_at]

@@ -1,4 +1,5 @@
 """Output: one JSON line per metric (stdout and bench/results/latest.jsonl), then a table."""
+
 import json
 import math
 from pathlib import Path
@@ -39,10 +40,20 @@ class Report:
 
     def latency(self, prefix, samples_ms, p50_target=None, p99_target=None):
         """p50/p99 (and count) of samples in milliseconds."""
-        self.metric(f"{prefix}.p50", percentile(samples_ms, 50), "ms",
-                    p50_target, "<=" if p50_target is not None else None)
-        self.metric(f"{prefix}.p99", percentile(samples_ms, 99), "ms",
-                    p99_target, "<=" if p99_target is not None else None)
+        self.metric(
+            f"{prefix}.p50",
+            percentile(samples_ms, 50),
+            "ms",
+            p50_target,
+            "<=" if p50_target is not None else None,
+        )
+        self.metric(
+            f"{prefix}.p99",
+            percentile(samples_ms, 99),
+            "ms",
+            p99_target,
+            "<=" if p99_target is not None else None,
+        )
         self.metric(f"{prefix}.samples", len(samples_ms), "count")
 
     def close(self):
@@ -61,5 +72,7 @@ class Report:
             body.append((r["metric"], value, r["unit"], target, ok))
         widths = [max(len(row[i]) for row in body + [head]) for i in range(len(head))]
         fmt = lambda row: "  ".join(  # noqa: E731
-            cell.rjust(w) if i == 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+            cell.rjust(w) if i == 1 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        )
         return "\n".join([fmt(head), fmt(tuple("-" * w for w in widths))] + [fmt(r) for r in body])

@@ -6,31 +6,32 @@ Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh Post
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
 bench/results/latest.jsonl), then all of them as a table.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
+import eventlet
 
 # Nameko, kombu, requests and psycopg2 on green threads, like the services and the tests.
 eventlet.monkey_patch()
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import approvals  # noqa: E402
-import broker_hop  # noqa: E402
-import list_query  # noqa: E402
-import propagation  # noqa: E402
-import transitions  # noqa: E402
-from report import Report  # noqa: E402
-from system import Infra  # noqa: E402
+import approvals
+import broker_hop
+import list_query
+import propagation
+import transitions
+from report import Report
+from system import Infra
 
 # In this order: the broker floor before the system starts (nothing else on the broker), the
 # measurements through the running system, then the list query on its own database after the
@@ -74,7 +75,9 @@ def main(argv=None) -> int:
             # This machine may be shared: say how loaded it was when the measurement began.
             report.metric(f"{name}.loadavg_before", round(os.getloadavg()[0], 2), "procs")
             try:
-                context.update(module.run(infra, report, args.quick, **_extra(module, context)) or {})
+                context.update(
+                    module.run(infra, report, args.quick, **_extra(module, context)) or {}
+                )
             except KeyboardInterrupt:
                 raise
             except Exception:
@@ -89,8 +92,10 @@ def main(argv=None) -> int:
         report.close()
     print()
     print(report.table())
-    print(f"\n{len(report.rows)} metrics in {report.path} "
-          f"({time.monotonic() - started:.0f}s){'; FAILED: ' + ', '.join(failed) if failed else ''}")
+    print(
+        f"\n{len(report.rows)} metrics in {report.path} "
+        f"({time.monotonic() - started:.0f}s){'; FAILED: ' + ', '.join(failed) if failed else ''}"
+    )
     return 1 if failed else 0
 
 

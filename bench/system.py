@@ -4,6 +4,7 @@ clean-up of everything created (databases dropped, vhost deleted) whatever happe
 Like tests/e2e/conftest.py: each component's database is migrated with Alembic, the system is
 started with tools/launch.py's start_system, and tokens are minted with gateway.tokens.mint.
 """
+
 import secrets
 import sys
 import time
@@ -16,13 +17,13 @@ import psycopg2
 import requests
 from alembic import command
 from alembic.config import Config
+from report import RESULTS
 
 from gateway.tokens import mint
-from report import RESULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import component_dirs, start_system  # noqa: E402
+from launch import component_dirs, start_system
 
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 BROKER = "guest:guest@127.0.0.1:5672"
@@ -32,10 +33,15 @@ HTTP_TIMEOUT = 30
 
 # A manufacturing order: the workflow requires the committed dates.
 MANUFACTURING_ORDER = {
-    "workflow": "manufacturing", "supplier_org": "forge", "title": "Anodised brackets",
-    "currency": "EUR", "committed_ship_by": "2031-05-01", "committed_deliver_by": "2031-05-15",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40,
-               "unit_price": 1250}],
+    "workflow": "manufacturing",
+    "supplier_org": "forge",
+    "title": "Anodised brackets",
+    "currency": "EUR",
+    "committed_ship_by": "2031-05-01",
+    "committed_deliver_by": "2031-05-15",
+    "lines": [
+        {"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40, "unit_price": 1250}
+    ],
 }
 
 
@@ -64,9 +70,12 @@ class Infra:
             vhost_url = f"{MANAGEMENT}/vhosts/{quote(name, safe='')}"
             requests.put(vhost_url, auth=AUTH, timeout=10).raise_for_status()
             self.vhost = name  # created: delete it on close even if the next call fails
-            requests.put(f"{MANAGEMENT}/permissions/{quote(name, safe='')}/guest", auth=AUTH,
-                         json={"configure": ".*", "write": ".*", "read": ".*"},
-                         timeout=10).raise_for_status()
+            requests.put(
+                f"{MANAGEMENT}/permissions/{quote(name, safe='')}/guest",
+                auth=AUTH,
+                json={"configure": ".*", "write": ".*", "read": ".*"},
+                timeout=10,
+            ).raise_for_status()
         return f"amqp://{BROKER}/{quote(self.vhost, safe='')}"
 
     # --- databases ---------------------------------------------------------------------------
@@ -108,8 +117,12 @@ class Infra:
         started = time.monotonic()
         # Migrated above with Alembic; launch still declares the topology.
         self.system = start_system(env, port=0, output=self._log, run_migrations=False)
-        print(f"bench: system up in {time.monotonic() - started:.1f}s at {self.system.api_url} "
-              f"(vhost {self.vhost}; output in {self._log.name})", file=sys.stderr, flush=True)
+        print(
+            f"bench: system up in {time.monotonic() - started:.1f}s at {self.system.api_url} "
+            f"(vhost {self.vhost}; output in {self._log.name})",
+            file=sys.stderr,
+            flush=True,
+        )
         return self.system
 
     def stop_system(self):
@@ -134,15 +147,18 @@ class Infra:
                 admin = self._admin()
                 with admin.cursor() as cursor:
                     for url in self.databases.values():
-                        cursor.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+                        cursor.execute(
+                            f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'
+                        )
                 admin.close()
                 self.databases.clear()
             except Exception as error:
                 problems.append(f"dropping databases {list(self.databases.values())}: {error}")
         if self.vhost is not None:
             try:
-                requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
-                                timeout=30).raise_for_status()
+                requests.delete(
+                    f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH, timeout=30
+                ).raise_for_status()
                 self.vhost = None
             except Exception as error:
                 problems.append(f"deleting vhost {self.vhost}: {error}")
@@ -174,8 +190,9 @@ class Client:
         return self.session.get(self.api_url + path, timeout=HTTP_TIMEOUT, **kwargs)
 
 
-def place_orders(buyer: Client, n: int, concurrency: int = 16,
-                 order: dict = MANUFACTURING_ORDER) -> tuple[list[str], float]:
+def place_orders(
+    buyer: Client, n: int, concurrency: int = 16, order: dict = MANUFACTURING_ORDER
+) -> tuple[list[str], float]:
     """Place n orders through the gateway; returns their ids and the placements per second."""
     ids, failures = [], []
     remaining = iter(range(n))
@@ -208,7 +225,9 @@ def wait_for_fulfillments(url: str, expected: int, timeout: float = 120) -> floa
                 if have >= expected:
                     return time.monotonic() - started
                 if time.monotonic() - started > timeout:
-                    raise RuntimeError(f"only {have} of {expected} fulfillment records after {timeout}s")
+                    raise RuntimeError(
+                        f"only {have} of {expected} fulfillment records after {timeout}s"
+                    )
                 time.sleep(0.05)
     finally:
         connection.close()

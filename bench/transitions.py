@@ -10,35 +10,47 @@ forward action the workflow defines, counting successful perform_action calls pe
 
 The orders service runs as launched: one instance, MAX_WORKERS=10.
 """
+
 import time
 
+import cpu
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
-
-import cpu
 from report import percentile
 
 NAME = "transitions"
 CONCURRENCY = 32
 BUYER = {"user_id": "tina", "role": "buyer", "org": "acme"}
 SUPPLIER = {"user_id": "tom", "role": "supplier", "org": "forge"}
-FACTORY_ORDER = {"workflow": "factory", "supplier_org": "forge", "title": "Machined housings",
-                 "currency": "EUR",
-                 "lines": [{"sku": "HSG-2", "description": "Housing", "quantity": 20,
-                            "unit_price": 4200}]}
-STEPS = [(SUPPLIER, "advance", {}), (SUPPLIER, "advance", {}), (SUPPLIER, "advance", {}),
-         (BUYER, "confirm_receipt", {}), (BUYER, "post_review", {"rating": 5})]
+FACTORY_ORDER = {
+    "workflow": "factory",
+    "supplier_org": "forge",
+    "title": "Machined housings",
+    "currency": "EUR",
+    "lines": [{"sku": "HSG-2", "description": "Housing", "quantity": 20, "unit_price": 4200}],
+}
+STEPS = [
+    (SUPPLIER, "advance", {}),
+    (SUPPLIER, "advance", {}),
+    (SUPPLIER, "advance", {}),
+    (BUYER, "confirm_receipt", {}),
+    (BUYER, "post_review", {"rating": 5}),
+]
 FINAL = "completed"
 
 
 def _check_workflow():
     """Fail early, naming it, if factory.yaml no longer has these forward actions."""
     from orders.workflow import load_workflows
-    factory = max((w for (n, _), w in load_workflows().items() if n == "factory"),
-                  key=lambda w: w.version)
+
+    factory = max(
+        (w for (n, _), w in load_workflows().items() if n == "factory"), key=lambda w: w.version
+    )
     missing = {a for _, a, _ in STEPS} - set(factory.actions)
     if missing:
-        raise RuntimeError(f"the factory workflow has no {sorted(missing)}; update bench/transitions.py")
+        raise RuntimeError(
+            f"the factory workflow has no {sorted(missing)}; update bench/transitions.py"
+        )
 
 
 def run(infra, report, quick):
@@ -62,8 +74,12 @@ def run(infra, report, quick):
         pool = eventlet.GreenPool(CONCURRENCY)
         list(pool.imap(place, range(CONCURRENCY)))
         placed = CONCURRENCY * per_worker
-        report.metric("transitions.placed_per_s", placed / (time.perf_counter() - t0),
-                      "orders/s", concurrency=CONCURRENCY)
+        report.metric(
+            "transitions.placed_per_s",
+            placed / (time.perf_counter() - t0),
+            "orders/s",
+            concurrency=CONCURRENCY,
+        )
 
         done, errors, latencies, completed = [0], [], [], [0]
         eventlet.sleep(2)  # let the placements' own events (payments, reactions) settle
@@ -95,8 +111,16 @@ def run(infra, report, quick):
     finally:
         for proxy in proxies:
             proxy.stop()
-    report.metric("transitions.per_s", done[0] / elapsed, "transitions/s", 500, ">=",
-                  concurrency=CONCURRENCY, transitions=done[0], seconds=round(elapsed, 1))
+    report.metric(
+        "transitions.per_s",
+        done[0] / elapsed,
+        "transitions/s",
+        500,
+        ">=",
+        concurrency=CONCURRENCY,
+        transitions=done[0],
+        seconds=round(elapsed, 1),
+    )
     report.metric("transitions.rpc.p50", percentile(latencies, 50), "ms")
     report.metric("transitions.rpc.p99", percentile(latencies, 99), "ms")
     report.metric("transitions.errors", len(errors), "count")

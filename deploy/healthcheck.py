@@ -6,6 +6,7 @@ service: the service answers its RPC health check, `<service>.<HEALTH_RPC_METHOD
 `health`), over the broker at AMQP_URI within HEALTH_TIMEOUT seconds (default 5).
 Exit 0 when healthy, 1 otherwise, with the reason on stderr.
 """
+
 import os
 import sys
 import urllib.request

@@ -2,21 +2,21 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
+import eventlet
 
 # Nameko, kombu and psycopg2 must all run on green threads: patch before anything imports them.
 eventlet.monkey_patch()
 
-import os  # noqa: E402
-import uuid  # noqa: E402
+import os
+import uuid
 
-import pytest  # noqa: E402
-from kombu import Connection  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import pytest
+from kombu import Connection
+from sqlalchemy import text
 
-from chassis import topology  # noqa: E402
-from chassis.database import make_engine  # noqa: E402
-from support.databases import migrate, truncate_all  # noqa: E402
+from chassis import topology
+from chassis.database import make_engine
+from support.databases import migrate, truncate_all
 
 PG_BASE = os.environ.get("TEST_DATABASE_URL_BASE", "postgresql://postgres@127.0.0.1:5432")
 # Short backoff and relay steps keep the reliability tests quick; the behaviour is the same.
@@ -70,5 +70,6 @@ def service_config(rabbit_config, databases):
 def declared_topology(rabbit_config):
     """The whole topology in the test's vhost, as ``python -m chassis.topology`` declares it."""
     with Connection(rabbit_config["AMQP_URI"]) as connection:
-        return topology.declare(connection, topology.retry_delays_ms(
-            {"EVENT_RETRY_DELAYS_MS": FAST_RETRIES_MS}))
+        return topology.declare(
+            connection, topology.retry_delays_ms({"EVENT_RETRY_DELAYS_MS": FAST_RETRIES_MS})
+        )

@@ -1,25 +1,26 @@
 """``python -m gateway``: serve the API on eventlet until SIGTERM or Ctrl-C."""
+
 import warnings
 
 # Nameko 2 runs on eventlet by design; its deprecation notice would open every start-up.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
+import eventlet
 
 # Before anything imports socket or threading, so that every library blocks only its green thread.
 eventlet.monkey_patch()
 
-import logging  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
+import logging
+import os
+import signal
+import sys
 
-from eventlet import wsgi  # noqa: E402
+from eventlet import wsgi
 
-from chassis import logs  # noqa: E402
-from gateway import rpc  # noqa: E402
-from gateway.app import create_app  # noqa: E402
-from gateway.settings import SettingsError, load_settings  # noqa: E402
+from chassis import logs
+from gateway import rpc
+from gateway.app import create_app
+from gateway.settings import SettingsError, load_settings
 
 log = logging.getLogger("gateway")
 

@@ -1,4 +1,5 @@
 """The gateway's Flask application: the only public door to the marketplace services."""
+
 from flask import Flask
 
 from gateway import correlation, health, idempotency, orders, rpc

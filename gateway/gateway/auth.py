@@ -1,10 +1,11 @@
 """Who is calling: a bearer JWT verified into the ``Actor`` every service call carries."""
+
 from typing import TypedDict
 
 import jwt
-from contracts.errors import Forbidden
 from flask import current_app, g, request
 
+from contracts.errors import Forbidden
 from gateway.problems import Problem
 
 ROLES = ("buyer", "supplier", "admin", "support")
@@ -27,8 +28,11 @@ def authenticate():
     config = current_app.config
     try:
         claims = jwt.decode(
-            token.strip(), config["JWT_KEY"], algorithms=[config["JWT_ALGORITHM"]],
-            leeway=LEEWAY_SECONDS, options={"require": list(REQUIRED_CLAIMS)},
+            token.strip(),
+            config["JWT_KEY"],
+            algorithms=[config["JWT_ALGORITHM"]],
+            leeway=LEEWAY_SECONDS,
+            options={"require": list(REQUIRED_CLAIMS)},
         )
     except jwt.ExpiredSignatureError:
         raise _unauthenticated("The token has expired") from None
@@ -58,6 +62,9 @@ def _unauthenticated(detail, invalid=True):
     # RFC 6750 section 3.1: name the error only when a token was actually presented.
     challenge = 'Bearer realm="api", error="invalid_token"' if invalid else 'Bearer realm="api"'
     return Problem(
-        401, "Unauthenticated", detail, slug="unauthenticated",
+        401,
+        "Unauthenticated",
+        detail,
+        slug="unauthenticated",
         headers={"WWW-Authenticate": challenge},
     )

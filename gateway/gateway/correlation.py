@@ -1,4 +1,5 @@
 """The correlation id that follows one request through logs, RPC calls and events."""
+
 import re
 import uuid
 

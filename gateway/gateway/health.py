@@ -1,4 +1,5 @@
 """``/healthz``: the process is alive. ``/readyz``: the broker and every service answer."""
+
 from functools import partial
 
 from flask import jsonify
@@ -33,7 +34,11 @@ def readiness():
     checks = {name: "ok" if name in answers else public_detail(failures[name]) for name in SERVICES}
     if failures:
         raise Problem(
-            503, "Not ready", f"Not answering: {', '.join(failures)}",
-            slug="not-ready", checks=checks, failed=list(failures),
+            503,
+            "Not ready",
+            f"Not answering: {', '.join(failures)}",
+            slug="not-ready",
+            checks=checks,
+            failed=list(failures),
         )
     return jsonify(status="ready", checks=checks)

@@ -3,8 +3,9 @@
 Keys are stored per user in the gateway's own database. The first request with a key reserves
 it; its answer is stored when it completes and replayed to every retry with the same request.
 """
+
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy import delete, update
@@ -29,13 +30,19 @@ class IdempotencyStore:
 
     def reserve(self, user_id, key, method, path, fingerprint):
         """Reserve the key for this request: None if reserved, else the key's earlier use."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             with Session(self._engine) as session, session.begin():
-                session.add(IdempotencyKey(
-                    user_id=user_id, key=key, method=method, path=path,
-                    request_fingerprint=fingerprint, created_at=now,
-                ))
+                session.add(
+                    IdempotencyKey(
+                        user_id=user_id,
+                        key=key,
+                        method=method,
+                        path=path,
+                        request_fingerprint=fingerprint,
+                        created_at=now,
+                    )
+                )
             return None
         except IntegrityError:
             pass
@@ -43,8 +50,10 @@ class IdempotencyStore:
             reclaimed = session.execute(
                 update(IdempotencyKey)
                 .where(
-                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
-                    IdempotencyKey.method == method, IdempotencyKey.path == path,
+                    IdempotencyKey.user_id == user_id,
+                    IdempotencyKey.key == key,
+                    IdempotencyKey.method == method,
+                    IdempotencyKey.path == path,
                     IdempotencyKey.request_fingerprint == fingerprint,
                     IdempotencyKey.completed_at.is_(None),
                     IdempotencyKey.created_at < now - ABANDONED_AFTER,
@@ -59,21 +68,26 @@ class IdempotencyStore:
                 update(IdempotencyKey)
                 .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
                 .values(
-                    status_code=status_code, response_headers=headers, response_body=body,
-                    completed_at=datetime.now(timezone.utc),
+                    status_code=status_code,
+                    response_headers=headers,
+                    response_body=body,
+                    completed_at=datetime.now(UTC),
                 )
             )
 
     def release(self, user_id, key):
         with Session(self._engine) as session, session.begin():
             session.execute(
-                delete(IdempotencyKey)
-                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+                )
             )
 
 
 def init_app(app):
-    app.extensions["idempotency"] = IdempotencyStore(make_engine(app.config["GATEWAY_DATABASE_URL"]))
+    app.extensions["idempotency"] = IdempotencyStore(
+        make_engine(app.config["GATEWAY_DATABASE_URL"])
+    )
 
 
 def apply_to(blueprint):
@@ -95,19 +109,27 @@ def _replay_or_reserve():
         g.idempotency_key = key
         return None
     if (earlier.method, earlier.path, earlier.request_fingerprint) != (
-        request.method, request.path, fingerprint,
+        request.method,
+        request.path,
+        fingerprint,
     ):
         raise Problem(
-            422, "Idempotency key reused", f"This {HEADER} was already used for another request",
+            422,
+            "Idempotency key reused",
+            f"This {HEADER} was already used for another request",
             slug="idempotency-key-reused",
         )
     if earlier.completed_at is None:
         raise Problem(
-            409, "Request in progress", f"A request with this {HEADER} is still in progress",
-            slug="idempotency-key-in-progress", headers={"Retry-After": "1"},
+            409,
+            "Request in progress",
+            f"A request with this {HEADER} is still in progress",
+            slug="idempotency-key-in-progress",
+            headers={"Retry-After": "1"},
         )
     return current_app.response_class(
-        earlier.response_body, status=earlier.status_code,
+        earlier.response_body,
+        status=earlier.status_code,
         headers={**earlier.response_headers, "Idempotent-Replayed": "true"},
     )
 

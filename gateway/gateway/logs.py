@@ -1,4 +1,5 @@
 """One JSON access line per request (the format and the correlation id: ``chassis.logs``)."""
+
 import logging
 import time
 
@@ -18,10 +19,13 @@ def _start_clock():
 
 
 def _log_request(response):
-    log.info("request", extra={
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.started) * 1000, 1),
-    })
+    log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.started) * 1000, 1),
+        },
+    )
     return response

@@ -1,4 +1,5 @@
 """The gateway's own tables: only what the edge needs to keep its promises."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, String, Text

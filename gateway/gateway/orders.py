@@ -3,20 +3,29 @@
 The orders service scopes every query to the actor; the gateway checks each order it returns
 once more, and answers 404 (never 403) for an order of another organisation.
 """
+
 import logging
 from functools import partial
 
-from contracts.errors import NotFound
 from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
 
+from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.rpc import concurrently, public_detail, services
 from gateway.schemas import (
-    ActionHeadersSchema, ActionPayloadSchema, IdempotencyKeyHeaderSchema, OrderCountsSchema,
-    OrderListSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PlaceOrderSchema,
-    TimelineEntrySchema, WorkflowSchema,
+    ActionHeadersSchema,
+    ActionPayloadSchema,
+    IdempotencyKeyHeaderSchema,
+    OrderCountsSchema,
+    OrderListSchema,
+    OrderPageSchema,
+    OrderQuerySchema,
+    OrderSchema,
+    PlaceOrderSchema,
+    TimelineEntrySchema,
+    WorkflowSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -30,7 +39,8 @@ idempotency.apply_to(blp)
 ORDER_PAGE_SECTIONS = {
     "timeline": lambda rpc, actor, order_id: rpc.call("orders.get_timeline", actor, order_id),
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
-        "fulfillment.get_fulfillment", actor, order_id),
+        "fulfillment.get_fulfillment", actor, order_id
+    ),
 }
 
 LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}
@@ -40,12 +50,25 @@ ACTION_PARAMETER = {
     "required": True,
     "schema": {"type": "string"},
     "description": "A workflow action; the order's workflow says which exist and who may take "
-                   "them from which state, and the order's allowed_actions lists those open now.",
-    "examples": {name: {"value": name} for name in (
-        "approve", "start_production", "mark_ready", "advance", "confirm_receipt",
-        "accept", "partly_accept", "request_rework", "deliver", "request_revision",
-        "request_cancellation", "cancel", "update_estimate",
-    )},
+    "them from which state, and the order's allowed_actions lists those open now.",
+    "examples": {
+        name: {"value": name}
+        for name in (
+            "approve",
+            "start_production",
+            "mark_ready",
+            "advance",
+            "confirm_receipt",
+            "accept",
+            "partly_accept",
+            "request_rework",
+            "deliver",
+            "request_revision",
+            "request_cancellation",
+            "cancel",
+            "update_estimate",
+        )
+    },
 }
 ACTION_PAYLOAD_EXAMPLES = {
     "approve": {"value": {}},
@@ -64,7 +87,9 @@ def place_order(headers, order_request):
     """Place an order (buyers)"""
     require_role("buyer")
     order = services().call(
-        "orders.place_order", g.actor, PlaceOrderSchema().dump(order_request),
+        "orders.place_order",
+        g.actor,
+        PlaceOrderSchema().dump(order_request),
         idempotency_key=headers.get("idempotency_key"),
     )
     _check_visible(order, order["id"])
@@ -103,13 +128,16 @@ def count_orders():
 def get_order(order_id):
     """The order page: the order with what the other services know about it"""
     found, failures = _order_with(order_id, ORDER_PAGE_SECTIONS)
-    return jsonify({
-        "order": found["order"],
-        **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
-        "warnings": [
-            {"section": name, "detail": public_detail(error)} for name, error in failures.items()
-        ],
-    })
+    return jsonify(
+        {
+            "order": found["order"],
+            **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
+            "warnings": [
+                {"section": name, "detail": public_detail(error)}
+                for name, error in failures.items()
+            ],
+        }
+    )
 
 
 @blp.route("/orders/<order_id>/timeline")
@@ -129,10 +157,12 @@ def _order_with(order_id, sections):
     Every section scopes itself to the actor, so nothing waits for the order's own call.
     """
     rpc, actor = services(), g.actor
-    found, failures = concurrently({
-        "order": partial(rpc.call, "orders.get_order", actor, order_id),
-        **{name: partial(fetch, rpc, actor, order_id) for name, fetch in sections.items()},
-    })
+    found, failures = concurrently(
+        {
+            "order": partial(rpc.call, "orders.get_order", actor, order_id),
+            **{name: partial(fetch, rpc, actor, order_id) for name, fetch in sections.items()},
+        }
+    )
     if "order" in failures:
         raise failures.pop("order")
     _check_visible(found["order"], order_id)
@@ -152,7 +182,11 @@ def perform_action(headers, payload, order_id, action):
     version you saw to fail with 409 instead of acting on an order that changed meanwhile.
     """
     order = services().call(
-        "orders.perform_action", g.actor, order_id, action, payload,
+        "orders.perform_action",
+        g.actor,
+        order_id,
+        action,
+        payload,
         headers.get("expected_version"),
     )
     _check_visible(order, order_id)

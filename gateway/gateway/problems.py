@@ -1,11 +1,12 @@
 """Every error the API returns, as an RFC 9457 ``application/problem+json`` document."""
+
 import http
 import re
 
-from contracts.errors import ServiceError
 from flask import current_app, g, json, request
 from flask_smorest import Api
 
+from contracts.errors import ServiceError
 from gateway.schemas import ProblemSchema
 
 MEDIA_TYPE = "application/problem+json"
@@ -49,7 +50,9 @@ class ProblemApi(Api):
         data = getattr(error, "data", None) or {}
         if "messages" in data:  # webargs could not parse or validate the request
             return problem_response(
-                error.code, "Invalid request", "The request has invalid fields; see errors.",
+                error.code,
+                "Invalid request",
+                "The request has invalid fields; see errors.",
                 extensions={"errors": _field_errors(data["messages"])},
             )
         if error.code >= 500:
@@ -60,8 +63,9 @@ class ProblemApi(Api):
         return problem_response(error.code, error.name, detail, headers=headers)
 
 
-def problem_response(status, title, detail, *, problem_type="about:blank", headers=None,
-                     extensions=None):
+def problem_response(
+    status, title, detail, *, problem_type="about:blank", headers=None, extensions=None
+):
     body = {
         **(extensions or {}),  # first, so that they cannot overwrite the standard members
         "type": problem_type,
@@ -80,16 +84,23 @@ def _gateway_problem(problem):
     if getattr(problem, "outcome_unknown", False):
         g.outcome_unknown = True  # the idempotency record must not be freed for a retry
     return problem_response(
-        problem.status, problem.title, problem.detail,
-        problem_type=problem.type, headers=problem.headers, extensions=problem.extensions,
+        problem.status,
+        problem.title,
+        problem.detail,
+        problem_type=problem.type,
+        headers=problem.headers,
+        extensions=problem.extensions,
     )
 
 
 def _service_problem(error):
     slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
     return problem_response(
-        error.status, error.title, error.message,
-        problem_type=TYPE_PREFIX + slug, extensions=error.details,
+        error.status,
+        error.title,
+        error.message,
+        problem_type=TYPE_PREFIX + slug,
+        extensions=error.details,
     )
 
 

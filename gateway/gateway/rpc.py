@@ -5,11 +5,11 @@ shared by every request serializes them. The gateway keeps a pool of proxies ins
 each to one call at a time; calls that do not depend on each other run on green threads, so a
 page that needs several services waits for the slowest, not for the sum.
 """
+
 import logging
 from contextlib import contextmanager
 
 import eventlet
-from contracts.errors import ServiceError
 from eventlet.queue import Empty, LifoQueue
 from eventlet.semaphore import Semaphore
 from flask import current_app, g
@@ -18,6 +18,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from contracts.errors import ServiceError
 from gateway.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,11 @@ REPLIED_ERRORS = (ServiceError, RemoteError, BadRequest)
 class ServiceUnavailable(Problem):
     def __init__(self, detail, outcome_unknown=False):
         super().__init__(
-            503, "Service unavailable", detail,
-            slug="service-unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            503,
+            "Service unavailable",
+            detail,
+            slug="service-unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
         # The request may have reached the service and taken effect: no one can tell.
         self.outcome_unknown = outcome_unknown
@@ -105,13 +109,15 @@ class Services:
             with self._pool.lend(self._correlation_id) as cluster:
                 return getattr(cluster[service], name)(*args, **kwargs)
         except RpcTimeout as error:
-            raise ServiceUnavailable(f"The {service} service did not answer in time",
-                                     outcome_unknown=True) from error
+            raise ServiceUnavailable(
+                f"The {service} service did not answer in time", outcome_unknown=True
+            ) from error
         except UnknownService as error:
             raise ServiceUnavailable(f"The {service} service is not running") from error
         except BROKER_ERRORS as error:
-            raise ServiceUnavailable("The message broker cannot be reached",
-                                     outcome_unknown=True) from error
+            raise ServiceUnavailable(
+                "The message broker cannot be reached", outcome_unknown=True
+            ) from error
 
 
 def concurrently(calls):

@@ -3,6 +3,7 @@
 Requests are validated strictly here. Responses pass the services' dicts through unchanged, so
 their schemas document the main fields without filtering the rest.
 """
+
 import re
 
 from marshmallow import INCLUDE, Schema, fields, post_load, validate
@@ -37,7 +38,9 @@ class OrderLineRequestSchema(Schema):
     description = fields.String(validate=validate.Length(max=2000))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     unit_price = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=0),
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
         metadata={"description": "Integer minor units of the order's currency"},
     )
 
@@ -46,14 +49,18 @@ class PlaceOrderSchema(Schema):
     supplier_org = _identifier()
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     currency = fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
+        required=True,
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
         metadata={"example": "EUR"},
     )
     workflow = fields.String(
-        required=True, validate=validate.Length(min=1, max=50),
-        metadata={"description": "The workflow to run the order on: manufacturing, factory, "
-                                 "services, retail, or any other the orders service has",
-                  "example": "manufacturing"},
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={
+            "description": "The workflow to run the order on: manufacturing, factory, "
+            "services, retail, or any other the orders service has",
+            "example": "manufacturing",
+        },
     )
     kind = fields.String(
         validate=validate.Length(min=1, max=64),
@@ -68,18 +75,23 @@ class PlaceOrderSchema(Schema):
 
 
 class OrderQuerySchema(Schema):
-    status = fields.String(validate=validate.Length(max=64),
-                           metadata={"description": "A status tab: orders in this state"})
+    status = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "A status tab: orders in this state"},
+    )
     group = fields.String(
         validate=validate.Length(max=64),
-        metadata={"example": "completed",
-                  "description": "A group tab (active, completed, cancelled, rejected)"},
+        metadata={
+            "example": "completed",
+            "description": "A group tab (active, completed, cancelled, rejected)",
+        },
     )
     workflow = fields.String(validate=validate.Length(max=64))
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
     sort = fields.String(
-        validate=validate.OneOf(["placed_at", "-placed_at", "updated_at", "-updated_at",
-                                 "total", "-total"]),
+        validate=validate.OneOf(
+            ["placed_at", "-placed_at", "updated_at", "-updated_at", "total", "-total"]
+        ),
         metadata={"description": "Newest first (-placed_at) by default; '-' for descending"},
     )
     cursor = fields.String(
@@ -110,7 +122,7 @@ _VERSION_TAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 class ActionHeadersSchema(IdempotencyKeyHeaderSchema):
     expected_version = fields.String(
         data_key="If-Match",
-        validate=validate.Regexp(_VERSION_TAG, error="Give the order's version, e.g. \"3\"."),
+        validate=validate.Regexp(_VERSION_TAG, error='Give the order\'s version, e.g. "3".'),
         metadata={"description": "The order version the action expects (its ETag)"},
     )
 
@@ -189,8 +201,9 @@ class OrderPageSchema(Schema):
 class TimelineEntrySchema(PassThroughSchema):
     at = fields.DateTime()
     actor = fields.Dict(metadata={"description": "user_id, role and org of who acted"})
-    kind = fields.String(metadata={"description": "The action, or place for the placement",
-                                   "example": "approve"})
+    kind = fields.String(
+        metadata={"description": "The action, or place for the placement", "example": "approve"}
+    )
     summary = fields.String()
     data = fields.Dict(metadata={"description": "The action's details, with from and to"})
 
@@ -203,8 +216,9 @@ class WorkflowSchema(PassThroughSchema):
     title = fields.String()
     initial = fields.String()
     states = fields.List(fields.Dict(), metadata={"description": "name, title, group, terminal"})
-    actions = fields.List(fields.Dict(),
-                          metadata={"description": "name, roles, from, to, guards, payload, emits"})
+    actions = fields.List(
+        fields.Dict(), metadata={"description": "name, roles, from, to, guards, payload, emits"}
+    )
     timers = fields.List(fields.Dict())
 
 
@@ -215,6 +229,7 @@ class LivenessSchema(Schema):
 class ReadinessSchema(Schema):
     status = fields.String(metadata={"example": "ready"})
     checks = fields.Dict(
-        keys=fields.String(), values=fields.String(),
+        keys=fields.String(),
+        values=fields.String(),
         metadata={"example": {"orders": "ok", "fulfillment": "ok"}},
     )

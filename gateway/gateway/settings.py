@@ -1,4 +1,5 @@
 """The gateway's configuration, read from the environment once at start-up."""
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """``mint-token``: sign a bearer token for local use with the gateway's own key."""
+
 import argparse
 import os
 import sys

@@ -2,6 +2,7 @@
 
 The fulfillment service stands in as the consumer: its ``order.approved`` handler opens a record.
 """
+
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, text
 
@@ -14,8 +15,12 @@ from support.waiting import eventually
 
 QUEUE = "fulfillment--order.approved"
 APPROVED = {
-    "order_id": "o-7", "buyer_org": "acme", "supplier_org": "forge", "workflow": "retail",
-    "workflow_version": 1, "status": "approved",
+    "order_id": "o-7",
+    "buyer_org": "acme",
+    "supplier_org": "forge",
+    "workflow": "retail",
+    "workflow_version": 1,
+    "status": "approved",
     "lines": [{"line_id": "l-1", "sku": "SKU-1", "quantity": 2, "unit_price": 500}],
 }
 
@@ -40,7 +45,8 @@ def parked(amqp_uri):
 
 
 def test_an_event_published_before_its_consumer_ever_ran_is_delivered_when_it_starts(
-        container_factory, service_config, declared_topology):
+    container_factory, service_config, declared_topology
+):
     config = service_config("fulfillment")
     publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
 
@@ -50,7 +56,8 @@ def test_an_event_published_before_its_consumer_ever_ran_is_delivered_when_it_st
 
 
 def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_once(
-        container_factory, service_config, declared_topology):
+    container_factory, service_config, declared_topology
+):
     config = service_config("fulfillment")
     url, amqp = config["DATABASE_URL"], config["AMQP_URI"]
     # A real fault: the handler's table is gone, so every attempt fails inside PostgreSQL.
@@ -74,7 +81,8 @@ def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_onc
 
 
 def test_an_event_whose_payload_breaks_its_schema_is_parked_with_the_reason_and_not_applied(
-        container_factory, service_config, declared_topology):
+    container_factory, service_config, declared_topology
+):
     config = service_config("fulfillment")
     container = container_factory(FulfillmentService, config)
     container.start()

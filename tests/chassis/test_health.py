@@ -1,4 +1,5 @@
 """Every service starts on its migrated database and answers its health check over RPC."""
+
 import importlib
 
 import pytest

@@ -1,4 +1,5 @@
 """Each component's migrations build exactly the tables its models describe."""
+
 import pytest
 from alembic import command
 from alembic.config import Config

@@ -1,4 +1,5 @@
 """The outbox relay and pruning on a real PostgreSQL, as several replicas would run them."""
+
 from datetime import timedelta
 
 import eventlet
@@ -19,9 +20,15 @@ def add_rows(engine, *published_ats, age=timedelta(minutes=5)):
     rows = []
     for published_at in published_ats:
         envelope = new_envelope("fulfillment.opened", OPENED, "fulfillment")
-        rows.append({"event_id": envelope["event_id"], "event_type": envelope["event_type"],
-                     "envelope": envelope, "created_at": utc_now() - age,
-                     "published_at": published_at})
+        rows.append(
+            {
+                "event_id": envelope["event_id"],
+                "event_type": envelope["event_type"],
+                "envelope": envelope,
+                "created_at": utc_now() - age,
+                "published_at": published_at,
+            }
+        )
     with engine.begin() as connection:
         connection.execute(insert(outbox), rows)
 
@@ -56,8 +63,9 @@ def test_published_rows_older_than_the_retention_are_pruned_and_nothing_else(ser
     config = service_config("fulfillment")
     engine = make_engine(config["DATABASE_URL"])
     now = utc_now()
-    add_rows(engine, now - timedelta(days=8), now - timedelta(days=9), now - timedelta(days=1),
-             None)
+    add_rows(
+        engine, now - timedelta(days=8), now - timedelta(days=9), now - timedelta(days=1), None
+    )
     relay = Outbox(engine, outbox, EventPublisher(config["AMQP_URI"]))
 
     assert relay.purge_published(now - timedelta(days=7), batch_size=1000) == 2

@@ -1,4 +1,5 @@
 """The contracts are the published language: they must say what the services really do."""
+
 import importlib
 import inspect
 from pathlib import Path
@@ -50,4 +51,5 @@ def test_events_are_named_aggregate_dot_past_tense_verb():
 
 def test_the_event_catalogue_in_docs_is_up_to_date():
     assert (ROOT / "docs" / "events.md").read_text() == render_markdown(), (
-        "docs/events.md is stale: run `make catalogue`")
+        "docs/events.md is stale: run `make catalogue`"
+    )

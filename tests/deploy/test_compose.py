@@ -3,6 +3,7 @@
 Parsing only: no Docker engine or cluster is needed. The command checks import `<svc>.service`
 and `gateway.__main__`, so they need the packages installed (make install does that).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,7 +16,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if p.is_dir() and p.name[0] not in "._")
+SERVICES = sorted(
+    p.name for p in (ROOT / "services").iterdir() if p.is_dir() and p.name[0] not in "._"
+)
 COMPONENTS = SERVICES + ["gateway"]
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"
@@ -62,7 +65,7 @@ def dockerfile() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def init_databases() -> set[str]:
     match = re.search(r'^DATABASES="([^"]*)"', INIT_SCRIPT.read_text(), re.M)
-    assert match, f"{INIT_SCRIPT.relative_to(ROOT)} has no DATABASES=\"...\" line"
+    assert match, f'{INIT_SCRIPT.relative_to(ROOT)} has no DATABASES="..." line'
     return set(match.group(1).split())
 
 
@@ -79,6 +82,7 @@ def test_the_five_services_exist():
 
 
 # --- images ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_each_component_is_built_from_the_dockerfile_with_its_service_arg(services, name):
@@ -136,23 +140,34 @@ def test_each_component_has_its_migrations(name):
 
 # --- wiring ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_each_component_gets_the_broker_and_only_its_own_database(services, init_databases, name):
     env = as_dict(services[name].get("environment"))
-    assert "@rabbitmq:5672" in env.get("AMQP_URI", ""), f"{name}: AMQP_URI must point at the rabbitmq service"
+    assert "@rabbitmq:5672" in env.get("AMQP_URI", ""), (
+        f"{name}: AMQP_URI must point at the rabbitmq service"
+    )
     key = f"{name.upper()}_DATABASE_URL"
     assert key in env, f"{name}: no {key}"
     match = re.fullmatch(r"postgresql(\+\w+)?://[^@/]+@postgres:5432/(\w+)", env[key])
     assert match, f"{name}: {key} must point at the compose postgres: {env[key]}"
-    assert match.group(2) in init_databases, f"{name}: database {match.group(2)} is not created by the init script"
+    assert match.group(2) in init_databases, (
+        f"{name}: database {match.group(2)} is not created by the init script"
+    )
     others = {f"{o.upper()}_DATABASE_URL" for o in COMPONENTS if o != name}
     assert not others & env.keys(), f"{name} must not see another component's database"
 
 
 def test_the_init_script_creates_a_database_per_component_and_is_mounted(services, init_databases):
     assert init_databases == set(COMPONENTS)
-    mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in services["postgres"]["volumes"]]
-    assert any(m.startswith("./deploy/postgres/create-databases.sh:/docker-entrypoint-initdb.d/") for m in mounts)
+    mounts = [
+        v if isinstance(v, str) else f"{v['source']}:{v['target']}"
+        for v in services["postgres"]["volumes"]
+    ]
+    assert any(
+        m.startswith("./deploy/postgres/create-databases.sh:/docker-entrypoint-initdb.d/")
+        for m in mounts
+    )
 
 
 def test_rabbitmq_image_has_the_management_plugin(services):
@@ -194,13 +209,18 @@ def test_secrets_come_from_the_environment_not_literals(services):
         for key, value in as_dict(service.get("environment")).items():
             value = str(value)
             if re.search(r"SECRET|PASSWORD", key):
-                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", value), f"{name}.{key} must be ${{VAR:?...}}"
+                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", value), (
+                    f"{name}.{key} must be ${{VAR:?...}}"
+                )
             if "://" in value and "@" in value:  # a password inside a URL
                 userinfo = value.split("://", 1)[1].split("@", 1)[0]
-                assert ":" not in userinfo or "${" in userinfo.split(":", 1)[1], f"{name}.{key} holds a password"
+                assert ":" not in userinfo or "${" in userinfo.split(":", 1)[1], (
+                    f"{name}.{key} holds a password"
+                )
 
 
 # --- commands name real code ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_each_service_command_runs_a_service_class_that_exists(services, name):
@@ -212,7 +232,9 @@ def test_each_service_command_runs_a_service_class_that_exists(services, name):
     assert module_name == f"{name}.service" and class_name == name.capitalize() + "Service"
     cls = getattr(importlib.import_module(module_name), class_name, None)
     assert cls is not None, f"{module_name} has no {class_name}"
-    assert getattr(cls, "name", None) == name, f"{class_name}.name must be {name!r} (RPC and health checks use it)"
+    assert getattr(cls, "name", None) == name, (
+        f"{class_name}.name must be {name!r} (RPC and health checks use it)"
+    )
 
 
 def test_the_gateway_command_runs_the_gateway_package(services):
@@ -221,6 +243,7 @@ def test_the_gateway_command_runs_the_gateway_package(services):
 
 
 # --- Kubernetes ----------------------------------------------------------------------------
+
 
 def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs, services):
     deployments = {d["metadata"]["name"]: d for d in k8s_docs if d["kind"] == "Deployment"}
@@ -231,7 +254,11 @@ def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs
         assert container["image"].split(":")[0] == f"marketplace/{name}"
         assert container["args"] == as_argv(services[name]["command"])
         assert container.get("readinessProbe") and container.get("livenessProbe"), name
-        secret_keys = {e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", []) if "valueFrom" in e}
+        secret_keys = {
+            e["valueFrom"]["secretKeyRef"]["key"]
+            for e in container.get("env", [])
+            if "valueFrom" in e
+        }
         db_keys = {k for k in secret_keys if k.endswith("_DATABASE_URL")}
         assert db_keys == {f"{name.upper()}_DATABASE_URL"} and "AMQP_URI" in secret_keys, name
 
@@ -254,7 +281,9 @@ def test_k8s_job_declares_topology_and_migrates_every_component(k8s_docs):
 def test_k8s_secret_template_holds_keys_but_no_values(k8s_docs):
     [secret] = [d for d in k8s_docs if d["kind"] == "Secret"]
     data = secret.get("stringData", {})
-    assert {f"{n.upper()}_DATABASE_URL" for n in COMPONENTS} | {"AMQP_URI", "JWT_SECRET"} <= set(data)
+    assert {f"{n.upper()}_DATABASE_URL" for n in COMPONENTS} | {"AMQP_URI", "JWT_SECRET"} <= set(
+        data
+    )
     assert not any(data.values()) and not secret.get("data")
 
 

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_broker_definitions_in_deploy_are_up_to_date():
     shipped = json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
     assert shipped == definitions(DEFAULT_RETRY_DELAYS_MS), (
-        "deploy/rabbitmq/definitions.json is stale: run `make definitions`")
+        "deploy/rabbitmq/definitions.json is stale: run `make definitions`"
+    )
 
 
 def test_every_consumer_queue_has_its_retry_and_parking_queues():

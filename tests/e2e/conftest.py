@@ -1,4 +1,5 @@
 """The whole system as processes, started the way ``make run`` starts it, on PostgreSQL."""
+
 import secrets
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from gateway.tokens import mint
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import component_dirs, start_system  # noqa: E402
+from launch import component_dirs, start_system
 
 JWT_SECRET = secrets.token_urlsafe(32)
 
@@ -65,6 +66,7 @@ class Client:
 def as_user(system):
     def make(sub: str, role: str, org: str) -> Client:
         return Client(system.api_url, sub, role, org)
+
     return make
 
 
@@ -72,6 +74,7 @@ def as_user(system):
 def market(system, as_user):
     """``market(name)``: fresh buyer and supplier organisations (and the platform admin)."""
     from e2e.walk import Market
+
     return lambda name: Market.open(system, as_user, name)
 
 
@@ -79,6 +82,7 @@ def market(system, as_user):
 def order_events(system):
     """Every event the orders service publishes, as a consumer of its own sees them."""
     from e2e.walk import EventTap
+
     tap = EventTap(system.env["AMQP_URI"])
     yield tap
     tap.close()

@@ -1,5 +1,6 @@
 """The factory workflow (seed 001) walked through the gateway: the factory moves a confirmed order
 forward one stage at a time, the buyer confirms receipt, and both parties review each other."""
+
 from e2e.walk import act, fetch, problem, timeline
 
 ORDER = {
@@ -39,15 +40,22 @@ def test_the_factory_moves_the_order_forward_one_stage_at_a_time_and_no_stage_is
     refused = problem(m.supplier.act(order["id"], "advance"), 409, "illegal-transition")
     assert (refused["state"], refused["allowed"]) == ("shipped", [])
 
-    moves = [(entry["data"]["from"], entry["data"]["to"])
-             for entry in timeline(m.buyer, order) if entry["kind"] == "advance"]
-    assert moves == [("confirmed", "in_production"), ("in_production", "quality_check"),
-                     ("quality_check", "shipped")]
+    moves = [
+        (entry["data"]["from"], entry["data"]["to"])
+        for entry in timeline(m.buyer, order)
+        if entry["kind"] == "advance"
+    ]
+    assert moves == [
+        ("confirmed", "in_production"),
+        ("in_production", "quality_check"),
+        ("quality_check", "shipped"),
+    ]
     assert fetch(m.buyer, order)["version"] == order["version"] + 3
 
 
 def test_the_buyer_confirms_receipt_and_the_order_completes_once_the_buyers_review_is_in(
-        market, order_events):
+    market, order_events
+):
     m = market("factory-receipt")
     order = shipped(m)
 
@@ -58,15 +66,18 @@ def test_the_buyer_confirms_receipt_and_the_order_completes_once_the_buyers_revi
     order_events.wait(order["id"], "order.delivered")
 
     problem(m.supplier.act(order["id"], "post_review", {"rating": 6}), 422, "invalid-request")
-    by_supplier = act(m.supplier, order, "post_review",
-                      {"rating": 5, "comment": "Clear drawings, paid on time"})
+    by_supplier = act(
+        m.supplier, order, "post_review", {"rating": 5, "comment": "Clear drawings, paid on time"}
+    )
     assert by_supplier["status"] == "delivered"  # the factory's review does not complete it
     assert set(by_supplier["reviews"]) == {"supplier"}
 
     completed = act(m.buyer, order, "post_review", {"rating": 4, "comment": "Good parts"})
     assert (completed["status"], completed["status_group"]) == ("completed", "completed")
     assert {role: review["rating"] for role, review in completed["reviews"].items()} == {
-        "supplier": 5, "buyer": 4}
+        "supplier": 5,
+        "buyer": 4,
+    }
     assert completed["reviews"]["buyer"]["comment"] == "Good parts"
 
     again = problem(m.buyer.act(order["id"], "post_review", {"rating": 1}), 409, "guard-failed")
@@ -74,7 +85,9 @@ def test_the_buyer_confirms_receipt_and_the_order_completes_once_the_buyers_revi
 
     reviews = order_events.wait(order["id"], "review.posted", count=2)
     assert [(e["data"]["reviewer_role"], e["data"]["rating"]) for e in reviews] == [
-        ("supplier", 5), ("buyer", 4)]
+        ("supplier", 5),
+        ("buyer", 4),
+    ]
     order_events.wait(order["id"], "order.completed")
 
 
@@ -88,7 +101,10 @@ def test_the_factory_reviews_the_buyer_after_the_order_completed(market):
 
     assert after["status"] == "completed"
     assert {role: review["rating"] for role, review in after["reviews"].items()} == {
-        "buyer": 5, "supplier": 3}
-    summaries = [entry["summary"] for entry in timeline(m.supplier, order)
-                 if entry["kind"] == "post_review"]
+        "buyer": 5,
+        "supplier": 3,
+    }
+    summaries = [
+        entry["summary"] for entry in timeline(m.supplier, order) if entry["kind"] == "post_review"
+    ]
     assert summaries == ["The buyer left a 5-star review", "The supplier left a 3-star review"]

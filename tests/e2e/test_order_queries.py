@@ -1,6 +1,7 @@
 """Finding orders through the gateway: status and group tabs, text search, sort, keyset pages,
 counts for the board; the activity timeline; placing an order again with the same
 Idempotency-Key."""
+
 import uuid
 from datetime import datetime
 
@@ -8,16 +9,26 @@ from e2e.walk import act, problem, status_is, timeline, when
 
 RETAIL = {"workflow": "retail", "currency": "EUR"}
 # title, sku, unit price: two share a total, so sorting by total has a tie to break.
-SHELF = [("Kettle", "KTL-1", 300), ("Toaster", "TST-4", 100), ("Blender", "BLND-9", 500),
-         ("Kettle descaler", "DSC-2", 100), ("Stand mixer", "MIX-5", 200)]
+SHELF = [
+    ("Kettle", "KTL-1", 300),
+    ("Toaster", "TST-4", 100),
+    ("Blender", "BLND-9", 500),
+    ("Kettle descaler", "DSC-2", 100),
+    ("Stand mixer", "MIX-5", 200),
+]
 
 
 def stock(m) -> dict[str, dict]:
     """Five retail orders of one buyer: three pending, one ready to ship, one cancelled."""
     orders = {}
     for title, sku, price in SHELF:
-        orders[title] = m.place({**RETAIL, "title": title, "lines": [
-            {"sku": sku, "description": title, "quantity": 1, "unit_price": price}]})
+        orders[title] = m.place(
+            {
+                **RETAIL,
+                "title": title,
+                "lines": [{"sku": sku, "description": title, "quantity": 1, "unit_price": price}],
+            }
+        )
     act(m.supplier, orders["Toaster"], "ready_to_ship", {"tracking_number": "TRK-T"})
     act(m.buyer, orders["Stand mixer"], "cancel", {"reason": "Changed my mind"})
     return orders
@@ -60,7 +71,9 @@ def test_the_list_filters_by_status_and_group_tabs_and_searches_text(market, as_
     assert titles(m.buyer, q="kettle") == {"Kettle", "Kettle descaler"}
     assert titles(m.buyer, q="blnd-9") == {"Blender"}  # the SKU, case aside
     assert titles(m.buyer, q="kettle", status="pending", group="active") == {
-        "Kettle", "Kettle descaler"}
+        "Kettle",
+        "Kettle descaler",
+    }
     assert titles(m.buyer, q="no such thing") == set()
 
     # The supplier sees the same orders; another buyer organisation sees none of them.
@@ -107,8 +120,13 @@ def test_the_board_counts_orders_per_status_and_group(market):
 
 def test_the_timeline_lists_every_transition_with_its_actor_and_time(market, as_user):
     m = market("timeline")
-    order = m.place({**RETAIL, "title": "Kettle", "lines": [
-        {"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 300}]})
+    order = m.place(
+        {
+            **RETAIL,
+            "title": "Kettle",
+            "lines": [{"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 300}],
+        }
+    )
     act(m.supplier, order, "ready_to_ship", {"tracking_number": "TRK-K"})
     parcel = {"order_id": order["id"], "shipment_id": "P1", "tracking_number": "TRK-K"}
     m.publish("parcel.scanned", {**parcel, "location": "Hub A", "location_kind": "sorting_centre"})
@@ -124,11 +142,17 @@ def test_the_timeline_lists_every_transition_with_its_actor_and_time(market, as_
         ("deliver", {"user_id": "event:parcel.delivered", "role": "system", "org": "platform"}),
     ]
     assert [(e["data"].get("from"), e["data"].get("to")) for e in entries] == [
-        (None, None), ("pending", "ready_to_ship"), ("ready_to_ship", "shipped"),
-        ("shipped", "delivered")]
+        (None, None),
+        ("pending", "ready_to_ship"),
+        ("ready_to_ship", "shipped"),
+        ("shipped", "delivered"),
+    ]
     assert [e["summary"] for e in entries] == [
-        "Order placed: Kettle", "Parcel labelled, tracking number TRK-K",
-        "Parcel scanned at Hub A", "Parcel P1 delivered"]
+        "Order placed: Kettle",
+        "Parcel labelled, tracking number TRK-K",
+        "Parcel scanned at Hub A",
+        "Parcel P1 delivered",
+    ]
     moments = [datetime.fromisoformat(e["at"]) for e in entries]
     assert all(moment.tzinfo is not None for moment in moments)
     assert moments == sorted(moments)
@@ -140,8 +164,12 @@ def test_the_timeline_lists_every_transition_with_its_actor_and_time(market, as_
 
 def test_an_idempotency_key_replays_the_same_order_instead_of_placing_another(market):
     m = market("idempotent")
-    request = {**RETAIL, "title": "Kettle", "supplier_org": m.supplier.org, "lines": [
-        {"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 300}]}
+    request = {
+        **RETAIL,
+        "title": "Kettle",
+        "supplier_org": m.supplier.org,
+        "lines": [{"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 300}],
+    }
     key = {"Idempotency-Key": str(uuid.uuid4())}
 
     first = m.buyer.post("/orders", request, headers=key)

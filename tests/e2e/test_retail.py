@@ -1,6 +1,7 @@
 """The retail workflow (seed 003) walked through the gateway: the seller labels the parcel, the
 carrier's scans and deliveries arrive as fulfillment's events on the real broker, the buyer may
 cancel until the parcel ships and return it after delivery."""
+
 from e2e.walk import act, fetch, line_statuses, problem, status_is, when
 
 ORDER = {
@@ -20,8 +21,10 @@ def parcel(order, **extra):
 
 
 def scanned(m, order):
-    m.publish("parcel.scanned", parcel(order, location="Lagos sorting centre",
-                                       location_kind="sorting_centre"))
+    m.publish(
+        "parcel.scanned",
+        parcel(order, location="Lagos sorting centre", location_kind="sorting_centre"),
+    )
     return when(m.buyer, order, status_is("shipped"))
 
 
@@ -38,7 +41,8 @@ def delivered(m):
 
 
 def test_a_labelled_parcel_ships_at_the_sorting_centre_scan_and_each_item_keeps_its_history(
-        market, order_events):
+    market, order_events
+):
     m = market("retail-ship")
     order = m.place(ORDER)
     assert order["status"] == "pending"
@@ -60,9 +64,17 @@ def test_a_labelled_parcel_ships_at_the_sorting_centre_scan_and_each_item_keeps_
 
     for line in arrived["lines"]:
         assert [step["status"] for step in line["history"]] == [
-            "pending", "ready_to_ship", "shipped", "delivered"]
+            "pending",
+            "ready_to_ship",
+            "shipped",
+            "delivered",
+        ]
         assert [step["actor"]["role"] for step in line["history"]] == [
-            "buyer", "supplier", "system", "system"]
+            "buyer",
+            "supplier",
+            "system",
+            "system",
+        ]
         assert all(step["at"] for step in line["history"])
     order_events.wait(order["id"], "order.delivered")
 
@@ -73,13 +85,17 @@ def test_the_buyer_may_cancel_until_the_parcel_ships_and_not_after(market, order
     cancelled = act(m.buyer, early, "cancel", {"reason": "Found it cheaper"})
     assert cancelled["status"] == "cancelled"
     [event] = order_events.wait(early["id"], "order.cancelled")
-    assert (event["data"]["by"], event["data"]["counts_against_supplier"],
-            event["data"]["amount"]) == ("buyer", False, TOTAL)
+    assert (
+        event["data"]["by"],
+        event["data"]["counts_against_supplier"],
+        event["data"]["amount"],
+    ) == ("buyer", False, TOTAL)
 
     late = labelled(m)
     shipped = scanned(m, late)
-    refused = problem(m.buyer.act(late["id"], "cancel", {"reason": "Too late"}), 409,
-                      "illegal-transition")
+    refused = problem(
+        m.buyer.act(late["id"], "cancel", {"reason": "Too late"}), 409, "illegal-transition"
+    )
     assert (refused["state"], refused["allowed"]) == ("shipped", [])
     unchanged = fetch(m.buyer, late)
     assert (unchanged["status"], unchanged["version"]) == ("shipped", shipped["version"])
@@ -89,8 +105,9 @@ def test_the_seller_cancels_only_for_insufficient_stock(market, order_events):
     m = market("retail-seller-cancel")
     order = m.place(ORDER)
 
-    refused = problem(m.supplier.act(order["id"], "cancel", {"reason": "too_busy"}), 409,
-                      "guard-failed")
+    refused = problem(
+        m.supplier.act(order["id"], "cancel", {"reason": "too_busy"}), 409, "guard-failed"
+    )
     assert refused["detail"] == "reason must be 'insufficient_stock'"
 
     cancelled = act(m.supplier, order, "cancel", {"reason": "insufficient_stock"})
@@ -100,7 +117,8 @@ def test_the_seller_cancels_only_for_insufficient_stock(market, order_events):
 
 
 def test_a_parcel_the_carrier_cannot_deliver_ends_the_order_as_delivery_failed(
-        market, order_events):
+    market, order_events
+):
     m = market("retail-failed")
     order = labelled(m)
     scanned(m, order)
@@ -116,14 +134,17 @@ def test_a_parcel_the_carrier_cannot_deliver_ends_the_order_as_delivery_failed(
     assert (event["data"]["reason"], event["data"]["amount"]) == ("Address not found", TOTAL)
 
 
-def test_a_return_within_15_days_is_requested_received_and_the_order_returned(
-        market, order_events):
+def test_a_return_within_15_days_is_requested_received_and_the_order_returned(market, order_events):
     m = market("retail-return")
     order = delivered(m)
 
     problem(m.supplier.act(order["id"], "return", {"reason": "Broken"}), 403, "forbidden")
-    requested = act(m.buyer, order, "return",
-                    {"reason": "Damaged", "description": "The kettle's lid is cracked"})
+    requested = act(
+        m.buyer,
+        order,
+        "return",
+        {"reason": "Damaged", "description": "The kettle's lid is cracked"},
+    )
     assert requested["status"] == "return_requested"
     order_events.wait(order["id"], "order.return_requested")
 
@@ -132,6 +153,7 @@ def test_a_return_within_15_days_is_requested_received_and_the_order_returned(
 
     assert [line["returned_qty"] for line in returned["lines"]] == [1, 2]
     assert [[step["status"] for step in line["history"]][-3:] for line in returned["lines"]] == [
-        ["delivered", "return_requested", "returned"]] * 2
+        ["delivered", "return_requested", "returned"]
+    ] * 2
     [event] = order_events.wait(order["id"], "order.returned")
     assert event["data"]["returned_amount"] == TOTAL

@@ -1,5 +1,6 @@
 """The thin slice: a buyer orders, the supplier approves, fulfillment opens a record through the
 ``order.approved`` event on the real broker, and the order page shows it."""
+
 import uuid
 
 import requests
@@ -13,8 +14,9 @@ ORDER = {
     "currency": "EUR",
     "committed_ship_by": "2031-03-10",
     "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40,
-               "unit_price": 1250}],
+    "lines": [
+        {"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40, "unit_price": 1250}
+    ],
 }
 
 
@@ -31,8 +33,7 @@ def test_alive_and_ready_once_every_service_answers(system):
     assert requests.get(system.base_url + "/healthz", timeout=10).status_code == 200
     ready = requests.get(system.base_url + "/readyz", timeout=10)
     assert ready.status_code == 200
-    assert set(ready.json()["checks"]) >= {"orders", "fulfillment", "chat", "payments",
-                                             "disputes"}
+    assert set(ready.json()["checks"]) >= {"orders", "fulfillment", "chat", "payments", "disputes"}
 
 
 def test_an_approved_order_shows_the_fulfillment_record_its_event_opened(as_user):

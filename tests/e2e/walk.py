@@ -5,6 +5,7 @@ publishes.
 Every walk gets its own organisations (``Market``), so tests sharing the session's system never
 see each other's orders.
 """
+
 import uuid
 from dataclasses import dataclass
 
@@ -33,14 +34,17 @@ class Market:
     @classmethod
     def open(cls, system, as_user, name: str) -> "Market":
         buyer_org, supplier_org = unique(f"{name}-buyer"), unique(f"{name}-supplier")
-        return cls(buyer=as_user("alice", "buyer", buyer_org),
-                   supplier=as_user("sam", "supplier", supplier_org),
-                   admin=as_user("ada", "admin", "platform"),
-                   amqp_uri=system.env["AMQP_URI"])
+        return cls(
+            buyer=as_user("alice", "buyer", buyer_org),
+            supplier=as_user("sam", "supplier", supplier_org),
+            admin=as_user("ada", "admin", "platform"),
+            amqp_uri=system.env["AMQP_URI"],
+        )
 
     def place(self, request: dict, **headers) -> dict:
-        response = self.buyer.post("/orders", {**request, "supplier_org": self.supplier.org},
-                                   headers=headers)
+        response = self.buyer.post(
+            "/orders", {**request, "supplier_org": self.supplier.org}, headers=headers
+        )
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -77,9 +81,11 @@ def timeline(client, order: dict | str) -> list[dict]:
 
 def when(client, order: dict | str, condition, timeout: float = 10.0) -> dict:
     """The order once ``condition(order)`` holds: how a walk waits for an event's effect."""
+
     def probe():
         current = fetch(client, order)
         return current if condition(current) else None
+
     return eventually(probe, timeout=timeout)
 
 
@@ -111,8 +117,13 @@ class EventTap:
 
     def __init__(self, amqp_uri: str):
         self._connection = Connection(amqp_uri)
-        self._queue = Queue(unique("e2e-order-events"), exchange=event_exchange("orders"),
-                            routing_key="#", exclusive=True, auto_delete=True)
+        self._queue = Queue(
+            unique("e2e-order-events"),
+            exchange=event_exchange("orders"),
+            routing_key="#",
+            exclusive=True,
+            auto_delete=True,
+        )
         self._queue = self._queue.bind(self._connection.default_channel)
         self._queue.declare()
         self._seen: list[dict] = []
@@ -127,11 +138,15 @@ class EventTap:
     def of(self, order_id: str, event_type: str | None = None) -> list[dict]:
         """The envelopes published so far about the order (of ``event_type``), in order."""
         self._drain()
-        return [envelope for envelope in self._seen
-                if envelope["data"].get("order_id") == order_id
-                and event_type in (None, envelope["event_type"])]
+        return [
+            envelope
+            for envelope in self._seen
+            if envelope["data"].get("order_id") == order_id
+            and event_type in (None, envelope["event_type"])
+        ]
 
     def wait(self, order_id: str, event_type: str, count: int = 1) -> list[dict]:
         """At least ``count`` envelopes of ``event_type`` about the order, once published."""
-        return eventually(lambda: (found := self.of(order_id, event_type)) and
-                          len(found) >= count and found)
+        return eventually(
+            lambda: (found := self.of(order_id, event_type)) and len(found) >= count and found
+        )

@@ -4,19 +4,20 @@ The fake stands in for ``nameko.standalone.rpc.ClusterRpcProxy`` only, so the ga
 pooling, correlation ids and concurrency run for real. Fake services sleep with
 ``eventlet.sleep``, as a green socket read would.
 """
+
 import itertools
 import time
 
 import eventlet
 import pytest
-from contracts.errors import IllegalTransition, NotFound
 from nameko.exceptions import RpcTimeout, UnknownService
 
+from contracts.errors import IllegalTransition, NotFound
 from gateway import rpc
 from gateway.app import create_app
-from support.databases import truncate_all
 from gateway.settings import load_settings
 from gateway.tokens import mint
+from support.databases import truncate_all
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
@@ -34,8 +35,12 @@ class FakeOrders:
             self.before_place()
         order_id = f"ord-{next(self.ids)}"
         order = {
-            **request, "id": order_id, "version": 1, "status": "ordered",
-            "buyer_org": actor["org"], "buyer_user": actor["user_id"],
+            **request,
+            "id": order_id,
+            "version": 1,
+            "status": "ordered",
+            "buyer_org": actor["org"],
+            "buyer_user": actor["user_id"],
             "idempotency_key": idempotency_key,
         }
         self.orders[order_id] = order
@@ -70,8 +75,12 @@ class FakeOrders:
                 f"Cannot {action} an order that is {order['status']}",
                 {"state": order["status"], "allowed": ["approve"]},
             )
-        order.update(status="approved", version=order["version"] + 1, last_payload=payload,
-                     expected_version=expected_version)
+        order.update(
+            status="approved",
+            version=order["version"] + 1,
+            last_payload=payload,
+            expected_version=expected_version,
+        )
         return order
 
     def health(self):
@@ -180,6 +189,7 @@ class FakeServiceProxy:
     def __getattr__(self, method):
         def call(*args, **kwargs):
             return self._cluster.call(self._service, method, self._context_data, args, kwargs)
+
         return call
 
 
@@ -193,13 +203,15 @@ def cluster(monkeypatch):
 @pytest.fixture
 def settings(tmp_path, databases):
     truncate_all(databases("gateway"))
-    return load_settings({
-        "JWT_SECRET": SECRET,
-        "DATA_DIR": str(tmp_path),
-        "GATEWAY_DATABASE_URL": databases("gateway"),
-        "RPC_TIMEOUT": "1",
-        "RPC_POOL_SIZE": "4",
-    })
+    return load_settings(
+        {
+            "JWT_SECRET": SECRET,
+            "DATA_DIR": str(tmp_path),
+            "GATEWAY_DATABASE_URL": databases("gateway"),
+            "RPC_TIMEOUT": "1",
+            "RPC_POOL_SIZE": "4",
+        }
+    )
 
 
 @pytest.fixture
@@ -224,8 +236,9 @@ def _order_request(**changes):
         "title": "Brackets",
         "currency": "EUR",
         "workflow": "manufacturing",
-        "lines": [{"sku": "BRK-7", "description": "Steel bracket", "quantity": 100,
-                   "unit_price": 250}],
+        "lines": [
+            {"sku": "BRK-7", "description": "Steel bracket", "quantity": 100, "unit_price": 250}
+        ],
         "committed_deliver_by": "2030-05-10",
         **changes,
     }
@@ -246,7 +259,12 @@ def order_request():
 @pytest.fixture
 def place(client):
     """``place(org, headers, **changes)``: place an order as a buyer of ``org``."""
+
     def place(org="acme", headers=None, **changes):
-        return client.post("/api/v1/orders", json=_order_request(**changes),
-                           headers={**_bearer("buyer", org), **(headers or {})})
+        return client.post(
+            "/api/v1/orders",
+            json=_order_request(**changes),
+            headers={**_bearer("buyer", org), **(headers or {})},
+        )
+
     return place

@@ -62,7 +62,7 @@ def test_the_verified_identity_is_the_actor_of_every_call(client, cluster, beare
     response = client.get(PROTECTED, headers=bearer(role="supplier", org="forge", sub="u-9"))
 
     assert response.status_code == 200
-    (_, method, args, _, _), = cluster.calls
+    ((_, method, args, _, _),) = cluster.calls
     assert method == "count_orders"
     assert args == ({"user_id": "u-9", "role": "supplier", "org": "forge"},)
 
@@ -82,7 +82,8 @@ def test_health_and_docs_need_no_token(client):
 
 
 def test_rs256_tokens_are_verified_with_the_public_key_from_the_environment(
-        settings, cluster, monkeypatch):
+    settings, cluster, monkeypatch
+):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -92,21 +93,37 @@ def test_rs256_tokens_are_verified_with_the_public_key_from_the_environment(
     from gateway.tokens import mint
 
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
-    app = create_app(load_settings({
-        "JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": public_pem,
-        "GATEWAY_DATABASE_URL": settings["GATEWAY_DATABASE_URL"],
-    }))
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    app = create_app(
+        load_settings(
+            {
+                "JWT_ALGORITHM": "RS256",
+                "JWT_PUBLIC_KEY": public_pem,
+                "GATEWAY_DATABASE_URL": settings["GATEWAY_DATABASE_URL"],
+            }
+        )
+    )
     try:
         client = app.test_client()
         token = mint("u-1", "buyer", "acme", 600, private_pem, algorithm="RS256")
-        assert client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        forged = mint("u-1", "buyer", "acme", 600, "an-hs256-secret-pretending-to-be-a-key-000",
-                      algorithm="HS256")
+        assert (
+            client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        )
+        forged = mint(
+            "u-1",
+            "buyer",
+            "acme",
+            600,
+            "an-hs256-secret-pretending-to-be-a-key-000",
+            algorithm="HS256",
+        )
         assert_unauthenticated(client.get(PROTECTED, headers={"Authorization": f"Bearer {forged}"}))
     finally:
         rpc.close(app)

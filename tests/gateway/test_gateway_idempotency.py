@@ -40,8 +40,11 @@ def test_the_same_key_with_another_body_is_422(place, cluster):
 
 def test_keys_belong_to_their_user(client, cluster, bearer, order_request):
     for user in ("u-1", "u-2"):
-        response = client.post("/api/v1/orders", json=order_request(),
-                               headers={**bearer(sub=user), "Idempotency-Key": "k-1"})
+        response = client.post(
+            "/api/v1/orders",
+            json=order_request(),
+            headers={**bearer(sub=user), "Idempotency-Key": "k-1"},
+        )
         assert "Idempotent-Replayed" not in response.headers
 
     assert len(placed(cluster)) == 2

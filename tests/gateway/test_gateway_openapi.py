@@ -56,7 +56,7 @@ def test_errors_are_documented_as_problems(spec):
 
 def test_the_action_endpoint_documents_its_examples(spec):
     operation = spec["paths"]["/api/v1/orders/{order_id}/actions/{action}"]
-    action, = [p for p in operation["parameters"] if p["name"] == "action"]
+    (action,) = [p for p in operation["parameters"] if p["name"] == "action"]
     assert {"approve", "start_production"} <= set(action["examples"])
     assert {"Idempotency-Key", "If-Match"} <= {p["name"] for p in operation["post"]["parameters"]}
 

@@ -8,7 +8,7 @@ def test_a_buyer_places_an_order(place, cluster):
     order = response.json
     assert response.headers["Location"].endswith(f"/api/v1/orders/{order['id']}")
     assert response.headers["ETag"] == '"1"'
-    (_, method, (actor, request), kwargs, _), = cluster.calls
+    ((_, method, (actor, request), kwargs, _),) = cluster.calls
     assert method == "place_order"
     assert actor == {"user_id": "u-1", "role": "buyer", "org": "acme"}
     assert request["committed_deliver_by"] == "2030-05-10"  # JSON on the wire, not a date
@@ -42,8 +42,12 @@ def test_the_order_page_has_the_order_and_its_fulfillment(client, place, bearer)
     assert response.status_code == 200
     page = response.json
     assert page["order"]["id"] == order_id
-    assert page["fulfillment"] == {"id": "ful-1", "order_id": order_id, "status": "open",
-                                   "lines": []}
+    assert page["fulfillment"] == {
+        "id": "ful-1",
+        "order_id": order_id,
+        "status": "open",
+        "lines": [],
+    }
     assert page["warnings"] == []
 
 
@@ -60,7 +64,8 @@ def test_an_action_passes_payload_and_expected_version(client, cluster, place, b
     order_id = place().json["id"]
 
     response = client.post(
-        f"/api/v1/orders/{order_id}/actions/approve", json={"note": "ok"},
+        f"/api/v1/orders/{order_id}/actions/approve",
+        json={"note": "ok"},
         headers={**bearer("supplier", "forge"), "If-Match": '"1"'},
     )
 
@@ -75,8 +80,9 @@ def test_an_action_passes_payload_and_expected_version(client, cluster, place, b
 def test_an_action_without_body_or_if_match(client, cluster, place, bearer):
     order_id = place().json["id"]
 
-    response = client.post(f"/api/v1/orders/{order_id}/actions/approve",
-                           headers=bearer("supplier", "forge"))
+    response = client.post(
+        f"/api/v1/orders/{order_id}/actions/approve", headers=bearer("supplier", "forge")
+    )
 
     assert response.status_code == 200
     _, _, args, _, _ = cluster.calls[-1]
@@ -86,8 +92,11 @@ def test_an_action_without_body_or_if_match(client, cluster, place, bearer):
 def test_if_match_must_be_a_version(client, place, bearer):
     order_id = place().json["id"]
 
-    response = client.post(f"/api/v1/orders/{order_id}/actions/approve", json={},
-                           headers={**bearer("supplier", "forge"), "If-Match": "yesterday"})
+    response = client.post(
+        f"/api/v1/orders/{order_id}/actions/approve",
+        json={},
+        headers={**bearer("supplier", "forge"), "If-Match": "yesterday"},
+    )
 
     assert response.status_code == 422
     assert "If-Match" in response.json["errors"]
@@ -103,9 +112,15 @@ class TestOrgScoping:
     def order_id(self, place):
         return place(org="acme", supplier_org="forge").json["id"]
 
-    @pytest.mark.parametrize("role, org", [
-        ("buyer", "acme"), ("supplier", "forge"), ("admin", "platform"), ("support", "platform"),
-    ])
+    @pytest.mark.parametrize(
+        "role, org",
+        [
+            ("buyer", "acme"),
+            ("supplier", "forge"),
+            ("admin", "platform"),
+            ("support", "platform"),
+        ],
+    )
     def test_parties_and_staff_see_the_order(self, client, bearer, order_id, role, org):
         headers = bearer(role, org)
 
@@ -114,11 +129,15 @@ class TestOrgScoping:
         listed = client.get("/api/v1/orders", headers=headers).json["items"]
         assert [order["id"] for order in listed] == [order_id]
 
-    @pytest.mark.parametrize("role, org", [
-        ("buyer", "globex"), ("supplier", "globex"),
-        ("buyer", "forge"),  # the supplier's org, but acting as a buyer
-        ("supplier", "acme"),  # the buyer's org, but acting as a supplier
-    ])
+    @pytest.mark.parametrize(
+        "role, org",
+        [
+            ("buyer", "globex"),
+            ("supplier", "globex"),
+            ("buyer", "forge"),  # the supplier's org, but acting as a buyer
+            ("supplier", "acme"),  # the buyer's org, but acting as a supplier
+        ],
+    )
     def test_anyone_else_gets_404_never_403(self, client, bearer, order_id, role, org):
         headers = bearer(role, org)
 

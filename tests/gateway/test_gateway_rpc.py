@@ -1,11 +1,12 @@
 """The RPC layer: pooled proxies, correlation ids, and calls that run concurrently."""
+
 import time
 
 import pytest
-from contracts.errors import NotFound
 
+from contracts.errors import NotFound
 from gateway import orders
-from gateway.rpc import ProxyPool, ServiceUnavailable, Services, concurrently
+from gateway.rpc import ProxyPool, Services, ServiceUnavailable, concurrently
 
 SLOW = 0.2
 
@@ -14,7 +15,8 @@ SLOW = 0.2
 def two_slow_sections(monkeypatch, cluster):
     """The order page with a second section, as adding payments will be: one more line."""
     monkeypatch.setitem(
-        orders.ORDER_PAGE_SECTIONS, "payments",
+        orders.ORDER_PAGE_SECTIONS,
+        "payments",
         lambda rpc, actor, order_id: rpc.call("payments.payments_for_order", order_id),
     )
     cluster.services["payments"].payments_for_order = lambda order_id: [{"amount": 25000}]
@@ -22,8 +24,9 @@ def two_slow_sections(monkeypatch, cluster):
     cluster.delay("payments.payments_for_order", SLOW)
 
 
-def test_the_order_page_fetches_its_sections_at_once(client, cluster, place, bearer,
-                                                     two_slow_sections):
+def test_the_order_page_fetches_its_sections_at_once(
+    client, cluster, place, bearer, two_slow_sections
+):
     order_id = place().json["id"]
 
     started = time.monotonic()

@@ -14,13 +14,16 @@ def test_defaults(tmp_path):
     assert (settings["GATEWAY_HOST"], settings["GATEWAY_PORT"]) == ("127.0.0.1", 8080)
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({}, "JWT_SECRET is not set"),
-    ({"JWT_SECRET": "short"}, "JWT_SECRET is too short"),
-    ({"JWT_ALGORITHM": "none", "JWT_SECRET": SECRET}, "JWT_ALGORITHM must be HS256 or RS256"),
-    ({"JWT_SECRET": SECRET, "RPC_TIMEOUT": "soon"}, "RPC_TIMEOUT must be a number"),
-    ({"JWT_SECRET": SECRET, "RPC_POOL_SIZE": "0"}, "RPC_POOL_SIZE must be positive"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({}, "JWT_SECRET is not set"),
+        ({"JWT_SECRET": "short"}, "JWT_SECRET is too short"),
+        ({"JWT_ALGORITHM": "none", "JWT_SECRET": SECRET}, "JWT_ALGORITHM must be HS256 or RS256"),
+        ({"JWT_SECRET": SECRET, "RPC_TIMEOUT": "soon"}, "RPC_TIMEOUT must be a number"),
+        ({"JWT_SECRET": SECRET, "RPC_POOL_SIZE": "0"}, "RPC_POOL_SIZE must be positive"),
+    ],
+)
 def test_refuses_to_start_without_what_it_needs(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from orders.workflow.calendar import Calendar, add_business_days
 
-UTC = timezone.utc
+UTC = UTC
 # March 2026: the 2nd is a Monday.
 MON, TUE, WED, THU, FRI, SAT, SUN = (date(2026, 3, day) for day in range(2, 9))
 
@@ -18,16 +18,26 @@ def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
 def test_weekends_and_holidays_are_not_business_days():
     calendar = Calendar(frozenset({WED}))
     assert [calendar.is_business_day(day) for day in (MON, TUE, WED, THU, FRI, SAT, SUN)] == [
-        True, True, False, True, True, False, False]
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
-@pytest.mark.parametrize("start, days, expected", [
-    (at(FRI, 10), 1, at(MON + timedelta(7), 10)),
-    (at(MON, 9), 5, at(MON + timedelta(7), 9)),
-    (at(MON), 5, at(SAT)),  # the earliest moment the fifth full day has passed
-    (at(SAT, 10), 1, at(TUE + timedelta(7))),  # the clock only starts on Monday
-    (at(TUE, 17, 30), 0, at(TUE, 17, 30)),
-])
+@pytest.mark.parametrize(
+    "start, days, expected",
+    [
+        (at(FRI, 10), 1, at(MON + timedelta(7), 10)),
+        (at(MON, 9), 5, at(MON + timedelta(7), 9)),
+        (at(MON), 5, at(SAT)),  # the earliest moment the fifth full day has passed
+        (at(SAT, 10), 1, at(TUE + timedelta(7))),  # the clock only starts on Monday
+        (at(TUE, 17, 30), 0, at(TUE, 17, 30)),
+    ],
+)
 def test_adds_business_days(start, days, expected):
     assert add_business_days(start, days) == expected
 
@@ -36,11 +46,14 @@ def test_holidays_do_not_count():
     assert add_business_days(at(MON, 9), 5, {WED}) == at(TUE + timedelta(7), 9)
 
 
-@pytest.mark.parametrize("start, days, expected", [
-    (at(WED), -1, at(TUE)),
-    (at(MON + timedelta(7)), -1, at(FRI)),
-    (at(TUE, 12), -2, at(FRI - timedelta(7), 12)),
-])
+@pytest.mark.parametrize(
+    "start, days, expected",
+    [
+        (at(WED), -1, at(TUE)),
+        (at(MON + timedelta(7)), -1, at(FRI)),
+        (at(TUE, 12), -2, at(FRI - timedelta(7), 12)),
+    ],
+)
 def test_counts_backwards(start, days, expected):
     assert add_business_days(start, days) == expected
 
@@ -62,7 +75,9 @@ def test_refuses_naive_datetimes():
 
 def test_reads_holidays_from_iso_dates():
     assert Calendar.from_iso(["2026-03-04", " 2026-12-25 ", ""]).holidays == {
-        WED, date(2026, 12, 25)}
+        WED,
+        date(2026, 12, 25),
+    }
 
 
 def business_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
@@ -76,10 +91,12 @@ def business_time(start: datetime, end: datetime, calendar: Calendar) -> timedel
     return total
 
 
-moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1),
-                       timezones=st.just(UTC))
-holiday_sets = st.frozensets(st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
-                             max_size=20)
+moments = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC)
+)
+holiday_sets = st.frozensets(
+    st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)), max_size=20
+)
 
 
 @given(start=moments, days=st.integers(min_value=1, max_value=10), holidays=holiday_sets)

@@ -1,5 +1,6 @@
 """The orders service on a real broker and PostgreSQL, with fulfillment as its real consumer."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import eventlet
 import pytest
@@ -8,7 +9,8 @@ from nameko.testing.services import entrypoint_waiter, replace_dependencies
 from contracts.errors import Conflict, IllegalTransition, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
-from orders.models import activities, metadata as orders_metadata, orders
+from orders.models import activities, orders
+from orders.models import metadata as orders_metadata
 from orders.service import OrdersService
 from support.clock import FrozenClock
 from support.events import publish
@@ -18,12 +20,19 @@ from support.waiting import eventually
 outbox = orders_metadata.tables["outbox"]
 
 MANUFACTURING = {
-    "workflow": "manufacturing", "supplier_org": "forge", "title": "Brackets", "currency": "EUR",
-    "committed_ship_by": "2031-03-10", "committed_deliver_by": "2031-03-14",
+    "workflow": "manufacturing",
+    "supplier_org": "forge",
+    "title": "Brackets",
+    "currency": "EUR",
+    "committed_ship_by": "2031-03-10",
+    "committed_deliver_by": "2031-03-14",
     "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
 }
 RETAIL = {
-    "workflow": "retail", "supplier_org": "forge", "title": "Kettle", "currency": "NGN",
+    "workflow": "retail",
+    "supplier_org": "forge",
+    "title": "Kettle",
+    "currency": "NGN",
     "lines": [{"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 1500000}],
 }
 
@@ -82,8 +91,10 @@ def test_two_racing_approvals_make_one_approval(system):
     assert refused[0].details["state"] == "approved"
     url = config["DATABASE_URL"]
     assert count(url, outbox, outbox.c.event_type == "order.approved") == 1
-    assert count(url, activities, activities.c.kind == "approve",
-                 activities.c.order_id == order["id"]) == 1
+    assert (
+        count(url, activities, activities.c.kind == "approve", activities.c.order_id == order["id"])
+        == 1
+    )
 
 
 def test_a_parcel_scanned_at_the_sorting_centre_ships_a_retail_order(system):
@@ -91,16 +102,24 @@ def test_a_parcel_scanned_at_the_sorting_centre_ships_a_retail_order(system):
     config = system["orders_config"]
     with rpc(config) as proxy:
         order = proxy.orders.place_order(BUYER, RETAIL)
-        order = proxy.orders.perform_action(SUPPLIER, order["id"], "ready_to_ship",
-                                            {"tracking_number": "JG-NJS-319365323-5711"})
+        order = proxy.orders.perform_action(
+            SUPPLIER, order["id"], "ready_to_ship", {"tracking_number": "JG-NJS-319365323-5711"}
+        )
     assert order["status"] == "ready_to_ship"
 
     with entrypoint_waiter(system["orders"], "on_event"):
-        publish(config["AMQP_URI"], "parcel.scanned", {
-            "order_id": order["id"], "shipment_id": "s-1",
-            "tracking_number": "JG-NJS-319365323-5711",
-            "location": "NG-JG-SEKO-Shenzhen-Seko Station", "location_kind": "sorting_centre",
-        }, "fulfillment")
+        publish(
+            config["AMQP_URI"],
+            "parcel.scanned",
+            {
+                "order_id": order["id"],
+                "shipment_id": "s-1",
+                "tracking_number": "JG-NJS-319365323-5711",
+                "location": "NG-JG-SEKO-Shenzhen-Seko Station",
+                "location_kind": "sorting_centre",
+            },
+            "fulfillment",
+        )
 
     with rpc(config) as proxy:
         shipped = proxy.orders.get_order(BUYER, order["id"])
@@ -121,10 +140,11 @@ def test_another_organisation_cannot_see_or_touch_an_order(system):
 
 
 def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replicas(
-        container_factory, service_config, declared_topology):
+    container_factory, service_config, declared_topology
+):
     config = service_config("orders", TIMER_INTERVAL_S=0.05)
     # Friday 9:00 UTC: five business days later is the next Friday at 9:00.
-    clock = FrozenClock(datetime(2031, 3, 7, 9, 0, tzinfo=timezone.utc))
+    clock = FrozenClock(datetime(2031, 3, 7, 9, 0, tzinfo=UTC))
     replicas = [container_factory(OrdersService, config) for _ in range(2)]
     for replica in replicas:
         replace_dependencies(replica, clock=clock)
@@ -143,8 +163,9 @@ def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replic
     assert query(url, orders.select().with_only_columns(orders.c.status))[0][0] == "pending"
 
     clock.advance(seconds=1)
-    assert eventually(lambda: query(
-        url, orders.select().with_only_columns(orders.c.status))[0][0] == "cancelled")
+    assert eventually(
+        lambda: query(url, orders.select().with_only_columns(orders.c.status))[0][0] == "cancelled"
+    )
     ticks_of_both()
     assert count(url, outbox, outbox.c.event_type == "order.cancelled") == 1
     [cancelled] = query(url, outbox.select().where(outbox.c.event_type == "order.cancelled"))
@@ -157,8 +178,9 @@ def test_an_idempotency_key_places_one_order_and_refuses_a_different_one(system)
         first = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
         again = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
         with pytest.raises(Conflict) as refused:
-            proxy.orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"},
-                                     idempotency_key="k-1")
+            proxy.orders.place_order(
+                BUYER, {**MANUFACTURING, "title": "Other"}, idempotency_key="k-1"
+            )
 
     assert again["id"] == first["id"]
     assert refused.value.details == {"order_id": first["id"]}

@@ -7,4 +7,5 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_workflows_document_in_docs_is_up_to_date():
     assert (ROOT / "docs" / "workflows.md").read_text() == render_markdown(), (
-        "docs/workflows.md is stale: run `make workflows`")
+        "docs/workflows.md is stale: run `make workflows`"
+    )

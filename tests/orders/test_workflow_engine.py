@@ -1,18 +1,30 @@
 """The engine's mechanics, on a small fifth marketplace that exists only as YAML text."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from orders.domain import (
-    Actor, Order, allowed_actions, fire_due_timers, next_deadline, perform, place_order, react,
+    Actor,
+    Order,
+    allowed_actions,
+    fire_due_timers,
+    next_deadline,
+    perform,
+    place_order,
+    react,
 )
 from orders.workflow import (
-    EMITTED_EVENTS, WorkflowError, latest, load_workflows, parse_workflow,
+    EMITTED_EVENTS,
+    WorkflowError,
+    latest,
+    load_workflows,
+    parse_workflow,
 )
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BUYER = Actor("u-buyer", "buyer", "acme")
 SUPPLIER = Actor("u-supplier", "supplier", "rentco")
@@ -67,10 +79,15 @@ timers:
     action: decline
     payload: {reason: no_answer}
 """
-REQUEST = {"supplier_org": "rentco", "title": "Excavator", "currency": "EUR",
-           "lines": [{"sku": "EX-1", "description": "excavator, one week", "quantity": 1,
-                      "unit_price": 90000},
-                     {"sku": "TR-2", "quantity": 2, "unit_price": 5000}]}
+REQUEST = {
+    "supplier_org": "rentco",
+    "title": "Excavator",
+    "currency": "EUR",
+    "lines": [
+        {"sku": "EX-1", "description": "excavator, one week", "quantity": 1, "unit_price": 90000},
+        {"sku": "TR-2", "quantity": 2, "unit_price": 5000},
+    ],
+}
 
 
 @pytest.fixture
@@ -94,15 +111,27 @@ class TestPlacing:
         assert (order.status, order.total, order.version) == ("requested", 100000, 1)
         assert [line.line_id for line in order.lines] == ["L1", "L2"]
         assert order.lines[0].history == [
-            {"status": "requested", "at": NOW.isoformat(), "actor": vars(BUYER)}]
+            {"status": "requested", "at": NOW.isoformat(), "actor": vars(BUYER)}
+        ]
         [(event_type, payload)] = outcome.events
         assert event_type == "order.placed"
         assert payload | {"lines": None} == {
-            "order_id": "ord-1", "buyer_org": "acme", "supplier_org": "rentco",
-            "workflow": "rental", "workflow_version": 1, "status": "requested",
-            "currency": "EUR", "amount": 100000, "buyer_user": "u-buyer", "title": "Excavator",
-            "kind": None, "lines": None, "committed_ship_by": None, "committed_deliver_by": None,
-            "revisions_allowed": None}
+            "order_id": "ord-1",
+            "buyer_org": "acme",
+            "supplier_org": "rentco",
+            "workflow": "rental",
+            "workflow_version": 1,
+            "status": "requested",
+            "currency": "EUR",
+            "amount": 100000,
+            "buyer_user": "u-buyer",
+            "title": "Excavator",
+            "kind": None,
+            "lines": None,
+            "committed_ship_by": None,
+            "committed_deliver_by": None,
+            "revisions_allowed": None,
+        }
         assert outcome.activity == order.timeline
         assert outcome.activity[0]["summary"] == "Rental requested: Excavator"
 
@@ -110,17 +139,22 @@ class TestPlacing:
         with pytest.raises(Forbidden):
             place_order(rental, "ord-1", SUPPLIER, REQUEST, NOW)
 
-    @pytest.mark.parametrize("change, field", [
-        ({"currency": "euro"}, "currency"),
-        ({"lines": []}, "lines"),
-        ({"lines": [{"sku": "X", "quantity": 0, "unit_price": 1}]}, "lines"),
-        ({"lines": [{"sku": "X", "quantity": 1, "unit_price": 1.5}]}, "lines"),
-        ({"title": ""}, "title"),
-        ({"supplier_org": "acme"}, "supplier_org"),
-        ({"kind": "service"}, "kind"),
-        ({"committed_ship_by": "2026-04-02", "committed_deliver_by": "2026-04-01"},
-         "committed_ship_by"),
-    ])
+    @pytest.mark.parametrize(
+        "change, field",
+        [
+            ({"currency": "euro"}, "currency"),
+            ({"lines": []}, "lines"),
+            ({"lines": [{"sku": "X", "quantity": 0, "unit_price": 1}]}, "lines"),
+            ({"lines": [{"sku": "X", "quantity": 1, "unit_price": 1.5}]}, "lines"),
+            ({"title": ""}, "title"),
+            ({"supplier_org": "acme"}, "supplier_org"),
+            ({"kind": "service"}, "kind"),
+            (
+                {"committed_ship_by": "2026-04-02", "committed_deliver_by": "2026-04-01"},
+                "committed_ship_by",
+            ),
+        ],
+    )
     def test_refuses_invalid_requests_field_by_field(self, rental, change, field):
         with pytest.raises(InvalidRequest) as error:
             place_order(rental, "ord-1", BUYER, REQUEST | change, NOW)
@@ -137,16 +171,31 @@ class TestPerforming:
         outcome = perform(order, rental, SUPPLIER, "confirm", {}, later)
         assert types(outcome) == ["order.approved", "order.status_changed"]
         assert outcome.events[1][1] | {"order_id": None} == {
-            "order_id": None, "from": "requested", "to": "confirmed", "action": "confirm",
-            "group": "active", "buyer_org": "acme", "supplier_org": "rentco",
-            "workflow": "rental", "workflow_version": 1, "status": "confirmed"}
+            "order_id": None,
+            "from": "requested",
+            "to": "confirmed",
+            "action": "confirm",
+            "group": "active",
+            "buyer_org": "acme",
+            "supplier_org": "rentco",
+            "workflow": "rental",
+            "workflow_version": 1,
+            "status": "confirmed",
+        }
         assert (order.status, order.status_entered_at, order.updated_at) == (
-            "confirmed", later, later)
+            "confirmed",
+            later,
+            later,
+        )
         assert order.version == 2
         [entry] = outcome.activity
-        assert entry == {"at": later.isoformat(), "actor": vars(SUPPLIER), "kind": "confirm",
-                         "summary": "Rental confirmed",
-                         "data": {"from": "requested", "to": "confirmed"}}
+        assert entry == {
+            "at": later.isoformat(),
+            "actor": vars(SUPPLIER),
+            "kind": "confirm",
+            "summary": "Rental confirmed",
+            "data": {"from": "requested", "to": "confirmed"},
+        }
         assert order.timeline[-1] == entry
         assert [line.status for line in order.lines] == ["confirmed", "confirmed"]
 
@@ -154,10 +203,18 @@ class TestPerforming:
         outcome = perform(order, rental, SUPPLIER, "decline", {"reason": "booked"}, NOW)
         payload = dict(outcome.events)["order.cancelled"]
         assert payload | {"order_id": None} == {
-            "order_id": None, "buyer_org": "acme", "supplier_org": "rentco",
-            "workflow": "rental", "workflow_version": 1, "status": "declined",
-            "currency": "EUR", "amount": 100000, "reason": "booked", "by": "supplier",
-            "counts_against_supplier": False}
+            "order_id": None,
+            "buyer_org": "acme",
+            "supplier_org": "rentco",
+            "workflow": "rental",
+            "workflow_version": 1,
+            "status": "declined",
+            "currency": "EUR",
+            "amount": 100000,
+            "reason": "booked",
+            "by": "supplier",
+            "counts_against_supplier": False,
+        }
         assert order.closed_at == NOW
 
     def test_an_illegal_action_names_the_state_and_what_is_allowed(self, rental, order):
@@ -204,7 +261,10 @@ class TestReacting:
         outcome = react(order, rental, "payment.held", {"order_id": "ord-1"}, NOW)
         assert order.funds_held
         assert outcome.activity[0]["actor"] == {
-            "user_id": "event:payment.held", "role": "system", "org": "platform"}
+            "user_id": "event:payment.held",
+            "role": "system",
+            "org": "platform",
+        }
 
     def test_events_the_workflow_does_not_react_to_are_ignored(self, rental, order):
         outcome = react(order, rental, "parcel.scanned", {"order_id": "ord-1"}, NOW)
@@ -248,32 +308,43 @@ class TestSerialising:
 
 
 class TestLoading:
-    @pytest.mark.parametrize("change, path", [
-        (("initial: requested", "initial: nowhere"), "initial"),
-        (("to: returned", "to: nowhere"), "actions.hand_back.to"),
-        (("from: [requested]\n    to: declined", "from: [requested, returned]\n    to: declined"),
-         "actions.decline.to"),
-        (("[order.completed]", "[order.teleported]"), "actions"),
-        (("- set_flag: funds_held", "- set_flag: shiny"), "actions"),
-        (("effects: [cancel]", "effects: [cancel, vanish]"), "actions"),
-        (("payment.held: [note_payment]", "payment.held: [confirm]"), "reactions.payment.held"),
-        (("payment.held:", "order.placed:"), "reactions"),
-        (("action: decline", "action: confirm"), "timers.auto_decline"),
-        (("payload: {reason: no_answer}", "payload: {}"), "timers.auto_decline.payload.reason"),
-        (("after: {hours: 48", "after: {fortnights: 2"), "timers"),
-        (("group: active}", "group: busy}"), "states"),
-        (("{type: string, required: true}", "{type: colour}"), "actions"),
-    ])
+    @pytest.mark.parametrize(
+        "change, path",
+        [
+            (("initial: requested", "initial: nowhere"), "initial"),
+            (("to: returned", "to: nowhere"), "actions.hand_back.to"),
+            (
+                (
+                    "from: [requested]\n    to: declined",
+                    "from: [requested, returned]\n    to: declined",
+                ),
+                "actions.decline.to",
+            ),
+            (("[order.completed]", "[order.teleported]"), "actions"),
+            (("- set_flag: funds_held", "- set_flag: shiny"), "actions"),
+            (("effects: [cancel]", "effects: [cancel, vanish]"), "actions"),
+            (("payment.held: [note_payment]", "payment.held: [confirm]"), "reactions.payment.held"),
+            (("payment.held:", "order.placed:"), "reactions"),
+            (("action: decline", "action: confirm"), "timers.auto_decline"),
+            (("payload: {reason: no_answer}", "payload: {}"), "timers.auto_decline.payload.reason"),
+            (("after: {hours: 48", "after: {fortnights: 2"), "timers"),
+            (("group: active}", "group: busy}"), "states"),
+            (("{type: string, required: true}", "{type: colour}"), "actions"),
+        ],
+    )
     def test_refuses_invalid_workflows(self, change, path):
         with pytest.raises(WorkflowError) as error:
             parse_workflow(RENTAL.replace(*change))
         assert path in error.value.errors
 
     def test_a_guard_can_apply_to_some_roles_only(self):
-        workflow = parse_workflow(RENTAL.replace(
-            "effects: [cancel]",
-            "effects: [cancel]\n    guards:\n      - payload_equals: {reason: booked}\n"
-            "        roles: [supplier]"))
+        workflow = parse_workflow(
+            RENTAL.replace(
+                "effects: [cancel]",
+                "effects: [cancel]\n    guards:\n      - payload_equals: {reason: booked}\n"
+                "        roles: [supplier]",
+            )
+        )
         order, _ = place_order(workflow, "ord-1", BUYER, REQUEST, NOW)
         with pytest.raises(GuardFailed, match="reason must be 'booked'"):
             perform(order, workflow, SUPPLIER, "decline", {"reason": "broken"}, NOW)
@@ -297,8 +368,12 @@ class TestLoading:
 
     def test_the_bundled_workflows_load_and_describe_themselves(self):
         workflows = load_workflows()
-        assert sorted(workflows) == [("factory", 1), ("manufacturing", 1), ("retail", 1),
-                                     ("services", 1)]
+        assert sorted(workflows) == [
+            ("factory", 1),
+            ("manufacturing", 1),
+            ("retail", 1),
+            ("services", 1),
+        ]
         for workflow in workflows.values():
             description = json.loads(json.dumps(workflow.describe()))
             emitted = {event for action in description["actions"] for event in action["emits"]}

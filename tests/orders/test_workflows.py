@@ -1,50 +1,72 @@
 """Each bundled marketplace workflow walked end to end, every branch its seed describes."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest
 from orders.domain import (
-    Actor, fire_due_timers, next_deadline, perform, place_order, react,
+    Actor,
+    fire_due_timers,
+    next_deadline,
+    perform,
+    place_order,
+    react,
 )
 from orders.workflow import Calendar, latest, load_workflows
 
-UTC = timezone.utc
+UTC = UTC
 WORKFLOWS = load_workflows()
 BUYER = Actor("u-buyer", "buyer", "acme")
 SUPPLIER = Actor("u-supplier", "supplier", "forge")
 ADMIN = Actor("u-admin", "admin", "platform")
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-LINES = [{"sku": "BRK-1", "description": "bracket", "quantity": 10, "unit_price": 250},
-         {"sku": "PLT-2", "description": "plate", "quantity": 2, "unit_price": 1000}]
+LINES = [
+    {"sku": "BRK-1", "description": "bracket", "quantity": 10, "unit_price": 250},
+    {"sku": "PLT-2", "description": "plate", "quantity": 2, "unit_price": 1000},
+]
 TOTAL = 10 * 250 + 2 * 1000
 
 
 class Run:
     """One order of one workflow, driven by a clock the test moves."""
 
-    def __init__(self, workflow: str, calendar: Calendar = Calendar(), now: datetime = MONDAY,
-                 **request):
+    def __init__(
+        self, workflow: str, calendar: Calendar | None = None, now: datetime = MONDAY, **request
+    ):
         self.workflow = latest(WORKFLOWS, workflow)
-        self.calendar = calendar
+        self.calendar = calendar or Calendar()
         self.now = now
-        request = {"supplier_org": "forge", "title": "Order", "currency": "EUR", "lines": LINES,
-                   **request}
-        self.order, self.outcome = place_order(self.workflow, "ord-1", BUYER, request, now,
-                                               calendar=calendar)
+        request = {
+            "supplier_org": "forge",
+            "title": "Order",
+            "currency": "EUR",
+            "lines": LINES,
+            **request,
+        }
+        self.order, self.outcome = place_order(
+            self.workflow, "ord-1", BUYER, request, now, calendar=calendar
+        )
 
     @property
     def status(self) -> str:
         return self.order.status
 
     def do(self, actor: Actor, action: str, **payload):
-        self.outcome = perform(self.order, self.workflow, actor, action, payload, self.now,
-                               calendar=self.calendar)
+        self.outcome = perform(
+            self.order, self.workflow, actor, action, payload, self.now, calendar=self.calendar
+        )
         return self.outcome
 
     def on(self, event_type: str, **data):
-        self.outcome = react(self.order, self.workflow, event_type,
-                             {"order_id": self.order.id, **data}, self.now, calendar=self.calendar)
+        self.outcome = react(
+            self.order,
+            self.workflow,
+            event_type,
+            {"order_id": self.order.id, **data},
+            self.now,
+            calendar=self.calendar,
+        )
         return self.outcome
 
     def tick(self, now: datetime):
@@ -80,8 +102,10 @@ def history(line) -> list[str]:
 class TestManufacturing:
     @staticmethod
     def placed(**request) -> Run:
-        return Run("manufacturing", **{"committed_ship_by": "2026-03-20",
-                                        "committed_deliver_by": "2026-03-25", **request})
+        return Run(
+            "manufacturing",
+            **{"committed_ship_by": "2026-03-20", "committed_deliver_by": "2026-03-25", **request},
+        )
 
     def in_production(self, **request) -> Run:
         run = self.placed(**request)
@@ -105,8 +129,7 @@ class TestManufacturing:
     def test_placing_needs_committed_dates(self):
         with pytest.raises(InvalidRequest) as error:
             Run("manufacturing")
-        assert set(error.value.details["errors"]) == {"committed_ship_by",
-                                                      "committed_deliver_by"}
+        assert set(error.value.details["errors"]) == {"committed_ship_by", "committed_deliver_by"}
 
     def test_walks_from_ordered_to_accepted(self):
         run = self.placed()
@@ -128,14 +151,23 @@ class TestManufacturing:
         run.do(BUYER, "accept", feedback="great parts")
         assert run.status == "completed"
         assert run.events() == ["order.accepted", "order.completed", "order.status_changed"]
-        assert run.event("order.accepted")["amount"] == run.event("order.accepted")[
-            "accepted_amount"] == TOTAL
+        assert (
+            run.event("order.accepted")["amount"]
+            == run.event("order.accepted")["accepted_amount"]
+            == TOTAL
+        )
         assert run.order.inspection["result"] == "accepted"
         assert run.lines("accepted_qty") == [10, 2]
         assert run.order.closed_at == run.now
         assert history(run.order.lines[1]) == [
-            "ordered", "approved", "in_production", "ready_for_delivery", "in_delivery",
-            "delivered", "completed"]
+            "ordered",
+            "approved",
+            "in_production",
+            "ready_for_delivery",
+            "in_delivery",
+            "delivered",
+            "completed",
+        ]
 
     def test_ready_for_delivery_needs_inspection_report_and_material_certificate(self):
         run = self.in_production()
@@ -147,14 +179,26 @@ class TestManufacturing:
 
     def test_partial_shipments_follow_the_parcels(self):
         run = self.ready()
-        run.on("shipment.created", shipment_id="s1", tracking_number="T1",
-               lines=[{"line_id": "L1", "quantity": 4}])
+        run.on(
+            "shipment.created",
+            shipment_id="s1",
+            tracking_number="T1",
+            lines=[{"line_id": "L1", "quantity": 4}],
+        )
         assert run.status == "in_delivery"
         assert run.lines("status") == ["in_delivery", "ready_for_delivery"]
         assert run.lines("shipped_qty") == [4, 0]
         version = run.order.version
-        assert run.on("parcel.scanned", shipment_id="s1", tracking_number="T1",
-                      location="Lagos hub", location_kind="hub").activity == []
+        assert (
+            run.on(
+                "parcel.scanned",
+                shipment_id="s1",
+                tracking_number="T1",
+                location="Lagos hub",
+                location_kind="hub",
+            ).activity
+            == []
+        )
         assert run.order.version == version
 
         run.on("parcel.delivered", shipment_id="s1", tracking_number="T1")
@@ -165,30 +209,49 @@ class TestManufacturing:
         assert run.status == "delivered"
         assert run.lines("delivered_qty") == [10, 2]
         assert history(run.order.lines[1])[-3:] == [
-            "ready_for_delivery", "in_delivery", "delivered"]
+            "ready_for_delivery",
+            "in_delivery",
+            "delivered",
+        ]
         assert run.on("parcel.delivered", shipment_id="s2", tracking_number="T2").events == []
 
     def test_a_delivery_may_overtake_its_shipment_event(self):
         run = self.ready()
-        run.on("parcel.delivered", shipment_id="s1", tracking_number="T1",
-               lines=[{"line_id": "L2", "quantity": 2}])
+        run.on(
+            "parcel.delivered",
+            shipment_id="s1",
+            tracking_number="T1",
+            lines=[{"line_id": "L2", "quantity": 2}],
+        )
         assert (run.status, run.lines("shipped_qty"), run.lines("delivered_qty")) == (
-            "in_delivery", [0, 2], [0, 2])
+            "in_delivery",
+            [0, 2],
+            [0, 2],
+        )
 
     def test_shipping_more_than_ordered_is_refused(self):
         run = self.ready()
         before = run.order.to_dict()
         with pytest.raises(InvalidRequest):
-            run.on("shipment.created", shipment_id="s1", tracking_number="T1",
-                   lines=[{"line_id": "L1", "quantity": 11}])
+            run.on(
+                "shipment.created",
+                shipment_id="s1",
+                tracking_number="T1",
+                lines=[{"line_id": "L1", "quantity": 11}],
+            )
         assert run.order.to_dict() == before
 
     def test_buyer_confirms_delivery_once_everything_shipped(self):
         run = self.ready()
-        run.on("shipment.created", shipment_id="s1", tracking_number="T1",
-               lines=[{"line_id": "L1", "quantity": 10}])
+        run.on(
+            "shipment.created",
+            shipment_id="s1",
+            tracking_number="T1",
+            lines=[{"line_id": "L1", "quantity": 10}],
+        )
         assert run.refused(GuardFailed, BUYER, "confirm_delivery").message == (
-            "lines not shipped in full: L2")
+            "lines not shipped in full: L2"
+        )
         run.on("shipment.created", shipment_id="s2", tracking_number="T2")
         run.do(BUYER, "confirm_delivery")
         assert run.status == "delivered"
@@ -198,27 +261,46 @@ class TestManufacturing:
 
     def test_partial_acceptance_releases_the_accepted_amount(self):
         run = self.delivered()
-        error = run.refused(InvalidRequest, BUYER, "partly_accept", lines=[
-            {"line_id": "L1", "accepted": 8, "rejected": 1},
-            {"line_id": "L2", "accepted": 2}])
+        error = run.refused(
+            InvalidRequest,
+            BUYER,
+            "partly_accept",
+            lines=[
+                {"line_id": "L1", "accepted": 8, "rejected": 1},
+                {"line_id": "L2", "accepted": 2},
+            ],
+        )
         assert error.details["errors"]["lines"] == [
-            "line L1: accepted + rejected + rework must be 10, not 9"]
-        run.refused(InvalidRequest, BUYER, "partly_accept", lines=[
-            {"line_id": "L1", "accepted": 10}, {"line_id": "L2", "accepted": 2}])
-        run.refused(InvalidRequest, BUYER, "partly_accept", lines=[
-            {"line_id": "L1", "accepted": 10}])
+            "line L1: accepted + rejected + rework must be 10, not 9"
+        ]
+        run.refused(
+            InvalidRequest,
+            BUYER,
+            "partly_accept",
+            lines=[{"line_id": "L1", "accepted": 10}, {"line_id": "L2", "accepted": 2}],
+        )
+        run.refused(
+            InvalidRequest, BUYER, "partly_accept", lines=[{"line_id": "L1", "accepted": 10}]
+        )
 
-        run.do(BUYER, "partly_accept", lines=[
-            {"line_id": "L1", "accepted": 8, "rejected": 1, "rework": 1},
-            {"line_id": "L2", "accepted": 2}])
+        run.do(
+            BUYER,
+            "partly_accept",
+            lines=[
+                {"line_id": "L1", "accepted": 8, "rejected": 1, "rework": 1},
+                {"line_id": "L2", "accepted": 2},
+            ],
+        )
         assert run.status == "completed"
-        assert run.events() == ["order.partly_accepted", "order.completed",
-                                "order.status_changed"]
+        assert run.events() == ["order.partly_accepted", "order.completed", "order.status_changed"]
         event = run.event("order.partly_accepted")
         assert (event["amount"], event["accepted_amount"]) == (TOTAL, 8 * 250 + 2 * 1000)
         assert event["lines"][0] == {"line_id": "L1", "accepted": 8, "rejected": 1, "rework": 1}
-        assert (run.lines("accepted_qty"), run.lines("rejected_qty"), run.lines("rework_qty")) \
-            == ([8, 2], [1, 0], [1, 0])
+        assert (run.lines("accepted_qty"), run.lines("rejected_qty"), run.lines("rework_qty")) == (
+            [8, 2],
+            [1, 0],
+            [1, 0],
+        )
 
     def test_rejection_ends_in_the_rejected_group(self):
         run = self.delivered()
@@ -231,8 +313,12 @@ class TestManufacturing:
 
     def test_rework_goes_back_to_production_and_round_again(self):
         run = self.delivered()
-        run.do(BUYER, "request_rework", feedback="burrs on 3 brackets",
-               lines=[{"line_id": "L1", "quantity": 3}])
+        run.do(
+            BUYER,
+            "request_rework",
+            feedback="burrs on 3 brackets",
+            lines=[{"line_id": "L1", "quantity": 3}],
+        )
         assert run.status == "in_production"
         assert run.events() == ["order.rework_requested", "order.status_changed"]
         assert run.lines("rework_qty") == [3, 0]
@@ -272,32 +358,45 @@ class TestManufacturing:
 
     def test_supplier_updates_the_estimate_and_becomes_delayed_past_the_commitment(self):
         run = self.in_production()
-        run.do(SUPPLIER, "update_estimate", estimated_deliver_by="2026-03-24",
-               reason="machine maintenance")
+        run.do(
+            SUPPLIER,
+            "update_estimate",
+            estimated_deliver_by="2026-03-24",
+            reason="machine maintenance",
+        )
         assert run.events() == ["order.dates_changed"]
         assert run.event("order.dates_changed")["previous"]["estimated_deliver_by"] == (
-            "2026-03-25")
+            "2026-03-25"
+        )
         assert not run.order.delayed
-        run.do(SUPPLIER, "update_estimate", estimated_ship_by="2026-03-26",
-               estimated_deliver_by="2026-03-30", reason="material shortage")
+        run.do(
+            SUPPLIER,
+            "update_estimate",
+            estimated_ship_by="2026-03-26",
+            estimated_deliver_by="2026-03-30",
+            reason="material shortage",
+        )
         assert run.events() == ["order.dates_changed", "order.delayed"]
         assert run.event("order.delayed")["kind"] == "estimate_past_committed"
         assert run.order.delayed
         assert run.order.estimated_deliver_by == date(2026, 3, 30)
-        assert run.outcome.activity[0]["summary"] == (
-            "Estimated dates updated: material shortage")
+        assert run.outcome.activity[0]["summary"] == ("Estimated dates updated: material shortage")
 
-    @pytest.mark.parametrize("payload", [
-        {"estimated_deliver_by": "2026-03-30"},
-        {"reason": "nothing new"},
-        {"estimated_ship_by": "2026-03-31", "reason": "ships after delivery"},
-    ])
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"estimated_deliver_by": "2026-03-30"},
+            {"reason": "nothing new"},
+            {"estimated_ship_by": "2026-03-31", "reason": "ships after delivery"},
+        ],
+    )
     def test_an_estimate_needs_a_reason_and_consistent_dates(self, payload):
         self.in_production().refused(InvalidRequest, SUPPLIER, "update_estimate", **payload)
 
     def test_expecting_delay_one_business_day_before_the_committed_delivery(self):
-        run = Run("manufacturing", committed_ship_by="2026-03-13",
-                  committed_deliver_by="2026-03-16")  # a Monday
+        run = Run(
+            "manufacturing", committed_ship_by="2026-03-13", committed_deliver_by="2026-03-16"
+        )  # a Monday
         run.do(SUPPLIER, "approve")
         run.do(SUPPLIER, "start_production")
         friday = datetime(2026, 3, 13, tzinfo=UTC)
@@ -336,10 +435,18 @@ class TestManufacturing:
         run.do(ADMIN, "cancel", reason="buyer halted the project")
         assert run.status == "cancelled"
         assert run.event("order.cancelled") | {"order_id": None} == {
-            "order_id": None, "buyer_org": "acme", "supplier_org": "forge",
-            "workflow": "manufacturing", "workflow_version": 1, "status": "cancelled",
-            "currency": "EUR", "amount": TOTAL, "reason": "buyer halted the project",
-            "by": "admin", "counts_against_supplier": False}
+            "order_id": None,
+            "buyer_org": "acme",
+            "supplier_org": "forge",
+            "workflow": "manufacturing",
+            "workflow_version": 1,
+            "status": "cancelled",
+            "currency": "EUR",
+            "amount": TOTAL,
+            "reason": "buyer halted the project",
+            "by": "admin",
+            "counts_against_supplier": False,
+        }
 
     def test_nobody_cancels_once_parcels_are_on_their_way(self):
         run = self.ready()
@@ -403,9 +510,16 @@ class TestFactory:
         assert run.status == "completed"
         assert run.events() == ["review.posted", "order.completed", "order.status_changed"]
         assert run.event("review.posted") | {"order_id": None} == {
-            "order_id": None, "buyer_org": "acme", "supplier_org": "forge",
-            "workflow": "factory", "workflow_version": 1, "status": "completed",
-            "rating": 4, "comment": "good quality", "reviewer_role": "buyer"}
+            "order_id": None,
+            "buyer_org": "acme",
+            "supplier_org": "forge",
+            "workflow": "factory",
+            "workflow_version": 1,
+            "status": "completed",
+            "rating": 4,
+            "comment": "good quality",
+            "reviewer_role": "buyer",
+        }
         assert set(run.order.reviews) == {"buyer", "supplier"}
 
     def test_the_factory_may_review_after_completion(self):
@@ -431,19 +545,31 @@ class TestFactory:
 class TestServices:
     @staticmethod
     def placed(revisions: int = 1, kind: str = "service") -> Run:
-        return Run("services", kind=kind, revisions_allowed=revisions,
-                   lines=[{"sku": "logo-premium", "quantity": 1, "unit_price": 15000}])
+        return Run(
+            "services",
+            kind=kind,
+            revisions_allowed=revisions,
+            lines=[{"sku": "logo-premium", "quantity": 1, "unit_price": 15000}],
+        )
 
     @staticmethod
     def deliver(run: Run, kind: str = "final"):
-        return run.do(SUPPLIER, "deliver", type=kind, description="three logo concepts",
-                      attachments=["att-1", "att-2"])
+        return run.do(
+            SUPPLIER,
+            "deliver",
+            type=kind,
+            description="three logo concepts",
+            attachments=["att-1", "att-2"],
+        )
 
-    @pytest.mark.parametrize("request_, field", [
-        ({"revisions_allowed": 2}, "kind"),
-        ({"kind": "gig", "revisions_allowed": 2}, "kind"),
-        ({"kind": "job"}, "revisions_allowed"),
-    ])
+    @pytest.mark.parametrize(
+        "request_, field",
+        [
+            ({"revisions_allowed": 2}, "kind"),
+            ({"kind": "gig", "revisions_allowed": 2}, "kind"),
+            ({"kind": "job"}, "revisions_allowed"),
+        ],
+    )
     def test_placing_needs_a_kind_and_the_package_revisions(self, request_, field):
         with pytest.raises(InvalidRequest) as error:
             Run("services", **request_)
@@ -455,10 +581,17 @@ class TestServices:
         assert run.status == "in_progress"
         assert run.events() == ["order.delivery_submitted"]
         assert run.event("order.delivery_submitted") | {"order_id": None} == {
-            "order_id": None, "buyer_org": "acme", "supplier_org": "forge",
-            "workflow": "services", "workflow_version": 1, "status": "in_progress",
-            "number": 1, "type": "draft", "description": "three logo concepts",
-            "attachments": ["att-1", "att-2"]}
+            "order_id": None,
+            "buyer_org": "acme",
+            "supplier_org": "forge",
+            "workflow": "services",
+            "workflow_version": 1,
+            "status": "in_progress",
+            "number": 1,
+            "type": "draft",
+            "description": "three logo concepts",
+            "attachments": ["att-1", "att-2"],
+        }
         run.refused(IllegalTransition, BUYER, "approve_delivery")
 
         self.deliver(run)
@@ -489,23 +622,29 @@ class TestServices:
         assert run.status == "cancelled"
         event = run.event("order.cancelled")
         assert (event["by"], event["counts_against_supplier"], event["amount"]) == (
-            "supplier", True, 15000)
+            "supplier",
+            True,
+            15000,
+        )
 
     def test_the_employer_only_asks_to_cancel_and_the_freelancer_agrees(self):
         run = self.placed()
         run.refused(Forbidden, BUYER, "cancel", reason="changed my mind")
-        run.do(BUYER, "request_cancellation", reason="changed_requirements",
-               description="we rebranded")
+        run.do(
+            BUYER, "request_cancellation", reason="changed_requirements", description="we rebranded"
+        )
         assert run.status == "in_progress"
         assert run.events() == ["order.cancellation_requested"]
         assert run.order.cancellation_request["status"] == "pending"
-        run.refused(GuardFailed, BUYER, "request_cancellation", reason="again",
-                    description="again")
+        run.refused(GuardFailed, BUYER, "request_cancellation", reason="again", description="again")
         run.do(SUPPLIER, "approve_cancellation")
         assert run.status == "cancelled"
         event = run.event("order.cancelled")
         assert (event["by"], event["counts_against_supplier"], event["reason"]) == (
-            "buyer", False, "changed_requirements")
+            "buyer",
+            False,
+            "changed_requirements",
+        )
         assert run.order.cancellation_request["status"] == "approved"
 
     def test_a_rejected_request_keeps_the_order_active(self):
@@ -520,10 +659,17 @@ class TestServices:
         run.refused(GuardFailed, SUPPLIER, "approve_cancellation")
         run.do(BUYER, "request_cancellation", reason="slow", description="still too slow")
 
-    @pytest.mark.parametrize("action, status, events", [
-        ("complete", "completed", ["order.accepted", "order.completed", "order.status_changed"]),
-        ("cancel", "cancelled", ["order.cancelled", "order.status_changed"]),
-    ])
+    @pytest.mark.parametrize(
+        "action, status, events",
+        [
+            (
+                "complete",
+                "completed",
+                ["order.accepted", "order.completed", "order.status_changed"],
+            ),
+            ("cancel", "cancelled", ["order.cancelled", "order.status_changed"]),
+        ],
+    )
     def test_an_admin_completes_or_cancels_any_active_order(self, action, status, events):
         run = self.placed()
         self.deliver(run)
@@ -539,9 +685,10 @@ class TestServices:
         run.do(SUPPLIER, "post_review", rating=5, comment="clear brief")
         assert set(run.order.reviews) == {"buyer", "supplier"}
 
-    @pytest.mark.parametrize("outcome, status", [("refund", "cancelled"),
-                                                 ("release", "completed"),
-                                                 ("split", "completed")])
+    @pytest.mark.parametrize(
+        "outcome, status",
+        [("refund", "cancelled"), ("release", "completed"), ("split", "completed")],
+    )
     def test_a_resolved_dispute_ends_the_order_without_moving_money_twice(self, outcome, status):
         run = self.placed()
         run.on("dispute.resolved", dispute_id="dsp-1", outcome=outcome)
@@ -557,8 +704,13 @@ class TestRetail:
 
     @staticmethod
     def scan(run: Run, kind: str = "sorting_centre"):
-        return run.on("parcel.scanned", shipment_id="s1", tracking_number="JG-1",
-                      location="NG-JG-SEKO-Shenzhen-Seko Station", location_kind=kind)
+        return run.on(
+            "parcel.scanned",
+            shipment_id="s1",
+            tracking_number="JG-1",
+            location="NG-JG-SEKO-Shenzhen-Seko Station",
+            location_kind=kind,
+        )
 
     def shipped(self) -> Run:
         run = Run("retail")
@@ -580,7 +732,8 @@ class TestRetail:
         self.scan(run)
         assert run.status == "shipped"
         assert run.outcome.activity[0]["summary"] == (
-            "Parcel scanned at NG-JG-SEKO-Shenzhen-Seko Station")
+            "Parcel scanned at NG-JG-SEKO-Shenzhen-Seko Station"
+        )
         assert self.scan(run).activity == []
         run.on("parcel.delivered", shipment_id="s1", tracking_number="JG-1")
         assert run.status == "delivered"
@@ -591,8 +744,12 @@ class TestRetail:
 
     def test_delivery_fails(self):
         run = self.shipped()
-        run.on("parcel.delivery_failed", shipment_id="s1", tracking_number="JG-1",
-               reason="unknown address")
+        run.on(
+            "parcel.delivery_failed",
+            shipment_id="s1",
+            tracking_number="JG-1",
+            reason="unknown address",
+        )
         assert run.status == "delivery_failed"
         assert run.event("order.delivery_failed")["amount"] == TOTAL
         assert run.order.shipments[0]["status"] == "delivery_failed"
@@ -660,7 +817,10 @@ class TestRetail:
         assert run.status == "cancelled"
         event = run.event("order.cancelled")
         assert (event["reason"], event["by"], event["counts_against_supplier"]) == (
-            "not_scanned_in_time", "system", True)
+            "not_scanned_in_time",
+            "system",
+            True,
+        )
         assert run.tick(due + timedelta(days=1)).events == []
         assert run.deadline() is None
 

@@ -1,4 +1,5 @@
 """A clock the test moves by hand, in place of the services' real one."""
+
 from datetime import datetime, timedelta
 
 

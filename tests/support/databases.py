@@ -1,4 +1,5 @@
 """Migrating test databases, and emptying them between tests while keeping their schema."""
+
 from pathlib import Path
 
 from alembic import command

@@ -1,4 +1,5 @@
 """Publishing events onto the real broker the way a producing service does."""
+
 from chassis.envelope import new_envelope
 from chassis.publishing import EventPublisher
 

@@ -1,4 +1,5 @@
 """Driving service containers over real RPC, and reading their databases."""
+
 from contextlib import contextmanager
 
 from nameko.standalone.rpc import ClusterRpcProxy

@@ -1,4 +1,5 @@
 """Waiting for an effect that another process produces, without sleeping past a race."""
+
 import time
 
 import eventlet

@@ -1,4 +1,5 @@
 """Who may see what: the organisation rule every service applies to its order-scoped data."""
+
 from sqlalchemy import true
 
 

@@ -1,11 +1,12 @@
 """Time as a dependency, so that deadlines can be tested without sleeping."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Clock(DependencyProvider):

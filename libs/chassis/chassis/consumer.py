@@ -9,9 +9,10 @@
   ``<queue>.dead`` where ``deadletters`` lists and replays it.
 - A duplicate (the inbox already has it) is acknowledged and skipped.
 """
+
 import logging
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from kombu import Connection
@@ -23,7 +24,11 @@ from chassis.envelope import InvalidEvent, parse_envelope
 from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri
 from chassis.topology import (
-    consumer_queue, dead_queue_name, retry_delays_ms, retry_queue_name, side_queues,
+    consumer_queue,
+    dead_queue_name,
+    retry_delays_ms,
+    retry_queue_name,
+    side_queues,
 )
 from chassis.unit_of_work import AlreadyProcessed
 from contracts.catalogue import contract
@@ -72,7 +77,10 @@ class EventConsumer(Consumer):
         context_data.update(correlation_id=event.correlation_id, causation_id=event.event_id)
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=context_data,
+                self,
+                (event,),
+                {},
+                context_data=context_data,
                 handle_result=partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
@@ -84,7 +92,8 @@ class EventConsumer(Consumer):
         if (event.event_type, event.producer) != (expected.name, expected.producer):
             raise InvalidEvent(
                 f"{self.queue.name} takes {expected.name} from {expected.producer}, "
-                f"not {event.event_type} from {event.producer}")
+                f"not {event.event_type} from {event.producer}"
+            )
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is not None and not isinstance(exc_info[1], AlreadyProcessed):
@@ -100,8 +109,9 @@ class EventConsumer(Consumer):
         delay = self.delays_ms[attempts - 1]
         log.info("retrying %s in %d ms (attempt %d): %s", self.queue.name, delay, attempts, error)
         headers = {**message.headers, ATTEMPTS_HEADER: attempts, "x-last-error": repr(error)}
-        self.publisher.send_to_queue(message.payload, retry_queue_name(self.queue.name, delay),
-                                     headers)
+        self.publisher.send_to_queue(
+            message.payload, retry_queue_name(self.queue.name, delay), headers
+        )
 
     def _park(self, message, error: BaseException, attempts: int) -> None:
         log.error("parking message from %s after %d attempts: %s", self.queue.name, attempts, error)
@@ -111,7 +121,7 @@ class EventConsumer(Consumer):
             "x-error": str(error),
             "x-error-type": type(error).__name__,
             "x-traceback": "".join(traceback.format_exception(error))[-4000:],
-            "x-failed-at": datetime.now(timezone.utc).isoformat(),
+            "x-failed-at": datetime.now(UTC).isoformat(),
             "x-original-queue": self.queue.name,
         }
         self.publisher.send_to_queue(message.payload, dead_queue_name(self.queue.name), headers)

@@ -1,4 +1,5 @@
 """Engines sized for a service's workers, with the timeouts a production database needs."""
+
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -12,7 +13,7 @@ def normalise_url(url: str) -> str:
     """Plain ``postgresql://`` URLs mean psycopg2: eventlet makes it cooperative, not psycopg 3."""
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
-            return "postgresql+psycopg2://" + url[len(plain):]
+            return "postgresql+psycopg2://" + url[len(plain) :]
     return url
 
 

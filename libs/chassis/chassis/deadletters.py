@@ -6,6 +6,7 @@
 Replayed messages start again with a fresh retry budget; the consumer's inbox makes a replay of
 an event that did get applied meanwhile harmless.
 """
+
 import argparse
 import json
 from dataclasses import asdict, dataclass
@@ -16,9 +17,18 @@ from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri
 from chassis.topology import all_queues, retry_delays_ms
 
-REPLAY_DROPS = ("x-error", "x-error-type", "x-traceback", "x-failed-at", "x-last-error",
-                "x-attempts", "x-death", "x-first-death-exchange", "x-first-death-queue",
-                "x-first-death-reason")
+REPLAY_DROPS = (
+    "x-error",
+    "x-error-type",
+    "x-traceback",
+    "x-failed-at",
+    "x-last-error",
+    "x-attempts",
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+)
 
 
 @dataclass
@@ -45,9 +55,12 @@ def _parked(queue: str, message) -> ParkedMessage:
     return ParkedMessage(
         queue=queue,
         original_queue=headers.get("x-original-queue", queue.removesuffix(".dead")),
-        event_id=envelope.get("event_id"), event_type=envelope.get("event_type"),
-        error=headers.get("x-error", ""), error_type=headers.get("x-error-type", ""),
-        attempts=int(headers.get("x-attempts", 0)), failed_at=headers.get("x-failed-at", ""),
+        event_id=envelope.get("event_id"),
+        event_type=envelope.get("event_type"),
+        error=headers.get("x-error", ""),
+        error_type=headers.get("x-error-type", ""),
+        attempts=int(headers.get("x-attempts", 0)),
+        failed_at=headers.get("x-failed-at", ""),
         body=body,
     )
 

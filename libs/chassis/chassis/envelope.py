@@ -1,7 +1,8 @@
 """The envelope every event travels in, validated when published and when received."""
+
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -16,7 +17,7 @@ class EnvelopeSchema(Schema):
     event_id = fields.UUID(required=True)
     event_type = fields.String(required=True)
     schema_version = fields.Integer(required=True)
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True)
     correlation_id = fields.String(required=True)
     causation_id = fields.String(load_default=None, allow_none=True)
@@ -60,7 +61,7 @@ def new_envelope(event_type, data, producer, correlation_id=None, causation_id=N
         "event_id": event_id,
         "event_type": event_type,
         "schema_version": known.version,
-        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "occurred_at": datetime.now(UTC).isoformat(),
         "producer": producer,
         "correlation_id": correlation_id or event_id,
         "causation_id": causation_id,

@@ -1,4 +1,5 @@
 """The health check every service answers over RPC."""
+
 from nameko.rpc import rpc
 
 from chassis.logs import CorrelationLogging

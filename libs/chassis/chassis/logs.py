@@ -1,4 +1,5 @@
 """JSON log lines that carry the correlation id of the request or event being handled."""
+
 import contextvars
 import logging
 

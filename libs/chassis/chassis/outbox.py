@@ -7,6 +7,7 @@ or a broker outage left unpublished. Replicas of a service share one outbox; on 
 ``FOR UPDATE SKIP LOCKED`` lets each relay take different rows. Publishing is at-least-once;
 consumers dedupe on event_id.
 """
+
 import logging
 from datetime import datetime, timedelta
 
@@ -21,8 +22,14 @@ log = logging.getLogger(__name__)
 
 
 class Outbox:
-    def __init__(self, engine: Engine, table: Table, publisher: EventPublisher,
-                 grace=timedelta(seconds=2), batch_size=200):
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        publisher: EventPublisher,
+        grace=timedelta(seconds=2),
+        batch_size=200,
+    ):
         self.engine = engine
         self.table = table
         self.publisher = publisher
@@ -35,11 +42,18 @@ class Outbox:
     def add(self, connection, envelopes: list[dict]) -> None:
         if envelopes:
             created_at = utc_now()
-            connection.execute(insert(self.table), [
-                {"event_id": e["event_id"], "event_type": e["event_type"], "envelope": e,
-                 "created_at": created_at}
-                for e in envelopes
-            ])
+            connection.execute(
+                insert(self.table),
+                [
+                    {
+                        "event_id": e["event_id"],
+                        "event_type": e["event_type"],
+                        "envelope": e,
+                        "created_at": created_at,
+                    }
+                    for e in envelopes
+                ],
+            )
 
     def publish_committed(self, envelopes: list[dict]) -> None:
         """The fast path. A failure here loses nothing: the rows wait for the relay."""
@@ -101,7 +115,8 @@ class Outbox:
         oldest = (
             select(self.table.c.id)
             .where(self.table.c.published_at < older_than)
-            .order_by(self.table.c.id).limit(batch_size)
+            .order_by(self.table.c.id)
+            .limit(batch_size)
         )
         with self.engine.begin() as connection:
             return connection.execute(

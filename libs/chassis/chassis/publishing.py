@@ -1,4 +1,5 @@
 """Puts envelopes on the broker, waiting for the broker's confirm of each one."""
+
 from nameko.amqp.publish import Publisher
 
 from chassis.topology import DEFAULT_EXCHANGE, event_exchange
@@ -18,5 +19,6 @@ class EventPublisher:
         )
 
     def send_to_queue(self, body, queue_name: str, headers: dict) -> None:
-        self._publisher.publish(body, exchange=DEFAULT_EXCHANGE, routing_key=queue_name,
-                                headers=headers)
+        self._publisher.publish(
+            body, exchange=DEFAULT_EXCHANGE, routing_key=queue_name, headers=headers
+        )

@@ -3,6 +3,7 @@
 Each function reads ``environ`` (the process environment by default), so that callers that take
 their settings as a mapping, such as the gateway, resolve them exactly as the services do.
 """
+
 import os
 from pathlib import Path
 

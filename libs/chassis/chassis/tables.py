@@ -1,6 +1,16 @@
 """The outbox, inbox and command tables every service keeps in its own database."""
+
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
 )
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -9,7 +19,8 @@ SEQUENCE = BigInteger().with_variant(Integer, "sqlite")
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     outbox = Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", SEQUENCE, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("event_type", String(100), nullable=False),
@@ -18,11 +29,15 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("published_at", DateTime(timezone=True)),
     )
     # The relay only ever looks for what is still unpublished: keep that index tiny.
-    Index("ix_outbox_unpublished", outbox.c.id,
-          postgresql_where=outbox.c.published_at.is_(None),
-          sqlite_where=outbox.c.published_at.is_(None))
+    Index(
+        "ix_outbox_unpublished",
+        outbox.c.id,
+        postgresql_where=outbox.c.published_at.is_(None),
+        sqlite_where=outbox.c.published_at.is_(None),
+    )
     inbox = Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("consumer", String(200), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
@@ -30,7 +45,8 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     # A mutating RPC's outcome, stored in the transaction of its effect: a repeated command id
     # (a redelivery after a crash, a client's retry) is answered from here, never run twice.
     commands = Table(
-        "commands", metadata,
+        "commands",
+        metadata,
         Column("scope", String(200), primary_key=True),
         Column("command_id", String(200), primary_key=True),
         Column("fingerprint", String(64)),

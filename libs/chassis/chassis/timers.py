@@ -1,4 +1,5 @@
 """A Nameko timer whose interval comes from the service's config."""
+
 from nameko.timer import Timer
 
 

@@ -10,6 +10,7 @@ Per consumer of an event, ``<service>--<event_type>``:
   then are dead-lettered straight back to the queue;
 - a parking queue (``...dead``) where a message lands with its error once retries are exhausted.
 """
+
 import argparse
 import json
 import os
@@ -104,25 +105,49 @@ def declare(connection: Connection, delays_ms=DEFAULT_RETRY_DELAYS_MS) -> list[s
 def definitions(delays_ms=DEFAULT_RETRY_DELAYS_MS, vhost: str = "/") -> dict:
     """The same topology as RabbitMQ definitions, for a broker provisioned from a file."""
     exchanges = [
-        {"name": event_exchange(p).name, "vhost": vhost, "type": "topic", "durable": True,
-         "auto_delete": False, "internal": False, "arguments": {}}
+        {
+            "name": event_exchange(p).name,
+            "vhost": vhost,
+            "type": "topic",
+            "durable": True,
+            "auto_delete": False,
+            "internal": False,
+            "arguments": {},
+        }
         for p in sorted({c.producer for c in CONTRACTS.values()})
     ]
     queues, bindings = [], []
     for queue in all_queues(delays_ms):
-        queues.append({"name": queue.name, "vhost": vhost, "durable": True,
-                       "auto_delete": False, "arguments": queue.queue_arguments or {}})
+        queues.append(
+            {
+                "name": queue.name,
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": queue.queue_arguments or {},
+            }
+        )
         if queue.exchange is not None and queue.exchange.name:
-            bindings.append({"source": queue.exchange.name, "vhost": vhost,
-                             "destination": queue.name, "destination_type": "queue",
-                             "routing_key": queue.routing_key, "arguments": {}})
+            bindings.append(
+                {
+                    "source": queue.exchange.name,
+                    "vhost": vhost,
+                    "destination": queue.name,
+                    "destination_type": "queue",
+                    "routing_key": queue.routing_key,
+                    "arguments": {},
+                }
+            )
     return {"exchanges": exchanges, "queues": queues, "bindings": bindings}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--definitions", action="store_true",
-                        help="print RabbitMQ definitions JSON instead of declaring")
+    parser.add_argument(
+        "--definitions",
+        action="store_true",
+        help="print RabbitMQ definitions JSON instead of declaring",
+    )
     args = parser.parse_args(argv)
     delays = retry_delays_ms()
     if args.definitions:

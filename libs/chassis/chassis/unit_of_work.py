@@ -14,6 +14,7 @@ In an event consumer (``@consume``), opening the transaction first records the e
 inbox; if it is already there, ``AlreadyProcessed`` is raised and the consumer acknowledges the
 duplicate without running the handler's body.
 """
+
 import itertools
 import logging
 from contextlib import contextmanager
@@ -53,7 +54,9 @@ class Transaction:
     def publish(self, event_type: str, data: dict) -> dict:
         """Record an event to be published once, and only if, this transaction commits."""
         envelope = new_envelope(
-            event_type, data, self._producer,
+            event_type,
+            data,
+            self._producer,
             correlation_id=self._context.get("correlation_id"),
             causation_id=self._context.get("causation_id"),
         )
@@ -73,8 +76,9 @@ class UnitOfWork(DependencyProvider):
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables["inbox"]
-        self.outbox = Outbox(self.engine, self.metadata.tables["outbox"],
-                             EventPublisher(amqp_uri(config)))
+        self.outbox = Outbox(
+            self.engine, self.metadata.tables["outbox"], EventPublisher(amqp_uri(config))
+        )
         self.relay_interval = float(config.get("OUTBOX_RELAY_INTERVAL_S", DEFAULT_RELAY_INTERVAL_S))
         # A fast-path mark can wait one relay interval: a shorter grace would republish it.
         grace = max(float(config.get("OUTBOX_GRACE_S", 2)), 2 * self.relay_interval)
@@ -171,8 +175,11 @@ class Transactions:
             return
         event = self._worker_ctx.args[0]
         try:
-            session.execute(insert(self._provider.inbox).values(
-                consumer=consumer, event_id=event.event_id, processed_at=utc_now()))
+            session.execute(
+                insert(self._provider.inbox).values(
+                    consumer=consumer, event_id=event.event_id, processed_at=utc_now()
+                )
+            )
             session.flush()
         except IntegrityError:
             raise AlreadyProcessed(f"{consumer} already processed event {event.event_id}") from None

@@ -1,8 +1,10 @@
 """Every event the system publishes: its name, producer, consumers and versioned payload schemas.
 
 This is the single place where teams agree on what crosses a service boundary. The topology
-(queues and bindings) is derived from it, and so is docs/events.md (``python -m contracts.catalogue``).
+(queues and bindings) is derived from it, and so is docs/events.md
+(``python -m contracts.catalogue``).
 """
+
 from marshmallow import Schema
 
 from contracts.contract import EventContract, UnknownEvent
@@ -34,9 +36,15 @@ def render_markdown() -> str:
     lines = [
         "# Event catalogue",
         "",
-        "Generated from `libs/contracts` by `make catalogue`; a test fails when this file is stale.",
+        (
+            "Generated from `libs/contracts` by `make catalogue`; a test fails when this file is"
+            " stale."
+        ),
         "Every event travels in the envelope described in [messaging.md](messaging.md), on the",
-        "`<producer>.events` exchange with the event name as routing key. `?` marks an optional field.",
+        (
+            "`<producer>.events` exchange with the event name as routing key. `?` marks an optional"
+            " field."
+        ),
         "",
         "| event | v | producer | consumers | summary |",
         "|---|---|---|---|---|",

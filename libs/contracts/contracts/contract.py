@@ -1,7 +1,8 @@
 """What one event type is: its name, producer, consumers and versioned payload schemas."""
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Mapping
 
 from marshmallow import Schema
 

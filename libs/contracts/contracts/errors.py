@@ -3,6 +3,7 @@
 Registered with Nameko's exception registry, so a caller receives an instance of the same class
 (not a generic ``RemoteError``) and can map it to an HTTP problem without parsing strings.
 """
+
 import json
 
 from nameko.exceptions import deserialize_to_instance

@@ -1,4 +1,5 @@
-"""The chat service's tables. Its domain arrives in a later issue; the messaging tables are here now."""
+"""The chat service's tables."""
+
 from sqlalchemy import MetaData
 
 from chassis.tables import messaging_tables

@@ -1,4 +1,5 @@
 """Fulfillment records: what must be shipped for an approved order. Pure rules, no I/O."""
+
 import uuid
 from datetime import datetime
 
@@ -11,8 +12,12 @@ def open_fulfillment(approved: dict, now: datetime) -> dict:
     return {
         **_record(approved, OPEN, now),
         "lines": [
-            {"line_id": line["line_id"], "sku": line["sku"], "quantity": line["quantity"],
-             "shipped": 0}
+            {
+                "line_id": line["line_id"],
+                "sku": line["sku"],
+                "quantity": line["quantity"],
+                "shipped": 0,
+            }
             for line in approved["lines"]
         ],
     }

@@ -1,4 +1,5 @@
 """The fulfillment service's tables."""
+
 from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table
 
 from chassis.tables import messaging_tables
@@ -7,7 +8,8 @@ metadata = MetaData()
 messaging_tables(metadata)
 
 fulfillments = Table(
-    "fulfillments", metadata,
+    "fulfillments",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("order_id", String(36), nullable=False, unique=True),
     Column("buyer_org", String(100), nullable=False, index=True),

@@ -1,4 +1,5 @@
 """The fulfillment service: shipments, tracking and documents for approved orders."""
+
 from nameko.rpc import rpc
 from sqlalchemy import insert, select, update
 
@@ -30,19 +31,25 @@ class FulfillmentService(ServiceBase):
                 return  # the cancellation overtook the approval
             record = domain.open_fulfillment(event.data, self.clock())
             tx.session.execute(insert(fulfillments).values(**record))
-            tx.publish("fulfillment.opened",
-                       {"order_id": record["order_id"], "fulfillment_id": record["id"]})
+            tx.publish(
+                "fulfillment.opened",
+                {"order_id": record["order_id"], "fulfillment_id": record["id"]},
+            )
 
     @consume("order.cancelled")
     def on_order_cancelled(self, event):
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
-                tx.session.execute(insert(fulfillments).values(
-                    **domain.cancelled_before_approval(event.data, self.clock())))
+                tx.session.execute(
+                    insert(fulfillments).values(
+                        **domain.cancelled_before_approval(event.data, self.clock())
+                    )
+                )
             elif domain.may_cancel(record):
                 tx.session.execute(
-                    update(fulfillments).where(fulfillments.c.id == record["id"])
+                    update(fulfillments)
+                    .where(fulfillments.c.id == record["id"])
                     .values(status=domain.CANCELLED, updated_at=self.clock())
                 )
 
@@ -51,8 +58,10 @@ class FulfillmentService(ServiceBase):
         """The order's fulfillment record, or None before the order is approved."""
         with self.uow.reading() as session:
             row = session.execute(
-                select(fulfillments)
-                .where(fulfillments.c.order_id == order_id, visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org))
+                select(fulfillments).where(
+                    fulfillments.c.order_id == order_id,
+                    visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org),
+                )
             ).first()
         return None if row is None else _serialise(row)
 

@@ -37,6 +37,7 @@ takes ``timeline=False`` for persistence that keeps the timeline in its own tabl
 appends to ``Order.timeline`` but never reads it, so an order may be loaded without it).
 ``HUMAN_ROLES`` lists the roles a person may have; the system role is the engine's own.
 """
+
 import copy
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
@@ -47,12 +48,29 @@ from marshmallow import fields as schema_fields
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from orders.workflow.calendar import Calendar, as_utc
 from orders.workflow.engine import (
-    EMITTED_EVENTS, LINES_EVENTS, MONEY_EVENTS, Action, Branch, Step, Timer, Workflow,
+    EMITTED_EVENTS,
+    LINES_EVENTS,
+    MONEY_EVENTS,
+    Action,
+    Branch,
+    Step,
+    Timer,
+    Workflow,
 )
 
 __all__ = [
-    "Actor", "EMITTED_EVENTS", "HUMAN_ROLES", "Line", "Order", "Outcome", "allowed_actions",
-    "fire_due_timers", "next_deadline", "perform", "place_order", "react",
+    "EMITTED_EVENTS",
+    "HUMAN_ROLES",
+    "Actor",
+    "Line",
+    "Order",
+    "Outcome",
+    "allowed_actions",
+    "fire_due_timers",
+    "next_deadline",
+    "perform",
+    "place_order",
+    "react",
 ]
 
 HUMAN_ROLES = frozenset({"buyer", "supplier", "admin", "support"})
@@ -176,8 +194,7 @@ class _LineRequest(Schema):
     sku = schema_fields.String(required=True, validate=validate.Length(min=1))
     description = schema_fields.String(load_default="")
     quantity = schema_fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
-    unit_price = schema_fields.Integer(strict=True, required=True,
-                                       validate=validate.Range(min=0))
+    unit_price = schema_fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
 
 
 class _PlaceRequest(Schema):
@@ -186,15 +203,18 @@ class _PlaceRequest(Schema):
 
     supplier_org = schema_fields.String(required=True, validate=validate.Length(min=1))
     title = schema_fields.String(required=True, validate=validate.Length(min=1, max=300))
-    currency = schema_fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR"))
-    lines = schema_fields.List(schema_fields.Nested(_LineRequest), required=True,
-                               validate=validate.Length(min=1))
+    currency = schema_fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR")
+    )
+    lines = schema_fields.List(
+        schema_fields.Nested(_LineRequest), required=True, validate=validate.Length(min=1)
+    )
     kind = schema_fields.String(load_default=None)
     committed_ship_by = schema_fields.Date(load_default=None)
     committed_deliver_by = schema_fields.Date(load_default=None)
-    revisions_allowed = schema_fields.Integer(strict=True, load_default=None,
-                                              validate=validate.Range(min=0))
+    revisions_allowed = schema_fields.Integer(
+        strict=True, load_default=None, validate=validate.Range(min=0)
+    )
 
     @validates_schema
     def ships_before_delivery(self, data, **kwargs):
@@ -206,8 +226,14 @@ class _PlaceRequest(Schema):
 _PLACE_REQUEST = _PlaceRequest()
 
 
-def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, now: datetime,
-                calendar: Calendar = DEFAULT_CALENDAR) -> tuple[Order, Outcome]:
+def place_order(
+    workflow: Workflow,
+    order_id: str,
+    actor: Actor,
+    request: dict,
+    now: datetime,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> tuple[Order, Outcome]:
     """A new order in the workflow's initial state. ``calendar`` is taken for symmetry with the
     other calls; no placement rule depends on it."""
     now = as_utc(now)
@@ -215,12 +241,21 @@ def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, 
         raise Forbidden("only a buyer may place an order", {"role": actor.role})
     data = _placement(workflow, actor, request)
     order = Order(
-        id=order_id, buyer_org=actor.org, buyer_user=actor.user_id,
-        supplier_org=data["supplier_org"], workflow=workflow.name,
-        workflow_version=workflow.version, status=workflow.initial, status_entered_at=now,
-        currency=data["currency"], title=data["title"], placed_at=now, updated_at=now,
+        id=order_id,
+        buyer_org=actor.org,
+        buyer_user=actor.user_id,
+        supplier_org=data["supplier_org"],
+        workflow=workflow.name,
+        workflow_version=workflow.version,
+        status=workflow.initial,
+        status_entered_at=now,
+        currency=data["currency"],
+        title=data["title"],
+        placed_at=now,
+        updated_at=now,
         lines=[Line(line_id=f"L{number}", **line) for number, line in enumerate(data["lines"], 1)],
-        kind=data["kind"], committed_ship_by=data["committed_ship_by"],
+        kind=data["kind"],
+        committed_ship_by=data["committed_ship_by"],
         committed_deliver_by=data["committed_deliver_by"],
         estimated_ship_by=data["committed_ship_by"],
         estimated_deliver_by=data["committed_deliver_by"],
@@ -230,10 +265,19 @@ def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, 
     for line in order.lines:
         step.move_line(line, workflow.initial)
     details = {
-        "buyer_user": order.buyer_user, "title": order.title, "kind": order.kind,
-        "lines": [{"line_id": line.line_id, "sku": line.sku, "description": line.description,
-                   "quantity": line.quantity, "unit_price": line.unit_price}
-                  for line in order.lines],
+        "buyer_user": order.buyer_user,
+        "title": order.title,
+        "kind": order.kind,
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in order.lines
+        ],
         "committed_ship_by": _iso(order.committed_ship_by),
         "committed_deliver_by": _iso(order.committed_deliver_by),
         "revisions_allowed": order.revisions_allowed,
@@ -247,10 +291,14 @@ def place_order(workflow: Workflow, order_id: str, actor: Actor, request: dict, 
 def placement_terms(order: Order) -> dict:
     """What the buyer asked for when placing the order, whatever happened to it since."""
     return {
-        "supplier_org": order.supplier_org, "workflow": order.workflow, "kind": order.kind,
-        "currency": order.currency, "title": order.title,
-        "lines": [(line.sku, line.description, line.quantity, line.unit_price)
-                  for line in order.lines],
+        "supplier_org": order.supplier_org,
+        "workflow": order.workflow,
+        "kind": order.kind,
+        "currency": order.currency,
+        "title": order.title,
+        "lines": [
+            (line.sku, line.description, line.quantity, line.unit_price) for line in order.lines
+        ],
         "committed_ship_by": order.committed_ship_by,
         "committed_deliver_by": order.committed_deliver_by,
         "revisions_allowed": order.revisions_allowed,
@@ -262,8 +310,11 @@ def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
         data = _PLACE_REQUEST.load(request)
     except ValidationError as error:
         raise InvalidRequest("invalid order", {"errors": error.messages}) from None
-    errors = {name: [f"required by the {workflow.name} workflow"]
-              for name in workflow.placement.required if data[name] is None}
+    errors = {
+        name: [f"required by the {workflow.name} workflow"]
+        for name in workflow.placement.required
+        if data[name] is None
+    }
     kinds = workflow.placement.kinds
     if kinds and data["kind"] not in kinds:
         errors["kind"] = [f"one of {', '.join(kinds)}"]
@@ -276,21 +327,36 @@ def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
     return data
 
 
-def perform(order: Order, workflow: Workflow, actor: Actor, action: str, payload: dict,
-            now: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+def perform(
+    order: Order,
+    workflow: Workflow,
+    actor: Actor,
+    action: str,
+    payload: dict,
+    now: datetime,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> Outcome:
     """``actor`` takes ``action`` on ``order``."""
     _check_workflow(order, workflow)
     chosen = _authorize(order, workflow, actor, action)
     return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
 
 
-def react(order: Order, workflow: Workflow, event_type: str, data: dict, now: datetime,
-          calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+def react(
+    order: Order,
+    workflow: Workflow,
+    event_type: str,
+    data: dict,
+    now: datetime,
+    calendar: Calendar = DEFAULT_CALENDAR,
+) -> Outcome:
     """The order's answer to another service's event, taken by the system."""
     _check_workflow(order, workflow)
     if data.get("order_id") != order.id:
-        raise InvalidRequest(f"{event_type} is about order {data.get('order_id')}, not {order.id}",
-                             {"errors": {"order_id": [f"must be {order.id}"]}})
+        raise InvalidRequest(
+            f"{event_type} is about order {data.get('order_id')}, not {order.id}",
+            {"errors": {"order_id": [f"must be {order.id}"]}},
+        )
     actor = Actor(user_id=f"event:{event_type}", role="system", org=PLATFORM)
     for name in workflow.reactions.get(event_type, ()):
         action = workflow.actions[name]
@@ -302,8 +368,9 @@ def react(order: Order, workflow: Workflow, event_type: str, data: dict, now: da
     return Outcome()
 
 
-def fire_due_timers(order: Order, workflow: Workflow, now: datetime,
-                    calendar: Calendar = DEFAULT_CALENDAR) -> Outcome:
+def fire_due_timers(
+    order: Order, workflow: Workflow, now: datetime, calendar: Calendar = DEFAULT_CALENDAR
+) -> Outcome:
     """Fire, earliest first, every timer due at ``now``; each fires once."""
     _check_workflow(order, workflow)
     now = as_utc(now)
@@ -313,8 +380,9 @@ def fire_due_timers(order: Order, workflow: Workflow, now: datetime,
     return outcome
 
 
-def next_deadline(order: Order, workflow: Workflow,
-                  calendar: Calendar = DEFAULT_CALENDAR) -> datetime | None:
+def next_deadline(
+    order: Order, workflow: Workflow, calendar: Calendar = DEFAULT_CALENDAR
+) -> datetime | None:
     """When the order's next timer is due (possibly already past); None when none is pending."""
     due = _next_timer(order, workflow, calendar)
     return due[0] if due else None
@@ -324,14 +392,19 @@ def allowed_actions(order: Order, workflow: Workflow, actor: Actor) -> list[str]
     """The actions ``actor`` may take in the order's state, in the workflow's order."""
     if not _is_party(order, actor):
         return []
-    return [name for name, action in workflow.actions.items()
-            if actor.role in action.roles and order.status in action.sources]
+    return [
+        name
+        for name, action in workflow.actions.items()
+        if actor.role in action.roles and order.status in action.sources
+    ]
 
 
 def _check_workflow(order: Order, workflow: Workflow) -> None:
     if (order.workflow, order.workflow_version) != (workflow.name, workflow.version):
-        raise ValueError(f"order {order.id} runs {order.workflow} v{order.workflow_version}, "
-                         f"not {workflow.name} v{workflow.version}")
+        raise ValueError(
+            f"order {order.id} runs {order.workflow} v{order.workflow_version}, "
+            f"not {workflow.name} v{workflow.version}"
+        )
 
 
 def _is_party(order: Order, actor: Actor) -> bool:
@@ -342,23 +415,39 @@ def _is_party(order: Order, actor: Actor) -> bool:
 def _authorize(order: Order, workflow: Workflow, actor: Actor, name: str) -> Action:
     action = workflow.actions.get(name)
     if action is None:
-        raise NotFound(f"the {workflow.name} workflow has no action {name!r}",
-                       {"action": name, "workflow": workflow.name})
+        raise NotFound(
+            f"the {workflow.name} workflow has no action {name!r}",
+            {"action": name, "workflow": workflow.name},
+        )
     if actor.role not in action.roles:
-        raise Forbidden(f"a {actor.role} may not {name} in the {workflow.name} workflow",
-                        {"action": name, "role": actor.role})
+        raise Forbidden(
+            f"a {actor.role} may not {name} in the {workflow.name} workflow",
+            {"action": name, "role": actor.role},
+        )
     if not _is_party(order, actor):
-        raise Forbidden(f"{actor.org} is not the {actor.role} of order {order.id}",
-                        {"action": name, "role": actor.role})
+        raise Forbidden(
+            f"{actor.org} is not the {actor.role} of order {order.id}",
+            {"action": name, "role": actor.role},
+        )
     if order.status not in action.sources:
         title = workflow.states[order.status].title
-        raise IllegalTransition(f"cannot {name} an order that is {title}", {
-            "state": order.status, "allowed": allowed_actions(order, workflow, actor)})
+        raise IllegalTransition(
+            f"cannot {name} an order that is {title}",
+            {"state": order.status, "allowed": allowed_actions(order, workflow, actor)},
+        )
     return action
 
 
-def _run(order: Order, workflow: Workflow, actor: Actor, action: Action, payload: dict | None,
-         now: datetime, calendar: Calendar, fired: tuple[str, str] | None = None) -> Outcome:
+def _run(
+    order: Order,
+    workflow: Workflow,
+    actor: Actor,
+    action: Action,
+    payload: dict | None,
+    now: datetime,
+    calendar: Calendar,
+    fired: tuple[str, str] | None = None,
+) -> Outcome:
     # Effects may fail halfway, so they work on a copy that replaces the order only on success.
     draft = copy.deepcopy(replace(order, timeline=[]))
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
@@ -377,8 +466,9 @@ def _run(order: Order, workflow: Workflow, actor: Actor, action: Action, payload
     return outcome
 
 
-def _record(order: Order, workflow: Workflow, action: Action, branch: Branch | None, step: Step,
-            source: str) -> Outcome:
+def _record(
+    order: Order, workflow: Workflow, action: Action, branch: Branch | None, step: Step, source: str
+) -> Outcome:
     """The events and the timeline entry of ``action``, which took the order from ``source``."""
     details = copy.deepcopy(step.details)
     emitted = [(event_type, details) for event_type in action.emits] + step.events
@@ -387,14 +477,29 @@ def _record(order: Order, workflow: Workflow, action: Action, branch: Branch | N
     data = details
     if order.status != source:
         data = {**details, "from": source, "to": order.status}
-        emitted.append(("order.status_changed", {"from": source, "to": order.status,
-                                                 "action": action.name,
-                                                 "group": workflow.group_of(order.status)}))
-    summary = action.summary.format_map({
-        **details, "role": step.actor.role,
-        "from": workflow.states[source].title, "to": workflow.states[order.status].title})
-    return Outcome(events=[_event(order, event_type, payload) for event_type, payload in emitted],
-                   activity=[_activity(step.now, step.actor, action.name, summary, data)])
+        emitted.append(
+            (
+                "order.status_changed",
+                {
+                    "from": source,
+                    "to": order.status,
+                    "action": action.name,
+                    "group": workflow.group_of(order.status),
+                },
+            )
+        )
+    summary = action.summary.format_map(
+        {
+            **details,
+            "role": step.actor.role,
+            "from": workflow.states[source].title,
+            "to": workflow.states[order.status].title,
+        }
+    )
+    return Outcome(
+        events=[_event(order, event_type, payload) for event_type, payload in emitted],
+        activity=[_activity(step.now, step.actor, action.name, summary, data)],
+    )
 
 
 def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
@@ -409,20 +514,33 @@ def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
         order.closed_at = step.now
 
 
-def _next_timer(order: Order, workflow: Workflow,
-                calendar: Calendar) -> tuple[datetime, Timer] | None:
-    pending = [(at, timer) for timer in workflow.timers
-               if (at := timer.due_at(order, calendar)) is not None]
+def _next_timer(
+    order: Order, workflow: Workflow, calendar: Calendar
+) -> tuple[datetime, Timer] | None:
+    pending = [
+        (at, timer)
+        for timer in workflow.timers
+        if (at := timer.due_at(order, calendar)) is not None
+    ]
     return min(pending, key=lambda due: due[0], default=None)
 
 
-def _fire(order: Order, workflow: Workflow, timer: Timer, now: datetime,
-          calendar: Calendar) -> Outcome:
+def _fire(
+    order: Order, workflow: Workflow, timer: Timer, now: datetime, calendar: Calendar
+) -> Outcome:
     fired = (timer.name, timer.anchor_key(order))
     actor = Actor(user_id=f"timer:{timer.name}", role="system", org=PLATFORM)
     try:
-        return _run(order, workflow, actor, workflow.actions[timer.action], dict(timer.payload),
-                    now, calendar, fired)
+        return _run(
+            order,
+            workflow,
+            actor,
+            workflow.actions[timer.action],
+            dict(timer.payload),
+            now,
+            calendar,
+            fired,
+        )
     except GuardFailed:
         # Spent all the same: a timer left armed would be due again at every poll.
         order.fired_timers[fired[0]] = fired[1]
@@ -432,9 +550,15 @@ def _fire(order: Order, workflow: Workflow, timer: Timer, now: datetime,
 
 
 def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
-    payload = {**copy.deepcopy(data), "order_id": order.id, "buyer_org": order.buyer_org,
-               "supplier_org": order.supplier_org, "workflow": order.workflow,
-               "workflow_version": order.workflow_version, "status": order.status}
+    payload = {
+        **copy.deepcopy(data),
+        "order_id": order.id,
+        "buyer_org": order.buyer_org,
+        "supplier_org": order.supplier_org,
+        "workflow": order.workflow,
+        "workflow_version": order.workflow_version,
+        "status": order.status,
+    }
     if event_type in MONEY_EVENTS:
         payload.update(currency=order.currency, amount=order.total)
     if event_type == "order.accepted":
@@ -442,16 +566,26 @@ def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
         payload.setdefault("accepted_amount", order.total)
     if event_type in LINES_EVENTS:
         payload["lines"] = [
-            {"line_id": line.line_id, "sku": line.sku, "description": line.description,
-             "quantity": line.quantity, "unit_price": line.unit_price}
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
             for line in order.lines
         ]
     return event_type, payload
 
 
 def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: dict) -> dict:
-    return {"at": now.isoformat(), "actor": asdict(actor), "kind": kind, "summary": summary,
-            "data": data}
+    return {
+        "at": now.isoformat(),
+        "actor": asdict(actor),
+        "kind": kind,
+        "summary": summary,
+        "data": data,
+    }
 
 
 def _iso(value: date | None) -> str | None:

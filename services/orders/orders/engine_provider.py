@@ -1,4 +1,5 @@
 """The workflows and the business-day calendar, loaded once per service container."""
+
 from nameko.extensions import DependencyProvider
 
 from contracts.errors import InvalidRequest
@@ -14,8 +15,9 @@ class Workflows:
         versions = [v for (n, v) in self._workflows if n == name]
         if not versions:
             names = sorted({n for n, _ in self._workflows})
-            raise InvalidRequest(f"unknown workflow {name!r}",
-                                 {"errors": {"workflow": [f"one of {names}"]}})
+            raise InvalidRequest(
+                f"unknown workflow {name!r}", {"errors": {"workflow": [f"one of {names}"]}}
+            )
         return self._workflows[(name, max(versions))]
 
     def of(self, order):

@@ -3,8 +3,18 @@
 An order is stored as its aggregate document (``state``) plus the columns that queries filter,
 sort and page on. The timeline is append-only, so it lives in its own table.
 """
+
 from sqlalchemy import (
-    JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -14,7 +24,8 @@ metadata = MetaData()
 messaging_tables(metadata)
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("buyer_org", String(100), nullable=False),
     Column("buyer_user", String(100), nullable=False),
@@ -40,19 +51,29 @@ orders = Table(
 # Each list tab is one index range scan, in keyset order: (scope, tab, placed_at, id).
 for side in ("buyer_org", "supplier_org"):
     Index(f"ix_orders_{side}_all", orders.c[side], orders.c.placed_at, orders.c.id)
-    Index(f"ix_orders_{side}_status", orders.c[side], orders.c.status, orders.c.placed_at,
-          orders.c.id)
-    Index(f"ix_orders_{side}_group", orders.c[side], orders.c.status_group, orders.c.placed_at,
-          orders.c.id)
+    Index(
+        f"ix_orders_{side}_status", orders.c[side], orders.c.status, orders.c.placed_at, orders.c.id
+    )
+    Index(
+        f"ix_orders_{side}_group",
+        orders.c[side],
+        orders.c.status_group,
+        orders.c.placed_at,
+        orders.c.id,
+    )
 Index("ix_orders_all", orders.c.placed_at, orders.c.id)
 Index("ix_orders_status", orders.c.status, orders.c.placed_at, orders.c.id)
 Index("ix_orders_group", orders.c.status_group, orders.c.placed_at, orders.c.id)
-Index("ix_orders_deadline", orders.c.next_deadline_at,
-      postgresql_where=orders.c.next_deadline_at.isnot(None),
-      sqlite_where=orders.c.next_deadline_at.isnot(None))
+Index(
+    "ix_orders_deadline",
+    orders.c.next_deadline_at,
+    postgresql_where=orders.c.next_deadline_at.isnot(None),
+    sqlite_where=orders.c.next_deadline_at.isnot(None),
+)
 
 activities = Table(
-    "activities", metadata,
+    "activities",
+    metadata,
     Column("id", SEQUENCE, primary_key=True, autoincrement=True),
     Column("order_id", String(36), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),

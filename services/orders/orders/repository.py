@@ -1,4 +1,5 @@
 """Loading, saving and querying orders. The only module that knows the tables."""
+
 import base64
 import json
 from datetime import datetime
@@ -11,8 +12,11 @@ from contracts.errors import Conflict, InvalidRequest, NotFound
 from orders.domain import Actor, Order
 from orders.models import activities, orders
 
-SORTABLE = {"placed_at": orders.c.placed_at, "updated_at": orders.c.updated_at,
-            "total": orders.c.total}
+SORTABLE = {
+    "placed_at": orders.c.placed_at,
+    "updated_at": orders.c.updated_at,
+    "total": orders.c.total,
+}
 MAX_PAGE = 100
 
 
@@ -23,20 +27,31 @@ def visible_to(actor: dict):
 def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict:
     skus = " ".join(line.sku for line in order.lines)
     return {
-        "buyer_org": order.buyer_org, "buyer_user": order.buyer_user,
-        "supplier_org": order.supplier_org, "workflow": order.workflow,
-        "workflow_version": order.workflow_version, "status": order.status,
-        "status_group": status_group, "title": order.title,
+        "buyer_org": order.buyer_org,
+        "buyer_user": order.buyer_user,
+        "supplier_org": order.supplier_org,
+        "workflow": order.workflow,
+        "workflow_version": order.workflow_version,
+        "status": order.status,
+        "status_group": status_group,
+        "title": order.title,
         "search_text": f"{order.id} {order.title} {skus}".lower(),
-        "currency": order.currency, "total": order.total, "placed_at": order.placed_at,
-        "updated_at": order.updated_at, "next_deadline_at": deadline, "version": order.version,
+        "currency": order.currency,
+        "total": order.total,
+        "placed_at": order.placed_at,
+        "updated_at": order.updated_at,
+        "next_deadline_at": deadline,
+        "version": order.version,
         "state": order.to_dict(timeline=False),
     }
 
 
 def add(session: Session, order: Order, status_group: str, deadline, idempotency_key=None):
-    session.execute(insert(orders).values(
-        id=order.id, idempotency_key=idempotency_key, **_columns(order, status_group, deadline)))
+    session.execute(
+        insert(orders).values(
+            id=order.id, idempotency_key=idempotency_key, **_columns(order, status_group, deadline)
+        )
+    )
 
 
 def save(session: Session, order: Order, expected_version: int, status_group: str, deadline):
@@ -47,8 +62,9 @@ def save(session: Session, order: Order, expected_version: int, status_group: st
         .values(**_columns(order, status_group, deadline))
     )
     if result.rowcount != 1:
-        raise Conflict(f"order {order.id} was changed concurrently; reload and retry",
-                       {"order_id": order.id})
+        raise Conflict(
+            f"order {order.id} was changed concurrently; reload and retry", {"order_id": order.id}
+        )
 
 
 def load(session: Session, order_id: str, actor: dict, for_update=False) -> Order:
@@ -70,20 +86,31 @@ def load_for_system(session: Session, order_id: str) -> Order | None:
 
 def find_by_idempotency_key(session: Session, buyer: Actor, key: str) -> Order | None:
     state = session.execute(
-        select(orders.c.state)
-        .where(orders.c.buyer_org == buyer.org, orders.c.buyer_user == buyer.user_id,
-               orders.c.idempotency_key == key)
+        select(orders.c.state).where(
+            orders.c.buyer_org == buyer.org,
+            orders.c.buyer_user == buyer.user_id,
+            orders.c.idempotency_key == key,
+        )
     ).scalar_one_or_none()
     return None if state is None else Order.from_dict(state)
 
 
 def append_activity(session: Session, order_id: str, entries: list[dict]) -> None:
     if entries:
-        session.execute(insert(activities), [
-            {"order_id": order_id, "at": datetime.fromisoformat(e["at"]), "actor": e["actor"], "kind": e["kind"],
-             "summary": e["summary"], "data": e.get("data") or {}}
-            for e in entries
-        ])
+        session.execute(
+            insert(activities),
+            [
+                {
+                    "order_id": order_id,
+                    "at": datetime.fromisoformat(e["at"]),
+                    "actor": e["actor"],
+                    "kind": e["kind"],
+                    "summary": e["summary"],
+                    "data": e.get("data") or {},
+                }
+                for e in entries
+            ],
+        )
 
 
 def timeline(session: Session, order_id: str) -> list[dict]:
@@ -91,17 +118,26 @@ def timeline(session: Session, order_id: str) -> list[dict]:
         select(activities).where(activities.c.order_id == order_id).order_by(activities.c.id)
     ).all()
     return [
-        {"at": row.at.isoformat(), "actor": row.actor, "kind": row.kind,
-         "summary": row.summary, "data": row.data}
+        {
+            "at": row.at.isoformat(),
+            "actor": row.actor,
+            "kind": row.kind,
+            "summary": row.summary,
+            "data": row.data,
+        }
         for row in rows
     ]
 
 
 def due_order_ids(session: Session, now: datetime, limit: int) -> list[str]:
-    return list(session.execute(
-        select(orders.c.id).where(orders.c.next_deadline_at <= now)
-        .order_by(orders.c.next_deadline_at).limit(limit)
-    ).scalars())
+    return list(
+        session.execute(
+            select(orders.c.id)
+            .where(orders.c.next_deadline_at <= now)
+            .order_by(orders.c.next_deadline_at)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def lock_if_due(session: Session, order_id: str, now: datetime) -> Order | None:
@@ -126,16 +162,20 @@ def _decode_cursor(cursor: str, sort_name: str) -> tuple:
             return int(last_key), str(last_id)
         return datetime.fromisoformat(last_key), str(last_id)
     except (ValueError, TypeError):
-        raise InvalidRequest("cursor is not one this service issued for this sort",
-                             {"errors": {"cursor": ["invalid cursor"]}}) from None
+        raise InvalidRequest(
+            "cursor is not one this service issued for this sort",
+            {"errors": {"cursor": ["invalid cursor"]}},
+        ) from None
 
 
 def _sort(sort: str):
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name not in SORTABLE:
-        raise InvalidRequest(f"cannot sort by {name!r}",
-                             {"errors": {"sort": [f"one of {sorted(SORTABLE)}, '-' for descending"]}})
+        raise InvalidRequest(
+            f"cannot sort by {name!r}",
+            {"errors": {"sort": [f"one of {sorted(SORTABLE)}, '-' for descending"]}},
+        )
     return name, SORTABLE[name], descending
 
 
@@ -165,7 +205,9 @@ def list_page(session: Session, actor: dict, query: dict) -> dict:
     order_by = [key.desc(), orders.c.id.desc()] if descending else [key.asc(), orders.c.id.asc()]
     rows = session.execute(
         select(orders.c.state, key.label("sort_key"), orders.c.id)
-        .where(*filters).order_by(*order_by).limit(limit + 1)
+        .where(*filters)
+        .order_by(*order_by)
+        .limit(limit + 1)
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -176,7 +218,8 @@ def list_page(session: Session, actor: dict, query: dict) -> dict:
 def count_by_status(session: Session, actor: dict) -> dict:
     rows = session.execute(
         select(orders.c.status, orders.c.status_group, func.count())
-        .where(visible_to(actor)).group_by(orders.c.status, orders.c.status_group)
+        .where(visible_to(actor))
+        .group_by(orders.c.status, orders.c.status_group)
     ).all()
     by_status, by_group = {}, {}
     for status, group, n in rows:

@@ -3,6 +3,7 @@
 Entrypoints only translate: they load the aggregate, let ``orders.domain`` decide, then persist
 the order, its timeline and its events in one transaction.
 """
+
 import uuid
 
 from nameko.rpc import rpc
@@ -27,11 +28,15 @@ def as_actor(actor: dict) -> domain.Actor:
     try:
         identity = domain.Actor(user_id=actor["user_id"], role=actor["role"], org=actor["org"])
     except (KeyError, TypeError):
-        raise InvalidRequest("actor must carry user_id, role and org",
-                             {"errors": {"actor": ["user_id, role and org are required"]}}) from None
+        raise InvalidRequest(
+            "actor must carry user_id, role and org",
+            {"errors": {"actor": ["user_id, role and org are required"]}},
+        ) from None
     if identity.role not in domain.HUMAN_ROLES:
-        raise InvalidRequest(f"unknown role {identity.role!r}",
-                             {"errors": {"actor.role": [f"one of {sorted(domain.HUMAN_ROLES)}"]}})
+        raise InvalidRequest(
+            f"unknown role {identity.role!r}",
+            {"errors": {"actor.role": [f"one of {sorted(domain.HUMAN_ROLES)}"]}},
+        )
     return identity
 
 
@@ -48,11 +53,17 @@ class OrdersService(ServiceBase):
         try:
             with self.uow.transaction() as tx:
                 order, outcome = domain.place_order(
-                    workflow, str(uuid.uuid4()), buyer, request, self.clock(),
-                    calendar=self.engine.calendar)
+                    workflow,
+                    str(uuid.uuid4()),
+                    buyer,
+                    request,
+                    self.clock(),
+                    calendar=self.engine.calendar,
+                )
                 if idempotency_key:
                     existing = repository.find_by_idempotency_key(
-                        tx.session, buyer, idempotency_key)
+                        tx.session, buyer, idempotency_key
+                    )
                     if existing is not None:
                         return self._view(self._same_placement(existing, order), buyer)
                 repository.add(tx.session, order, *self._index(order), idempotency_key)
@@ -76,9 +87,21 @@ class OrdersService(ServiceBase):
             if expected_version is not None and int(expected_version) != order.version:
                 raise Conflict(
                     f"order {order_id} is at version {order.version}, not {expected_version}",
-                    {"order_id": order_id, "version": order.version})
-            self._apply(tx, order, lambda workflow, calendar: domain.perform(
-                order, workflow, identity, action, payload or {}, self.clock(), calendar=calendar))
+                    {"order_id": order_id, "version": order.version},
+                )
+            self._apply(
+                tx,
+                order,
+                lambda workflow, calendar: domain.perform(
+                    order,
+                    workflow,
+                    identity,
+                    action,
+                    payload or {},
+                    self.clock(),
+                    calendar=calendar,
+                ),
+            )
         return self._view(order, identity)
 
     @rpc
@@ -124,9 +147,18 @@ class OrdersService(ServiceBase):
         with self.uow.transaction() as tx:
             order = repository.load_for_system(tx.session, event.data["order_id"])
             if order is not None:
-                self._apply(tx, order, lambda workflow, calendar: domain.react(
-                    order, workflow, event.event_type, event.data, self.clock(),
-                    calendar=calendar))
+                self._apply(
+                    tx,
+                    order,
+                    lambda workflow, calendar: domain.react(
+                        order,
+                        workflow,
+                        event.event_type,
+                        event.data,
+                        self.clock(),
+                        calendar=calendar,
+                    ),
+                )
 
     @every("TIMER_INTERVAL_S", 5)
     def fire_due_timers(self):
@@ -143,15 +175,22 @@ class OrdersService(ServiceBase):
                     if order is not None:
                         # Saved even if nothing fired (say, a holiday was added since): the
                         # stored deadline must move, or this order would be picked up forever.
-                        self._apply(tx, order, lambda workflow, calendar: domain.fire_due_timers(
-                            order, workflow, now, calendar=calendar), save_always=True)
+                        self._apply(
+                            tx,
+                            order,
+                            lambda workflow, calendar: domain.fire_due_timers(
+                                order, workflow, now, calendar=calendar
+                            ),
+                            save_always=True,
+                        )
 
     @staticmethod
     def _same_placement(existing, requested):
         """The order an idempotency key already placed, if this request asks for the same."""
         if domain.placement_terms(existing) != domain.placement_terms(requested):
-            raise Conflict("this Idempotency-Key already placed a different order",
-                           {"order_id": existing.id})
+            raise Conflict(
+                "this Idempotency-Key already placed a different order", {"order_id": existing.id}
+            )
         return existing
 
     def _apply(self, tx, order, decide, save_always=False):
@@ -165,8 +204,10 @@ class OrdersService(ServiceBase):
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""
         workflow = self.engine.of(order)
-        return (workflow.group_of(order.status),
-                domain.next_deadline(order, workflow, calendar=self.engine.calendar))
+        return (
+            workflow.group_of(order.status),
+            domain.next_deadline(order, workflow, calendar=self.engine.calendar),
+        )
 
     @staticmethod
     def _record(tx, order, outcome):

@@ -1,4 +1,5 @@
 """Building blocks shared by every payload schema."""
+
 from marshmallow import INCLUDE, Schema, fields, validate
 
 ISO_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as EUR")

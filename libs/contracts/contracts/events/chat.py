@@ -1,4 +1,5 @@
 """Events published by the chat service."""
+
 from contracts.contract import EventContract
 
 CONTRACTS: list[EventContract] = []

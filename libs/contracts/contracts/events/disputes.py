@@ -1,4 +1,5 @@
 """Events published by the disputes service."""
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -13,6 +14,11 @@ class DisputeResolved(Payload):
 
 
 CONTRACTS = [
-    EventContract("dispute.resolved", "disputes", "An admin resolved a dispute on an order.",
-                  {1: DisputeResolved}, ("orders",)),
+    EventContract(
+        "dispute.resolved",
+        "disputes",
+        "An admin resolved a dispute on an order.",
+        {1: DisputeResolved},
+        ("orders",),
+    ),
 ]

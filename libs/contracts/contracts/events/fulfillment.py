@@ -1,4 +1,5 @@
 """Events published by the fulfillment service."""
+
 from marshmallow import fields
 
 from contracts.contract import EventContract
@@ -53,19 +54,32 @@ def _fulfillment(name, schema, summary, consumers=()):
 
 
 CONTRACTS = [
-    _fulfillment("fulfillment.opened", FulfillmentOpened,
-                 "A fulfilment record was opened for an approved order."),
-    _fulfillment("shipment.created", ParcelEvent,
-                 "A (partial) shipment got its lines and tracking number.", ["orders"]),
-    _fulfillment("parcel.scanned", ParcelScanned, "A carrier scanned a parcel.",
-                 ["orders"]),
-    _fulfillment("parcel.delivered", ParcelEvent, "A carrier delivered a parcel.",
-                 ["orders"]),
-    _fulfillment("parcel.delivery_failed", ParcelDeliveryFailed,
-                 "A carrier could not deliver a parcel.", ["orders"]),
-    _fulfillment("return.received", ReturnReceived, "Returned goods reached the warehouse.",
-                 ["orders"]),
-    _fulfillment("document.uploaded", DocumentUploaded,
-                 "A quality document (inspection report, certificate...) was attached.",
-                 ["orders"]),
+    _fulfillment(
+        "fulfillment.opened",
+        FulfillmentOpened,
+        "A fulfilment record was opened for an approved order.",
+    ),
+    _fulfillment(
+        "shipment.created",
+        ParcelEvent,
+        "A (partial) shipment got its lines and tracking number.",
+        ["orders"],
+    ),
+    _fulfillment("parcel.scanned", ParcelScanned, "A carrier scanned a parcel.", ["orders"]),
+    _fulfillment("parcel.delivered", ParcelEvent, "A carrier delivered a parcel.", ["orders"]),
+    _fulfillment(
+        "parcel.delivery_failed",
+        ParcelDeliveryFailed,
+        "A carrier could not deliver a parcel.",
+        ["orders"],
+    ),
+    _fulfillment(
+        "return.received", ReturnReceived, "Returned goods reached the warehouse.", ["orders"]
+    ),
+    _fulfillment(
+        "document.uploaded",
+        DocumentUploaded,
+        "A quality document (inspection report, certificate...) was attached.",
+        ["orders"],
+    ),
 ]

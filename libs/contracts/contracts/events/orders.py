@@ -1,4 +1,5 @@
 """Events published by the orders service."""
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -49,8 +50,12 @@ class DatesChanged(OrderPayload):
 
 
 class OrderDelayed(OrderPayload):
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ("expecting_delay", "committed_date_passed", "estimate_past_committed")))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("expecting_delay", "committed_date_passed", "estimate_past_committed")
+        ),
+    )
 
 
 class ReadyToShip(OrderPayload):
@@ -90,8 +95,9 @@ class OrderCancelled(Money):
 
 class DeliverySubmitted(OrderPayload):
     number = fields.Integer(required=True)
-    delivery_type = fields.String(required=True, data_key="type",
-                                  validate=validate.OneOf(("draft", "final")))
+    delivery_type = fields.String(
+        required=True, data_key="type", validate=validate.OneOf(("draft", "final"))
+    )
     description = fields.String(load_default="")
     attachments = fields.List(fields.Raw(), load_default=list)
 
@@ -134,38 +140,78 @@ def _orders(name, schema, summary, consumers=()):
 CONTRACTS = [
     _orders("order.placed", OrderPlaced, "A buyer placed an order; its funds are to be held."),
     _orders("order.status_changed", StatusChanged, "The order moved to another state."),
-    _orders("order.approved", OrderApproved,
-            "The supplier approved the order; fulfillment opens a record for it.",
-            ["fulfillment"]),
+    _orders(
+        "order.approved",
+        OrderApproved,
+        "The supplier approved the order; fulfillment opens a record for it.",
+        ["fulfillment"],
+    ),
     _orders("order.dates_changed", DatesChanged, "The supplier changed the estimated dates."),
-    _orders("order.delayed", OrderDelayed,
-            "The order is late, or expected to be, against its committed dates."),
-    _orders("order.ready_to_ship", ReadyToShip,
-            "The seller labelled the parcel; it carries the tracking number."),
-    _orders("order.delivered", OrderPayload,
-            "Every ordered quantity reached the buyer, or the buyer confirmed receipt."),
-    _orders("order.delivery_failed", DeliveryFailed,
-            "The carrier could not deliver the order; the buyer is to be refunded."),
-    _orders("order.accepted", OrderAccepted,
-            "The buyer (or the system, when the inspection window closed) accepted the order; "
-            "the funds are to be released."),
-    _orders("order.partly_accepted", OrderPartlyAccepted,
-            "The buyer accepted part of the order: release accepted_amount, refund the rest."),
+    _orders(
+        "order.delayed",
+        OrderDelayed,
+        "The order is late, or expected to be, against its committed dates.",
+    ),
+    _orders(
+        "order.ready_to_ship",
+        ReadyToShip,
+        "The seller labelled the parcel; it carries the tracking number.",
+    ),
+    _orders(
+        "order.delivered",
+        OrderPayload,
+        "Every ordered quantity reached the buyer, or the buyer confirmed receipt.",
+    ),
+    _orders(
+        "order.delivery_failed",
+        DeliveryFailed,
+        "The carrier could not deliver the order; the buyer is to be refunded.",
+    ),
+    _orders(
+        "order.accepted",
+        OrderAccepted,
+        "The buyer (or the system, when the inspection window closed) accepted the order; "
+        "the funds are to be released.",
+    ),
+    _orders(
+        "order.partly_accepted",
+        OrderPartlyAccepted,
+        "The buyer accepted part of the order: release accepted_amount, refund the rest.",
+    ),
     _orders("order.rejected", OrderRejected, "The buyer rejected the order at inspection."),
     _orders("order.rework_requested", ReworkRequested, "The buyer sent parts back for re-work."),
     _orders("order.completed", OrderPayload, "The order reached its successful end."),
-    _orders("order.cancelled", OrderCancelled,
-            "The order was cancelled; held funds are to be refunded.", ["fulfillment"]),
-    _orders("order.delivery_submitted", DeliverySubmitted,
-            "A freelancer submitted draft work or a final delivery."),
-    _orders("order.revision_requested", RevisionRequested,
-            "The employer asked for a revision of a delivery."),
-    _orders("order.cancellation_requested", CancellationRequested,
-            "The buyer asked the supplier to cancel the order."),
-    _orders("order.cancellation_rejected", CancellationRejected,
-            "The supplier refused a cancellation request; the order stays active."),
+    _orders(
+        "order.cancelled",
+        OrderCancelled,
+        "The order was cancelled; held funds are to be refunded.",
+        ["fulfillment"],
+    ),
+    _orders(
+        "order.delivery_submitted",
+        DeliverySubmitted,
+        "A freelancer submitted draft work or a final delivery.",
+    ),
+    _orders(
+        "order.revision_requested",
+        RevisionRequested,
+        "The employer asked for a revision of a delivery.",
+    ),
+    _orders(
+        "order.cancellation_requested",
+        CancellationRequested,
+        "The buyer asked the supplier to cancel the order.",
+    ),
+    _orders(
+        "order.cancellation_rejected",
+        CancellationRejected,
+        "The supplier refused a cancellation request; the order stays active.",
+    ),
     _orders("order.return_requested", ReturnRequested, "The buyer asked to return the goods."),
-    _orders("order.returned", OrderReturned,
-            "Returned goods reached the warehouse: refund returned_amount, release the rest."),
+    _orders(
+        "order.returned",
+        OrderReturned,
+        "Returned goods reached the warehouse: refund returned_amount, release the rest.",
+    ),
     _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
 ]

@@ -1,4 +1,5 @@
 """Events published by the payments service."""
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -13,6 +14,11 @@ class PaymentPayload(Payload):
 
 
 CONTRACTS = [
-    EventContract("payment.held", "payments", "Funds for an order are held in escrow.",
-                  {1: PaymentPayload}, ("orders",)),
+    EventContract(
+        "payment.held",
+        "payments",
+        "Funds for an order are held in escrow.",
+        {1: PaymentPayload},
+        ("orders",),
+    ),
 ]

@@ -3,7 +3,11 @@
 Revision ID: 0002
 Revises: 0001
 """
-from chassis.migrations import downgrade_commands as downgrade, upgrade_commands as upgrade  # noqa: F401
+
+from chassis import migrations
+
+upgrade = migrations.upgrade_commands
+downgrade = migrations.downgrade_commands
 
 revision = "0002"
 down_revision = "0001"

@@ -3,7 +3,11 @@
 Revision ID: 0003
 Revises: 0002
 """
-from chassis.migrations import downgrade_commands as downgrade, upgrade_commands as upgrade  # noqa: F401
+
+from chassis import migrations
+
+upgrade = migrations.upgrade_commands
+downgrade = migrations.downgrade_commands
 
 revision = "0003"
 down_revision = "0002"

@@ -3,7 +3,11 @@
 Revision ID: 0004
 Revises: 0003
 """
-from chassis.migrations import downgrade_commands as downgrade, upgrade_commands as upgrade  # noqa: F401
+
+from chassis import migrations
+
+upgrade = migrations.upgrade_commands
+downgrade = migrations.downgrade_commands
 
 revision = "0004"
 down_revision = "0003"

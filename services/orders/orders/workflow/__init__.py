@@ -2,14 +2,35 @@
 
 The bundled workflow files live in ``orders/workflows/``; adding a marketplace is adding a file.
 """
+
 from orders.workflow.calendar import Calendar, add_business_days
 from orders.workflow.engine import (
-    EFFECTS, EMITTED_EVENTS, GUARDS, MONEY_EVENTS, REACTED_EVENTS, Action, State, Timer, Workflow,
+    EFFECTS,
+    EMITTED_EVENTS,
+    GUARDS,
+    MONEY_EVENTS,
+    REACTED_EVENTS,
+    Action,
+    State,
+    Timer,
+    Workflow,
 )
 from orders.workflow.loader import WorkflowError, latest, load_workflows, parse_workflow
 
 __all__ = [
-    "Action", "Calendar", "EFFECTS", "EMITTED_EVENTS", "GUARDS", "MONEY_EVENTS",
-    "REACTED_EVENTS", "State", "Timer", "Workflow", "WorkflowError", "add_business_days",
-    "latest", "load_workflows", "parse_workflow",
+    "EFFECTS",
+    "EMITTED_EVENTS",
+    "GUARDS",
+    "MONEY_EVENTS",
+    "REACTED_EVENTS",
+    "Action",
+    "Calendar",
+    "State",
+    "Timer",
+    "Workflow",
+    "WorkflowError",
+    "add_business_days",
+    "latest",
+    "load_workflows",
+    "parse_workflow",
 ]

@@ -9,9 +9,10 @@ a holiday falls in between), and 5 business days from Saturday 10:00 end at the 
 Holidays are configuration: the service builds one ``Calendar`` from its config and passes it to
 the domain functions.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
@@ -62,8 +63,9 @@ class Calendar:
         return moment
 
 
-def add_business_days(start: datetime, days: int,
-                      holidays: Iterable[date] = frozenset()) -> datetime:
+def add_business_days(
+    start: datetime, days: int, holidays: Iterable[date] = frozenset()
+) -> datetime:
     """``Calendar(holidays).add_business_days(start, days)``."""
     return Calendar(frozenset(holidays)).add_business_days(start, days)
 
@@ -72,7 +74,7 @@ def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive datetime is refused because its meaning is a guess."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment!r} has no timezone; pass an aware UTC datetime")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _midnight(moment: datetime) -> datetime:

@@ -1,4 +1,5 @@
 """docs/workflows.md, written from the workflow files themselves (``make workflows``)."""
+
 from orders.workflow.loader import load_workflows
 
 
@@ -18,28 +19,42 @@ def render(workflow: dict) -> list[str]:
     groups = {}
     for state in workflow["states"]:
         groups.setdefault(state["group"], []).append(f"`{state['name']}`")
-    lines.append("Tabs (groups): " + "; ".join(f"{g}: {', '.join(s)}" for g, s in groups.items())
-                 + ".")
+    lines.append(
+        "Tabs (groups): " + "; ".join(f"{g}: {', '.join(s)}" for g, s in groups.items()) + "."
+    )
     if workflow["placement"]["required"]:
         lines.append("Placing requires: " + ", ".join(workflow["placement"]["required"]) + ".")
-    lines += ["", "| action | who | from | to | guards | payload | emits |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| action | who | from | to | guards | payload | emits |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for action in workflow["actions"]:
-        payload = ", ".join(f"{name}{'' if spec.get('required') else '?'}"
-                            for name, spec in action["payload"].items())
+        payload = ", ".join(
+            f"{name}{'' if spec.get('required') else '?'}"
+            for name, spec in action["payload"].items()
+        )
         lines.append(
             f"| `{action['name']}` | {', '.join(action['roles'])} | {', '.join(action['from'])} "
             f"| {', '.join(action['to']) or '(stays)'} | {', '.join(action['guards'])} "
-            f"| {payload} | {', '.join(action['emits'])} |")
+            f"| {payload} | {', '.join(action['emits'])} |"
+        )
     if workflow["reactions"]:
         lines += ["", "Reactions to other services' events (taken as `system`):", ""]
-        lines += [f"- `{event}` → {', '.join(f'`{a}`' for a in actions)}"
-                  for event, actions in workflow["reactions"].items()]
+        lines += [
+            f"- `{event}` → {', '.join(f'`{a}`' for a in actions)}"
+            for event, actions in workflow["reactions"].items()
+        ]
     if workflow["timers"]:
-        lines += ["", "Timers (run by the orders service, once each, on the business-day "
-                  "calendar):", ""]
-        lines += [f"- `{t['name']}`: in {', '.join(t['from'])}, {_moment(t['at'])} → "
-                  f"`{t['action']}`" for t in workflow["timers"]]
+        lines += [
+            "",
+            "Timers (run by the orders service, once each, on the business-day calendar):",
+            "",
+        ]
+        lines += [
+            f"- `{t['name']}`: in {', '.join(t['from'])}, {_moment(t['at'])} → `{t['action']}`"
+            for t in workflow["timers"]
+        ]
     return lines + [""]
 
 

@@ -26,9 +26,10 @@ Catalogues for the contracts package: ``EMITTED_EVENTS`` (every event the domain
 each payload also carries ``COMMON_FIELDS``, and the ``MONEY_EVENTS`` carry ``currency`` and
 ``amount``, the order total in minor units) and ``REACTED_EVENTS`` (every event it consumes).
 """
+
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -38,8 +39,14 @@ from orders.workflow.calendar import Calendar
 
 ROLES = ("buyer", "supplier", "admin", "support", "system")
 GROUPS = ("active", "completed", "cancelled", "rejected")
-ANCHORS = ("placed_at", "status_entered_at", "committed_ship_by", "committed_deliver_by",
-           "estimated_ship_by", "estimated_deliver_by")
+ANCHORS = (
+    "placed_at",
+    "status_entered_at",
+    "committed_ship_by",
+    "committed_deliver_by",
+    "estimated_ship_by",
+    "estimated_deliver_by",
+)
 UNITS = ("business_days", "days", "hours")
 FLAGS = ("delayed", "expecting_delay", "funds_held")
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
@@ -50,62 +57,69 @@ COMMON_FIELDS = ("order_id", "buyer_org", "supplier_org", "workflow", "workflow_
 
 EMITTED_EVENTS = {
     "order.placed": "A buyer placed an order; hold the funds. + buyer_user, title, kind, "
-                    "lines [{line_id, sku, description, quantity, unit_price}], committed_ship_by, "
-                    "committed_deliver_by, revisions_allowed",
+    "lines [{line_id, sku, description, quantity, unit_price}], committed_ship_by, "
+    "committed_deliver_by, revisions_allowed",
     "order.status_changed": "The order moved to another state. + from, to, action, group (of to)",
     "order.approved": "The supplier approved the order. + lines [{line_id, sku, description, "
-                      "quantity, unit_price}]",
+    "quantity, unit_price}]",
     "order.dates_changed": "The supplier changed the estimated dates. + estimated_ship_by, "
-                           "estimated_deliver_by, previous {estimated_ship_by, "
-                           "estimated_deliver_by}, reason",
+    "estimated_deliver_by, previous {estimated_ship_by, "
+    "estimated_deliver_by}, reason",
     "order.delayed": "The order is late or expected to be. + kind: expecting_delay | "
-                     "committed_date_passed | estimate_past_committed",
+    "committed_date_passed | estimate_past_committed",
     "order.ready_to_ship": "The seller labelled the parcel. + tracking_number",
     "order.delivered": "Every ordered quantity reached the buyer, or the buyer confirmed receipt",
     "order.delivery_failed": "The carrier could not deliver; refund the buyer. + shipment_id, "
-                             "reason",
+    "reason",
     "order.accepted": "The buyer (or the system, when a window closed) accepted the order; "
-                      "release the funds. + accepted_amount, lines, feedback where inspected",
+    "release the funds. + accepted_amount, lines, feedback where inspected",
     "order.partly_accepted": "The buyer accepted part of the order; release accepted_amount and "
-                             "refund the rest. + accepted_amount, lines [{line_id, accepted, "
-                             "rejected, rework}], feedback",
+    "refund the rest. + accepted_amount, lines [{line_id, accepted, "
+    "rejected, rework}], feedback",
     "order.rejected": "The buyer rejected the order at inspection. + reason, lines",
     "order.rework_requested": "The buyer sent parts back for re-work. + feedback, lines",
     "order.completed": "The order reached its successful end",
     "order.cancelled": "The order was cancelled; refund the buyer. + reason, by (role), "
-                       "counts_against_supplier",
+    "counts_against_supplier",
     "order.delivery_submitted": "The freelancer submitted work. + number, type (draft | final), "
-                                "description, attachments",
+    "description, attachments",
     "order.revision_requested": "The employer asked for a revision. + instructions, "
-                                "revisions_used, revisions_allowed",
-    "order.cancellation_requested": "The buyer asked the supplier to cancel. + reason, "
-                                    "description",
+    "revisions_used, revisions_allowed",
+    "order.cancellation_requested": "The buyer asked the supplier to cancel. + reason, description",
     "order.cancellation_rejected": "The supplier refused a cancellation request. + reason, "
-                                   "description, response",
+    "description, response",
     "order.return_requested": "The buyer asked to return the goods. + reason, description",
     "order.returned": "Returned goods reached the warehouse; refund returned_amount and release "
-                      "the rest. + lines [{line_id, quantity}], returned_amount",
+    "the rest. + lines [{line_id, quantity}], returned_amount",
     "review.posted": "A party reviewed the other. + reviewer_role, rating, comment",
 }
 # Fulfillment opens its record from the approval alone, so the approval carries what to ship.
 LINES_EVENTS = frozenset({"order.approved"})
-MONEY_EVENTS = frozenset({"order.placed", "order.accepted", "order.partly_accepted",
-                          "order.cancelled", "order.rejected", "order.delivery_failed",
-                          "order.returned"})
+MONEY_EVENTS = frozenset(
+    {
+        "order.placed",
+        "order.accepted",
+        "order.partly_accepted",
+        "order.cancelled",
+        "order.rejected",
+        "order.delivery_failed",
+        "order.returned",
+    }
+)
 
 REACTED_EVENTS = {
     "shipment.created": "order_id, shipment_id, tracking_number, lines [{line_id, quantity}] "
-                        "(absent: everything not yet shipped)",
+    "(absent: everything not yet shipped)",
     "parcel.scanned": "order_id, shipment_id, tracking_number, lines (as above), location, "
-                      "location_kind (sorting_centre | hub | ...)",
+    "location_kind (sorting_centre | hub | ...)",
     "parcel.delivered": "order_id, shipment_id, tracking_number, lines (as above)",
     "parcel.delivery_failed": "order_id, shipment_id, tracking_number, reason",
     "return.received": "order_id, return_id, lines (absent: everything delivered and not "
-                       "yet returned)",
+    "yet returned)",
     "payment.held": "order_id, payment_id, amount, currency",
     "dispute.resolved": "order_id, dispute_id, outcome: refund | release | split",
     "document.uploaded": "order_id, document_id, kind (inspection_report | "
-                         "material_certificate | ...)",
+    "material_certificate | ...)",
 }
 
 
@@ -168,8 +182,7 @@ class Moment:
         value = self.anchor_value(order)
         if value is None:
             return None
-        start = value if isinstance(value, datetime) else datetime.combine(value, time(),
-                                                                            timezone.utc)
+        start = value if isinstance(value, datetime) else datetime.combine(value, time(), UTC)
         if self.unit == "business_days":
             return calendar.add_business_days(start, self.amount)
         return start + timedelta(**{self.unit: self.amount})
@@ -204,8 +217,9 @@ class Branch:
     emits: tuple[str, ...] = ()
 
     def fits(self, order, step: Step) -> bool:
-        return (self.source in (None, order.status)
-                and not any(condition.failure(order, step) for condition in self.conditions))
+        return self.source in (None, order.status) and not any(
+            condition.failure(order, step) for condition in self.conditions
+        )
 
 
 @dataclass(frozen=True)
@@ -238,12 +252,14 @@ class Action:
         try:
             step.payload = self.payload.load(payload or {})
         except ValidationError as error:
-            raise InvalidRequest(f"invalid payload for {self.name}",
-                                 {"errors": error.messages}) from None
+            raise InvalidRequest(
+                f"invalid payload for {self.name}", {"errors": error.messages}
+            ) from None
         for guard in self.guards:
             if failure := guard.failure(order, step):
-                raise GuardFailed(failure, {"state": order.status, "action": self.name,
-                                            "guard": guard.name})
+                raise GuardFailed(
+                    failure, {"state": order.status, "action": self.name, "guard": guard.name}
+                )
         step.details = {**self.payload.dump(step.payload), **self.details}
         for effect in self.effects:
             effect.apply(order, step)
@@ -300,24 +316,36 @@ class Workflow:
     def describe(self) -> dict:
         """The workflow as JSON, for clients drawing boards, tabs and action buttons."""
         return {
-            "name": self.name, "version": self.version, "title": self.title,
-            "initial": self.initial, "track_lines": self.track_lines,
-            "placement": {"required": list(self.placement.required),
-                          "kinds": list(self.placement.kinds)},
+            "name": self.name,
+            "version": self.version,
+            "title": self.title,
+            "initial": self.initial,
+            "track_lines": self.track_lines,
+            "placement": {
+                "required": list(self.placement.required),
+                "kinds": list(self.placement.kinds),
+            },
             "states": [asdict(state) for state in self.states.values()],
             "actions": [
-                {"name": action.name, "roles": sorted(action.roles),
-                 "from": sorted(action.sources),
-                 "to": sorted({branch.state for branch in action.branches}),
-                 "payload": {name: dict(spec) for name, spec in action.fields.items()},
-                 "guards": [guard.name for guard in action.guards],
-                 "emits": list(action.emits)}
+                {
+                    "name": action.name,
+                    "roles": sorted(action.roles),
+                    "from": sorted(action.sources),
+                    "to": sorted({branch.state for branch in action.branches}),
+                    "payload": {name: dict(spec) for name, spec in action.fields.items()},
+                    "guards": [guard.name for guard in action.guards],
+                    "emits": list(action.emits),
+                }
                 for action in self.actions.values()
             ],
             "reactions": {event: list(names) for event, names in self.reactions.items()},
             "timers": [
-                {"name": timer.name, "from": sorted(timer.sources), "action": timer.action,
-                 "at": asdict(timer.moment)}
+                {
+                    "name": timer.name,
+                    "from": sorted(timer.sources),
+                    "action": timer.action,
+                    "at": asdict(timer.moment),
+                }
                 for timer in self.timers
             ],
         }
@@ -332,7 +360,9 @@ def _registrar(registry: dict):
         def register(factory):
             registry[name] = factory
             return factory
+
         return register
+
     return named
 
 
@@ -353,6 +383,7 @@ def requires_documents(*kinds: str) -> Check:
     def check(order, step):
         missing = sorted(set(kinds) - order.documents)
         return f"missing documents: {', '.join(missing)}" if missing else None
+
     return check
 
 
@@ -363,6 +394,7 @@ def revisions_remaining() -> Check:
         if allowed is not None and order.revisions_used >= allowed:
             return f"all {allowed} revisions included in the order have been used"
         return None
+
     return check
 
 
@@ -377,6 +409,7 @@ def within(**window) -> Check:
         if step.now >= closes:
             return f"the window for this action closed at {closes.isoformat()}"
         return None
+
     return check
 
 
@@ -386,9 +419,13 @@ def payload_equals(**expected) -> Check:
         raise ValueError("name at least one field")
 
     def check(order, step):
-        wrong = [f"{name} must be {value!r}" for name, value in expected.items()
-                 if step.payload.get(name) != value]
+        wrong = [
+            f"{name} must be {value!r}"
+            for name, value in expected.items()
+            if step.payload.get(name) != value
+        ]
         return "; ".join(wrong) or None
+
     return check
 
 
@@ -400,9 +437,11 @@ def unset(flag: str) -> Check:
 
 def _all_lines(done: str) -> Check:
     def check(order, step):
-        waiting = [line.line_id for line in order.lines
-                   if getattr(line, f"{done}_qty") < line.quantity]
+        waiting = [
+            line.line_id for line in order.lines if getattr(line, f"{done}_qty") < line.quantity
+        ]
         return f"lines not {done} in full: {', '.join(waiting)}" if waiting else None
+
     return check
 
 
@@ -422,6 +461,7 @@ def new_shipment() -> Check:
         shipment_id = step.payload["shipment_id"]
         known = _shipment(order, shipment_id) is not None
         return f"shipment {shipment_id} is already recorded" if known else None
+
     return check
 
 
@@ -432,6 +472,7 @@ def shipment_undelivered() -> Check:
         if shipment is not None and shipment["status"] == "delivered":
             return f"shipment {shipment['shipment_id']} is already delivered"
         return None
+
     return check
 
 
@@ -446,6 +487,7 @@ def not_reviewed() -> Check:
         if step.actor.role in order.reviews:
             return f"the {step.actor.role} has already reviewed this order"
         return None
+
     return check
 
 
@@ -453,6 +495,7 @@ def not_reviewed() -> Check:
 def cancellation_pending() -> Check:
     def check(order, step):
         return None if _pending_cancellation(order) else "no cancellation request is pending"
+
     return check
 
 
@@ -460,6 +503,7 @@ def cancellation_pending() -> Check:
 def no_cancellation_pending() -> Check:
     def check(order, step):
         return "a cancellation request is already pending" if _pending_cancellation(order) else None
+
     return check
 
 
@@ -480,24 +524,29 @@ def _line_quantities(order, requested: list[dict] | None, room: Callable) -> lis
         totals[item["line_id"]] = totals.get(item["line_id"], 0) + item["quantity"]
     lines = {line.line_id: line for line in order.lines}
     errors = [f"unknown line {line_id}" for line_id in totals if line_id not in lines]
-    errors += [f"line {line_id}: {quantity} is more than the {room(lines[line_id])} possible"
-               for line_id, quantity in totals.items()
-               if line_id in lines and quantity > room(lines[line_id])]
+    errors += [
+        f"line {line_id}: {quantity} is more than the {room(lines[line_id])} possible"
+        for line_id, quantity in totals.items()
+        if line_id in lines and quantity > room(lines[line_id])
+    ]
     if errors:
         raise InvalidRequest("invalid line quantities", {"errors": {"lines": errors}})
     return [(lines[line_id], quantity) for line_id, quantity in totals.items()]
 
 
 def _ship(order, step: Step, line_status: str | None = None) -> dict:
-    shipped = _line_quantities(order, step.payload.get("lines"),
-                               room=lambda line: line.quantity - line.shipped_qty)
+    shipped = _line_quantities(
+        order, step.payload.get("lines"), room=lambda line: line.quantity - line.shipped_qty
+    )
     if not shipped:
         raise GuardFailed("nothing is left to ship", {"state": order.status})
     shipment = {
         "shipment_id": step.payload["shipment_id"],
         "tracking_number": step.payload.get("tracking_number"),
         "lines": [{"line_id": line.line_id, "quantity": quantity} for line, quantity in shipped],
-        "status": "in_transit", "shipped_at": step.now.isoformat(), "delivered_at": None,
+        "status": "in_transit",
+        "shipped_at": step.now.isoformat(),
+        "delivered_at": None,
     }
     order.shipments.append(shipment)
     for line, quantity in shipped:
@@ -527,6 +576,7 @@ def close() -> Apply:
 def record_shipment(line_status: str) -> Apply:
     def apply(order, step):
         _ship(order, step, line_status)
+
     return apply
 
 
@@ -542,6 +592,7 @@ def deliver_shipment(line_status: str) -> Apply:
             line.delivered_qty += item["quantity"]
             if line.delivered_qty == line.quantity:
                 step.move_line(line, line_status)
+
     return apply
 
 
@@ -550,6 +601,7 @@ def fail_shipment() -> Apply:
     def apply(order, step):
         shipment = _shipment(order, step.payload["shipment_id"]) or _ship(order, step)
         shipment["status"] = "delivery_failed"
+
     return apply
 
 
@@ -561,6 +613,7 @@ def receive_all_shipments() -> Apply:
                 shipment.update(status="delivered", delivered_at=step.now.isoformat())
         for line in order.lines:
             line.delivered_qty = line.shipped_qty
+
     return apply
 
 
@@ -572,22 +625,36 @@ def record_inspection(result: str, line_status: str | None = None) -> Apply:
     def apply(order, step):
         verdicts = _verdicts(result, order, step.payload)
         for line in order.lines:
-            line.accepted_qty, line.rejected_qty, line.rework_qty = verdicts.get(line.line_id,
-                                                                                 (0, 0, 0))
+            line.accepted_qty, line.rejected_qty, line.rework_qty = verdicts.get(
+                line.line_id, (0, 0, 0)
+            )
             if result == "rework" and line.rework_qty:
                 # Parts sent back for re-work will be shipped and delivered again.
                 line.shipped_qty -= line.rework_qty
                 line.delivered_qty -= line.rework_qty
                 if line_status:
                     step.move_line(line, line_status)
-        rows = [{"line_id": line.line_id, "accepted": line.accepted_qty,
-                 "rejected": line.rejected_qty, "rework": line.rework_qty} for line in order.lines]
-        order.inspection = {"result": result, "at": step.now.isoformat(), "by": step.by,
-                            "lines": rows,
-                            "feedback": step.payload.get("feedback") or step.payload.get("reason")}
+        rows = [
+            {
+                "line_id": line.line_id,
+                "accepted": line.accepted_qty,
+                "rejected": line.rejected_qty,
+                "rework": line.rework_qty,
+            }
+            for line in order.lines
+        ]
+        order.inspection = {
+            "result": result,
+            "at": step.now.isoformat(),
+            "by": step.by,
+            "lines": rows,
+            "feedback": step.payload.get("feedback") or step.payload.get("reason"),
+        }
         step.details.update(
             lines=rows,
-            accepted_amount=sum(line.accepted_qty * line.unit_price for line in order.lines))
+            accepted_amount=sum(line.accepted_qty * line.unit_price for line in order.lines),
+        )
+
     return apply
 
 
@@ -598,8 +665,9 @@ def _verdicts(result: str, order, payload: dict) -> dict[str, tuple[int, int, in
     if result == "rejected":
         return {line.line_id: (0, line.quantity, 0) for line in order.lines}
     if result == "rework":
-        reworked = _line_quantities(order, payload.get("lines"),
-                                    room=lambda line: line.delivered_qty)
+        reworked = _line_quantities(
+            order, payload.get("lines"), room=lambda line: line.delivered_qty
+        )
         return {line.line_id: (0, 0, quantity) for line, quantity in reworked}
     return _partial_verdicts(order, payload["lines"])
 
@@ -614,14 +682,17 @@ def _partial_verdicts(order, rows: list[dict]) -> dict[str, tuple[int, int, int]
         errors.append(f"unknown lines: {', '.join(unknown)}")
     if missing := sorted(quantities.keys() - given.keys()):
         errors.append(f"every line needs a verdict; missing: {', '.join(missing)}")
-    errors += [f"line {line_id}: accepted + rejected + rework must be {quantities[line_id]}, "
-               f"not {sum(verdict)}"
-               for line_id, verdict in given.items()
-               if line_id in quantities and sum(verdict) != quantities[line_id]]
+    errors += [
+        f"line {line_id}: accepted + rejected + rework must be {quantities[line_id]}, "
+        f"not {sum(verdict)}"
+        for line_id, verdict in given.items()
+        if line_id in quantities and sum(verdict) != quantities[line_id]
+    ]
     accepted = sum(verdict[0] for verdict in given.values())
     if not errors and accepted in (0, sum(quantities.values())):
-        errors.append("a partial acceptance accepts some parts and not others; "
-                      "use accept or reject")
+        errors.append(
+            "a partial acceptance accepts some parts and not others; use accept or reject"
+        )
     if errors:
         raise InvalidRequest("invalid inspection", {"errors": {"lines": errors}})
     return given
@@ -632,24 +703,36 @@ def update_estimate() -> Apply:
     def apply(order, step):
         changes = {name: step.payload[name] for name in ESTIMATES if name in step.payload}
         if not changes:
-            raise InvalidRequest("nothing to update", {"errors": {"_schema": [
-                "give estimated_ship_by, estimated_deliver_by or both"]}})
+            raise InvalidRequest(
+                "nothing to update",
+                {"errors": {"_schema": ["give estimated_ship_by, estimated_deliver_by or both"]}},
+            )
         ship_by = changes.get("estimated_ship_by", order.estimated_ship_by)
         deliver_by = changes.get("estimated_deliver_by", order.estimated_deliver_by)
         if ship_by and deliver_by and ship_by > deliver_by:
-            raise InvalidRequest("shipping after delivery", {"errors": {"estimated_ship_by": [
-                "must not be after estimated_deliver_by"]}})
+            raise InvalidRequest(
+                "shipping after delivery",
+                {"errors": {"estimated_ship_by": ["must not be after estimated_deliver_by"]}},
+            )
         step.details.update(
-            previous={"estimated_ship_by": _iso(order.estimated_ship_by),
-                      "estimated_deliver_by": _iso(order.estimated_deliver_by)},
-            estimated_ship_by=_iso(ship_by), estimated_deliver_by=_iso(deliver_by))
+            previous={
+                "estimated_ship_by": _iso(order.estimated_ship_by),
+                "estimated_deliver_by": _iso(order.estimated_deliver_by),
+            },
+            estimated_ship_by=_iso(ship_by),
+            estimated_deliver_by=_iso(deliver_by),
+        )
         order.estimated_ship_by, order.estimated_deliver_by = ship_by, deliver_by
         committed = order.committed_deliver_by
         if not order.delayed and committed and deliver_by and deliver_by > committed:
             order.delayed = True
-            step.emit("order.delayed", kind="estimate_past_committed",
-                      committed_deliver_by=committed.isoformat(),
-                      estimated_deliver_by=deliver_by.isoformat())
+            step.emit(
+                "order.delayed",
+                kind="estimate_past_committed",
+                committed_deliver_by=committed.isoformat(),
+                estimated_deliver_by=deliver_by.isoformat(),
+            )
+
     return apply
 
 
@@ -662,6 +745,7 @@ def cancel(against_supplier: list[str] = ()) -> Apply:
     def apply(order, step):
         role = step.actor.role
         step.details.update(by=role, counts_against_supplier=role in against_supplier)
+
     return apply
 
 
@@ -669,10 +753,13 @@ def cancel(against_supplier: list[str] = ()) -> Apply:
 def request_cancellation() -> Apply:
     def apply(order, step):
         order.cancellation_request = {
-            "status": "pending", "reason": step.payload["reason"],
+            "status": "pending",
+            "reason": step.payload["reason"],
             "description": step.payload.get("description"),
-            "requested_by": step.by, "requested_at": step.now.isoformat(),
+            "requested_by": step.by,
+            "requested_at": step.now.isoformat(),
         }
+
     return apply
 
 
@@ -686,8 +773,8 @@ def answer_cancellation(answer: str) -> Apply:
         request.update(status=answer, answered_by=step.by, answered_at=step.now.isoformat())
         step.details.update(reason=request["reason"], description=request["description"])
         if answer == "approved":
-            step.details.update(by=request["requested_by"]["role"],
-                                counts_against_supplier=False)
+            step.details.update(by=request["requested_by"]["role"], counts_against_supplier=False)
+
     return apply
 
 
@@ -695,13 +782,16 @@ def answer_cancellation(answer: str) -> Apply:
 def submit_delivery() -> Apply:
     def apply(order, step):
         delivery = {
-            "number": len(order.deliveries) + 1, "type": step.payload["type"],
+            "number": len(order.deliveries) + 1,
+            "type": step.payload["type"],
             "description": step.payload["description"],
             "attachments": list(step.payload.get("attachments", [])),
-            "submitted_at": step.now.isoformat(), "by": step.by,
+            "submitted_at": step.now.isoformat(),
+            "by": step.by,
         }
         order.deliveries.append(delivery)
         step.details["number"] = delivery["number"]
+
     return apply
 
 
@@ -709,8 +799,10 @@ def submit_delivery() -> Apply:
 def use_revision() -> Apply:
     def apply(order, step):
         order.revisions_used += 1
-        step.details.update(revisions_used=order.revisions_used,
-                            revisions_allowed=order.revisions_allowed)
+        step.details.update(
+            revisions_used=order.revisions_used, revisions_allowed=order.revisions_allowed
+        )
+
     return apply
 
 
@@ -718,33 +810,45 @@ def use_revision() -> Apply:
 def record_review() -> Apply:
     def apply(order, step):
         order.reviews[step.actor.role] = {
-            "rating": step.payload["rating"], "comment": step.payload.get("comment"),
-            "by": step.by, "posted_at": step.now.isoformat(),
+            "rating": step.payload["rating"],
+            "comment": step.payload.get("comment"),
+            "by": step.by,
+            "posted_at": step.now.isoformat(),
         }
         step.details["reviewer_role"] = step.actor.role
+
     return apply
 
 
 @effect("record_dispute")
 def record_dispute() -> Apply:
     def apply(order, step):
-        order.dispute = {"dispute_id": step.payload["dispute_id"],
-                         "outcome": step.payload["outcome"], "resolved_at": step.now.isoformat()}
+        order.dispute = {
+            "dispute_id": step.payload["dispute_id"],
+            "outcome": step.payload["outcome"],
+            "resolved_at": step.now.isoformat(),
+        }
+
     return apply
 
 
 @effect("receive_return")
 def receive_return(line_status: str) -> Apply:
     def apply(order, step):
-        returned = _line_quantities(order, step.payload.get("lines"),
-                                    room=lambda line: line.delivered_qty - line.returned_qty)
+        returned = _line_quantities(
+            order,
+            step.payload.get("lines"),
+            room=lambda line: line.delivered_qty - line.returned_qty,
+        )
         for line, quantity in returned:
             line.returned_qty += quantity
             if line.returned_qty == line.delivered_qty:
                 step.move_line(line, line_status)
         step.details.update(
             lines=[{"line_id": line.line_id, "quantity": quantity} for line, quantity in returned],
-            returned_amount=sum(line.unit_price * quantity for line, quantity in returned))
+            returned_amount=sum(line.unit_price * quantity for line, quantity in returned),
+        )
+
     return apply
 
 

@@ -43,13 +43,21 @@ the factory's arguments (a mapping to keywords, a list to positional arguments, 
 Events must be in ``engine.EMITTED_EVENTS`` and ``engine.REACTED_EVENTS``; anchors in
 ``engine.ANCHORS``.
 """
+
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
 import yaml
 from marshmallow import (
-    EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema,
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
 )
 
 from contracts.errors import NotFound
@@ -117,6 +125,7 @@ def _payload_schema(specs: Mapping[str, Mapping]) -> Schema:
         if "min" in spec or "max" in spec:
             validators.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
         return make(required=spec["required"], validate=validators)
+
     # Events gain fields without a version bump, so unknown keys are ignored, not refused.
     return Schema.from_dict({name: build(spec) for name, spec in specs.items()})(unknown=EXCLUDE)
 
@@ -181,8 +190,9 @@ class _BranchSpec(Schema):
     state = fields.String(required=True)
     source = fields.String(data_key="from")
     when = fields.List(_GuardField(), load_default=list)
-    emits = fields.List(fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)),
-                        load_default=list)
+    emits = fields.List(
+        fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)), load_default=list
+    )
 
     @pre_load
     def listify_when(self, data, **kwargs):
@@ -192,8 +202,9 @@ class _BranchSpec(Schema):
 
     @post_load
     def build(self, spec, **kwargs) -> engine.Branch:
-        return engine.Branch(spec["state"], spec.get("source"), tuple(spec["when"]),
-                             tuple(spec["emits"]))
+        return engine.Branch(
+            spec["state"], spec.get("source"), tuple(spec["when"]), tuple(spec["emits"])
+        )
 
 
 class _TargetsField(fields.Field):
@@ -213,25 +224,29 @@ class _SourcesField(fields.Field):
     """``from``: a list of states, or "*" for every state."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[str] | str:
-        if value == "*" or (isinstance(value, list) and value
-                            and all(isinstance(state, str) for state in value)):
+        if value == "*" or (
+            isinstance(value, list) and value and all(isinstance(state, str) for state in value)
+        ):
             return value
         raise ValidationError('give a list of states or "*"')
 
 
 class _ActionSpec(Schema):
     summary = fields.String(required=True)
-    roles = fields.List(fields.String(validate=validate.OneOf(engine.ROLES)), required=True,
-                        validate=NON_EMPTY)
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(engine.ROLES)), required=True, validate=NON_EMPTY
+    )
     sources = _SourcesField(data_key="from")
     to = _TargetsField(load_default=())
-    payload = fields.Dict(keys=fields.String(validate=IDENTIFIER),
-                          values=fields.Nested(_FieldSpec), load_default=dict)
+    payload = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER), values=fields.Nested(_FieldSpec), load_default=dict
+    )
     guards = fields.List(_GuardField(), load_default=list)
     effects = fields.List(_EffectField(), load_default=list)
     details = fields.Dict(keys=fields.String(), load_default=dict)
-    emits = fields.List(fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)),
-                        load_default=list)
+    emits = fields.List(
+        fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)), load_default=list
+    )
 
     @validates_schema
     def sources_given(self, spec, **kwargs):
@@ -255,8 +270,9 @@ class _TimerSpec(Schema):
 
 class _PlacementSpec(Schema):
     summary = fields.String(load_default="Order placed")
-    required = fields.List(fields.String(validate=validate.OneOf(engine.PLACEMENT_FIELDS)),
-                           load_default=list)
+    required = fields.List(
+        fields.String(validate=validate.OneOf(engine.PLACEMENT_FIELDS)), load_default=list
+    )
     kinds = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
 
 
@@ -273,15 +289,26 @@ class _WorkflowSpec(Schema):
     initial = fields.String(required=True)
     track_lines = fields.Boolean(load_default=False)
     placement = fields.Nested(_PlacementSpec, required=True)
-    states = fields.Dict(keys=fields.String(validate=IDENTIFIER), values=fields.Nested(_StateSpec),
-                         required=True, validate=NON_EMPTY)
-    actions = fields.Dict(keys=fields.String(validate=IDENTIFIER),
-                          values=fields.Nested(_ActionSpec), required=True, validate=NON_EMPTY)
-    reactions = fields.Dict(keys=fields.String(validate=validate.OneOf(engine.REACTED_EVENTS)),
-                            values=fields.List(fields.String(), validate=NON_EMPTY),
-                            load_default=dict)
-    timers = fields.Dict(keys=fields.String(validate=IDENTIFIER),
-                         values=fields.Nested(_TimerSpec), load_default=dict)
+    states = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER),
+        values=fields.Nested(_StateSpec),
+        required=True,
+        validate=NON_EMPTY,
+    )
+    actions = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER),
+        values=fields.Nested(_ActionSpec),
+        required=True,
+        validate=NON_EMPTY,
+    )
+    reactions = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(engine.REACTED_EVENTS)),
+        values=fields.List(fields.String(), validate=NON_EMPTY),
+        load_default=dict,
+    )
+    timers = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER), values=fields.Nested(_TimerSpec), load_default=dict
+    )
 
     @post_load
     def build(self, spec, **kwargs) -> engine.Workflow:
@@ -294,18 +321,29 @@ class _WorkflowSpec(Schema):
 def _assemble(spec: dict) -> engine.Workflow:
     states = {name: engine.State(name, **state) for name, state in spec["states"].items()}
     return engine.Workflow(
-        name=spec["name"], version=spec["version"], title=spec["title"],
-        initial=spec["initial"], track_lines=spec["track_lines"],
-        placement=engine.Placement(spec["placement"]["summary"],
-                                   tuple(spec["placement"]["required"]),
-                                   tuple(spec["placement"]["kinds"])),
+        name=spec["name"],
+        version=spec["version"],
+        title=spec["title"],
+        initial=spec["initial"],
+        track_lines=spec["track_lines"],
+        placement=engine.Placement(
+            spec["placement"]["summary"],
+            tuple(spec["placement"]["required"]),
+            tuple(spec["placement"]["kinds"]),
+        ),
         states=states,
         actions={name: _action(name, action, states) for name, action in spec["actions"].items()},
         reactions={event: tuple(names) for event, names in spec["reactions"].items()},
-        timers=tuple(engine.Timer(name, frozenset(timer["sources"]),
-                                  timer.get("after") or timer["before"], timer["action"],
-                                  timer["payload"])
-                     for name, timer in spec["timers"].items()),
+        timers=tuple(
+            engine.Timer(
+                name,
+                frozenset(timer["sources"]),
+                timer.get("after") or timer["before"],
+                timer["action"],
+                timer["payload"],
+            )
+            for name, timer in spec["timers"].items()
+        ),
     )
 
 
@@ -316,10 +354,17 @@ def _action(name: str, spec: dict, states: Mapping) -> engine.Action:
     elif sources == "*":
         sources = list(states)
     return engine.Action(
-        name=name, summary=spec["summary"], roles=frozenset(spec["roles"]),
-        sources=frozenset(sources), payload=_payload_schema(spec["payload"]),
-        fields=spec["payload"], branches=spec["to"], guards=tuple(spec["guards"]),
-        effects=tuple(spec["effects"]), details=spec["details"], emits=tuple(spec["emits"]),
+        name=name,
+        summary=spec["summary"],
+        roles=frozenset(spec["roles"]),
+        sources=frozenset(sources),
+        payload=_payload_schema(spec["payload"]),
+        fields=spec["payload"],
+        branches=spec["to"],
+        guards=tuple(spec["guards"]),
+        effects=tuple(spec["effects"]),
+        details=spec["details"],
+        emits=tuple(spec["emits"]),
     )
 
 
@@ -343,8 +388,9 @@ def _problems(workflow: engine.Workflow) -> dict[str, list[str]]:
             if branch.source is not None and branch.source not in action.sources:
                 problem(f"{path}.to", f"{branch.source!r} is not a state the action leaves from")
         for effect in action.effects:
-            line_status = effect.params.get("line_status") if isinstance(effect.params,
-                                                                          Mapping) else None
+            line_status = (
+                effect.params.get("line_status") if isinstance(effect.params, Mapping) else None
+            )
             if line_status is not None and line_status not in states:
                 problem(f"{path}.effects", f"unknown state {line_status!r}")
         for state in sorted(action.sources & states.keys()):
@@ -399,6 +445,8 @@ def latest(workflows: Mapping[tuple[str, int], engine.Workflow], name: str) -> e
     """The newest version of the workflow called ``name``; new orders are placed with it."""
     versions = [version for workflow_name, version in workflows if workflow_name == name]
     if not versions:
-        raise NotFound(f"no workflow named {name!r}",
-                       {"workflow": name, "known": sorted({n for n, _ in workflows})})
+        raise NotFound(
+            f"no workflow named {name!r}",
+            {"workflow": name, "known": sorted({n for n, _ in workflows})},
+        )
     return workflows[(name, max(versions))]

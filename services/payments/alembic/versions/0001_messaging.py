@@ -2,7 +2,11 @@
 
 Revision ID: 0001
 """
-from chassis.migrations import downgrade_messaging as downgrade, upgrade_messaging as upgrade  # noqa: F401
+
+from chassis import migrations
+
+upgrade = migrations.upgrade_messaging
+downgrade = migrations.downgrade_messaging
 
 revision = "0001"
 down_revision = None
