@@ -79,3 +79,14 @@ class Conflict(ServiceError):
 
     status = 409
     title = "Conflict"
+
+
+@deserialize_to_instance
+class PreconditionFailed(ServiceError):
+    """The caller's precondition (HTTP If-Match: the version it expects) does not hold.
+
+    ``details`` carries ``version``, the current one.
+    """
+
+    status = 412
+    title = "Precondition failed"
