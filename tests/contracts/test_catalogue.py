@@ -8,7 +8,7 @@ import pytest
 
 from chassis.consumer import EventConsumer
 from contracts.catalogue import CONTRACTS, render_markdown
-from orders.workflow.engine import EMITTED_EVENTS, REACTED_EVENTS
+from orders.workflow.events import EMITTED_EVENTS, REACTED_EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())

@@ -22,10 +22,10 @@ the payload is valid (InvalidRequest, details ``errors``), guards hold (GuardFai
 ``allowed_actions`` looks at roles, parties and states only; guards are checked on perform.
 
 Reactions and timers act as the system: role ``system``, org ``platform``, user id
-``event:<event type>`` or ``timer:<timer name>``. The data each event carries is described in
-``orders.workflow.engine.REACTED_EVENTS``. An event the order's state or guards do not admit is
-ignored (an empty Outcome): late and duplicate events are normal. An event that does not fit its
-contract (unknown line, more than was ordered) raises InvalidRequest.
+``event:<event type>`` or ``timer:<timer name>``. The data each event carries is in its contract
+(``orders.workflow.events.REACTED_EVENTS`` lists them). An event the order's state or guards do
+not admit is ignored (an empty Outcome): late and duplicate events are normal. An event that does
+not fit its contract (unknown line, more than was ordered) raises InvalidRequest.
 
 Timers fire once per value of their anchor (``Order.fired_timers`` remembers which): a timer whose
 action no longer applies when due is spent silently.
@@ -46,17 +46,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_sc
 from marshmallow import fields as schema_fields
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
+from contracts.events.base import Money
+from orders.workflow import events
 from orders.workflow.calendar import Calendar, as_utc
-from orders.workflow.engine import (
-    EMITTED_EVENTS,
-    LINES_EVENTS,
-    MONEY_EVENTS,
-    Action,
-    Branch,
-    Step,
-    Timer,
-    Workflow,
-)
+from orders.workflow.events import EMITTED_EVENTS
+from orders.workflow.model import Action, Branch, Step, Timer, Workflow
 
 __all__ = [
     "EMITTED_EVENTS",
@@ -173,6 +167,8 @@ class Order:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(Order) if f.name != "timeline")
+# What every money event carries about the order; a timeline entry need not repeat it.
+_MONEY_ENVELOPE = frozenset(Money().fields)
 
 
 @dataclass
@@ -264,28 +260,12 @@ def place_order(
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
         step.move_line(line, workflow.initial)
-    details = {
-        "buyer_user": order.buyer_user,
-        "title": order.title,
-        "kind": order.kind,
-        "lines": [
-            {
-                "line_id": line.line_id,
-                "sku": line.sku,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ],
-        "committed_ship_by": _iso(order.committed_ship_by),
-        "committed_deliver_by": _iso(order.committed_deliver_by),
-        "revisions_allowed": order.revisions_allowed,
-    }
+    placed = events.payload(order, "order.placed", {})
+    details = {name: value for name, value in placed.items() if name not in _MONEY_ENVELOPE}
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
-    return order, Outcome(events=[_event(order, "order.placed", details)], activity=[entry])
+    return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 
 def placement_terms(order: Order) -> dict:
@@ -550,32 +530,7 @@ def _fire(
 
 
 def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
-    payload = {
-        **copy.deepcopy(data),
-        "order_id": order.id,
-        "buyer_org": order.buyer_org,
-        "supplier_org": order.supplier_org,
-        "workflow": order.workflow,
-        "workflow_version": order.workflow_version,
-        "status": order.status,
-    }
-    if event_type in MONEY_EVENTS:
-        payload.update(currency=order.currency, amount=order.total)
-    if event_type == "order.accepted":
-        # Accepting without an inspection accepts the whole order.
-        payload.setdefault("accepted_amount", order.total)
-    if event_type in LINES_EVENTS:
-        payload["lines"] = [
-            {
-                "line_id": line.line_id,
-                "sku": line.sku,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ]
-    return event_type, payload
+    return event_type, events.payload(order, event_type, data)
 
 
 def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: dict) -> dict:

@@ -18,10 +18,22 @@ from contracts.errors import Conflict, InvalidRequest
 from orders import domain, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
+from orders.workflow.events import REACTED_EVENTS
 
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
 DUE_BATCHES_PER_TICK = 20
+
+
+def consume_each(event_types):
+    """``@consume`` once per event type: the contracts, not this file, list what orders reads."""
+
+    def decorate(handler):
+        for event_type in event_types:
+            handler = consume(event_type)(handler)
+        return handler
+
+    return decorate
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -134,14 +146,7 @@ class OrdersService(ServiceBase):
     def describe_workflows(self):
         return self.engine.describe()
 
-    @consume("shipment.created")
-    @consume("parcel.scanned")
-    @consume("parcel.delivered")
-    @consume("parcel.delivery_failed")
-    @consume("return.received")
-    @consume("document.uploaded")
-    @consume("payment.held")
-    @consume("dispute.resolved")
+    @consume_each(REACTED_EVENTS)
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:
