@@ -173,14 +173,17 @@ _MONEY_ENVELOPE = frozenset(Money().fields)
 
 @dataclass
 class Outcome:
-    """What one call produced: events to publish and timeline entries to append."""
+    """What one call produced: events to publish, timeline entries to append, and why anything
+    the call was asked to do was left undone (for the service to log)."""
 
     events: list[tuple[str, dict]] = field(default_factory=list)
     activity: list[dict] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     def extend(self, other: "Outcome") -> None:
         self.events += other.events
         self.activity += other.activity
+        self.ignored += other.ignored
 
 
 class _LineRequest(Schema):
@@ -338,14 +341,16 @@ def react(
             {"errors": {"order_id": [f"must be {order.id}"]}},
         )
     actor = Actor(user_id=f"event:{event_type}", role="system", org=PLATFORM)
+    refusals = []
     for name in workflow.reactions.get(event_type, ()):
         action = workflow.actions[name]
         if order.status in action.sources:
             try:
                 return _run(order, workflow, actor, action, data, as_utc(now), calendar)
-            except GuardFailed:
-                continue
-    return Outcome()
+            except GuardFailed as refused:
+                refusals.append(f"{name}: {refused}")
+    why = "; ".join(refusals) or f"no reaction of the {workflow.name} workflow applies"
+    return Outcome(ignored=[f"{event_type} ignored for order {order.id} in {order.status}: {why}"])
 
 
 def fire_due_timers(
@@ -521,12 +526,14 @@ def _fire(
             calendar,
             fired,
         )
-    except GuardFailed:
+    except GuardFailed as refused:
         # Spent all the same: a timer left armed would be due again at every poll.
         order.fired_timers[fired[0]] = fired[1]
         order.version += 1
         order.updated_at = now
-        return Outcome()
+        return Outcome(
+            ignored=[f"timer {timer.name} spent on order {order.id} without effect: {refused}"]
+        )
 
 
 def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:

@@ -4,6 +4,7 @@ Entrypoints only translate: they load the aggregate, let ``orders.domain`` decid
 the order, its timeline and its events in one transaction.
 """
 
+import logging
 import uuid
 
 from nameko.rpc import rpc
@@ -19,6 +20,8 @@ from orders import domain, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
 from orders.workflow.events import REACTED_EVENTS
+
+log = logging.getLogger(__name__)
 
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
@@ -151,7 +154,14 @@ class OrdersService(ServiceBase):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:
             order = repository.load_for_system(tx.session, event.data["order_id"])
-            if order is not None:
+            if order is None:
+                log.info(
+                    "%s ignored: no order %s here",
+                    event.event_type,
+                    event.data["order_id"],
+                    extra={"event_id": event.event_id, "order_id": event.data["order_id"]},
+                )
+            else:
                 self._apply(
                     tx,
                     order,
@@ -205,6 +215,8 @@ class OrdersService(ServiceBase):
         if save_always or order.version != loaded_version:
             repository.save(tx.session, order, loaded_version, *self._index(order))
         self._record(tx, order, outcome)
+        for reason in outcome.ignored:
+            log.info(reason, extra={"order_id": order.id})
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""

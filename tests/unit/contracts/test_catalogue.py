@@ -10,7 +10,7 @@ from chassis.consumer import EventConsumer
 from contracts.catalogue import CONTRACTS, render_markdown
 from orders.workflow.events import EMITTED_EVENTS, REACTED_EVENTS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())
 
 
