@@ -30,6 +30,10 @@ not fit its contract (unknown line, more than was ordered) raises InvalidRequest
 Timers fire once per value of their anchor (``Order.fired_timers`` remembers which): a timer whose
 action no longer applies when due is spent silently.
 
+Every call that changes an order also keeps ``Order.next_deadline`` true: ``{at, timer, action}``
+of the next timer due (an auto-cancel, an auto-accept, ...), or None. ``Order.tracking_number`` is
+that of the latest parcel.
+
 Beyond the API the service was promised, an Order also has: ``status_entered_at``, ``shipments``
 (parcels learned from fulfillment events; ``deliveries`` are the services workflow's work
 submissions), ``dispute`` (the last resolution), ``funds_held``, ``fired_timers``; ``to_dict``
@@ -137,6 +141,8 @@ class Order:
     funds_held: bool = False
     closed_at: datetime | None = None
     fired_timers: dict[str, str] = field(default_factory=dict)  # timer -> anchor it fired for
+    tracking_number: str | None = None  # of the latest parcel
+    next_deadline: dict | None = None  # {at, timer, action}: the next thing the system will do
     version: int = 1
     timeline: list[dict] = field(default_factory=list)
 
@@ -233,8 +239,7 @@ def place_order(
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> tuple[Order, Outcome]:
-    """A new order in the workflow's initial state. ``calendar`` is taken for symmetry with the
-    other calls; no placement rule depends on it."""
+    """A new order in the workflow's initial state, its first deadline set by ``calendar``."""
     now = as_utc(now)
     if actor.role != "buyer":
         raise Forbidden("only a buyer may place an order", {"role": actor.role})
@@ -263,6 +268,7 @@ def place_order(
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
         step.move_line(line, workflow.initial)
+    _schedule(order, workflow, calendar)
     placed = events.payload(order, "order.placed", {})
     details = {name: value for name, value in placed.items() if name not in _MONEY_ENVELOPE}
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
@@ -362,6 +368,8 @@ def fire_due_timers(
     outcome = Outcome()
     while (due := _next_timer(order, workflow, calendar)) and due[0] <= now:
         outcome.extend(_fire(order, workflow, due[1], now, calendar))
+    # Kept true even when nothing fired (say, a holiday was added since the last change).
+    _schedule(order, workflow, calendar)
     return outcome
 
 
@@ -442,6 +450,7 @@ def _run(
         _enter(draft, workflow, branch.state, step)
     if fired:
         draft.fired_timers[fired[0]] = fired[1]
+    _schedule(draft, workflow, calendar)
     draft.version += 1
     draft.updated_at = now
     outcome = _record(draft, workflow, action, branch, step, source)
@@ -499,6 +508,15 @@ def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
         order.closed_at = step.now
 
 
+def _schedule(order: Order, workflow: Workflow, calendar: Calendar) -> None:
+    due = _next_timer(order, workflow, calendar)
+    order.next_deadline = (
+        None
+        if due is None
+        else {"at": due[0].isoformat(), "timer": due[1].name, "action": due[1].action}
+    )
+
+
 def _next_timer(
     order: Order, workflow: Workflow, calendar: Calendar
 ) -> tuple[datetime, Timer] | None:
@@ -529,6 +547,7 @@ def _fire(
     except GuardFailed as refused:
         # Spent all the same: a timer left armed would be due again at every poll.
         order.fired_timers[fired[0]] = fired[1]
+        _schedule(order, workflow, calendar)
         order.version += 1
         order.updated_at = now
         return Outcome(

@@ -34,6 +34,8 @@ def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict
         "workflow_version": order.workflow_version,
         "status": order.status,
         "status_group": status_group,
+        "kind": order.kind,
+        "delayed": order.delayed,
         "title": order.title,
         "search_text": f"{order.id} {order.title} {skus}".lower(),
         "currency": order.currency,
@@ -180,13 +182,15 @@ def _sort(sort: str):
 
 
 def _filters(actor: dict, query: dict) -> list:
+    """The query's filters (checked by ``orders.queries``), scoped to what ``actor`` may see."""
     filters = [visible_to(actor)]
-    if query.get("status"):
-        filters.append(orders.c.status == query["status"])
+    for name in ("status", "workflow", "kind"):
+        if query.get(name):
+            filters.append(orders.c[name] == query[name])
     if query.get("group"):
         filters.append(orders.c.status_group == query["group"])
-    if query.get("workflow"):
-        filters.append(orders.c.workflow == query["workflow"])
+    if query.get("delayed") is not None:
+        filters.append(orders.c.delayed == query["delayed"])
     if query.get("q"):
         filters.append(orders.c.search_text.contains(query["q"].lower(), autoescape=True))
     return filters
@@ -215,14 +219,22 @@ def list_page(session: Session, actor: dict, query: dict) -> dict:
     return {"items": [row.state for row in rows], "next_cursor": next_cursor}
 
 
-def count_by_status(session: Session, actor: dict) -> dict:
+def count_by_status(session: Session, actor: dict, query: dict | None = None) -> dict:
+    """Order counts per status and per group, overall and per workflow (a board shows one)."""
     rows = session.execute(
-        select(orders.c.status, orders.c.status_group, func.count())
-        .where(visible_to(actor))
-        .group_by(orders.c.status, orders.c.status_group)
+        select(orders.c.workflow, orders.c.status, orders.c.status_group, func.count())
+        .where(*_filters(actor, query or {}))
+        .group_by(orders.c.workflow, orders.c.status, orders.c.status_group)
     ).all()
-    by_status, by_group = {}, {}
-    for status, group, n in rows:
-        by_status[status] = by_status.get(status, 0) + n
-        by_group[group] = by_group.get(group, 0) + n
-    return {"all": sum(by_status.values()), "by_status": by_status, "by_group": by_group}
+    counts = _counts()
+    by_workflow: dict[str, dict] = {}
+    for workflow, status, group, n in rows:
+        for tally in (counts, by_workflow.setdefault(workflow, _counts())):
+            tally["all"] += n
+            tally["by_status"][status] = tally["by_status"].get(status, 0) + n
+            tally["by_group"][group] = tally["by_group"].get(group, 0) + n
+    return {**counts, "by_workflow": by_workflow}
+
+
+def _counts() -> dict:
+    return {"all": 0, "by_status": {}, "by_group": {}}

@@ -6,6 +6,7 @@ the order, its timeline and its events in one transaction.
 
 import logging
 import uuid
+from datetime import datetime
 
 from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Conflict, InvalidRequest
-from orders import domain, repository
+from orders import domain, queries, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
 from orders.workflow.events import REACTED_EVENTS
@@ -136,14 +137,16 @@ class OrdersService(ServiceBase):
     @rpc
     def list_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.list_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.list_page(session, actor, query or {})
+            return repository.list_page(session, actor, checked)
 
     @rpc
-    def count_orders(self, actor):
+    def count_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.count_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.count_by_status(session, actor)
+            return repository.count_by_status(session, actor, checked)
 
     @rpc
     def describe_workflows(self):
@@ -220,11 +223,8 @@ class OrdersService(ServiceBase):
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""
-        workflow = self.engine.of(order)
-        return (
-            workflow.group_of(order.status),
-            domain.next_deadline(order, workflow, calendar=self.engine.calendar),
-        )
+        deadline = order.next_deadline and datetime.fromisoformat(order.next_deadline["at"])
+        return self.engine.of(order).group_of(order.status), deadline
 
     @staticmethod
     def _record(tx, order, outcome):

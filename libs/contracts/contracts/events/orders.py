@@ -61,6 +61,9 @@ class DatesChanged(OrderPayload):
     estimated_deliver_by = fields.Date(allow_none=True, load_default=None)
     previous = fields.Dict(load_default=dict)
     reason = fields.String(required=True)
+    # Whether the order is delayed after the change: an estimate back within the committed
+    # delivery date clears a delay, unless that date has passed.
+    delayed = fields.Boolean(load_default=False)
 
 
 class OrderDelayed(OrderPayload):
@@ -70,6 +73,8 @@ class OrderDelayed(OrderPayload):
             ("expecting_delay", "committed_date_passed", "estimate_past_committed")
         ),
     )
+    committed_deliver_by = fields.Date(load_default=None, allow_none=True)
+    estimated_deliver_by = fields.Date(load_default=None, allow_none=True)
 
 
 class ReadyToShip(OrderPayload):

@@ -187,14 +187,26 @@ def update_estimate() -> Apply:
         )
         order.estimated_ship_by, order.estimated_deliver_by = ship_by, deliver_by
         committed = order.committed_deliver_by
-        if not order.delayed and committed and deliver_by and deliver_by > committed:
-            order.delayed = True
+        late_estimate = bool(committed and deliver_by and deliver_by > committed)
+        date_passed = bool(committed and step.now.date() > committed)
+        if late_estimate and not order.delayed:
             step.emit(
                 "order.delayed",
                 kind="estimate_past_committed",
                 committed_deliver_by=committed.isoformat(),
                 estimated_deliver_by=deliver_by.isoformat(),
             )
+        # Seed 000: delayed while the committed date has passed or the estimate is later than it.
+        order.delayed = late_estimate or date_passed
+        step.details["delayed"] = order.delayed
+
+    return apply
+
+
+@effect("record_tracking_number")
+def record_tracking_number() -> Apply:
+    def apply(order, step):
+        order.tracking_number = step.payload["tracking_number"]
 
     return apply
 

@@ -55,6 +55,8 @@ def ship(order, step: Step, line_status: str | None = None) -> dict:
         "delivered_at": None,
     }
     order.shipments.append(shipment)
+    if shipment["tracking_number"]:
+        order.tracking_number = shipment["tracking_number"]
     for line, quantity in shipped:
         line.shipped_qty += quantity
         if line_status:
