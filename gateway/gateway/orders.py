@@ -9,18 +9,20 @@ from functools import partial
 
 from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from contracts.errors import NotFound
 from contracts.rpc.orders import PERFORM_ACTION, check
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.openapi import ORDER_HEADERS, PLACED_ORDER_HEADERS, SUCCESS_HEADERS, documented
-from gateway.rpc import concurrently, public_detail, services
+from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
     IdempotencyKeyHeaderSchema,
-    OrderCountsSchema,
+    OrderBoardCountsSchema,
+    OrderCountQuerySchema,
     OrderListSchema,
     OrderPageSchema,
     OrderQuerySchema,
@@ -154,19 +156,14 @@ ACTION_PAYLOAD_EXAMPLES = {
 def place_order(headers, order_request):
     """Place an order (buyers)"""
     require_role("buyer")
-    order = services().call(
-        "orders.place_order",
-        g.actor,
-        PlaceOrderSchema().dump(order_request),
-        idempotency_key=headers.get("idempotency_key"),
-    )
+    order = command("orders.place_order", g.actor, PlaceOrderSchema().dump(order_request))
     _check_visible(order, order["id"])
     return _order_response(order, 201, Location=url_for(".get_order", order_id=order["id"]))
 
 
 @blp.route("/orders")
 @blp.doc(operationId="listOrders")
-@blp.arguments(OrderQuerySchema, location="query")
+@blp.arguments(OrderQuerySchema, location="query", unknown=RAISE)
 @blp.response(
     200,
     OrderListSchema,
@@ -194,16 +191,12 @@ def list_workflows():
 
 @blp.route("/orders/counts")
 @blp.doc(operationId="countOrders")
-@blp.response(
-    200,
-    OrderCountsSchema,
-    headers=SUCCESS_HEADERS,
-    example={"all": 3, "by_status": {"ordered": 2, "approved": 1}, "by_group": {"active": 3}},
-)
+@blp.arguments(OrderCountQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, OrderBoardCountsSchema, headers=SUCCESS_HEADERS)
 @documented(blp)
-def count_orders():
-    """Count your organisation's orders per status, for a board view"""
-    return jsonify(services().call("orders.count_orders", g.actor))
+def count_orders(query):
+    """Count your organisation's orders per status and group, in all and per workflow"""
+    return jsonify(services().call("orders.count_orders", g.actor, query))
 
 
 @blp.route("/orders/<order_id>")
@@ -274,7 +267,7 @@ def perform_action(headers, payload, order_id, action):
         "expected_version": headers.get("expected_version"),
     }
     check(PERFORM_ACTION, request)
-    order = services().call(
+    order = command(
         "orders.perform_action",
         g.actor,
         order_id,

@@ -65,10 +65,11 @@ class PlaceOrderSchema(rpc.PlaceOrderRequestSchema):
 
 
 class OrderQuerySchema(rpc.OrderQuerySchema):
-    class Meta:
-        unknown = INCLUDE  # the service says which filters it knows
-
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=rpc.PAGE_SIZE))
+
+
+class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
+    """Filters a board may apply; an unknown one is a 422 (``unknown=RAISE`` at the route)."""
 
 
 class ActionPayloadSchema(Schema):
@@ -147,6 +148,12 @@ class OrderLineSchema(PassThroughSchema):
     history = fields.List(fields.Dict(), metadata={"description": "{status, at, actor} entries"})
 
 
+class DeadlineSchema(Schema):
+    at = fields.DateTime(metadata={"example": "2026-03-09T09:00:00+00:00"})
+    timer = fields.String(metadata={"example": "auto_cancel"})
+    action = fields.String(metadata={"example": "cancel", "description": "What the system will do"})
+
+
 class OrderSchema(PassThroughSchema):
     """An order as the orders service returns it, alone or in a list."""
 
@@ -174,7 +181,9 @@ class OrderSchema(PassThroughSchema):
     committed_deliver_by = _nullable(fields.Date)
     estimated_ship_by = _nullable(fields.Date)
     estimated_deliver_by = _nullable(fields.Date)
-    delayed = fields.Boolean()
+    delayed = fields.Boolean(
+        metadata={"description": "The committed delivery date has passed, or the estimate is later"}
+    )
     expecting_delay = fields.Boolean()
     revisions_allowed = _nullable(fields.Integer, metadata={"description": "null: no limit"})
     revisions_used = fields.Integer()
@@ -187,6 +196,14 @@ class OrderSchema(PassThroughSchema):
     dispute = _nullable(fields.Dict)
     funds_held = fields.Boolean()
     fired_timers = fields.Dict()
+    tracking_number = _nullable(
+        fields.String, metadata={"description": "The latest parcel's tracking number"}
+    )
+    next_deadline = fields.Nested(
+        DeadlineSchema,
+        allow_none=True,
+        metadata={"description": "When the system acts next on its own (auto-cancel, ...)"},
+    )
     allowed_actions = fields.List(
         fields.String(), metadata={"description": "The actions the caller may take now"}
     )
@@ -203,6 +220,14 @@ class OrderCountsSchema(PassThroughSchema):
     all = fields.Integer()
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_group = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class OrderBoardCountsSchema(OrderCountsSchema):
+    by_workflow = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(OrderCountsSchema),
+        metadata={"description": "The same counts for each workflow: one board per workflow"},
+    )
 
 
 class PageWarningSchema(Schema):

@@ -14,7 +14,7 @@ def test_a_buyer_places_an_order(place, cluster):
     assert method == "place_order"
     assert actor == {"user_id": "u-1", "role": "buyer", "org": "acme"}
     assert request["committed_deliver_by"] == "2030-05-10"  # JSON on the wire, not a date
-    assert kwargs == {"idempotency_key": "k-1"}
+    assert list(kwargs) == ["command_id"]
 
 
 def test_listing_passes_the_query_and_returns_the_page(client, place, bearer):
@@ -179,7 +179,7 @@ def test_a_weak_or_listed_if_match_is_refused(client, place, bearer):
 def test_a_stale_if_match_is_412_precondition_failed(client, cluster, place, bearer):
     order_id = place().json["id"]
 
-    def stale(actor, order_id, action, payload, expected_version):
+    def stale(actor, order_id, action, payload, expected_version, **command):
         raise PreconditionFailed("order is at version 2, not 1", {"version": 2})
 
     cluster.orders.perform_action = stale

@@ -90,14 +90,28 @@ class PlaceOrderRequestSchema(Schema):
             )
 
 
-class OrderQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # the gateway documents the filters; the service ignores the rest
+class OrderCountQuerySchema(Schema):
+    """Filters a board may apply. The orders service checks the values against its workflows."""
 
-    status = name(metadata={"description": "A status tab: orders in this state"})
-    group = name(metadata={"description": "A group tab", "example": "completed"})
-    workflow = name()
+    class Meta:
+        unknown = EXCLUDE  # the service names unknown filters itself
+
+    workflow = name(metadata={"example": "retail", "description": "Only this workflow's orders"})
+    kind = name(metadata={"example": "job", "description": "Only orders of this kind"})
+    delayed = fields.Boolean(
+        metadata={"description": "Only delayed (true) or only punctual (false) orders"}
+    )
     q = text(200, metadata={"description": "Text search"})
+
+
+class OrderQuerySchema(OrderCountQuerySchema):
+    status = name(metadata={"description": "A status tab: orders in this state"})
+    group = name(
+        metadata={
+            "example": "completed",
+            "description": "A group tab (active, completed, cancelled, rejected)",
+        }
+    )
     sort = fields.String(
         validate=validate.OneOf(SORTS),
         metadata={"description": "Newest first (-placed_at) by default; '-' for descending"},
@@ -151,6 +165,7 @@ class PerformActionRequestSchema(OrderRefSchema):
 ACTOR = ActorSchema()
 PLACE_ORDER = PlaceOrderRequestSchema()
 ORDER_QUERY = OrderQuerySchema()
+ORDER_COUNT_QUERY = OrderCountQuerySchema()
 ORDER_REF = OrderRefSchema()
 PERFORM_ACTION = PerformActionRequestSchema()
 
