@@ -245,3 +245,14 @@ def test_a_valid_order_still_passes_every_check(place, cluster):
 
     assert response.status_code == 201, response.json
     assert [c[1] for c in cluster.calls] == ["place_order"]
+
+
+def test_the_longest_claims_fit_the_key_store(client, bearer, order_request):
+    longest = bearer(org="o" * 100, sub="u" * 100)
+    request = {"json": order_request(), "headers": {**longest, "Idempotency-Key": "k" * 200}}
+
+    first = client.post("/api/v1/orders", **request)
+    retry = client.post("/api/v1/orders", **request)
+
+    assert first.status_code == 201, first.json
+    assert retry.headers["Idempotent-Replayed"] == "true"
