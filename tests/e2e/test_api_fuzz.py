@@ -21,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from support.orders import MANUFACTURING_ORDER
+
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [
     not_a_server_error,
@@ -34,15 +36,6 @@ ROLES = {
     "supplier": ("fuzz-supplier", "fuzz-forge"),
     "admin": ("fuzz-admin", "platform"),
     "support": ("fuzz-support", "platform"),
-}
-ORDER = {
-    "workflow": "manufacturing",
-    "supplier_org": "fuzz-forge",
-    "title": "Fuzzed brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 4, "unit_price": 1250}],
 }
 
 
@@ -59,7 +52,8 @@ def _bearer(as_user, role):
 @pytest.fixture
 def placed_order(as_user):
     user, org = ROLES["buyer"]
-    response = as_user(user, "buyer", org).post("/orders", ORDER)
+    order = {**MANUFACTURING_ORDER, "supplier_org": ROLES["supplier"][1]}
+    response = as_user(user, "buyer", org).post("/orders", order)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 

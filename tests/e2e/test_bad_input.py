@@ -8,15 +8,7 @@ import pytest
 import requests
 
 from e2e.walk import PROBLEM
-
-ORDER = {
-    "workflow": "manufacturing",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
+from support.orders import MANUFACTURING_ORDER as ORDER
 
 
 def assert_problem(response, status):

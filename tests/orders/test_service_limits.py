@@ -11,19 +11,11 @@ from contracts.rpc.limits import LIMITS
 from orders.models import activities, metadata, orders
 from orders.service import OrdersService
 from support.databases import migrate
+from support.orders import MANUFACTURING_ORDER as ORDER
 from support.services import BUYER, SUPPLIER, count, rpc
 
 outbox = metadata.tables["outbox"]
 
-ORDER = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 LINE = ORDER["lines"][0]
 
 

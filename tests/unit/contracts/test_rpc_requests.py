@@ -8,16 +8,7 @@ import pytest
 from contracts.errors import InvalidRequest
 from contracts.rpc import orders as requests
 from contracts.rpc.limits import MAX_SAFE_INTEGER, Limits
-
-ORDER = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
+from support.orders import MANUFACTURING_ORDER as ORDER
 
 
 def test_a_valid_order_passes():

@@ -15,19 +15,11 @@ from orders.engine_provider import Workflows
 from orders.service import OrdersService
 from orders.workflow import Calendar, load_workflows
 from support.clock import FrozenClock
+from support.orders import MANUFACTURING_ORDER as MANUFACTURING
 
 BUYER = {"user_id": "u-buyer", "role": "buyer", "org": "acme"}
 SUPPLIER = {"user_id": "u-supplier", "role": "supplier", "org": "forge"}
 OTHER_BUYER = {"user_id": "u-other", "role": "buyer", "org": "initech"}
-MANUFACTURING = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 WORKFLOWS = Workflows(load_workflows(), Calendar())
 
 
