@@ -1,7 +1,7 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
 ``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``, and what ``chassis.commands`` needs: ``commands`` and ``command_transaction()``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
+``ping()``, and ``commands`` with ``command_transaction()`` for ``chassis.commands``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
 events join ``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
 calls the service makes on ``orders.repository``, over the same store.
 """
