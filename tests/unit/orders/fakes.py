@@ -1,8 +1,9 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
 ``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``, and ``commands`` with ``command_transaction()`` for ``chassis.commands``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
-events join ``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
+``ping()``, and ``commands`` with ``command_transaction()`` for ``chassis.commands``), in the
+spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its events join
+``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
 calls the service makes on ``orders.repository``, over the same store.
 """
 
