@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.payments import order_payments_section
 from gateway.rpc import concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
@@ -41,6 +42,7 @@ ORDER_PAGE_SECTIONS = {
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
         "fulfillment.get_fulfillment", actor, order_id
     ),
+    "payments": order_payments_section,
 }
 
 LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}

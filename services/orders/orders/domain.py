@@ -46,6 +46,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_sc
 from marshmallow import fields as schema_fields
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
+from contracts.events.orders import PaymentChoice
 from orders.workflow.calendar import Calendar, as_utc
 from orders.workflow.engine import (
     EMITTED_EVENTS,
@@ -215,6 +216,8 @@ class _PlaceRequest(Schema):
     revisions_allowed = schema_fields.Integer(
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
+    # Passed on to the payments service in order.placed, never kept here.
+    payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
     @validates_schema
     def ships_before_delivery(self, data, **kwargs):
@@ -285,7 +288,9 @@ def place_order(
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
-    return order, Outcome(events=[_event(order, "order.placed", details)], activity=[entry])
+    payment = {"payment": data["payment"]} if data["payment"] else {}
+    placed = _event(order, "order.placed", {**details, **payment})
+    return order, Outcome(events=[placed], activity=[entry])
 
 
 def placement_terms(order: Order) -> dict:

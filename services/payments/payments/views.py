@@ -31,6 +31,8 @@ def order_payments_of(session: Session, actor: dict, order_id: str) -> dict:
     in_escrow = escrow.get(account_id(ESCROW, order_id, order.currency))
     view = {
         "order_id": order_id,
+        "buyer_org": order.buyer_org,
+        "supplier_org": order.supplier_org,
         "status": order.status,
         "method": order.method,
         "failure_reason": order.failure_reason,

@@ -26,7 +26,12 @@ class PaymentChoice(Payload):
     A card number never travels in an event."""
 
     method = fields.String(required=True, validate=validate.OneOf(("card", "wallet")))
-    token = fields.String(load_default=None, allow_none=True, metadata={"example": "tok_visa"})
+    token = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^tok_\w{1,60}$", error="a provider token such as tok_visa"),
+        metadata={"example": "tok_visa"},
+    )
 
 
 class OrderPlaced(Money):
