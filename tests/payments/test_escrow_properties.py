@@ -2,8 +2,6 @@
 a real database: every transaction balances, nothing is overdrawn, nothing moves twice, and every
 decided order ends with an empty escrow and held = released + refunded."""
 
-from datetime import UTC, datetime
-
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -16,9 +14,8 @@ from payments.escrow import Escrow
 from payments.models import accounts, entries, ledger_transactions, metadata, order_payments
 from payments.provider import SandboxProvider
 from payments.settlement import ALL, refund_decided_by
-from support.escrow import CONFIG, order_event
+from support.escrow import CONFIG, NOW, order_event
 
-NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 TOKENS = ["tok_visa", "tok_declined", "tok_fails_later", "wallet"]
 DECIDING = [
     "order.accepted",

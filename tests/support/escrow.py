@@ -1,6 +1,9 @@
 """Order events as the orders service publishes them, for the payments tests."""
 
 import uuid
+from datetime import UTC, datetime
+
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
 CONFIG = {
     "COMMISSION": {
