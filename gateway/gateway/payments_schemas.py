@@ -60,3 +60,34 @@ class WalletSchema(PassThroughSchema):
     org = fields.String()
     balances = fields.List(fields.Nested(WalletBalanceSchema))
     history = fields.List(fields.Dict())
+
+
+class PayoutRequestSchema(Schema):
+    currency = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
+        metadata={"example": "EUR"},
+    )
+    amount = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Minor units; leave out to pay out everything available"},
+    )
+    destination = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^tok_\w{1,60}$", error="A provider bank token."),
+        metadata={
+            "description": "The provider's token for the bank account (sandbox: any tok_... "
+            "succeeds, tok_payout_fails fails)",
+            "example": "tok_bank",
+        },
+    )
+
+
+class PayoutSchema(PassThroughSchema):
+    id = fields.String()
+    currency = fields.String()
+    amount = fields.Integer()
+    status = fields.String(metadata={"description": "requested, paid or failed"})
+    failure_reason = fields.String(allow_none=True)
+    requested_at = fields.DateTime()

@@ -115,6 +115,17 @@ def test_a_freelancers_cancellation_refunds_the_employers_wallet_which_pays_the_
     assert (tab["released"], tab["commission"]) == (15000, commission)
     assert balances(m.supplier)["USD"]["available"] == 15000 - commission
 
+    # The freelancer pays the earnings out; a retried request pays once.
+    request = {"currency": "USD", "destination": "tok_bank"}
+    key = {"Idempotency-Key": "payout-1"}
+    first = m.supplier.post("/payouts", request, headers=key)
+    assert first.status_code == 201, first.text
+    assert m.supplier.post("/payouts", request, headers=key).json() == first.json()
+    assert first.json()["amount"] == 15000 - commission
+    eventually(lambda: m.supplier.get("/payouts").json()[0]["status"] == "paid")
+    assert balances(m.supplier)["USD"]["available"] == 0
+    problem(m.supplier.post("/payouts", request), 422)  # nothing left to pay out
+
 
 def test_retail_refunds_a_buyers_cancellation_and_a_return(market):
     m = market("pay-retail")

@@ -4,7 +4,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
-from contracts.errors import NotFound
+from contracts.errors import InsufficientFunds, NotFound
 from payments.models import metadata, order_payments
 from payments.service import PaymentsService
 from support.escrow import CONFIG, order_event
@@ -18,7 +18,11 @@ OUTBOX = metadata.tables["outbox"]
 @pytest.fixture
 def payments(container_factory, service_config):
     config = service_config(
-        "payments", SANDBOX_SETTLE_AFTER_S=0.3, CHARGE_CHECK_INTERVAL_S=0.1, **CONFIG
+        "payments",
+        SANDBOX_SETTLE_AFTER_S=0.3,
+        CHARGE_CHECK_INTERVAL_S=0.1,
+        PAYOUT_INTERVAL_S=0.1,
+        **CONFIG,
     )
     container = container_factory(PaymentsService, config)
     container.start()
@@ -202,3 +206,59 @@ def test_another_organisation_does_not_see_the_order_payments(payments):
     stranger = {"user_id": "eve", "role": "buyer", "org": "other"}
     with rpc(config) as proxy, pytest.raises(NotFound):
         proxy.payments.get_order_payments(stranger, "o-9")
+
+
+def earn(payments, order_id, amount):
+    """The supplier earns ``amount`` less 10% on an accepted manufacturing order."""
+    placed = order_event("order.placed", order_id, amount, "manufacturing", payment=card())
+    deliver(payments, placed, "on_order_placed")
+    accepted = order_event(
+        "order.accepted", order_id, amount, "manufacturing", accepted_amount=amount
+    )
+    deliver(payments, accepted, "on_money_decided")
+
+
+def payout_status(config, payout_id):
+    with rpc(config) as proxy:
+        [payout] = [p for p in proxy.payments.list_payouts(SUPPLIER) if p["id"] == payout_id]
+    return payout["status"]
+
+
+def test_a_payout_is_paid_once_however_often_it_is_requested(payments):
+    _, config = payments
+    earn(payments, "o-p1", 10_000)
+    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-1")
+        again = proxy.payments.request_payout(SUPPLIER, request, command_id="c-1")
+        with pytest.raises(InsufficientFunds) as refused:
+            proxy.payments.request_payout(SUPPLIER, {**request, "amount": 4_001}, command_id="c-2")
+    assert again == payout and refused.value.details == {"available": 4_000}
+    eventually(lambda: payout_status(config, payout["id"]) == "paid")
+    with rpc(config) as proxy:
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    assert (balance["available"], balance["reserved"]) == (4_000, 0)
+    paid = [e for t, e in published_events(config) if t == "payout.paid"]
+    assert [e["amount"] for e in paid] == [5_000]
+
+
+def test_a_failed_payout_gives_the_money_back(payments):
+    _, config = payments
+    earn(payments, "o-p2", 10_000)
+    request = {"currency": "EUR", "destination": "tok_payout_fails"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-3")
+    assert payout["amount"] == 9_000  # everything available
+    eventually(lambda: payout_status(config, payout["id"]) == "failed")
+    with rpc(config) as proxy:
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+        [listed] = proxy.payments.list_payouts(SUPPLIER)
+    assert (balance["available"], balance["reserved"]) == (9_000, 0)
+    assert listed["failure_reason"] == "The bank account was closed."
+    [failed] = [e for t, e in published_events(config) if t == "payout.failed"]
+    assert failed["reason"] == "The bank account was closed."
+
+
+def published_events(config):
+    rows = query(config["DATABASE_URL"], select(OUTBOX.c.event_type, OUTBOX.c.envelope))
+    return [(event_type, envelope["data"]) for event_type, envelope in rows]

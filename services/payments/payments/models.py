@@ -95,3 +95,20 @@ order_payments = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("lock_version", Integer, nullable=False, default=0),
 )
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org", String(100), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    # The provider's token for the bank account: never an account number.
+    Column("destination", String(100), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("failure_reason", String(300)),
+    Column("hold_id", String(36), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

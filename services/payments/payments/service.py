@@ -9,7 +9,7 @@ from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments import views
+from payments import payouts, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
@@ -50,6 +50,25 @@ class PaymentsService(ServiceBase):
         for order_id in processing:
             with self.uow.transaction() as tx:
                 self._escrow(tx).charge_settled(order_id)
+
+    @uow.command
+    def request_payout(self, tx, actor, request):
+        """Pay out (part of) the organisation's available balance to a provider bank token."""
+        return payouts.request(tx.session, self.clock(), actor, request, self.provider, tx.publish)
+
+    @every("PAYOUT_INTERVAL_S", 1)
+    def pay_out(self):
+        """Requested payouts go to the provider; each is paid, or failed and given back."""
+        with self.uow.reading() as session:
+            waiting = payouts.waiting(session)
+        for payout_id in waiting:
+            with self.uow.transaction() as tx:
+                payouts.settle(tx.session, self.clock(), payout_id, self.provider, tx.publish)
+
+    @rpc
+    def list_payouts(self, actor):
+        with self.uow.reading() as session:
+            return payouts.of_org(session, actor["org"])
 
     @rpc
     def get_order_payments(self, actor, order_id):
