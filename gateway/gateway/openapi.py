@@ -45,11 +45,9 @@ ERROR_HEADERS = {
     503: {"Retry-After": "RETRY_AFTER"},
 }
 SUCCESS_HEADERS = {CORRELATION_HEADER: "CORRELATION_ID"}
-ORDER_HEADERS = {
-    **SUCCESS_HEADERS,
-    "ETag": "VERSION_ETAG",
-    "Idempotent-Replayed": "IDEMPOTENT_REPLAYED",
-}
+# A mutating request's answer, which a retry with the same Idempotency-Key replays.
+REPLAYABLE_HEADERS = {**SUCCESS_HEADERS, "Idempotent-Replayed": "IDEMPOTENT_REPLAYED"}
+ORDER_HEADERS = {**REPLAYABLE_HEADERS, "ETag": "VERSION_ETAG"}
 PLACED_ORDER_HEADERS = {**ORDER_HEADERS, "Location": "LOCATION"}
 
 # Why each status comes back, whoever answers it.

@@ -16,6 +16,7 @@ from contracts.rpc.orders import PERFORM_ACTION, check
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.openapi import ORDER_HEADERS, PLACED_ORDER_HEADERS, SUCCESS_HEADERS, documented
+from gateway.payments import order_payments_section
 from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
@@ -45,6 +46,7 @@ ORDER_PAGE_SECTIONS = {
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
         "fulfillment.get_fulfillment", actor, order_id
     ),
+    "payments": order_payments_section,
 }
 
 ACTION_PARAMETER = {

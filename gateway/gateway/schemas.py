@@ -251,6 +251,7 @@ class OrderPageSchema(Schema):
     order = fields.Nested(OrderSchema)
     timeline = _nullable(fields.List, cls_or_instance=fields.Nested(TimelineEntrySchema))
     fulfillment = _nullable(fields.Dict)
+    payments = _nullable(fields.Dict)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

@@ -20,6 +20,7 @@ from marshmallow import (
 )
 
 from contracts.errors import InvalidRequest
+from contracts.events.orders import PaymentChoice
 from contracts.rpc.fields import (
     count,
     day,
@@ -79,6 +80,7 @@ class PlaceOrderRequestSchema(Schema):
     committed_ship_by = day(allow_none=True)
     committed_deliver_by = day(allow_none=True)
     revisions_allowed = count(100, allow_none=True)
+    payment = fields.Nested(PaymentChoice, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
     def total_within_limit(self, data, **kwargs):
