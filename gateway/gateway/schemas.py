@@ -74,7 +74,8 @@ class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
 
 class ActionPayloadSchema(Schema):
     """Whatever the action needs (a reason, per-line quantities, a new date...): the workflow
-    says which fields; strings are at most 2000 characters, arrays 500 items."""
+    says which fields; strings are at most 2000 characters, arrays 500 items, dates between
+    2000-01-01 and 2100-12-31."""
 
     class Meta:
         unknown = INCLUDE

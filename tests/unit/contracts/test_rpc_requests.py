@@ -57,6 +57,7 @@ def test_a_payload_is_bounded_in_depth_size_and_values():
         {"n": float("inf")},
         {"bad\x00key": 1},
         {f"k{i}": i for i in range(51)},
+        {"estimated_deliver_by": "9999-12-31"},
     ):
         with pytest.raises(InvalidRequest):
             requests.check(

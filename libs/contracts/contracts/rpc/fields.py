@@ -20,6 +20,7 @@ from contracts.rpc.limits import (
 _UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 UNSAFE_MESSAGE = "must not contain NUL, control characters or lone surrogates"
+_ISO_DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 
 
 class Clean(validate.Validator):
@@ -51,6 +52,13 @@ class DateWindow(validate.Validator):
         if not EARLIEST_DATE <= value <= LATEST_DATE:
             raise ValidationError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
         return value
+
+
+def _in_window(iso_date):
+    try:
+        return EARLIEST_DATE <= date.fromisoformat(iso_date) <= LATEST_DATE
+    except ValueError:
+        return True  # not a date after all: the field's own schema says what it must be
 
 
 def text(max_length, *, min_length=0, **kwargs) -> fields.String:
@@ -89,11 +97,14 @@ def day(**kwargs) -> fields.Date:
     return fields.Date(validate=DateWindow(), metadata=metadata, **kwargs)
 
 
-def json_problems(value, *, max_depth=None, max_string=None, max_items=None, max_keys=None):
+def json_problems(
+    value, *, max_depth=None, max_string=None, max_items=None, max_keys=None, dates=False
+):
     """Everything unsafe in a parsed JSON document, as ``{path: [message]}`` (empty: none).
 
     Any string's characters and any number's range are checked; the bounds given also limit
-    nesting, string lengths, array lengths and object sizes.
+    nesting, string lengths, array lengths and object sizes, and with ``dates`` every string
+    written as an ISO date must be a date within the window.
     """
     problems = {}
 
@@ -106,6 +117,8 @@ def json_problems(value, *, max_depth=None, max_string=None, max_items=None, max
                 problems[where] = [UNSAFE_MESSAGE]
             elif max_string is not None and len(node) > max_string:
                 problems[where] = [f"longer than {max_string} characters"]
+            elif dates and _ISO_DATE.match(node) and not _in_window(node):
+                problems[where] = [f"a date between {EARLIEST_DATE} and {LATEST_DATE}"]
         elif isinstance(node, bool) or node is None:
             pass
         elif isinstance(node, int | float):

@@ -159,6 +159,7 @@ class PerformActionRequestSchema(OrderRefSchema):
             max_string=TEXT_LENGTH,
             max_items=LIMITS.max_order_lines,
             max_keys=PAYLOAD_KEYS,
+            dates=True,
         )
         if problems:
             raise ValidationError(problems)
