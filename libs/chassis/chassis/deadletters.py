@@ -4,7 +4,9 @@
     deadletters replay QUEUE [--event-id ID]    send parked messages back to their queue
 
 Replayed messages start again with a fresh retry budget; the consumer's inbox makes a replay of
-an event that did get applied meanwhile harmless.
+an event that did get applied meanwhile harmless. A message is replayed byte for byte, with its
+content type: one parked because it could not be decoded is listed with its body as text (bytes
+that are not UTF-8 replaced) and is parked again if replayed unchanged.
 """
 
 import argparse
@@ -41,6 +43,7 @@ class ParkedMessage:
     error_type: str
     attempts: int
     failed_at: str
+    content_type: str
     body: object
 
 
@@ -48,8 +51,17 @@ def dead_queues() -> list[str]:
     return [q.name for q in all_queues(retry_delays_ms()) if q.name.endswith(".dead")]
 
 
+def _body(message) -> object:
+    """The decoded body, or, for a message that cannot be decoded, its bytes as text."""
+    try:
+        return message.payload
+    except Exception:  # any decoding failure: this is what got the message parked
+        raw = message.body
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
 def _parked(queue: str, message) -> ParkedMessage:
-    body = message.payload
+    body = _body(message)
     headers = message.headers or {}
     envelope = body if isinstance(body, dict) else {}
     return ParkedMessage(
@@ -61,6 +73,7 @@ def _parked(queue: str, message) -> ParkedMessage:
         error_type=headers.get("x-error-type", ""),
         attempts=int(headers.get("x-attempts", 0)),
         failed_at=headers.get("x-failed-at", ""),
+        content_type=message.content_type or "",
         body=body,
     )
 
@@ -93,7 +106,7 @@ def replay(uri: str, queue: str, event_id: str | None = None) -> int:
             if event_id is not None and parked.event_id != event_id:
                 continue
             headers = {k: v for k, v in (message.headers or {}).items() if k not in REPLAY_DROPS}
-            publisher.send_to_queue(parked.body, parked.original_queue, headers)
+            publisher.send_raw_to_queue(message, parked.original_queue, headers)
             message.ack()
             replayed += 1
         channel.close()

@@ -12,8 +12,10 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 class CorrelationFilter(logging.Filter):
-    def filter(self, record):
-        record.correlation_id = correlation_id.get()
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A line about a message no worker handles (one parked undecoded) names its own.
+        if getattr(record, "correlation_id", None) is None:
+            record.correlation_id = correlation_id.get()
         return True
 
 

@@ -1,5 +1,6 @@
 """Puts envelopes on the broker, waiting for the broker's confirm of each one."""
 
+from kombu.message import Message
 from nameko.amqp.publish import Publisher
 
 from chassis.topology import DEFAULT_EXCHANGE, event_exchange
@@ -21,4 +22,15 @@ class EventPublisher:
     def send_to_queue(self, body, queue_name: str, headers: dict) -> None:
         self._publisher.publish(
             body, exchange=DEFAULT_EXCHANGE, routing_key=queue_name, headers=headers
+        )
+
+    def send_raw_to_queue(self, message: Message, queue_name: str, headers: dict) -> None:
+        """Send a received message's very bytes on, whatever they are (a poison message too)."""
+        self._publisher.publish(
+            message.body,
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=queue_name,
+            headers=headers,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary",
         )
