@@ -9,6 +9,7 @@ from functools import partial
 
 from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from contracts.errors import NotFound
 from gateway import idempotency
@@ -18,7 +19,8 @@ from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
     IdempotencyKeyHeaderSchema,
-    OrderCountsSchema,
+    OrderBoardCountsSchema,
+    OrderCountQuerySchema,
     OrderListSchema,
     OrderPageSchema,
     OrderQuerySchema,
@@ -92,7 +94,7 @@ def place_order(headers, order_request):
 
 
 @blp.route("/orders")
-@blp.arguments(OrderQuerySchema, location="query")
+@blp.arguments(OrderQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, OrderListSchema)
 def list_orders(query):
     """List the orders of your organisation: by status tab, text search, sort, cursor"""
@@ -111,10 +113,11 @@ def list_workflows():
 
 
 @blp.route("/orders/counts")
-@blp.response(200, OrderCountsSchema)
-def count_orders():
-    """Count your organisation's orders per status, for a board view"""
-    return jsonify(services().call("orders.count_orders", g.actor))
+@blp.arguments(OrderCountQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, OrderBoardCountsSchema)
+def count_orders(query):
+    """Count your organisation's orders per status and group, in all and per workflow"""
+    return jsonify(services().call("orders.count_orders", g.actor, query))
 
 
 @blp.route("/orders/<order_id>")

@@ -53,7 +53,7 @@ class FakeOrders:
         items = [order for order in self.orders.values() if self._sees(actor, order)]
         return {"items": items, "next_cursor": None, "query": query}
 
-    def count_orders(self, actor):
+    def count_orders(self, actor, query=None):
         counts = {}
         for order in self.orders.values():
             if self._sees(actor, order):

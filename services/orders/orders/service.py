@@ -4,7 +4,9 @@ Entrypoints only translate: they load the aggregate, let ``orders.domain`` decid
 the order, its timeline and its events in one transaction.
 """
 
+import logging
 import uuid
+from datetime import datetime
 
 from nameko.rpc import rpc
 
@@ -14,13 +16,27 @@ from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Conflict, InvalidRequest
-from orders import domain, repository
+from orders import domain, queries, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
+from orders.workflow.events import REACTED_EVENTS
+
+log = logging.getLogger(__name__)
 
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
 DUE_BATCHES_PER_TICK = 20
+
+
+def consume_each(event_types):
+    """``@consume`` once per event type: the contracts, not this file, list what orders reads."""
+
+    def decorate(handler):
+        for event_type in event_types:
+            handler = consume(event_type)(handler)
+        return handler
+
+    return decorate
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -102,32 +118,34 @@ class OrdersService(ServiceBase):
     @rpc
     def list_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.list_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.list_page(session, actor, query or {})
+            return repository.list_page(session, actor, checked)
 
     @rpc
-    def count_orders(self, actor):
+    def count_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.count_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.count_by_status(session, actor)
+            return repository.count_by_status(session, actor, checked)
 
     @rpc
     def describe_workflows(self):
         return self.engine.describe()
 
-    @consume("shipment.created")
-    @consume("parcel.scanned")
-    @consume("parcel.delivered")
-    @consume("parcel.delivery_failed")
-    @consume("return.received")
-    @consume("document.uploaded")
-    @consume("payment.held")
-    @consume("dispute.resolved")
+    @consume_each(REACTED_EVENTS)
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:
             order = repository.load_for_system(tx.session, event.data["order_id"])
-            if order is not None:
+            if order is None:
+                log.info(
+                    "%s ignored: no order %s here",
+                    event.event_type,
+                    event.data["order_id"],
+                    extra={"event_id": event.event_id, "order_id": event.data["order_id"]},
+                )
+            else:
                 self._apply(
                     tx,
                     order,
@@ -172,14 +190,13 @@ class OrdersService(ServiceBase):
         if save_always or order.version != loaded_version:
             repository.save(tx.session, order, loaded_version, *self._index(order))
         self._record(tx, order, outcome)
+        for reason in outcome.ignored:
+            log.info(reason, extra={"order_id": order.id})
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""
-        workflow = self.engine.of(order)
-        return (
-            workflow.group_of(order.status),
-            domain.next_deadline(order, workflow, calendar=self.engine.calendar),
-        )
+        deadline = order.next_deadline and datetime.fromisoformat(order.next_deadline["at"])
+        return self.engine.of(order).group_of(order.status), deadline
 
     @staticmethod
     def _record(tx, order, outcome):
