@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.clock import utc_now
-from chassis.commands import CommandLog
+from chassis.commands import CommandLog, run_once
 from chassis.commands import command as command_entrypoint
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
@@ -167,6 +167,10 @@ class Transactions:
     @property
     def commands(self) -> CommandLog:
         return self._provider.commands
+
+    def run_command(self, scope, command_id, arguments, body):
+        """Run a command's ``body(tx)`` once per command id (``chassis.commands``)."""
+        return run_once(self, scope, command_id, arguments, body)
 
     @contextmanager
     def transaction(self):
