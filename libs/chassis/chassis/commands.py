@@ -88,7 +88,7 @@ def command(provider: UnitOfWork, method: Callable[..., Any]) -> Callable[..., A
             inspect.Parameter("command_id", inspect.Parameter.KEYWORD_ONLY, default=None),
         ]
     )
-    del run.__wrapped__  # type: ignore[attr-defined]
+    del run.__wrapped__
     return rpc(run)  # type: ignore[no-any-return]
 
 
@@ -159,7 +159,12 @@ class CommandLog:
         )
 
     def record_failure(
-        self, session: Session, scope: str, command_id: str, fingerprint: str, outcome: dict
+        self,
+        session: Session,
+        scope: str,
+        command_id: str,
+        fingerprint: str,
+        outcome: dict[str, Any],
     ) -> None:
         self._insert(session, scope, command_id, fingerprint, True, outcome)
 
@@ -185,7 +190,7 @@ class CommandLog:
         command_id: str,
         fingerprint: str,
         failed: bool,
-        outcome: dict,
+        outcome: dict[str, Any],
     ) -> None:
         try:
             session.execute(

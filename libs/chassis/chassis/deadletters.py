@@ -11,7 +11,9 @@ that are not UTF-8 replaced) and is parked again if replayed unchanged.
 
 import argparse
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from kombu import Connection, Queue
 
@@ -51,7 +53,7 @@ def dead_queues() -> list[str]:
     return [q.name for q in all_queues(retry_delays_ms()) if q.name.endswith(".dead")]
 
 
-def _body(message) -> object:
+def _body(message: Any) -> object:
     """The decoded body, or, for a message that cannot be decoded, its bytes as text."""
     try:
         return message.payload
@@ -60,7 +62,7 @@ def _body(message) -> object:
         return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
 
 
-def _parked(queue: str, message) -> ParkedMessage:
+def _parked(queue: str, message: Any) -> ParkedMessage:
     body = _body(message)
     headers = message.headers or {}
     envelope = body if isinstance(body, dict) else {}
@@ -78,7 +80,7 @@ def _parked(queue: str, message) -> ParkedMessage:
     )
 
 
-def _drain(channel, queue: str):
+def _drain(channel: Any, queue: str) -> Iterator[Any]:
     bound = Queue(queue, no_declare=True)(channel)
     while (message := bound.get(no_ack=False, accept=["json"])) is not None:
         yield message
@@ -113,7 +115,7 @@ def replay(uri: str, queue: str, event_id: str | None = None) -> int:
     return replayed
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="deadletters", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list")

@@ -2,6 +2,7 @@
 
 import contextvars
 import logging
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from pythonjsonlogger.json import JsonFormatter
@@ -42,5 +43,5 @@ class CorrelationLogging(DependencyProvider):
     Each worker runs in its own greenlet, and greenlets have their own context variables.
     """
 
-    def worker_setup(self, worker_ctx):
+    def worker_setup(self, worker_ctx: Any) -> None:
         correlation_id.set(worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id)
