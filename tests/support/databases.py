@@ -57,7 +57,7 @@ class Databases:
         if self.backend == "sqlite":
             return f"sqlite:///{self._directory / name}.db"
         if self._admin is None:
-            # No statement timeout: creating and dropping databases is slow on a busy server.
+            # No statement timeout: on a loaded machine, dropping a database can take a while.
             self._admin = create_engine(
                 normalise_url(f"{self._pg_base}/postgres"), isolation_level="AUTOCOMMIT"
             )
