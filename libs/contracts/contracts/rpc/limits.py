@@ -6,6 +6,7 @@ alike (set them for the gateway and the services together).
 """
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,7 +38,7 @@ class Limits:
     max_quantity: int = 10**9
 
     @classmethod
-    def from_environ(cls, environ=os.environ) -> "Limits":
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Limits":
         return cls(
             max_order_lines=_setting(environ, "ORDER_MAX_LINES", cls.max_order_lines, 100_000),
             max_order_total=_setting(
@@ -47,7 +48,7 @@ class Limits:
         )
 
 
-def _setting(environ, name, default, ceiling):
+def _setting(environ: Mapping[str, str], name: str, default: int, ceiling: int) -> int:
     raw = environ.get(name)
     if raw is None:
         return default

@@ -8,6 +8,7 @@ whoever calls. ``describe`` metadata documents them in the gateway's OpenAPI doc
 import base64
 import binascii
 import json
+from typing import Any
 
 from marshmallow import (
     EXCLUDE,
@@ -83,7 +84,7 @@ class PlaceOrderRequestSchema(Schema):
     payment = fields.Nested(PaymentChoice, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
-    def total_within_limit(self, data, **kwargs):
+    def total_within_limit(self, data: dict[str, Any], **kwargs: Any) -> None:
         total = sum(line["quantity"] * line["unit_price"] for line in data.get("lines", ()))
         if total > LIMITS.max_order_total:
             raise ValidationError(
@@ -125,7 +126,7 @@ class OrderQuerySchema(OrderCountQuerySchema):
     limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_SIZE))
 
     @validates("cursor")
-    def issued_by_the_service(self, cursor, **kwargs):
+    def issued_by_the_service(self, cursor: str, **kwargs: Any) -> None:
         """A cursor is base64 JSON of plain values: refuse any other before a query uses it."""
         try:
             values = json.loads(
@@ -152,7 +153,7 @@ class PerformActionRequestSchema(OrderRefSchema):
     )
 
     @validates("payload")
-    def bounded(self, payload, **kwargs):
+    def bounded(self, payload: dict[str, Any], **kwargs: Any) -> None:
         problems = json_problems(
             payload,
             max_depth=PAYLOAD_DEPTH,
@@ -173,7 +174,7 @@ ORDER_REF = OrderRefSchema()
 PERFORM_ACTION = PerformActionRequestSchema()
 
 
-def check(schema: Schema, data, field: str | None = None):
+def check(schema: Schema, data: Any, field: str | None = None) -> None:
     """Raise InvalidRequest, naming each wrong field, unless ``data`` fits ``schema``."""
     errors = schema.validate(data) if isinstance(data, dict) else {"_schema": ["not an object"]}
     if errors:
@@ -182,5 +183,5 @@ def check(schema: Schema, data, field: str | None = None):
         )
 
 
-def _refuse(constant):
+def _refuse(constant: str) -> None:
     raise ValueError(f"{constant} is not a number")
