@@ -282,23 +282,6 @@ def place_order(
     return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 
-def placement_terms(order: Order) -> dict:
-    """What the buyer asked for when placing the order, whatever happened to it since."""
-    return {
-        "supplier_org": order.supplier_org,
-        "workflow": order.workflow,
-        "kind": order.kind,
-        "currency": order.currency,
-        "title": order.title,
-        "lines": [
-            (line.sku, line.description, line.quantity, line.unit_price) for line in order.lines
-        ],
-        "committed_ship_by": order.committed_ship_by,
-        "committed_deliver_by": order.committed_deliver_by,
-        "revisions_allowed": order.revisions_allowed,
-    }
-
-
 def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
     try:
         data = _PLACE_REQUEST.load(request)
