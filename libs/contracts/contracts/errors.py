@@ -5,6 +5,7 @@ Registered with Nameko's exception registry, so a caller receives an instance of
 """
 
 import json
+from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
 
@@ -15,7 +16,7 @@ class ServiceError(Exception):
     status = 500
     title = "Service error"
 
-    def __init__(self, message, details=None):
+    def __init__(self, message: str, details: dict[str, Any] | str | None = None) -> None:
         if isinstance(details, str):  # as it arrives over RPC: see below
             details = json.loads(details)
         details = details or {}
@@ -25,7 +26,7 @@ class ServiceError(Exception):
         self.message = message
         self.details = details
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
