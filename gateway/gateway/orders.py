@@ -14,7 +14,7 @@ from marshmallow import RAISE
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
-from gateway.rpc import concurrently, public_detail, services
+from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
@@ -88,12 +88,7 @@ ACTION_PAYLOAD_EXAMPLES = {
 def place_order(headers, order_request):
     """Place an order (buyers)"""
     require_role("buyer")
-    order = services().call(
-        "orders.place_order",
-        g.actor,
-        PlaceOrderSchema().dump(order_request),
-        idempotency_key=headers.get("idempotency_key"),
-    )
+    order = command("orders.place_order", g.actor, PlaceOrderSchema().dump(order_request))
     _check_visible(order, order["id"])
     return _order_response(order, 201, Location=url_for(".get_order", order_id=order["id"]))
 
@@ -184,7 +179,7 @@ def perform_action(headers, payload, order_id, action):
     One endpoint serves every workflow, since workflows are data. Send If-Match with the
     version you saw to fail with 409 instead of acting on an order that changed meanwhile.
     """
-    order = services().call(
+    order = command(
         "orders.perform_action",
         g.actor,
         order_id,

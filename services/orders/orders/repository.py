@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from chassis import access
 from contracts.errors import Conflict, InvalidRequest, NotFound
-from orders.domain import Actor, Order
+from orders.domain import Order
 from orders.models import activities, orders
 
 SORTABLE = {
@@ -48,12 +48,8 @@ def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict
     }
 
 
-def add(session: Session, order: Order, status_group: str, deadline, idempotency_key=None):
-    session.execute(
-        insert(orders).values(
-            id=order.id, idempotency_key=idempotency_key, **_columns(order, status_group, deadline)
-        )
-    )
+def add(session: Session, order: Order, status_group: str, deadline):
+    session.execute(insert(orders).values(id=order.id, **_columns(order, status_group, deadline)))
 
 
 def save(session: Session, order: Order, expected_version: int, status_group: str, deadline):
@@ -82,17 +78,6 @@ def load(session: Session, order_id: str, actor: dict, for_update=False) -> Orde
 def load_for_system(session: Session, order_id: str) -> Order | None:
     state = session.execute(
         select(orders.c.state).where(orders.c.id == order_id).with_for_update()
-    ).scalar_one_or_none()
-    return None if state is None else Order.from_dict(state)
-
-
-def find_by_idempotency_key(session: Session, buyer: Actor, key: str) -> Order | None:
-    state = session.execute(
-        select(orders.c.state).where(
-            orders.c.buyer_org == buyer.org,
-            orders.c.buyer_user == buyer.user_id,
-            orders.c.idempotency_key == key,
-        )
     ).scalar_one_or_none()
     return None if state is None else Order.from_dict(state)
 

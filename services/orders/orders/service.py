@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime
 
 from nameko.rpc import rpc
-from sqlalchemy.exc import IntegrityError
 
 from chassis.clock import Clock
 from chassis.consumer import consume
@@ -62,62 +61,44 @@ class OrdersService(ServiceBase):
     clock = Clock()
     engine = WorkflowEngine()
 
-    @rpc
-    def place_order(self, actor, request, idempotency_key=None):
+    @uow.command
+    def place_order(self, tx, actor, request):
         buyer = as_actor(actor)
         workflow = self.engine.latest(request.get("workflow"))
-        try:
-            with self.uow.transaction() as tx:
-                order, outcome = domain.place_order(
-                    workflow,
-                    str(uuid.uuid4()),
-                    buyer,
-                    request,
-                    self.clock(),
-                    calendar=self.engine.calendar,
-                )
-                if idempotency_key:
-                    existing = repository.find_by_idempotency_key(
-                        tx.session, buyer, idempotency_key
-                    )
-                    if existing is not None:
-                        return self._view(self._same_placement(existing, order), buyer)
-                repository.add(tx.session, order, *self._index(order), idempotency_key)
-                self._record(tx, order, outcome)
-        except IntegrityError:
-            if not idempotency_key:
-                raise
-            # A concurrent request with the same key won the insert: answer with its order.
-            with self.uow.reading() as session:
-                existing = repository.find_by_idempotency_key(session, buyer, idempotency_key)
-            if existing is None:
-                raise
-            order = self._same_placement(existing, order)
+        order, outcome = domain.place_order(
+            workflow,
+            str(uuid.uuid4()),
+            buyer,
+            request,
+            self.clock(),
+            calendar=self.engine.calendar,
+        )
+        repository.add(tx.session, order, *self._index(order))
+        self._record(tx, order, outcome)
         return self._view(order, buyer)
 
-    @rpc
-    def perform_action(self, actor, order_id, action, payload=None, expected_version=None):
+    @uow.command
+    def perform_action(self, tx, actor, order_id, action, payload=None, expected_version=None):
         identity = as_actor(actor)
-        with self.uow.transaction() as tx:
-            order = repository.load(tx.session, order_id, actor, for_update=True)
-            if expected_version is not None and int(expected_version) != order.version:
-                raise Conflict(
-                    f"order {order_id} is at version {order.version}, not {expected_version}",
-                    {"order_id": order_id, "version": order.version},
-                )
-            self._apply(
-                tx,
-                order,
-                lambda workflow, calendar: domain.perform(
-                    order,
-                    workflow,
-                    identity,
-                    action,
-                    payload or {},
-                    self.clock(),
-                    calendar=calendar,
-                ),
+        order = repository.load(tx.session, order_id, actor, for_update=True)
+        if expected_version is not None and int(expected_version) != order.version:
+            raise Conflict(
+                f"order {order_id} is at version {order.version}, not {expected_version}",
+                {"order_id": order_id, "version": order.version},
             )
+        self._apply(
+            tx,
+            order,
+            lambda workflow, calendar: domain.perform(
+                order,
+                workflow,
+                identity,
+                action,
+                payload or {},
+                self.clock(),
+                calendar=calendar,
+            ),
+        )
         return self._view(order, identity)
 
     @rpc
@@ -201,15 +182,6 @@ class OrdersService(ServiceBase):
                             ),
                             save_always=True,
                         )
-
-    @staticmethod
-    def _same_placement(existing, requested):
-        """The order an idempotency key already placed, if this request asks for the same."""
-        if domain.placement_terms(existing) != domain.placement_terms(requested):
-            raise Conflict(
-                "this Idempotency-Key already placed a different order", {"order_id": existing.id}
-            )
-        return existing
 
     def _apply(self, tx, order, decide, save_always=False):
         """Let the domain decide, then persist the order, its timeline and its events."""

@@ -1,15 +1,19 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
-``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
-events join ``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
-calls the service makes on ``orders.repository``, over the same store.
+``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``,
+``command_transaction()``, ``reading()``, ``commands``, ``ping()``), in the spirit of
+cosmicpython's FakeUnitOfWork: a transaction either commits (its events join ``published``) or
+leaves the store exactly as it was. ``FakeRepository`` answers the calls the service makes on
+``orders.repository``, and ``FakeCommandLog`` those ``chassis.commands`` makes on the commands
+table, over the same store.
 """
 
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+from chassis.commands import AlreadyRecorded
 from chassis.unit_of_work import Transaction
 from contracts.errors import Conflict, NotFound
 from orders.domain import Order
@@ -17,10 +21,34 @@ from orders.domain import Order
 
 @dataclass
 class Store:
-    """The two tables the service writes: order rows and timeline entries."""
+    """The tables the service writes: order rows, timeline entries, command outcomes."""
 
     orders: dict[str, dict] = field(default_factory=dict)
     activities: list[dict] = field(default_factory=list)
+    commands: dict[tuple[str, str], dict] = field(default_factory=dict)
+
+
+class FakeCommandLog:
+    """``chassis.commands.CommandLog`` over a ``Store``."""
+
+    def find(self, store, scope, command_id):
+        row = store.commands.get((scope, command_id))
+        return None if row is None else SimpleNamespace(**row)
+
+    def claim(self, store, scope, command_id, fingerprint):
+        self._insert(store, scope, command_id, fingerprint, {"pending": True})
+
+    def settle(self, store, scope, command_id, result):
+        store.commands[(scope, command_id)]["outcome"] = {"result": result}
+
+    def record_failure(self, store, scope, command_id, fingerprint, outcome):
+        self._insert(store, scope, command_id, fingerprint, outcome)
+
+    @staticmethod
+    def _insert(store, scope, command_id, fingerprint, outcome):
+        if (scope, command_id) in store.commands:
+            raise AlreadyRecorded(f"{scope} {command_id}")
+        store.commands[(scope, command_id)] = {"fingerprint": fingerprint, "outcome": outcome}
 
 
 class FakeUnitOfWork:
@@ -28,6 +56,7 @@ class FakeUnitOfWork:
         self.store = Store()
         self.published: list[dict] = []
         self.committed = 0
+        self.commands = FakeCommandLog()
 
     @contextmanager
     def transaction(self):
@@ -36,10 +65,12 @@ class FakeUnitOfWork:
         try:
             yield tx
         except BaseException:
-            self.store.orders, self.store.activities = before.orders, before.activities
+            self.store.__dict__.update(before.__dict__)
             raise
         self.committed += 1
         self.published += tx.envelopes
+
+    command_transaction = transaction
 
     @contextmanager
     def reading(self):
@@ -61,7 +92,7 @@ class FakeRepository:
     """``orders.repository`` over a ``Store`` (the "session" the service passes in)."""
 
     @staticmethod
-    def add(store, order, status_group, deadline, idempotency_key=None):
+    def add(store, order, status_group, deadline):
         store.orders[order.id] = {
             "state": order.to_dict(timeline=False),
             "buyer_org": order.buyer_org,
@@ -69,7 +100,6 @@ class FakeRepository:
             "supplier_org": order.supplier_org,
             "status_group": status_group,
             "next_deadline_at": deadline,
-            "idempotency_key": idempotency_key,
         }
 
     @staticmethod
@@ -94,17 +124,6 @@ class FakeRepository:
     def load_for_system(store, order_id):
         row = store.orders.get(order_id)
         return None if row is None else Order.from_dict(row["state"])
-
-    @staticmethod
-    def find_by_idempotency_key(store, buyer, key):
-        for row in store.orders.values():
-            if (row["buyer_org"], row["buyer_user"], row["idempotency_key"]) == (
-                buyer.org,
-                buyer.user_id,
-                key,
-            ):
-                return Order.from_dict(row["state"])
-        return None
 
     @staticmethod
     def append_activity(store, order_id, entries):
