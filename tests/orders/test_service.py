@@ -1,11 +1,15 @@
 """The orders service on a real broker and PostgreSQL, with fulfillment as its real consumer."""
 
+import io
+import json
+import logging
 from datetime import UTC, datetime
 
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
+from chassis import logs
 from contracts.errors import IdempotencyKeyReused, IllegalTransition, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
@@ -198,3 +202,29 @@ def test_a_repeated_action_answers_its_first_outcome_and_never_a_false_conflict(
     assert again == approved
     url = system["orders_config"]["DATABASE_URL"]
     assert count(url, outbox, outbox.c.event_type == "order.approved") == 1
+
+
+def test_an_event_for_an_unknown_order_is_logged_as_json_with_its_correlation_id(system):
+    system["orders"].start()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.formatter())
+    handler.addFilter(logs.CorrelationFilter())
+    logger = logging.getLogger("orders.service")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with entrypoint_waiter(system["orders"], "on_event"):
+            envelope = publish(
+                system["orders_config"]["AMQP_URI"],
+                "payment.held",
+                {"order_id": "o-nowhere", "payment_id": "p-1", "amount": 100, "currency": "EUR"},
+                "payments",
+            )
+    finally:
+        logger.removeHandler(handler)
+
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["message"] == "payment.held ignored: no order o-nowhere here"
+    assert line["correlation_id"] == envelope["correlation_id"]
+    assert (line["order_id"], line["event_id"]) == ("o-nowhere", envelope["event_id"])
