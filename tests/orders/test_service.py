@@ -1,15 +1,11 @@
 """The orders service on a real broker and PostgreSQL, with fulfillment as its real consumer."""
 
-import io
-import json
-import logging
 from datetime import UTC, datetime
 
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from chassis import logs
 from contracts.errors import IdempotencyKeyReused, IllegalTransition, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
@@ -18,6 +14,7 @@ from orders.models import metadata as orders_metadata
 from orders.service import OrdersService
 from support.clock import FrozenClock
 from support.events import publish
+from support.logs import json_lines
 from support.services import BUYER, SUPPLIER, count, dependency, query, rpc
 from support.waiting import eventually
 
@@ -206,25 +203,15 @@ def test_a_repeated_action_answers_its_first_outcome_and_never_a_false_conflict(
 
 def test_an_event_for_an_unknown_order_is_logged_as_json_with_its_correlation_id(system):
     system["orders"].start()
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.formatter())
-    handler.addFilter(logs.CorrelationFilter())
-    logger = logging.getLogger("orders.service")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        with entrypoint_waiter(system["orders"], "on_event"):
-            envelope = publish(
-                system["orders_config"]["AMQP_URI"],
-                "payment.held",
-                {"order_id": "o-nowhere", "payment_id": "p-1", "amount": 100, "currency": "EUR"},
-                "payments",
-            )
-    finally:
-        logger.removeHandler(handler)
+    with json_lines("orders.service") as lines, entrypoint_waiter(system["orders"], "on_event"):
+        envelope = publish(
+            system["orders_config"]["AMQP_URI"],
+            "payment.held",
+            {"order_id": "o-nowhere", "payment_id": "p-1", "amount": 100, "currency": "EUR"},
+            "payments",
+        )
 
-    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    [line] = lines
     assert line["message"] == "payment.held ignored: no order o-nowhere here"
     assert line["correlation_id"] == envelope["correlation_id"]
     assert (line["order_id"], line["event_id"]) == ("o-nowhere", envelope["event_id"])
