@@ -1,19 +1,17 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
-``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``,
-``command_transaction()``, ``reading()``, ``commands``, ``ping()``), in the spirit of
-cosmicpython's FakeUnitOfWork: a transaction either commits (its events join ``published``) or
-leaves the store exactly as it was. ``FakeRepository`` answers the calls the service makes on
-``orders.repository``, and ``FakeCommandLog`` those ``chassis.commands`` makes on the commands
-table, over the same store.
+``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
+``ping()``, and ``run_command()`` for commands), in the spirit of cosmicpython's FakeUnitOfWork:
+a transaction either commits (its events join ``published``) or leaves the store exactly as it
+was. ``FakeRepository`` answers the
+calls the service makes on ``orders.repository``, over the same store.
 """
 
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
-from chassis.commands import AlreadyRecorded
+from chassis.commands import InMemoryCommands
 from chassis.unit_of_work import Transaction
 from contracts.errors import Conflict, NotFound
 from orders.domain import Order
@@ -21,34 +19,10 @@ from orders.domain import Order
 
 @dataclass
 class Store:
-    """The tables the service writes: order rows, timeline entries, command outcomes."""
+    """The two tables the service writes: order rows and timeline entries."""
 
     orders: dict[str, dict] = field(default_factory=dict)
     activities: list[dict] = field(default_factory=list)
-    commands: dict[tuple[str, str], dict] = field(default_factory=dict)
-
-
-class FakeCommandLog:
-    """``chassis.commands.CommandLog`` over a ``Store``."""
-
-    def find(self, store, scope, command_id):
-        row = store.commands.get((scope, command_id))
-        return None if row is None else SimpleNamespace(**row)
-
-    def claim(self, store, scope, command_id, fingerprint):
-        self._insert(store, scope, command_id, fingerprint, {"pending": True})
-
-    def settle(self, store, scope, command_id, result):
-        store.commands[(scope, command_id)]["outcome"] = {"result": result}
-
-    def record_failure(self, store, scope, command_id, fingerprint, outcome):
-        self._insert(store, scope, command_id, fingerprint, outcome)
-
-    @staticmethod
-    def _insert(store, scope, command_id, fingerprint, outcome):
-        if (scope, command_id) in store.commands:
-            raise AlreadyRecorded(f"{scope} {command_id}")
-        store.commands[(scope, command_id)] = {"fingerprint": fingerprint, "outcome": outcome}
 
 
 class FakeUnitOfWork:
@@ -56,7 +30,7 @@ class FakeUnitOfWork:
         self.store = Store()
         self.published: list[dict] = []
         self.committed = 0
-        self.commands = FakeCommandLog()
+        self.run_command = InMemoryCommands(self.transaction).run_command
 
     @contextmanager
     def transaction(self):
@@ -65,12 +39,10 @@ class FakeUnitOfWork:
         try:
             yield tx
         except BaseException:
-            self.store.__dict__.update(before.__dict__)
+            self.store.orders, self.store.activities = before.orders, before.activities
             raise
         self.committed += 1
         self.published += tx.envelopes
-
-    command_transaction = transaction
 
     @contextmanager
     def reading(self):
