@@ -30,7 +30,7 @@ from chassis.clock import utc_now
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
 from chassis.outbox import Outbox
-from chassis.publishing import EventPublisher
+from chassis.publishing import ConfirmedBatches, EventPublisher
 from chassis.settings import amqp_uri, database_url
 
 log = logging.getLogger(__name__)
@@ -87,20 +87,26 @@ class UnitOfWork(DependencyProvider):
         self.retention = timedelta(days=float(config.get("OUTBOX_RETENTION_DAYS", 7)))
 
     def start(self):
+        self.outbox.batches = ConfirmedBatches(amqp_uri(self.container.config))
+        self._publishing = self.container.spawn_managed_thread(self.outbox.batches.run)
         self._relay = self.container.spawn_managed_thread(self._relay_forever)
 
-    def stop(self):
+    def stop(self, flush_timeout=5):
         relay = getattr(self, "_relay", None)
         if relay is not None:
             relay.kill()
             self._relay = None
+            batches, self.outbox.batches = self.outbox.batches, None
+            batches.flush(flush_timeout)
+            self._publishing.kill()
+            batches.close()
             self._quietly(self.outbox.mark_published)
         engine = getattr(self, "engine", None)  # a container killed during setup has none
         if engine is not None:
             engine.dispose()
 
     def kill(self):
-        self.stop()
+        self.stop(flush_timeout=0)
 
     def _relay_forever(self):
         for tick in itertools.count():
