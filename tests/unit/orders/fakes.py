@@ -11,6 +11,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chassis.commands import AlreadyRecorded
 from chassis.unit_of_work import Transaction
 from contracts.errors import Conflict, NotFound
 from orders.domain import Order
@@ -35,13 +36,19 @@ class FakeCommandLog:
         return self.store.commands.get((scope, command_id))
 
     def claim(self, store, scope, command_id, fingerprint):
-        self.store.commands[scope, command_id] = Recorded(fingerprint, {"pending": True})
+        self._insert(scope, command_id, Recorded(fingerprint, {"pending": True}))
 
     def settle(self, store, scope, command_id, result):
         self.store.commands[scope, command_id].outcome = {"result": result}
 
     def record_failure(self, store, scope, command_id, fingerprint, outcome):
-        self.store.commands[scope, command_id] = Recorded(fingerprint, outcome)
+        self._insert(scope, command_id, Recorded(fingerprint, outcome))
+
+    def _insert(self, scope, command_id, recorded):
+        # The table's primary key: a command id is claimed once.
+        if (scope, command_id) in self.store.commands:
+            raise AlreadyRecorded(f"{scope} {command_id}")
+        self.store.commands[scope, command_id] = recorded
 
 
 @dataclass
