@@ -9,12 +9,15 @@ never comes is simply not reported, and the relay publishes its row again.
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
+import amqp
 import eventlet
-from amqp import Message
 from eventlet.event import Event
 from eventlet.queue import LightQueue
 from kombu import Connection
+from kombu.message import Message
 from kombu.serialization import dumps
 from nameko.amqp.publish import Publisher
 
@@ -26,7 +29,11 @@ CONFIRM_TIMEOUT_S = 10
 PERSISTENT = 2
 
 
-def _headers(envelope: dict) -> dict:
+Envelope = dict[str, Any]
+OnConfirmed = Callable[[list[str]], object]
+
+
+def _headers(envelope: Envelope) -> dict[str, Any]:
     # Nameko consumers unpack ``nameko.*`` headers into their worker's context data.
     return {"nameko.correlation_id": envelope["correlation_id"]}
 
@@ -35,7 +42,7 @@ class EventPublisher:
     def __init__(self, amqp_uri: str):
         self._publisher = Publisher(amqp_uri, use_confirms=True)
 
-    def publish_event(self, envelope: dict) -> None:
+    def publish_event(self, envelope: dict[str, Any]) -> None:
         self._publisher.publish(
             envelope,
             exchange=event_exchange(envelope["producer"]),
@@ -43,9 +50,20 @@ class EventPublisher:
             headers=_headers(envelope),
         )
 
-    def send_to_queue(self, body, queue_name: str, headers: dict) -> None:
+    def send_to_queue(self, body: Any, queue_name: str, headers: dict[str, Any]) -> None:
         self._publisher.publish(
             body, exchange=DEFAULT_EXCHANGE, routing_key=queue_name, headers=headers
+        )
+
+    def send_raw_to_queue(self, message: Message, queue_name: str, headers: dict[str, Any]) -> None:
+        """Send a received message's very bytes on, whatever they are (a poison message too)."""
+        self._publisher.publish(
+            message.body,
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=queue_name,
+            headers=headers,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary",
         )
 
 
@@ -57,14 +75,14 @@ class ConfirmedBatches:
         self._confirm_timeout = confirm_timeout
         self._queue: LightQueue = LightQueue()
         self._connection: Connection | None = None
-        self._channel = None
+        self._channel: Any = None
         self._next_tag = 1
         self._outstanding: set[int] = set()
         self._acked: set[int] = set()
         self._idle = Event()
         self._idle.send()
 
-    def submit(self, envelopes: list[dict], on_confirmed) -> None:
+    def submit(self, envelopes: list[Envelope], on_confirmed: OnConfirmed) -> None:
         """Queue ``envelopes``; ``on_confirmed(event_ids)`` is called once the broker has them."""
         if envelopes:
             if self._idle.ready():
@@ -89,7 +107,7 @@ class ConfirmedBatches:
     def close(self) -> None:
         self._disconnect()
 
-    def _publish(self, batch) -> None:
+    def _publish(self, batch: list[tuple[list[Envelope], OnConfirmed]]) -> None:
         envelopes = [e for envelopes, _ in batch for e in envelopes]
         try:
             confirmed = self._publish_confirmed(envelopes)
@@ -104,9 +122,9 @@ class ConfirmedBatches:
             if ids:
                 on_confirmed(ids)
 
-    def _publish_confirmed(self, envelopes: list[dict]) -> set[str]:
+    def _publish_confirmed(self, envelopes: list[Envelope]) -> set[str]:
         """Publish every envelope, then wait for all their confirms; the ids acknowledged."""
-        channel = self._channel or self._connect()
+        connection, channel = self._open()
         by_tag = {}
         for envelope in envelopes:
             # Registered before publishing: py-amqp may read confirms while it publishes.
@@ -115,7 +133,7 @@ class ConfirmedBatches:
             self._next_tag += 1
             content_type, encoding, body = dumps(envelope, serializer="json")
             channel.basic_publish(
-                Message(
+                amqp.Message(
                     body,
                     content_type=content_type,
                     content_encoding=encoding,
@@ -126,7 +144,7 @@ class ConfirmedBatches:
                 routing_key=envelope["event_type"],
             )
         while self._outstanding:
-            self._connection.drain_events(timeout=self._confirm_timeout)
+            connection.drain_events(timeout=self._confirm_timeout)
         acked, self._acked = self._acked, set()
         return {event_id for tag, event_id in by_tag.items() if tag in acked}
 
@@ -136,20 +154,21 @@ class ConfirmedBatches:
         if ok:
             self._acked |= done
 
-    def _connect(self):
-        self._connection = Connection(self._uri)
-        self._channel = self._connection.channel()
-        self._channel.events["basic_ack"].add(
-            lambda tag, multiple: self._settle(tag, multiple, True)
-        )
-        self._channel.events["basic_nack"].add(
-            lambda tag, multiple: self._settle(tag, multiple, False)
-        )
-        self._channel.confirm_select()
-        self._next_tag = 1
-        self._outstanding.clear()
-        self._acked.clear()
-        return self._channel
+    def _open(self) -> tuple[Connection, Any]:
+        """The warm connection and its confirm-mode channel, opened if need be."""
+        if self._connection is None:
+            connection = Connection(self._uri)
+            channel = connection.channel()
+            channel.events["basic_ack"].add(lambda tag, multiple: self._settle(tag, multiple, True))
+            channel.events["basic_nack"].add(
+                lambda tag, multiple: self._settle(tag, multiple, False)
+            )
+            channel.confirm_select()
+            self._connection, self._channel = connection, channel
+            self._next_tag = 1
+            self._outstanding.clear()
+            self._acked.clear()
+        return self._connection, self._channel
 
     def _disconnect(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
