@@ -2,6 +2,7 @@
 the relay."""
 
 import eventlet
+import pytest
 from kombu import Connection, Queue
 
 from chassis.envelope import new_envelope
@@ -16,24 +17,32 @@ def opened():
     return new_envelope("fulfillment.opened", OPENED, "fulfillment", correlation_id="c-1")
 
 
-def test_batches_reach_the_broker_intact_and_only_confirmed_ids_are_reported(rabbit_config):
+@pytest.fixture
+def batches(rabbit_config):
+    """A running ``ConfirmedBatches`` on the test's vhost, with fulfillment's exchange."""
     uri = rabbit_config["AMQP_URI"]
     with Connection(uri) as connection:
-        channel = connection.default_channel
-        event_exchange("fulfillment")(channel).declare()
+        event_exchange("fulfillment")(connection.default_channel).declare()
+    publisher = ConfirmedBatches(uri, confirm_timeout=5)
+    publishing = eventlet.spawn(publisher.run)
+    yield publisher
+    publishing.kill()
+    publisher.close()
+
+
+def test_batches_reach_the_broker_intact_and_only_confirmed_ids_are_reported(
+    rabbit_config, batches
+):
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
         queue = Queue(
             "test-opened", exchange=event_exchange("fulfillment"), routing_key="fulfillment.opened"
-        )(channel)
+        )(connection.default_channel)
         queue.declare()
-        batches = ConfirmedBatches(uri)
-        publishing = eventlet.spawn(batches.run)
         confirmed = []
         first, second = [opened(), opened()], [opened()]
         batches.submit(first, confirmed.append)
         batches.submit(second, confirmed.append)
         batches.flush(timeout=10)
-        publishing.kill()
-        batches.close()
 
         # One report per transaction, with the ids of its own envelopes.
         assert sorted(confirmed) == sorted(
@@ -45,12 +54,7 @@ def test_batches_reach_the_broker_intact_and_only_confirmed_ids_are_reported(rab
         assert all(m.properties["delivery_mode"] == 2 for m in received)
 
 
-def test_a_refused_batch_is_not_reported_and_the_next_one_goes_through(rabbit_config):
-    uri = rabbit_config["AMQP_URI"]
-    with Connection(uri) as connection:
-        event_exchange("fulfillment")(connection.default_channel).declare()
-    batches = ConfirmedBatches(uri, confirm_timeout=5)
-    publishing = eventlet.spawn(batches.run)
+def test_a_refused_batch_is_not_reported_and_the_next_one_goes_through(batches):
     confirmed = []
     nowhere = {**opened(), "producer": "nobody"}  # its exchange does not exist: refused
     batches.submit([nowhere], confirmed.extend)
@@ -60,23 +64,14 @@ def test_a_refused_batch_is_not_reported_and_the_next_one_goes_through(rabbit_co
     later = opened()
     batches.submit([later], confirmed.extend)
     assert eventually(lambda: confirmed == [later["event_id"]])
-    publishing.kill()
-    batches.close()
 
 
-def test_confirms_read_while_a_batch_is_still_being_published_are_not_lost(rabbit_config):
+def test_confirms_read_while_a_batch_is_still_being_published_are_not_lost(batches):
     """py-amqp reads whatever the broker has sent while it publishes (a blocked-connection
     check), so the confirm of a batch's first event may arrive before its last is sent."""
-    uri = rabbit_config["AMQP_URI"]
-    with Connection(uri) as connection:
-        event_exchange("fulfillment")(connection.default_channel).declare()
-    batches = ConfirmedBatches(uri, confirm_timeout=5)
-    publishing = eventlet.spawn(batches.run)
     confirmed = []
     for _ in range(20):
         batch = [opened() for _ in range(5)]
         batches.submit(batch, confirmed.extend)
         batches.flush(timeout=10)
         assert confirmed[-5:] == [e["event_id"] for e in batch]
-    publishing.kill()
-    batches.close()
