@@ -3,7 +3,7 @@
 import base64
 import functools
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -124,7 +124,8 @@ def timeline(session: Session, order_id: str) -> list[dict]:
     ).all()
     return [
         {
-            "at": row.at.isoformat(),
+            # SQLite hands back the stored UTC moment without its offset; PostgreSQL with it.
+            "at": row.at.replace(tzinfo=row.at.tzinfo or UTC).isoformat(),
             "actor": row.actor,
             "kind": row.kind,
             "summary": row.summary,
