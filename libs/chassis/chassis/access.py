@@ -1,16 +1,35 @@
-"""Who may see what: the organisation rule every service applies to its order-scoped data."""
+"""Who may see what: the organisation rule every service applies to its order-scoped data.
 
-from sqlalchemy import true
+Platform staff are the admin and support roles of the platform's own organisation
+(``PLATFORM_ORG``, "platform" unless configured): only they act across organisations. A token
+with an admin or support role from any other organisation reaches no order (docs/adr/0006).
+"""
+
+import os
+
+from sqlalchemy import false, true
+
+STAFF_ROLES = ("admin", "support")
+DEFAULT_PLATFORM_ORG = "platform"
+
+
+def platform_org(environ=None) -> str:
+    return (os.environ if environ is None else environ).get("PLATFORM_ORG") or DEFAULT_PLATFORM_ORG
+
+
+def is_staff(actor: dict, environ=None) -> bool:
+    """Whether ``actor`` is platform staff, who act platform-wide under their own role."""
+    return actor.get("role") in STAFF_ROLES and actor.get("org") == platform_org(environ)
 
 
 def visible_to(actor: dict, buyer_org, supplier_org):
     """A filter on a row's buyer and supplier organisation columns for ``actor``.
 
-    Buyers see their organisation's orders, suppliers the orders placed with theirs; admins and
-    support act platform-wide under their own role.
+    Buyers see their organisation's orders, suppliers the orders placed with theirs; platform
+    staff see every order, and nobody else sees any.
     """
     if actor["role"] == "buyer":
         return buyer_org == actor["org"]
     if actor["role"] == "supplier":
         return supplier_org == actor["org"]
-    return true()
+    return true() if is_staff(actor) else false()

@@ -142,6 +142,9 @@ class OrdersService(ServiceBase):
     @consume("document.uploaded")
     @consume("payment.held")
     @consume("dispute.resolved")
+    @consume("dispute.opened")
+    @consume("dispute.withdrawn")
+    @consume("dispute.escalated")
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:

@@ -138,8 +138,15 @@ def _orders(name, schema, summary, consumers=()):
 
 
 CONTRACTS = [
-    _orders("order.placed", OrderPlaced, "A buyer placed an order; its funds are to be held."),
-    _orders("order.status_changed", StatusChanged, "The order moved to another state."),
+    _orders(
+        "order.placed",
+        OrderPlaced,
+        "A buyer placed an order; its funds are to be held.",
+        ["disputes"],
+    ),
+    _orders(
+        "order.status_changed", StatusChanged, "The order moved to another state.", ["disputes"]
+    ),
     _orders(
         "order.approved",
         OrderApproved,

@@ -48,7 +48,7 @@ ANCHORS = (
     "estimated_deliver_by",
 )
 UNITS = ("business_days", "days", "hours")
-FLAGS = ("delayed", "expecting_delay", "funds_held")
+FLAGS = ("delayed", "expecting_delay", "funds_held", "disputed")
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
 INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
 ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
@@ -118,6 +118,9 @@ REACTED_EVENTS = {
     "yet returned)",
     "payment.held": "order_id, payment_id, amount, currency",
     "dispute.resolved": "order_id, dispute_id, outcome: refund | release | split",
+    "dispute.opened": "order_id, dispute_id, reason, description, opened_by {user_id, role, org}",
+    "dispute.withdrawn": "order_id, dispute_id, withdrawn_by {user_id, role, org}",
+    "dispute.escalated": "order_id, dispute_id, silent_party (buyer | supplier), respond_by",
     "document.uploaded": "order_id, document_id, kind (inspection_report | "
     "material_certificate | ...)",
 }
@@ -183,6 +186,9 @@ class Moment:
         if value is None:
             return None
         start = value if isinstance(value, datetime) else datetime.combine(value, time(), UTC)
+        return self.counted_from(start, calendar)
+
+    def counted_from(self, start: datetime, calendar: Calendar) -> datetime:
         if self.unit == "business_days":
             return calendar.add_business_days(start, self.amount)
         return start + timedelta(**{self.unit: self.amount})
@@ -273,6 +279,7 @@ class Timer:
     moment: Moment
     action: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    paused_while: frozenset[str] = frozenset()  # flags; lifting one restarts the whole window
 
     def anchor_key(self, order) -> str | None:
         value = self.moment.anchor_value(order)
@@ -287,7 +294,13 @@ class Timer:
             return None
         if order.fired_timers.get(self.name) == self.anchor_key(order):
             return None
-        return self.moment.resolve(order, calendar)
+        if any(getattr(order, flag) for flag in self.paused_while):
+            return None
+        due = self.moment.resolve(order, calendar)
+        resumed = order.timers_resumed_at if self.paused_while else None
+        if due is not None and resumed is not None:
+            due = max(due, self.moment.counted_from(resumed, calendar))
+        return due
 
 
 @dataclass(frozen=True)
@@ -345,6 +358,7 @@ class Workflow:
                     "from": sorted(timer.sources),
                     "action": timer.action,
                     "at": asdict(timer.moment),
+                    "paused_while": sorted(timer.paused_while),
                 }
                 for timer in self.timers
             ],
@@ -565,6 +579,19 @@ def record_document() -> Apply:
 def set_flag(flag: str) -> Apply:
     _require_flag(flag)
     return lambda order, step: setattr(order, flag, True)
+
+
+@effect("lift_pause")
+def lift_pause(flag: str) -> Apply:
+    """Clear ``flag``; the timers it paused start their whole window again from now."""
+    _require_flag(flag)
+
+    def apply(order, step):
+        if getattr(order, flag):
+            setattr(order, flag, False)
+            order.timers_resumed_at = step.now
+
+    return apply
 
 
 @effect("close")

@@ -261,6 +261,9 @@ class _TimerSpec(Schema):
     before = _MomentField(sign=-1)
     action = fields.String(required=True)
     payload = fields.Dict(keys=fields.String(), load_default=dict)
+    paused_while = fields.List(
+        fields.String(validate=validate.OneOf(engine.FLAGS)), load_default=list
+    )
 
     @validates_schema
     def one_moment(self, spec, **kwargs):
@@ -341,6 +344,7 @@ def _assemble(spec: dict) -> engine.Workflow:
                 timer.get("after") or timer["before"],
                 timer["action"],
                 timer["payload"],
+                frozenset(timer["paused_while"]),
             )
             for name, timer in spec["timers"].items()
         ),
