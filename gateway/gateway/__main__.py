@@ -25,24 +25,29 @@ from gateway.settings import SettingsError, load_settings
 log = logging.getLogger("gateway")
 
 
-def main():
+def serve(create, prefix, base, name):
+    """Build the app with ``create`` and serve it on ``<prefix>_HOST``:``<prefix>_PORT``."""
     logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         settings = load_settings()
     except SettingsError as error:
-        sys.exit(f"gateway: {error}")
-    app = create_app(settings)
-    host, port = settings["GATEWAY_HOST"], settings["GATEWAY_PORT"]
+        sys.exit(f"{name}: {error}")
+    app = create(settings)
+    host, port = settings[f"{prefix}_HOST"], settings[f"{prefix}_PORT"]
     listener = eventlet.listen((host, port))
     # The WSGI server stops accepting on KeyboardInterrupt and lets requests in flight finish.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    api = f"http://{host}:{port}/api/v1"
-    log.info(f"gateway serving the API at {api} and its docs at {api}/docs")
+    api = f"http://{host}:{port}{base}"
+    log.info(f"{name} serving the API at {api} and its docs at {api}/docs")
     try:
         wsgi.server(listener, app, log_output=False)
     finally:
         rpc.close(app)
-        log.info("gateway stopped")
+        log.info(f"{name} stopped")
+
+
+def main():
+    serve(create_app, "GATEWAY", "/api/v1", "gateway")
 
 
 if __name__ == "__main__":

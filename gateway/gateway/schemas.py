@@ -195,6 +195,7 @@ class OrderPageSchema(Schema):
     order = fields.Nested(OrderSchema)
     timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
+    disputes = fields.List(fields.Dict(), allow_none=True)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

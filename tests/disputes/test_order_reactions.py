@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.errors import Forbidden
 from orders.domain import Actor, fire_due_timers, next_deadline, perform, place_order, react
 from orders.workflow import Calendar, latest, load_workflows
 
@@ -153,3 +154,24 @@ def test_a_services_order_is_settled_by_the_resolution():
     run.on("dispute.resolved", dispute_id="d-1", outcome="split", refund_amount=2500)
 
     assert (run.order.status, run.order.disputed) == ("completed", False)
+
+
+def test_staff_move_a_manufacturing_orders_committed_dates_with_a_reason():
+    run = Order("manufacturing")
+    run.do(SUPPLIER, "approve")
+    admin = Actor("ada", "admin", "platform")
+
+    run.do(
+        admin,
+        "change_commitments",
+        committed_deliver_by="2031-04-08",
+        reason="The customer asked to halt production for a week",
+    )
+
+    assert str(run.order.committed_deliver_by) == "2031-04-08"
+    [(event, data)] = run.outcome.events
+    assert event == "order.dates_changed"
+    assert data["previous"]["committed_deliver_by"] == "2031-03-25"
+    assert "halt production" in run.outcome.activity[0]["summary"]
+    with pytest.raises(Forbidden):
+        run.do(SUPPLIER, "change_commitments", committed_deliver_by="2031-05-01", reason="late")

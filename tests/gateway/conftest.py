@@ -106,6 +106,11 @@ class FakeHealthOnly:
         return {"status": "ok"}
 
 
+class FakeDisputes(FakeHealthOnly):
+    def order_disputes(self, actor, order_id):
+        return []
+
+
 class FakeCluster:
     """The services, the broker's state, and a record of every call and proxy."""
 
@@ -115,7 +120,7 @@ class FakeCluster:
             "fulfillment": FakeFulfillment(),
             "chat": FakeHealthOnly(),
             "payments": FakeHealthOnly(),
-            "disputes": FakeHealthOnly(),
+            "disputes": FakeDisputes(),
         }
         self.broker_up = True
         self.silent = set()  # services that never reply

@@ -45,6 +45,8 @@ class StatusChanged(OrderPayload):
 class DatesChanged(OrderPayload):
     estimated_ship_by = fields.Date(allow_none=True, load_default=None)
     estimated_deliver_by = fields.Date(allow_none=True, load_default=None)
+    committed_ship_by = fields.Date(allow_none=True, load_default=None)
+    committed_deliver_by = fields.Date(allow_none=True, load_default=None)
     previous = fields.Dict(load_default=dict)
     reason = fields.String(required=True)
 

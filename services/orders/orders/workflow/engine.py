@@ -52,6 +52,7 @@ FLAGS = ("delayed", "expecting_delay", "funds_held", "disputed")
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
 INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
 ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
+COMMITMENTS = ("committed_ship_by", "committed_deliver_by")
 
 COMMON_FIELDS = ("order_id", "buyer_org", "supplier_org", "workflow", "workflow_version", "status")
 
@@ -64,7 +65,9 @@ EMITTED_EVENTS = {
     "quantity, unit_price}]",
     "order.dates_changed": "The supplier changed the estimated dates. + estimated_ship_by, "
     "estimated_deliver_by, previous {estimated_ship_by, "
-    "estimated_deliver_by}, reason",
+    "estimated_deliver_by}, reason; or staff changed the committed dates: + "
+    "committed_ship_by, committed_deliver_by, previous {committed_ship_by, "
+    "committed_deliver_by}, reason",
     "order.delayed": "The order is late or expected to be. + kind: expecting_delay | "
     "committed_date_passed | estimate_past_committed",
     "order.ready_to_ship": "The seller labelled the parcel. + tracking_number",
@@ -759,6 +762,38 @@ def update_estimate() -> Apply:
                 committed_deliver_by=committed.isoformat(),
                 estimated_deliver_by=deliver_by.isoformat(),
             )
+
+    return apply
+
+
+@effect("change_commitments")
+def change_commitments() -> Apply:
+    """Staff move the committed dates (seed 000: only through support, with a reason)."""
+
+    def apply(order, step):
+        changes = {name: step.payload[name] for name in COMMITMENTS if name in step.payload}
+        if not changes:
+            raise InvalidRequest(
+                "nothing to change",
+                {"errors": {"_schema": ["give committed_ship_by, committed_deliver_by or both"]}},
+            )
+        ship_by = changes.get("committed_ship_by", order.committed_ship_by)
+        deliver_by = changes.get("committed_deliver_by", order.committed_deliver_by)
+        if ship_by and deliver_by and ship_by > deliver_by:
+            raise InvalidRequest(
+                "shipping after delivery",
+                {"errors": {"committed_ship_by": ["must not be after committed_deliver_by"]}},
+            )
+        step.details.update(
+            previous={name: _iso(getattr(order, name)) for name in COMMITMENTS},
+            committed_ship_by=_iso(ship_by),
+            committed_deliver_by=_iso(deliver_by),
+        )
+        order.committed_ship_by, order.committed_deliver_by = ship_by, deliver_by
+        # Delays were measured against the old commitment; the timers re-arm on the new one.
+        estimate = order.estimated_deliver_by
+        order.delayed = bool(estimate and deliver_by and estimate > deliver_by)
+        order.expecting_delay = False
 
     return apply
 
