@@ -1,6 +1,6 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list]
+    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -29,6 +29,7 @@ import approvals
 import broker_hop
 import list_query
 import propagation
+import staff_queue
 import transitions
 from report import Report
 from system import Infra
@@ -42,6 +43,7 @@ MEASUREMENTS = {
     "approvals": approvals,
     "transitions": transitions,
     "list": list_query,
+    "queue": staff_queue,
 }
 ALIASES = {"list_query": "list", "broker_hop": "broker"}
 
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name == "list":
+            if name in ("list", "queue"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()

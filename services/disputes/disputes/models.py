@@ -61,9 +61,6 @@ Index(
     sqlite_where=text(ACTIVE_STATUSES),
 )
 Index("ix_disputes_order", disputes.c.order_id, disputes.c.opened_at)
-# The staff queue: by status, oldest first or largest first, in keyset order.
-Index("ix_disputes_queue_age", disputes.c.status, disputes.c.opened_at, disputes.c.id)
-Index("ix_disputes_queue_amount", disputes.c.status, disputes.c.amount, disputes.c.id)
 Index(
     "ix_disputes_awaiting",
     disputes.c.respond_by,
@@ -88,9 +85,15 @@ claims = Table(
 )
 # One claim per parcel or return.
 Index("uq_claims_reference", claims.c.order_id, claims.c.kind, claims.c.reference, unique=True)
-Index("ix_claims_queue_age", claims.c.status, claims.c.opened_at, claims.c.id)
-Index("ix_claims_queue_amount", claims.c.status, claims.c.amount, claims.c.id)
-Index("ix_claims_supplier", claims.c.supplier_org, claims.c.opened_at)
+
+# The staff queues: all or by status, or by either party, oldest or largest first, in keyset
+# order, so that any page is one index range scan.
+for queue in (disputes, claims):
+    for sort in ("opened_at", "amount"):
+        for scope in (None, "status", "buyer_org", "supplier_org"):
+            columns = [queue.c[scope]] if scope else []
+            name = f"ix_{queue.name}_{scope or 'all'}_{sort}"
+            Index(name, *columns, queue.c[sort], queue.c.id)
 
 claim_triggers = Table(
     "claim_triggers",

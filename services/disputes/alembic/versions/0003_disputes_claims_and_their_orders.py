@@ -4,8 +4,9 @@ Revision ID: 0003
 Revises: 0002
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0003"
 down_revision = "0002"
@@ -36,9 +37,27 @@ def upgrade():
         sa.Column("state", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_claims_queue_age", "claims", ["status", "opened_at", "id"], unique=False)
-    op.create_index("ix_claims_queue_amount", "claims", ["status", "amount", "id"], unique=False)
-    op.create_index("ix_claims_supplier", "claims", ["supplier_org", "opened_at"], unique=False)
+    op.create_index("ix_claims_all_amount", "claims", ["amount", "id"], unique=False)
+    op.create_index("ix_claims_all_opened_at", "claims", ["opened_at", "id"], unique=False)
+    op.create_index(
+        "ix_claims_buyer_org_amount", "claims", ["buyer_org", "amount", "id"], unique=False
+    )
+    op.create_index(
+        "ix_claims_buyer_org_opened_at", "claims", ["buyer_org", "opened_at", "id"], unique=False
+    )
+    op.create_index("ix_claims_status_amount", "claims", ["status", "amount", "id"], unique=False)
+    op.create_index(
+        "ix_claims_status_opened_at", "claims", ["status", "opened_at", "id"], unique=False
+    )
+    op.create_index(
+        "ix_claims_supplier_org_amount", "claims", ["supplier_org", "amount", "id"], unique=False
+    )
+    op.create_index(
+        "ix_claims_supplier_org_opened_at",
+        "claims",
+        ["supplier_org", "opened_at", "id"],
+        unique=False,
+    )
     op.create_index("uq_claims_reference", "claims", ["order_id", "kind", "reference"], unique=True)
     op.create_table(
         "disputes",
@@ -56,6 +75,8 @@ def upgrade():
         sa.Column("state", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_disputes_all_amount", "disputes", ["amount", "id"], unique=False)
+    op.create_index("ix_disputes_all_opened_at", "disputes", ["opened_at", "id"], unique=False)
     op.create_index(
         "ix_disputes_awaiting",
         "disputes",
@@ -64,12 +85,33 @@ def upgrade():
         postgresql_where=sa.text("status = 'open' AND awaiting IS NOT NULL"),
         sqlite_where=sa.text("status = 'open' AND awaiting IS NOT NULL"),
     )
-    op.create_index("ix_disputes_order", "disputes", ["order_id", "opened_at"], unique=False)
     op.create_index(
-        "ix_disputes_queue_age", "disputes", ["status", "opened_at", "id"], unique=False
+        "ix_disputes_buyer_org_amount", "disputes", ["buyer_org", "amount", "id"], unique=False
     )
     op.create_index(
-        "ix_disputes_queue_amount", "disputes", ["status", "amount", "id"], unique=False
+        "ix_disputes_buyer_org_opened_at",
+        "disputes",
+        ["buyer_org", "opened_at", "id"],
+        unique=False,
+    )
+    op.create_index("ix_disputes_order", "disputes", ["order_id", "opened_at"], unique=False)
+    op.create_index(
+        "ix_disputes_status_amount", "disputes", ["status", "amount", "id"], unique=False
+    )
+    op.create_index(
+        "ix_disputes_status_opened_at", "disputes", ["status", "opened_at", "id"], unique=False
+    )
+    op.create_index(
+        "ix_disputes_supplier_org_amount",
+        "disputes",
+        ["supplier_org", "amount", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_disputes_supplier_org_opened_at",
+        "disputes",
+        ["supplier_org", "opened_at", "id"],
+        unique=False,
     )
     op.create_index(
         "uq_disputes_active_order",
@@ -99,19 +141,30 @@ def downgrade():
         postgresql_where=sa.text("status IN ('open', 'escalated')"),
         sqlite_where=sa.text("status IN ('open', 'escalated')"),
     )
-    op.drop_index("ix_disputes_queue_amount", table_name="disputes")
-    op.drop_index("ix_disputes_queue_age", table_name="disputes")
+    op.drop_index("ix_disputes_supplier_org_opened_at", table_name="disputes")
+    op.drop_index("ix_disputes_supplier_org_amount", table_name="disputes")
+    op.drop_index("ix_disputes_status_opened_at", table_name="disputes")
+    op.drop_index("ix_disputes_status_amount", table_name="disputes")
     op.drop_index("ix_disputes_order", table_name="disputes")
+    op.drop_index("ix_disputes_buyer_org_opened_at", table_name="disputes")
+    op.drop_index("ix_disputes_buyer_org_amount", table_name="disputes")
     op.drop_index(
         "ix_disputes_awaiting",
         table_name="disputes",
         postgresql_where=sa.text("status = 'open' AND awaiting IS NOT NULL"),
         sqlite_where=sa.text("status = 'open' AND awaiting IS NOT NULL"),
     )
+    op.drop_index("ix_disputes_all_opened_at", table_name="disputes")
+    op.drop_index("ix_disputes_all_amount", table_name="disputes")
     op.drop_table("disputes")
     op.drop_index("uq_claims_reference", table_name="claims")
-    op.drop_index("ix_claims_supplier", table_name="claims")
-    op.drop_index("ix_claims_queue_amount", table_name="claims")
-    op.drop_index("ix_claims_queue_age", table_name="claims")
+    op.drop_index("ix_claims_supplier_org_opened_at", table_name="claims")
+    op.drop_index("ix_claims_supplier_org_amount", table_name="claims")
+    op.drop_index("ix_claims_status_opened_at", table_name="claims")
+    op.drop_index("ix_claims_status_amount", table_name="claims")
+    op.drop_index("ix_claims_buyer_org_opened_at", table_name="claims")
+    op.drop_index("ix_claims_buyer_org_amount", table_name="claims")
+    op.drop_index("ix_claims_all_opened_at", table_name="claims")
+    op.drop_index("ix_claims_all_amount", table_name="claims")
     op.drop_table("claims")
     op.drop_table("claim_triggers")
