@@ -1,8 +1,9 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
 ``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
-events join ``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
+``ping()``, and ``commands`` with ``command_transaction()`` for ``chassis.commands``), in the
+spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its events join
+``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
 calls the service makes on ``orders.repository``, over the same store.
 """
 
@@ -21,11 +22,38 @@ class Store:
 
     orders: dict[str, dict] = field(default_factory=dict)
     activities: list[dict] = field(default_factory=list)
+    commands: dict[tuple[str, str], "Recorded"] = field(default_factory=dict)
+
+
+class FakeCommandLog:
+    """The ``commands`` table as a dict, with the calls ``chassis.commands.run_once`` makes."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def find(self, store, scope, command_id):
+        return self.store.commands.get((scope, command_id))
+
+    def claim(self, store, scope, command_id, fingerprint):
+        self.store.commands[scope, command_id] = Recorded(fingerprint, {"pending": True})
+
+    def settle(self, store, scope, command_id, result):
+        self.store.commands[scope, command_id].outcome = {"result": result}
+
+    def record_failure(self, store, scope, command_id, fingerprint, outcome):
+        self.store.commands[scope, command_id] = Recorded(fingerprint, outcome)
+
+
+@dataclass
+class Recorded:
+    fingerprint: str
+    outcome: dict
 
 
 class FakeUnitOfWork:
     def __init__(self):
         self.store = Store()
+        self.commands = FakeCommandLog(self.store)
         self.published: list[dict] = []
         self.committed = 0
 
@@ -37,9 +65,14 @@ class FakeUnitOfWork:
             yield tx
         except BaseException:
             self.store.orders, self.store.activities = before.orders, before.activities
+            self.store.commands.clear()
+            self.store.commands.update(before.commands)
             raise
         self.committed += 1
         self.published += tx.envelopes
+
+    def command_transaction(self):
+        return self.transaction()
 
     @contextmanager
     def reading(self):
