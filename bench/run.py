@@ -1,6 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list,queue]
+    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,
+                                                 list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to

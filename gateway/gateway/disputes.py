@@ -21,7 +21,7 @@ from gateway.dispute_schemas import (
     OpenDisputeSchema,
     StatementSchema,
 )
-from gateway.rpc import ServiceUnavailable, services
+from gateway.rpc import ServiceUnavailable, command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,10 @@ def on_order(method, order_id, request):
     """Call ``disputes.<method>`` about an order; if the disputes service does not know the
     order yet while the orders service shows it to the caller, its events are still on their
     way: answer 503 with Retry-After rather than a misleading 404."""
-    rpc = services()
     try:
-        return rpc.call(f"disputes.{method}", g.actor, order_id, request)
+        return command(f"disputes.{method}", g.actor, order_id, request)
     except NotFound:
-        order = rpc.call("orders.get_order", g.actor, order_id)  # NotFound if not theirs
+        order = services().call("orders.get_order", g.actor, order_id)  # NotFound if not theirs
         if not may_see(g.actor, order):
             raise
         raise ServiceUnavailable(
@@ -102,7 +101,7 @@ def get_dispute(dispute_id):
 @blp.alt_response(409, response="CONFLICT")
 def add_statement(headers, request, dispute_id):
     """Add a statement (and evidence) to a dispute; the awaited party's answer stops the clock"""
-    dispute = services().call("disputes.add_statement", g.actor, dispute_id, request)
+    dispute = command("disputes.add_statement", g.actor, dispute_id, request)
     return jsonify(visible(dispute, f"dispute {dispute_id}"))
 
 
@@ -114,7 +113,7 @@ def add_statement(headers, request, dispute_id):
 @blp.alt_response(409, response="CONFLICT")
 def withdraw_dispute(headers, dispute_id):
     """Withdraw a dispute you opened, before it is resolved; the order's timers start again"""
-    dispute = services().call("disputes.withdraw_dispute", g.actor, dispute_id)
+    dispute = command("disputes.withdraw_dispute", g.actor, dispute_id)
     return jsonify(visible(dispute, f"dispute {dispute_id}"))
 
 

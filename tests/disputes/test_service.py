@@ -263,3 +263,13 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
         disputes_outbox.select().where(disputes_outbox.c.event_type == "claim.approved"),
     )
     assert approved.envelope["data"]["amount"] == 4500
+
+
+def test_a_repeated_command_opens_one_dispute_and_gets_the_same_answer(system):
+    order = placed(system)
+    with rpc(system["config"]["disputes"]) as proxy:
+        first = proxy.disputes.open_dispute(BUYER, order["id"], DISPUTE, command_id="cmd-1")
+        again = proxy.disputes.open_dispute(BUYER, order["id"], DISPUTE, command_id="cmd-1")
+    assert again == first
+    opened = disputes_outbox.c.event_type == "dispute.opened"
+    assert count(url(system, "disputes"), disputes_outbox, opened) == 1

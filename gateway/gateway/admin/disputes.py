@@ -17,7 +17,7 @@ from gateway.dispute_schemas import (
     ResolutionSchema,
     StatementSchema,
 )
-from gateway.rpc import services
+from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
 
 blp = Blueprint(
@@ -52,7 +52,7 @@ def get_dispute(dispute_id):
 @blp.alt_response(409, response="CONFLICT")
 def add_note(headers, request, dispute_id):
     """Add a staff note to a dispute (support and admins); both parties see it"""
-    return jsonify(services().call("disputes.add_statement", g.actor, dispute_id, request))
+    return jsonify(command("disputes.add_statement", g.actor, dispute_id, request))
 
 
 @blp.route("/disputes/<dispute_id>/resolution", methods=["POST"])
@@ -65,7 +65,7 @@ def add_note(headers, request, dispute_id):
 def resolve_dispute(headers, request, dispute_id):
     """Resolve a dispute (admins): release, refund, split, complete or cancel"""
     require_admin()
-    return jsonify(services().call("disputes.resolve_dispute", g.actor, dispute_id, request))
+    return jsonify(command("disputes.resolve_dispute", g.actor, dispute_id, request))
 
 
 @blp.route("/claims")
@@ -94,4 +94,4 @@ def get_claim(claim_id):
 def decide_claim(headers, request, claim_id):
     """Approve a claim with the amount the platform pays, or reject it with a reason (admins)"""
     require_admin()
-    return jsonify(services().call("disputes.decide_claim", g.actor, claim_id, request))
+    return jsonify(command("disputes.decide_claim", g.actor, claim_id, request))

@@ -12,7 +12,7 @@ from gateway import idempotency
 from gateway.admin import audit
 from gateway.admin.auth import authenticate_staff, require_admin
 from gateway.orders import ORDER_PAGE_SECTIONS
-from gateway.rpc import concurrently, public_detail, services
+from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
@@ -95,7 +95,7 @@ def get_order(order_id):
 def perform_action(headers, payload, order_id, action):
     """Take a workflow action on the order as admin (complete, cancel...); give a reason"""
     require_admin()
-    order = services().call(
+    order = command(
         "orders.perform_action",
         g.actor,
         order_id,
@@ -116,7 +116,7 @@ def perform_action(headers, payload, order_id, action):
 def change_commitments(headers, request, order_id):
     """Move the committed shipping and delivery dates, with the reason (admins; seed 000)"""
     require_admin()
-    order = services().call(
+    order = command(
         "orders.perform_action",
         g.actor,
         order_id,

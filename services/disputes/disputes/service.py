@@ -56,28 +56,27 @@ class DisputesService(ServiceBase):
 
     # --- disputes -------------------------------------------------------------------------
 
-    @rpc
-    def open_dispute(self, actor, order_id, request):
+    @uow.command
+    def open_dispute(self, tx, actor, order_id, request):
         actor, now = as_actor(actor), self.clock()
         days = int(
             self.config.get("DISPUTE_RESPONSE_BUSINESS_DAYS", DEFAULT_RESPONSE_BUSINESS_DAYS)
         )
+        dispute, event = domain.open_dispute(
+            repository.order(tx.session, order_id),
+            actor,
+            request,
+            str(uuid.uuid4()),
+            now,
+            respond_by=self._calendar().add_business_days(now, days),
+            current=repository.active_dispute(tx.session, order_id),
+        )
         try:
-            with self.uow.transaction() as tx:
-                dispute, event = domain.open_dispute(
-                    repository.order(tx.session, order_id),
-                    actor,
-                    request,
-                    str(uuid.uuid4()),
-                    now,
-                    respond_by=self._calendar().add_business_days(now, days),
-                    current=repository.active_dispute(tx.session, order_id),
-                )
-                repository.add_dispute(tx.session, dispute)
-                tx.publish(*event)
+            repository.add_dispute(tx.session, dispute)
         except IntegrityError:
             # Both parties opened one at the same moment: the other insert won.
             raise Conflict(f"order {order_id} already has an open dispute", {}) from None
+        tx.publish(*event)
         return dispute.to_dict()
 
     @rpc
@@ -91,26 +90,25 @@ class DisputesService(ServiceBase):
         with self.uow.reading() as session:
             return repository.order_disputes(session, order_id, as_actor(actor))
 
-    @rpc
-    def add_statement(self, actor, dispute_id, request):
-        return self._change(actor, dispute_id, domain.add_statement, request)
+    @uow.command
+    def add_statement(self, tx, actor, dispute_id, request):
+        return self._change(tx, actor, dispute_id, domain.add_statement, request)
 
-    @rpc
-    def withdraw_dispute(self, actor, dispute_id):
-        return self._change(actor, dispute_id, domain.withdraw)
+    @uow.command
+    def withdraw_dispute(self, tx, actor, dispute_id):
+        return self._change(tx, actor, dispute_id, domain.withdraw)
 
-    @rpc
-    def resolve_dispute(self, actor, dispute_id, request):
-        return self._change(require_staff(actor), dispute_id, domain.resolve, request)
+    @uow.command
+    def resolve_dispute(self, tx, actor, dispute_id, request):
+        return self._change(tx, require_staff(actor), dispute_id, domain.resolve, request)
 
-    def _change(self, actor, dispute_id, decide, *request):
+    def _change(self, tx, actor, dispute_id, decide, *request):
         actor = as_actor(actor)
-        with self.uow.transaction() as tx:
-            dispute = repository.dispute(tx.session, dispute_id, actor, for_update=True)
-            event = decide(dispute, actor, *request, self.clock())
-            repository.save_dispute(tx.session, dispute)
-            if event:
-                tx.publish(*event)
+        dispute = repository.dispute(tx.session, dispute_id, actor, for_update=True)
+        event = decide(dispute, actor, *request, self.clock())
+        repository.save_dispute(tx.session, dispute)
+        if event:
+            tx.publish(*event)
         return dispute.to_dict()
 
     @every("TIMER_INTERVAL_S", 5)
@@ -131,31 +129,24 @@ class DisputesService(ServiceBase):
 
     # --- claims ---------------------------------------------------------------------------
 
-    @rpc
-    def open_claim(self, actor, order_id, request):
+    @uow.command
+    def open_claim(self, tx, actor, order_id, request):
         actor = as_actor(actor)
         request = request if isinstance(request, dict) else {}
+        order = repository.order(tx.session, order_id)
+        found = repository.trigger(
+            tx.session, order_id, str(request.get("kind")), str(request.get("reference"))
+        )
+        claim, event = domain.open_claim(
+            order, found, actor, request, str(uuid.uuid4()), self.clock(), self._calendar()
+        )
         try:
-            with self.uow.transaction() as tx:
-                order = repository.order(tx.session, order_id)
-                found = repository.trigger(
-                    tx.session, order_id, str(request.get("kind")), str(request.get("reference"))
-                )
-                claim, event = domain.open_claim(
-                    order,
-                    found,
-                    actor,
-                    request,
-                    str(uuid.uuid4()),
-                    self.clock(),
-                    self._calendar(),
-                )
-                repository.add_claim(tx.session, claim, order.amount)
-                tx.publish(*event)
+            repository.add_claim(tx.session, claim, order.amount)
         except IntegrityError:
             raise Conflict(
-                f"{request.get('reference')} already has a claim on order {order_id}", {}
+                f"{claim.reference} already has a claim on order {order_id}", {}
             ) from None
+        tx.publish(*event)
         return claim.to_dict()
 
     @rpc
@@ -163,14 +154,13 @@ class DisputesService(ServiceBase):
         with self.uow.reading() as session:
             return repository.claim(session, claim_id, as_actor(actor)).to_dict()
 
-    @rpc
-    def decide_claim(self, actor, claim_id, request):
+    @uow.command
+    def decide_claim(self, tx, actor, claim_id, request):
         actor = require_staff(actor)
-        with self.uow.transaction() as tx:
-            claim = repository.claim(tx.session, claim_id, actor, for_update=True)
-            event = domain.decide_claim(claim, actor, request, self.clock())
-            repository.save_claim(tx.session, claim)
-            tx.publish(*event)
+        claim = repository.claim(tx.session, claim_id, actor, for_update=True)
+        event = domain.decide_claim(claim, actor, request, self.clock())
+        repository.save_claim(tx.session, claim)
+        tx.publish(*event)
         return claim.to_dict()
 
     # --- the staff queues -----------------------------------------------------------------
