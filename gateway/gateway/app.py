@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gateway import correlation, disputes, health, idempotency, orders, rpc
+from gateway import correlation, disputes, health, idempotency, orders, payments, rpc
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -40,4 +40,5 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(orders.blp)
     api.register_blueprint(disputes.blp)
     api.register_blueprint(health.blp)
+    api.register_blueprint(payments.blp)
     return app

@@ -72,6 +72,7 @@ class PlaceOrderSchema(Schema):
     committed_ship_by = fields.Date()
     committed_deliver_by = fields.Date()
     revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
+    payment = fields.Nested("PaymentChoiceSchema")
 
 
 class OrderCountQuerySchema(Schema):
@@ -236,6 +237,7 @@ class OrderPageSchema(Schema):
     timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
     disputes = fields.List(fields.Dict(), allow_none=True)
+    payments = fields.Dict(allow_none=True)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

@@ -89,6 +89,16 @@ class Conflict(ServiceError):
 
 
 @deserialize_to_instance
+class InsufficientFunds(ServiceError):
+    """A payout or payment asks for more than the balance has available; ``details`` carries
+    ``available``. Nothing moved, so the same command may be sent again once funds arrive."""
+
+    status = 409
+    title = "Insufficient funds"
+    settles_command = False
+
+
+@deserialize_to_instance
 class IdempotencyKeyReused(ServiceError):
     """A command id (an ``Idempotency-Key``) came again with a different request."""
 

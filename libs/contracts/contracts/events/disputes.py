@@ -113,7 +113,7 @@ CONTRACTS = [
         "dispute.resolved",
         DisputeResolved,
         "An admin resolved a dispute on an order.",
-        ["orders"],
+        ["orders", "payments"],
     ),
     _disputes("claim.opened", ClaimOpened, "A seller claimed compensation from the platform."),
     _disputes(
