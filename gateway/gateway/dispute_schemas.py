@@ -1,5 +1,6 @@
 """Request and response bodies of disputes and claims, for parties and staff alike."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from contracts.events.disputes import CLAIM_KINDS, DECISIONS
@@ -16,6 +17,17 @@ class EvidenceSchema(Schema):
     content_type = fields.String(
         validate=validate.Length(max=100), metadata={"example": "image/jpeg"}
     )
+
+
+class EvidenceUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "The file, as multipart/form-data"})
+
+
+class UploadedFileSchema(Schema):
+    file_id = fields.String(metadata={"description": "Cite it in evidence: [{file_id}]"})
+    name = fields.String()
+    content_type = fields.String(metadata={"description": "Read from the file's bytes"})
+    size = fields.Integer()
 
 
 def _evidence():

@@ -12,14 +12,16 @@ from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
 
 from contracts.errors import NotFound
-from gateway import idempotency
+from gateway import evidence, idempotency
 from gateway.auth import authenticate, may_see
 from gateway.dispute_schemas import (
     ClaimSchema,
     DisputeSchema,
+    EvidenceUploadSchema,
     OpenClaimSchema,
     OpenDisputeSchema,
     StatementSchema,
+    UploadedFileSchema,
 )
 from gateway.rpc import ServiceUnavailable, command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
@@ -70,7 +72,7 @@ def open_dispute(headers, request, order_id):
     The other party is asked to answer within the configured business days; the order's
     automatic timers pause until the dispute is withdrawn or resolved.
     """
-    dispute = on_order("open_dispute", order_id, request)
+    dispute = on_order("open_dispute", order_id, evidence.checked(request))
     visible(dispute, f"order {order_id}")
     location = url_for(".get_dispute", dispute_id=dispute["id"])
     return jsonify(dispute), 201, {"Location": location}
@@ -101,7 +103,7 @@ def get_dispute(dispute_id):
 @blp.alt_response(409, response="CONFLICT")
 def add_statement(headers, request, dispute_id):
     """Add a statement (and evidence) to a dispute; the awaited party's answer stops the clock"""
-    dispute = command("disputes.add_statement", g.actor, dispute_id, request)
+    dispute = command("disputes.add_statement", g.actor, dispute_id, evidence.checked(request))
     return jsonify(visible(dispute, f"dispute {dispute_id}"))
 
 
@@ -130,7 +132,7 @@ def open_claim(headers, request, order_id):
     An unscanned-parcel claim is taken only once the parcel was reported unscanned after
     prompting; a wrong-item claim within 5 workdays of picking the goods up, with photos.
     """
-    claim = on_order("open_claim", order_id, request)
+    claim = on_order("open_claim", order_id, evidence.checked(request))
     visible(claim, f"order {order_id}")
     return jsonify(claim), 201, {"Location": url_for(".get_claim", claim_id=claim["id"])}
 
@@ -142,3 +144,37 @@ def get_claim(claim_id):
     """A claim and staff's decision, with its reason"""
     claim = services().call("disputes.get_claim", g.actor, claim_id)
     return jsonify(visible(claim, f"claim {claim_id}"))
+
+
+@blp.route("/evidence", methods=["POST"])
+@blp.arguments(EvidenceUploadSchema, location="files")
+@blp.response(201, UploadedFileSchema)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def upload_evidence(files):
+    """Upload a file (photo, PDF, document) to cite as evidence by its file_id
+
+    Its type is read from its bytes, whatever its name says; photos lose their EXIF (location)
+    data. Cite it in a dispute, a statement or a claim; only those who may see that dispute or
+    claim may download it.
+    """
+    return jsonify(evidence.upload(files["file"])), 201
+
+
+@blp.route("/disputes/<dispute_id>/evidence/<file_id>")
+@blp.response(200, content_type="application/octet-stream", description="The file")
+@blp.alt_response(404, response="NOT_FOUND")
+def download_dispute_evidence(dispute_id, file_id):
+    """A file cited in the dispute or one of its statements"""
+    dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
+    visible(dispute, f"dispute {dispute_id}")
+    return evidence.download(dispute, file_id, f"dispute {dispute_id}")
+
+
+@blp.route("/claims/<claim_id>/evidence/<file_id>")
+@blp.response(200, content_type="application/octet-stream", description="The file")
+@blp.alt_response(404, response="NOT_FOUND")
+def download_claim_evidence(claim_id, file_id):
+    """A file cited in the claim"""
+    claim = services().call("disputes.get_claim", g.actor, claim_id)
+    visible(claim, f"claim {claim_id}")
+    return evidence.download(claim, file_id, f"claim {claim_id}")

@@ -2,7 +2,10 @@
 (real broker, real PostgreSQL): who may come in, what support and admins may each do, and the
 audit log of every staff action."""
 
+import io
+
 import pytest
+from PIL import Image
 
 from disputes.models import order_facts
 from disputes.service import DisputesService
@@ -55,6 +58,7 @@ def stack(container_factory, service_config, declared_topology, databases, tmp_p
             "RPC_TIMEOUT": "10",
         }
     )
+    settings["BLOB_STORE_URL"] = f"file://{tmp_path}/blobs"
     public, admin = create_app(settings), create_admin_app(settings)
     yield {
         "public": public.test_client(),
@@ -178,3 +182,37 @@ def test_dead_letters_are_listed_for_staff_and_replayed_by_admins(stack):
     assert admin.post(path, json=replay, headers=ADMIN).json == {"replayed": 0}
     missing = admin.post("/admin/v1/dead-letters/nope/replay", json=replay, headers=ADMIN)
     assert missing.status_code == 404
+
+
+def test_evidence_is_uploaded_cited_by_its_id_and_downloaded_only_by_who_sees_the_dispute(
+    stack, tmp_path
+):
+    public = stack["public"]
+    order_id = place(stack)
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(photo, format="PNG")
+    photo.seek(0)
+    uploaded = public.post(
+        "/api/v1/evidence",
+        data={"file": (photo, "scratch.jpg")},  # the name lies: the bytes are a PNG
+        headers=BUYER,
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 201, uploaded.json
+    file_id = uploaded.json["file_id"]
+    assert uploaded.json["content_type"] == "image/png"
+
+    cited = {**DISPUTE, "evidence": [{"file_id": file_id, "content_type": "application/pdf"}]}
+    opened = public.post(f"/api/v1/orders/{order_id}/disputes", json=cited, headers=BUYER)
+
+    assert opened.status_code == 201, opened.json
+    assert opened.json["evidence"][0]["content_type"] == "image/png"  # not what the client said
+    path = f"/api/v1/disputes/{opened.json['id']}/evidence/{file_id}"
+    downloaded = public.get(path, headers=SUPPLIER)
+    assert downloaded.status_code == 200 and downloaded.mimetype == "image/png"
+    assert public.get(path, headers=bearer("buyer", "globex", "gus")).status_code == 404
+    staff_path = f"/admin/v1/disputes/{opened.json['id']}/evidence/{file_id}"
+    assert stack["admin"].get(staff_path, headers=SUPPORT).status_code == 200
+    unknown = {**DISPUTE, "evidence": [{"file_id": "0" * 64}]}
+    refused = public.post(f"/api/v1/orders/{order_id}/disputes", json=unknown, headers=SUPPLIER)
+    assert refused.status_code == 422 and "upload it" in refused.json["detail"]

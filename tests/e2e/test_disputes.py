@@ -2,6 +2,10 @@
 employer asks to cancel, the freelancer refuses, the employer opens a dispute with evidence from
 the order page, the freelancer answers, staff resolve it with a split on the admin gateway."""
 
+import io
+
+from PIL import Image
+
 from e2e.walk import act, fetch, problem, status_is, timeline, when
 from support.waiting import eventually
 
@@ -37,10 +41,19 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
     )
     act(m.supplier, order, "reject_cancellation", {"response": "The concepts are half done"})
 
+    screenshot = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(screenshot, format="PNG")
+    uploaded = m.buyer.session.post(
+        m.buyer.api_url + "/evidence",
+        files={"file": ("sketches.png", screenshot.getvalue())},
+        timeout=15,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    sketches = uploaded.json()
     complaint = {
         "reason": "cancellation_refused",
         "description": "The freelancer refused to cancel; only sketches were shared",
-        "evidence": [{"file_id": "f-1", "name": "sketches.png", "content_type": "image/png"}],
+        "evidence": [{"file_id": sketches["file_id"], "name": "sketches.png"}],
     }
     # Until the order's events reach the disputes service, the gateway says to retry (503).
     opened = eventually(
@@ -62,7 +75,7 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
 
     answered = m.supplier.post(
         f"/disputes/{dispute['id']}/statements",
-        {"text": "Two of four concepts were delivered as drafts", "evidence": [{"file_id": "f-2"}]},
+        {"text": "Two of four concepts were delivered as drafts"},
     )
     assert answered.status_code == 200 and answered.json()["awaiting"] is None
 
@@ -73,6 +86,8 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
     queue = queue.json()
     assert [item["id"] for item in queue["items"]] == [dispute["id"]]
     case = agent.get(f"/orders/{order['id']}").json()
+    evidence = agent.get(f"/disputes/{dispute['id']}/evidence/{sketches['file_id']}")
+    assert (evidence.status_code, evidence.headers["Content-Type"]) == (200, "image/png")
     assert [d["id"] for d in case["disputes"]] == [dispute["id"]]
     assert "request_cancellation" in [entry["kind"] for entry in case["timeline"]]
     split = {"decision": "split", "refund_amount": 25000, "note": "Half the concepts were done"}

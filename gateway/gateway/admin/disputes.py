@@ -4,7 +4,7 @@ admin), resolutions and claim decisions (admins only: they move money)."""
 from flask import g, jsonify
 from flask_smorest import Blueprint
 
-from gateway import idempotency
+from gateway import evidence, idempotency
 from gateway.admin import audit
 from gateway.admin.auth import authenticate_staff, require_admin
 from gateway.dispute_schemas import (
@@ -95,3 +95,21 @@ def decide_claim(headers, request, claim_id):
     """Approve a claim with the amount the platform pays, or reject it with a reason (admins)"""
     require_admin()
     return jsonify(command("disputes.decide_claim", g.actor, claim_id, request))
+
+
+@blp.route("/disputes/<dispute_id>/evidence/<file_id>")
+@blp.response(200, content_type="application/octet-stream", description="The file")
+@blp.alt_response(404, response="NOT_FOUND")
+def download_dispute_evidence(dispute_id, file_id):
+    """A file cited in the dispute or one of its statements"""
+    dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
+    return evidence.download(dispute, file_id, f"dispute {dispute_id}")
+
+
+@blp.route("/claims/<claim_id>/evidence/<file_id>")
+@blp.response(200, content_type="application/octet-stream", description="The file")
+@blp.alt_response(404, response="NOT_FOUND")
+def download_claim_evidence(claim_id, file_id):
+    """A file cited in the claim: the photos taken at the warehouse..."""
+    claim = services().call("disputes.get_claim", g.actor, claim_id)
+    return evidence.download(claim, file_id, f"claim {claim_id}")
