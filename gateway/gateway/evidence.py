@@ -58,6 +58,7 @@ def cites(item: dict, file_id: str) -> bool:
 
 
 def download(item: dict, file_id: str, what: str):
+    """The cited file of ``item`` (a dispute or claim the caller may see), or a 404."""
     if not cites(item, file_id):
         raise Problem(404, "Not found", f"{what} has no file {file_id}", slug="not-found")
     try:

@@ -2,12 +2,9 @@
 
 from flask import Flask
 
-from gateway import correlation, health, idempotency, rpc
+from gateway import health
 from gateway.admin import audit, disputes, operations, orders
-from gateway.app import API_CONFIG
-from gateway.logs import log_requests
-from gateway.problems import ProblemApi
-from gateway.settings import load_settings
+from gateway.app import API_CONFIG, conventional_app
 
 ADMIN_API_CONFIG = {
     **API_CONFIG,
@@ -17,17 +14,8 @@ ADMIN_API_CONFIG = {
 
 
 def create_admin_app(settings: dict | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.from_mapping(settings if settings is not None else load_settings())
-    app.config.from_mapping(ADMIN_API_CONFIG)
-
-    log_requests(app)
-    correlation.init_app(app)
-    rpc.init_app(app)
-    idempotency.init_app(app)
+    app, api = conventional_app(settings, ADMIN_API_CONFIG)
     audit.init_app(app)
-
-    api = ProblemApi(app)
     for blueprint in (orders.blp, disputes.blp, operations.blp, audit.blp, health.blp):
         api.register_blueprint(blueprint)
     return app
