@@ -32,7 +32,8 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
     system, market, as_user, order_events
 ):
     m = market("d002")
-    order = m.place(SERVICE)
+    order = m.place({**SERVICE, "payment": {"method": "card", "token": "tok_visa"}})
+    when(m.buyer, order, lambda current: current["funds_held"])
     act(
         m.buyer,
         order,
@@ -107,6 +108,15 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
         25000,
         15000,
     )
+    # The ledger: payments split the escrow from dispute.resolved, once.
+    tab = eventually(
+        lambda: (
+            (r := m.buyer.get(f"/orders/{order['id']}/payments")).json()["status"] == "settled"
+            and r.json()
+        )
+    )
+    assert (tab["refunded"], tab["released"], tab["in_escrow"]) == (25000, 15000, 0)
+    assert tab["movements"][-1]["cause"] == "dispute.resolved"
     kinds = [entry["kind"] for entry in timeline(m.supplier, order)]
     assert kinds[-3:] == ["reject_cancellation", "record_dispute_opened", "settle_dispute"]
     [*_, moved] = order_events.wait(order["id"], "order.status_changed")
