@@ -1,9 +1,9 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
 ``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``, and ``commands`` with ``command_transaction()`` for ``chassis.commands``), in the
-spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its events join
-``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
+``ping()``, and ``run_command()`` for commands), in the spirit of cosmicpython's FakeUnitOfWork:
+a transaction either commits (its events join ``published``) or leaves the store exactly as it
+was. ``FakeRepository`` answers the
 calls the service makes on ``orders.repository``, over the same store.
 """
 
@@ -11,6 +11,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chassis.commands import InMemoryCommands
 from chassis.unit_of_work import Transaction
 from contracts.errors import Conflict, NotFound
 from orders.domain import Order
@@ -22,40 +23,14 @@ class Store:
 
     orders: dict[str, dict] = field(default_factory=dict)
     activities: list[dict] = field(default_factory=list)
-    commands: dict[tuple[str, str], "Recorded"] = field(default_factory=dict)
-
-
-class FakeCommandLog:
-    """The ``commands`` table as a dict, with the calls ``chassis.commands.run_once`` makes."""
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def find(self, store, scope, command_id):
-        return self.store.commands.get((scope, command_id))
-
-    def claim(self, store, scope, command_id, fingerprint):
-        self.store.commands[scope, command_id] = Recorded(fingerprint, {"pending": True})
-
-    def settle(self, store, scope, command_id, result):
-        self.store.commands[scope, command_id].outcome = {"result": result}
-
-    def record_failure(self, store, scope, command_id, fingerprint, outcome):
-        self.store.commands[scope, command_id] = Recorded(fingerprint, outcome)
-
-
-@dataclass
-class Recorded:
-    fingerprint: str
-    outcome: dict
 
 
 class FakeUnitOfWork:
     def __init__(self):
         self.store = Store()
-        self.commands = FakeCommandLog(self.store)
         self.published: list[dict] = []
         self.committed = 0
+        self.run_command = InMemoryCommands(self.transaction).run_command
 
     @contextmanager
     def transaction(self):
@@ -65,14 +40,9 @@ class FakeUnitOfWork:
             yield tx
         except BaseException:
             self.store.orders, self.store.activities = before.orders, before.activities
-            self.store.commands.clear()
-            self.store.commands.update(before.commands)
             raise
         self.committed += 1
         self.published += tx.envelopes
-
-    def command_transaction(self):
-        return self.transaction()
 
     @contextmanager
     def reading(self):
@@ -94,7 +64,7 @@ class FakeRepository:
     """``orders.repository`` over a ``Store`` (the "session" the service passes in)."""
 
     @staticmethod
-    def add(store, order, status_group, deadline, idempotency_key=None):
+    def add(store, order, status_group, deadline):
         store.orders[order.id] = {
             "state": order.to_dict(timeline=False),
             "buyer_org": order.buyer_org,
@@ -102,7 +72,6 @@ class FakeRepository:
             "supplier_org": order.supplier_org,
             "status_group": status_group,
             "next_deadline_at": deadline,
-            "idempotency_key": idempotency_key,
         }
 
     @staticmethod
@@ -127,17 +96,6 @@ class FakeRepository:
     def load_for_system(store, order_id):
         row = store.orders.get(order_id)
         return None if row is None else Order.from_dict(row["state"])
-
-    @staticmethod
-    def find_by_idempotency_key(store, buyer, key):
-        for row in store.orders.values():
-            if (row["buyer_org"], row["buyer_user"], row["idempotency_key"]) == (
-                buyer.org,
-                buyer.user_id,
-                key,
-            ):
-                return Order.from_dict(row["state"])
-        return None
 
     @staticmethod
     def append_activity(store, order_id, entries):

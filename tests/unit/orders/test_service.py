@@ -89,13 +89,13 @@ def test_another_organisations_order_is_not_found(orders):
         orders.get_order(OTHER_BUYER, order["id"])
 
 
-def test_an_idempotency_key_answers_with_the_order_it_placed(orders, uow):
-    first = orders.place_order(BUYER, MANUFACTURING, command_id="k-1")
-    again = orders.place_order(BUYER, MANUFACTURING, command_id="k-1")
+def test_a_repeated_command_answers_with_the_order_it_placed(orders, uow):
+    first = orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
+    again = orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
 
-    assert again["id"] == first["id"] and len(uow.events("order.placed")) == 1
+    assert again == first and len(uow.events("order.placed")) == 1
     with pytest.raises(IdempotencyKeyReused):
-        orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"}, command_id="k-1")
+        orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"}, command_id="c-1")
 
 
 def test_an_event_for_an_unknown_order_is_logged_and_ignored(orders, uow, caplog):
@@ -123,7 +123,7 @@ def test_a_reaction_that_does_not_apply_is_logged(orders, uow, caplog):
         orders.on_event(scanned)
 
     assert [e["event_type"] for e in uow.published] == ["order.placed"]
-    [record] = [r for r in caplog.records if r.name == "orders.service"]
+    [record] = caplog.records
     assert record.order_id == order["id"]
     assert f"parcel.scanned ignored for order {order['id']} in ordered" in record.getMessage()
 
@@ -141,7 +141,7 @@ def test_a_timer_whose_guard_fails_is_spent_and_logged(orders, uow, clock, caplo
 
     assert [d["kind"] for d in uow.events("order.delayed")] == ["estimate_past_committed"]
     assert uow.store.orders[order["id"]]["next_deadline_at"] is None
-    messages = [r.getMessage() for r in caplog.records if r.name == "orders.service"]
+    messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 2
     assert "timer expecting_delay spent" in messages[0]
     assert "timer committed_date_passed spent" in messages[1]

@@ -1,5 +1,7 @@
 """Events published by the disputes service: disputes between an order's parties, and claims."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -86,7 +88,9 @@ class ClaimRejected(ClaimPayload):
     reason = fields.String(required=True)
 
 
-def _disputes(name, schema, summary, consumers=()):
+def _disputes(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "disputes", summary, {1: schema}, tuple(consumers))
 
 
