@@ -23,18 +23,19 @@ from gateway.dispute_schemas import (
     StatementSchema,
     UploadedFileSchema,
 )
+from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.rpc import ServiceUnavailable, command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
 
 log = logging.getLogger(__name__)
+
+CREATED_HEADERS = {**REPLAYABLE_HEADERS, "Location": "LOCATION"}
 
 blp = Blueprint(
     "disputes", __name__, url_prefix="/api/v1", description="Disputes and claims on orders"
 )
 blp.before_request(authenticate)
 idempotency.apply_to(blp)
-
-LOCATION_HEADER = {"description": "The new resource's URL", "schema": {"type": "string"}}
 
 
 def on_order(method, order_id, request):
@@ -63,9 +64,9 @@ def visible(item, what):
 @blp.route("/orders/<order_id>/disputes", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(OpenDisputeSchema)
-@blp.response(201, DisputeSchema, headers={"Location": LOCATION_HEADER})
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(201, DisputeSchema, headers=CREATED_HEADERS)
+@blp.doc(operationId="openDispute")
+@documented(blp, 404, 409)
 def open_dispute(headers, request, order_id):
     """Open a dispute on the order (its buyer or supplier): reason, description, evidence
 
@@ -79,7 +80,9 @@ def open_dispute(headers, request, order_id):
 
 
 @blp.route("/orders/<order_id>/disputes")
-@blp.response(200, DisputeSchema(many=True))
+@blp.response(200, DisputeSchema(many=True), headers=SUCCESS_HEADERS)
+@blp.doc(operationId="orderDisputes")
+@documented(blp)
 def order_disputes(order_id):
     """The order's disputes, oldest first"""
     found = services().call("disputes.order_disputes", g.actor, order_id)
@@ -87,8 +90,9 @@ def order_disputes(order_id):
 
 
 @blp.route("/disputes/<dispute_id>")
-@blp.response(200, DisputeSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.response(200, DisputeSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="getDispute")
+@documented(blp, 404)
 def get_dispute(dispute_id):
     """A dispute with its statements, evidence and resolution"""
     dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
@@ -98,9 +102,9 @@ def get_dispute(dispute_id):
 @blp.route("/disputes/<dispute_id>/statements", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(StatementSchema)
-@blp.response(200, DisputeSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(200, DisputeSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="addStatement")
+@documented(blp, 404, 409)
 def add_statement(headers, request, dispute_id):
     """Add a statement (and evidence) to a dispute; the awaited party's answer stops the clock"""
     dispute = command("disputes.add_statement", g.actor, dispute_id, evidence.checked(request))
@@ -109,10 +113,9 @@ def add_statement(headers, request, dispute_id):
 
 @blp.route("/disputes/<dispute_id>/withdrawal", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
-@blp.response(200, DisputeSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(200, DisputeSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="withdrawDispute")
+@documented(blp, 403, 404, 409)
 def withdraw_dispute(headers, dispute_id):
     """Withdraw a dispute you opened, before it is resolved; the order's timers start again"""
     dispute = command("disputes.withdraw_dispute", g.actor, dispute_id)
@@ -122,10 +125,9 @@ def withdraw_dispute(headers, dispute_id):
 @blp.route("/orders/<order_id>/claims", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(OpenClaimSchema)
-@blp.response(201, ClaimSchema, headers={"Location": LOCATION_HEADER})
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(201, ClaimSchema, headers=CREATED_HEADERS)
+@blp.doc(operationId="openClaim")
+@documented(blp, 403, 404, 409)
 def open_claim(headers, request, order_id):
     """Claim compensation from the platform (the seller): an unscanned parcel, a wrong item
 
@@ -138,8 +140,9 @@ def open_claim(headers, request, order_id):
 
 
 @blp.route("/claims/<claim_id>")
-@blp.response(200, ClaimSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.response(200, ClaimSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="getClaim")
+@documented(blp, 404)
 def get_claim(claim_id):
     """A claim and staff's decision, with its reason"""
     claim = services().call("disputes.get_claim", g.actor, claim_id)
@@ -148,8 +151,9 @@ def get_claim(claim_id):
 
 @blp.route("/evidence", methods=["POST"])
 @blp.arguments(EvidenceUploadSchema, location="files")
-@blp.response(201, UploadedFileSchema)
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@blp.response(201, UploadedFileSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="uploadEvidence")
+@documented(blp)
 def upload_evidence(files):
     """Upload a file (photo, PDF, document) to cite as evidence by its file_id
 
@@ -162,7 +166,8 @@ def upload_evidence(files):
 
 @blp.route("/disputes/<dispute_id>/evidence/<file_id>")
 @blp.response(200, content_type="application/octet-stream", description="The file")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="downloadDisputeEvidence")
+@documented(blp, 404)
 def download_dispute_evidence(dispute_id, file_id):
     """A file cited in the dispute or one of its statements"""
     dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
@@ -172,7 +177,8 @@ def download_dispute_evidence(dispute_id, file_id):
 
 @blp.route("/claims/<claim_id>/evidence/<file_id>")
 @blp.response(200, content_type="application/octet-stream", description="The file")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="downloadClaimEvidence")
+@documented(blp, 404)
 def download_claim_evidence(claim_id, file_id):
     """A file cited in the claim"""
     claim = services().call("disputes.get_claim", g.actor, claim_id)

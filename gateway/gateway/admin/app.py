@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gateway import health
+from gateway import docs, health
 from gateway.admin import audit, disputes, operations, orders
 from gateway.app import API_CONFIG, conventional_app
 
@@ -18,4 +18,5 @@ def create_admin_app(settings: dict | None = None) -> Flask:
     audit.init_app(app)
     for blueprint in (orders.blp, disputes.blp, operations.blp, audit.blp, health.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs.blp)
     return app

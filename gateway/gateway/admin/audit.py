@@ -17,6 +17,7 @@ from chassis.database import make_engine
 from gateway.admin.auth import authenticate_staff, require_admin
 from gateway.idempotency import MUTATING_METHODS
 from gateway.models import StaffAction
+from gateway.openapi import SUCCESS_HEADERS, documented
 from gateway.schemas import PassThroughSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/admin/v1", description="The staff audit log")
@@ -76,7 +77,9 @@ class StaffActionSchema(PassThroughSchema):
 
 @blp.route("/audit")
 @blp.arguments(AuditQuerySchema, location="query")
-@blp.response(200, StaffActionSchema(many=True))
+@blp.response(200, StaffActionSchema(many=True), headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListStaffActions")
+@documented(blp)
 def list_staff_actions(query):
     """Every staff action, newest first (admins)"""
     require_admin()

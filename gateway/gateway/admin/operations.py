@@ -10,6 +10,7 @@ from chassis import deadletters
 from gateway import idempotency
 from gateway.admin import audit
 from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.problems import Problem
 from gateway.schemas import IdempotencyKeyHeaderSchema, PassThroughSchema
 
@@ -41,7 +42,9 @@ class ReplayedSchema(Schema):
 
 
 @blp.route("/dead-letters")
-@blp.response(200, ParkedMessageSchema(many=True))
+@blp.response(200, ParkedMessageSchema(many=True), headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListDeadLetters")
+@documented(blp)
 def list_dead_letters():
     """Every message parked after its retries, with its error"""
     parked = deadletters.list_parked(current_app.config["AMQP_URI"])
@@ -51,9 +54,9 @@ def list_dead_letters():
 @blp.route("/dead-letters/<queue>/replay", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(ReplaySchema)
-@blp.response(200, ReplayedSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.response(200, ReplayedSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="adminReplayDeadLetters")
+@documented(blp, 403, 404)
 def replay_dead_letters(headers, request, queue):
     """Send a dead-letter queue's messages (or one of them) back to their consumer (admins)"""
     require_admin()

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from gateway import idempotency
 from gateway.admin import audit
 from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.orders import ORDER_PAGE_SECTIONS
 from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
@@ -43,22 +44,27 @@ class CommitmentsSchema(Schema):
 
 @blp.route("/orders")
 @blp.arguments(OrderQuerySchema, location="query")
-@blp.response(200, OrderListSchema)
+@blp.response(200, OrderListSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListOrders")
+@documented(blp)
 def list_orders(query):
     """Every organisation's orders: by status tab, text search, sort, cursor"""
     return jsonify(services().call("orders.list_orders", g.actor, query))
 
 
 @blp.route("/orders/counts")
-@blp.response(200, OrderCountsSchema)
+@blp.response(200, OrderCountsSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminCountOrders")
+@documented(blp)
 def count_orders():
     """Orders per status and group, across organisations"""
     return jsonify(services().call("orders.count_orders", g.actor))
 
 
 @blp.route("/orders/<order_id>")
-@blp.response(200, OrderPageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.response(200, OrderPageSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminGetOrder")
+@documented(blp, 404)
 def get_order(order_id):
     """The whole order in one place: timeline, shipments, disputes... fetched at once"""
     rpc, actor = services(), g.actor
@@ -88,10 +94,9 @@ def get_order(order_id):
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"])
 @blp.arguments(ActionHeadersSchema, location="headers")
 @blp.arguments(ActionPayloadSchema, required=False)
-@blp.response(200, OrderSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(200, OrderSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="adminPerformAction")
+@documented(blp, 403, 404, 409)
 def perform_action(headers, payload, order_id, action):
     """Take a workflow action on the order as admin (complete, cancel...); give a reason"""
     require_admin()
@@ -109,10 +114,9 @@ def perform_action(headers, payload, order_id, action):
 @blp.route("/orders/<order_id>/commitments", methods=["POST"])
 @blp.arguments(ActionHeadersSchema, location="headers")
 @blp.arguments(CommitmentsSchema)
-@blp.response(200, OrderSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(200, OrderSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="adminChangeCommitments")
+@documented(blp, 403, 404, 409)
 def change_commitments(headers, request, order_id):
     """Move the committed shipping and delivery dates, with the reason (admins; seed 000)"""
     require_admin()
