@@ -45,6 +45,8 @@ def on_order(method, order_id, request):
     try:
         return command(f"disputes.{method}", g.actor, order_id, request)
     except NotFound:
+        if g.actor["role"] not in ("buyer", "supplier"):
+            raise  # staff are no party to the order: they neither open disputes nor claim
         order = services().call("orders.get_order", g.actor, order_id)  # NotFound if not theirs
         if not may_see(g.actor, order):
             raise

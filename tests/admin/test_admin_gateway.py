@@ -104,6 +104,9 @@ def test_a_customer_organisations_admin_is_no_platform_admin_on_the_public_gatew
     assert public.get(f"/api/v1/orders/{order_id}", headers=CUSTOMER_ADMIN).status_code == 404
     assert public.get("/api/v1/orders", headers=CUSTOMER_ADMIN).json["items"] == []
     assert public.get(f"/api/v1/orders/{order_id}", headers=ADMIN).status_code == 200
+    # Staff are no party: they do not open disputes (404), and are not told to retry (503).
+    staff_dispute = public.post(f"/api/v1/orders/{order_id}/disputes", json=DISPUTE, headers=ADMIN)
+    assert staff_dispute.status_code == 404
 
 
 def test_a_party_cannot_see_another_orders_dispute(stack):
