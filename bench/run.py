@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,list]
+        [--only broker,propagation,approvals,transitions,consumer,list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -31,6 +31,7 @@ import broker_hop
 import consumer
 import list_query
 import propagation
+import staff_queue
 import transitions
 from report import Report
 from system import Infra
@@ -45,6 +46,7 @@ MEASUREMENTS = {
     "transitions": transitions,
     "consumer": consumer,
     "list": list_query,
+    "queue": staff_queue,
 }
 ALIASES = {"list_query": "list", "broker_hop": "broker"}
 
@@ -78,7 +80,7 @@ def main(argv=None) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name == "list":
+            if name in ("list", "queue"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()

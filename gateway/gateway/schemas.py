@@ -194,7 +194,13 @@ class OrderSchema(PassThroughSchema):
     cancellation_request = _nullable(fields.Dict)
     reviews = fields.Dict(metadata={"description": "By the reviewer's role"})
     inspection = _nullable(fields.Dict)
-    dispute = _nullable(fields.Dict)
+    dispute = _nullable(fields.Dict, metadata={"description": "The last dispute's resolution"})
+    disputed = fields.Boolean(
+        metadata={"description": "A dispute is open: the automatic timers it pauses wait"}
+    )
+    timers_resumed_at = _nullable(
+        fields.DateTime, metadata={"description": "When a dispute's end restarted the timers"}
+    )
     funds_held = fields.Boolean()
     fired_timers = fields.Dict()
     tracking_number = _nullable(
@@ -253,6 +259,7 @@ class OrderPageSchema(Schema):
     timeline = _nullable(fields.List, cls_or_instance=fields.Nested(TimelineEntrySchema))
     fulfillment = _nullable(fields.Dict)
     payments = _nullable(fields.Dict)
+    disputes = _nullable(fields.List, cls_or_instance=fields.Dict())
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 
