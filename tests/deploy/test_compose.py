@@ -16,7 +16,7 @@ import yaml
 
 from support.components import COMPONENTS, ROOT, SERVICES
 
-# The admin gateway is a second deployment of the gateway's image, on its own port (ADR 8).
+# The admin gateway is a second deployment of the gateway's image, on its own port (ADR 10).
 IMAGE_OF = {**{name: name for name in COMPONENTS}, "admin": "gateway"}
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"

@@ -3,7 +3,7 @@
 Platform staff are the admin and support roles of the platform's own organisation
 (``PLATFORM_ORG``, "platform" unless configured): only they act across organisations. A token
 with an admin or support role from any other organisation reaches no order
-(docs/adr/0008-platform-staff-identity.md).
+(docs/adr/0010-platform-staff-identity.md).
 """
 
 import os
