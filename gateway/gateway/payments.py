@@ -1,12 +1,17 @@
 """Payments under ``/api/v1``: an order's Payments tab, the organisation's wallet, payouts."""
 
-from flask import g, jsonify
+import base64
+import io
+
+from flask import g, jsonify, send_file
 from flask_smorest import Blueprint
 
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.payments_schemas import (
+    InvoiceSchema,
+    InvoiceUploadSchema,
     OrderPaymentsSchema,
     PayoutRequestSchema,
     PayoutSchema,
@@ -64,3 +69,35 @@ def request_payout(headers, payout_request):
 def list_payouts():
     """Your organisation's payouts, newest first"""
     return jsonify(services().call("payments.list_payouts", g.actor))
+
+
+@blp.route("/orders/<order_id>/invoice", methods=["POST"])
+@blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
+@blp.arguments(InvoiceUploadSchema, location="files")
+@blp.response(201, InvoiceSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def upload_invoice(headers, files, order_id):
+    """Upload your invoice for the order (suppliers): the payment terms count from it"""
+    require_role("supplier")
+    file = files["file"]
+    upload = {
+        "filename": file.filename or "",
+        "content": base64.b64encode(file.read()).decode(),
+    }
+    return jsonify(command("payments.upload_invoice", g.actor, order_id, upload)), 201
+
+
+@blp.route("/orders/<order_id>/invoice")
+@blp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
+@blp.alt_response(404, response="NOT_FOUND")
+def download_invoice(order_id):
+    """Download the supplier's invoice for the order"""
+    invoice = services().call("payments.get_invoice", g.actor, order_id)
+    return send_file(
+        io.BytesIO(base64.b64decode(invoice["content"])),
+        mimetype=invoice["media_type"],
+        as_attachment=True,
+        download_name=invoice["filename"],
+    )

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from chassis.access import visible_to
 from contracts.errors import NotFound
+from payments import terms
 from payments.books import COMMISSION, EARNINGS, ESCROW, WALLET, account_id, balances
 from payments.models import accounts, entries, ledger_transactions, order_payments
 
@@ -44,6 +45,8 @@ def order_payments_of(session: Session, actor: dict, order_id: str) -> dict:
         **totals,
         "in_escrow": 0 if in_escrow is None else in_escrow.posted + in_escrow.pending,
         "movements": movements,
+        "invoice": terms.invoice_summary(session, order_id),
+        "payable": terms.payable_view(session, order_id),
     }
     if actor["role"] in STAFF:
         view["transactions"] = [_ledger_view(t) for t in transactions]
