@@ -1,6 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list]
+    .venv/bin/python bench/run.py [--quick]
+        [--only broker,propagation,approvals,transitions,payments,list]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import approvals
 import broker_hop
 import list_query
+import payments_ledger
 import propagation
 import transitions
 from report import Report
@@ -41,6 +43,7 @@ MEASUREMENTS = {
     "propagation": propagation,
     "approvals": approvals,
     "transitions": transitions,
+    "payments": payments_ledger,
     "list": list_query,
 }
 ALIASES = {"list_query": "list", "broker_hop": "broker"}
