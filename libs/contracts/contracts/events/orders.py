@@ -1,5 +1,7 @@
 """Events published by the orders service."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -169,7 +171,9 @@ class ReviewPosted(OrderPayload):
     comment = fields.String(load_default="")
 
 
-def _orders(name, schema, summary, consumers=()):
+def _orders(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "orders", summary, {1: schema}, tuple(consumers))
 
 
