@@ -1,5 +1,7 @@
 """Events published by the payments service."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -47,7 +49,9 @@ class PayoutFailed(PayoutPayload):
     reason = fields.String(required=True)
 
 
-def _payments(name, schema, summary, consumers=()):
+def _payments(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "payments", summary, {1: schema}, tuple(consumers))
 
 
