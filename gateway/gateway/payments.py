@@ -80,10 +80,9 @@ def list_payouts():
 @blp.route("/orders/<order_id>/invoice", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(InvoiceUploadSchema, location="files")
-@blp.response(201, InvoiceSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.doc(operationId="uploadInvoice")
+@blp.response(201, InvoiceSchema, headers=REPLAYABLE_HEADERS)
+@documented(blp, 403, 404, 409)
 def upload_invoice(headers, files, order_id):
     """Upload your invoice for the order (suppliers): the payment terms count from it"""
     require_role("supplier")
@@ -96,8 +95,14 @@ def upload_invoice(headers, files, order_id):
 
 
 @blp.route("/orders/<order_id>/invoice")
-@blp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="downloadInvoice")
+@blp.response(
+    200,
+    {"format": "binary", "type": "string"},
+    content_type="application/octet-stream",
+    headers=SUCCESS_HEADERS,
+)
+@documented(blp, 404)
 def download_invoice(order_id):
     """Download the supplier's invoice for the order"""
     invoice = services().call("payments.get_invoice", g.actor, order_id)

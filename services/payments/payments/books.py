@@ -146,8 +146,12 @@ class Books:
             # platform's commission take every order's money and would serialise them all.
             if entry.amount >= 0 or kind_of(entry.account) not in NON_NEGATIVE:
                 continue
+            # NO KEY UPDATE: entries already written in this transaction hold KEY SHARE on
+            # the account (their foreign key); a plain FOR UPDATE would deadlock two of them.
             self.session.execute(
-                select(accounts.c.id).where(accounts.c.id == entry.account).with_for_update()
+                select(accounts.c.id)
+                .where(accounts.c.id == entry.account)
+                .with_for_update(key_share=True)
             )
             ledger.check_can_spend(entry.account, self.balance(entry.account), -entry.amount)
 
