@@ -6,6 +6,7 @@ import io
 from flask import g, jsonify, send_file
 from flask_smorest import Blueprint
 
+from chassis.blobs import DOCUMENTS
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
@@ -20,6 +21,8 @@ from gateway.payments_schemas import (
 )
 from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
+
+BINARY = {"type": "string", "format": "binary"}
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments and wallets")
 blp.before_request(authenticate)
@@ -95,12 +98,19 @@ def upload_invoice(headers, files, order_id):
 
 
 @blp.route("/orders/<order_id>/invoice")
-@blp.doc(operationId="downloadInvoice")
-@blp.response(
-    200,
-    {"format": "binary", "type": "string"},
-    content_type="application/octet-stream",
-    headers=SUCCESS_HEADERS,
+@blp.doc(
+    operationId="downloadInvoice",
+    responses={
+        "200": {
+            # The file comes back as the type sniffed from its bytes when it was uploaded.
+            "description": "The invoice file",
+            "content": {media_type: {"schema": BINARY} for media_type in DOCUMENTS},
+            "headers": {
+                name: {"$ref": f"#/components/headers/{ref}"}
+                for name, ref in SUCCESS_HEADERS.items()
+            },
+        }
+    },
 )
 @documented(blp, 404)
 def download_invoice(order_id):
