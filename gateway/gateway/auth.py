@@ -6,6 +6,7 @@ import jwt
 from flask import current_app, g, request
 
 from contracts.errors import Forbidden
+from contracts.rpc.limits import ID_LENGTH
 from contracts.rpc.orders import ACTOR, ROLES
 from gateway.problems import Problem
 
@@ -44,7 +45,7 @@ def authenticate():
     # Every service keys rows by these claims: one that no column could hold is no identity.
     if ACTOR.validate(actor):
         raise _unauthenticated(
-            "The token's sub and org must be strings of 1 to 100 plain characters"
+            f"The token's sub and org must be strings of 1 to {ID_LENGTH} plain characters"
         )
     g.actor = actor
 

@@ -42,8 +42,8 @@ class ProblemSchema(Schema):
     type = fields.String(
         metadata={
             "example": "urn:marketplace:problem:illegal-transition",
-            "description": "urn:marketplace:problem:<slug>, the same for the gateway's errors "
-            "and the services' (see docs/api-conventions.md); about:blank for plain HTTP ones",
+            "description": "urn:marketplace:problem:<slug>: one vocabulary for the gateway's "
+            "errors and the services' (docs/api-conventions.md)",
         }
     )
     title = fields.String(metadata={"example": "Action not allowed in this state"})
@@ -74,8 +74,8 @@ class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
 
 class ActionPayloadSchema(Schema):
     """Whatever the action needs (a reason, per-line quantities, a new date...): the workflow
-    says which fields; strings are at most 2000 characters, arrays 500 items, dates between
-    2000-01-01 and 2100-12-31."""
+    says which fields; strings are at most 2000 characters, arrays ORDER_MAX_LINES items, dates
+    between 2000-01-01 and 2100-12-31."""
 
     class Meta:
         unknown = INCLUDE
