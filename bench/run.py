@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,list,queue]
+        [--only broker,propagation,approvals,transitions,consumer,payments,list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -30,6 +30,7 @@ import approvals
 import broker_hop
 import consumer
 import list_query
+import payments_ledger
 import propagation
 import staff_queue
 import transitions
@@ -45,6 +46,7 @@ MEASUREMENTS = {
     "approvals": approvals,
     "transitions": transitions,
     "consumer": consumer,
+    "payments": payments_ledger,
     "list": list_query,
     "queue": staff_queue,
 }
