@@ -8,6 +8,8 @@ import re
 
 from marshmallow import INCLUDE, Schema, fields, post_load, validate
 
+from contracts.events.orders import ShippingDetails
+
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
@@ -72,6 +74,10 @@ class PlaceOrderSchema(Schema):
     committed_ship_by = fields.Date()
     committed_deliver_by = fields.Date()
     revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
+    shipping = fields.Nested(
+        ShippingDetails,
+        metadata={"description": "Ship-To address and shipping terms, printed on delivery notes"},
+    )
 
 
 class OrderQuerySchema(Schema):

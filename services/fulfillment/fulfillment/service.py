@@ -1,40 +1,72 @@
-"""The fulfillment service: shipments, tracking and documents for approved orders."""
+"""The fulfillment service: shipments, carrier scans, quality documents, delivery notes, returns."""
 
+import base64
+from datetime import timedelta
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chassis.access import visible_to
+from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
+from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from fulfillment import domain
-from fulfillment.models import fulfillments, metadata
+from contracts.errors import InvalidRequest, NotFound
+from contracts.scans import MAX_BATCH, CarrierScan
+from fulfillment import delivery_note, documents, domain, returns, tracking
+from fulfillment.models import documents as documents_table
+from fulfillment.models import fulfillments, metadata, scans, shipments
+from fulfillment.models import returns as returns_table
+from fulfillment.views import fulfillment_view, shipment_view
 
+DEFAULT_UNSCANNED_WORKDAYS = 1
+DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
+UNSCANNED_BATCH = 100
+# Two requests carrying the same new scan race for its dedupe key; the loser runs again, finds
+# the scan stored, and counts it a duplicate.
+SCAN_ATTEMPTS = 3
 
-def _serialise(row) -> dict:
-    record = dict(row._mapping)
-    for key in ("opened_at", "updated_at"):
-        record[key] = record[key].isoformat()
-    return record
+_SCANS = CarrierScan(many=True)
 
 
 class FulfillmentService(ServiceBase):
     name = "fulfillment"
     uow = UnitOfWork(metadata)
     clock = Clock()
+    config = Config()
+
+    # -- the order facts fulfillment keeps ---------------------------------------------------
+
+    @consume("order.placed")
+    def on_order_placed(self, event):
+        self._open(event)
 
     @consume("order.approved")
     def on_order_approved(self, event):
+        self._open(event)
+
+    def _open(self, event):
         with self.uow.transaction() as tx:
-            if self._record_of(tx.session, event.data["order_id"]) is not None:
-                return  # the cancellation overtook the approval
-            record = domain.open_fulfillment(event.data, self.clock())
-            tx.session.execute(insert(fulfillments).values(**record))
-            tx.publish(
-                "fulfillment.opened",
-                {"order_id": record["order_id"], "fulfillment_id": record["id"]},
-            )
+            record = self._record_of(tx.session, event.data["order_id"])
+            if record is None:
+                record = domain.open_fulfillment(event.data, self.clock())
+                tx.session.execute(insert(fulfillments).values(**record))
+                tx.publish(
+                    "fulfillment.opened",
+                    {"order_id": record["order_id"], "fulfillment_id": record["id"]},
+                )
+            elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
+                tx.session.execute(
+                    update(fulfillments)
+                    .where(fulfillments.c.id == record["id"])
+                    .values(**domain.placement_facts(event.data), updated_at=self.clock())
+                )
+            # else: already open from the other event, or the cancellation overtook both
 
     @consume("order.cancelled")
     def on_order_cancelled(self, event):
@@ -53,9 +85,39 @@ class FulfillmentService(ServiceBase):
                     .values(status=domain.CANCELLED, updated_at=self.clock())
                 )
 
+    @consume("order.ready_to_ship")
+    def on_ready_to_ship(self, event):
+        """A retail seller labels the parcel at the order: that is a shipment of everything left,
+        handed over, unless the seller registered it here already."""
+        with self.uow.transaction() as tx:
+            record = self._record_of(tx.session, event.data["order_id"])
+            tracking_number = event.data["tracking_number"]
+            known = tx.session.execute(
+                select(shipments.c.id).where(
+                    shipments.c.order_id == event.data["order_id"],
+                    shipments.c.tracking_number == tracking_number,
+                )
+            ).first()
+            if record is None or record["status"] != domain.OPEN or known:
+                return
+            lines = domain.remaining_lines(record)
+            if not lines:
+                return
+            shipment = self._add_shipment(tx, record, lines, "", tracking_number)
+            self._hand_over(tx, shipment)
+
+    @consume("order.return_requested")
+    def on_return_requested(self, event):
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(returns_table).values(**returns.requested(event.data, self.clock()))
+            )
+
+    # -- shipments ---------------------------------------------------------------------------
+
     @rpc
     def get_fulfillment(self, actor, order_id):
-        """The order's fulfillment record, or None before the order is approved."""
+        """Everything fulfillment knows of the order, or None before it knows the order."""
         with self.uow.reading() as session:
             row = session.execute(
                 select(fulfillments).where(
@@ -63,7 +125,306 @@ class FulfillmentService(ServiceBase):
                     visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org),
                 )
             ).first()
-        return None if row is None else _serialise(row)
+            if row is None:
+                return None
+            return fulfillment_view(session, row._asdict())
+
+    @rpc
+    def create_shipment(self, actor, order_id, request):
+        """A shipment of chosen lines; handed over at once when ``hand_over`` is true."""
+        request = _mapping(request)
+        carrier = domain.carrier_of(request.get("carrier"))
+        tracking_number = domain.tracking_number_of(request.get("tracking_number"))
+        with self.uow.transaction() as tx:
+            record = self._visible_record(tx.session, actor, order_id, for_update=True)
+            domain.check_may_ship(actor, record)
+            lines, allocated = domain.allocate(record, request.get("lines"))
+            tx.session.execute(
+                update(fulfillments)
+                .where(fulfillments.c.id == record["id"])
+                .values(lines=allocated, updated_at=self.clock())
+            )
+            shipment = self._add_shipment(tx, record, lines, carrier, tracking_number)
+            if request.get("hand_over"):
+                shipment = self._hand_over(tx, shipment)
+            elif tracking_number:
+                shipment = self._attach_parked(tx, shipment)
+        return self.get_shipment(actor, order_id, shipment["id"])
+
+    @rpc
+    def update_shipment(self, actor, order_id, shipment_id, request):
+        """Change the carrier or tracking number, until the carrier's first scan."""
+        request = _mapping(request)
+        changes = {}
+        if "carrier" in request:
+            changes["carrier"] = domain.carrier_of(request["carrier"])
+        if "tracking_number" in request:
+            changes["tracking_number"] = domain.tracking_number_of(request["tracking_number"])
+        with self.uow.transaction() as tx:
+            record = self._visible_record(tx.session, actor, order_id)
+            domain.check_may_ship(actor, record)
+            shipment = self._shipment_of(tx.session, order_id, shipment_id)
+            domain.check_tracking_editable(shipment)
+            if changes:
+                shipment = self._save(tx, shipment, {**changes, "updated_at": self.clock()})
+                if shipment["tracking_number"]:
+                    self._attach_parked(tx, shipment)
+        return self.get_shipment(actor, order_id, shipment_id)
+
+    @rpc
+    def hand_over(self, actor, order_id, shipment_id):
+        """The supplier gave the parcel to the carrier: the orders workflow hears of it."""
+        with self.uow.transaction() as tx:
+            record = self._visible_record(tx.session, actor, order_id)
+            domain.check_may_ship(actor, record)
+            shipment = self._shipment_of(tx.session, order_id, shipment_id)
+            if shipment["handed_over_at"] is None:
+                self._hand_over(tx, shipment)
+        return self.get_shipment(actor, order_id, shipment_id)
+
+    @rpc
+    def get_shipment(self, actor, order_id, shipment_id):
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            return shipment_view(session, self._shipment_of(session, order_id, shipment_id))
+
+    @rpc
+    def delivery_note(self, actor, order_id, shipment_id=None):
+        """The delivery note / packing slip, for one shipment or the whole order, as a PDF."""
+        with self.uow.reading() as session:
+            record = self._visible_record(session, actor, order_id)
+            query = select(shipments).where(shipments.c.order_id == order_id)
+            if shipment_id is not None:
+                query = query.where(shipments.c.id == shipment_id)
+            chosen = [row._asdict() for row in session.execute(query.order_by(shipments.c.number))]
+        if shipment_id is not None and not chosen:
+            raise NotFound(f"shipment {shipment_id} not found")
+        pdf = delivery_note.render(record, chosen, whole_order=shipment_id is None)
+        suffix = f"-{chosen[0]['number']}" if shipment_id is not None else ""
+        return {
+            "filename": f"delivery-note-{order_id}{suffix}.pdf",
+            "content_base64": base64.b64encode(pdf).decode(),
+        }
+
+    # -- carrier scans -----------------------------------------------------------------------
+
+    @rpc
+    def record_scans(self, carrier, scan_list):
+        """Store each scan once and apply it to its shipment, or park it until the shipment
+        appears. Answers when every scan is committed: ``{accepted, duplicates, parked}``."""
+        carrier = domain.carrier_of(carrier)
+        if not carrier:
+            raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
+        if not isinstance(scan_list, list) or not 0 < len(scan_list) <= MAX_BATCH:
+            raise InvalidRequest(
+                f"scans: 1 to {MAX_BATCH} scans", {"errors": {"scans": ["1 to 1000 scans"]}}
+            )
+        try:
+            loaded = _SCANS.load(scan_list)
+        except ValidationError as error:
+            raise InvalidRequest("invalid scans", {"errors": error.messages}) from None
+        for attempt in range(1, SCAN_ATTEMPTS + 1):
+            try:
+                return self._record_scans(carrier, loaded)
+            except IntegrityError:
+                if attempt == SCAN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record_scans(self, carrier, loaded):
+        now = self.clock()
+        rows = {}
+        for scan in loaded:
+            row = tracking.scan_row(carrier, scan, now)
+            rows.setdefault(row["dedupe_key"], row)
+        outcome = {"accepted": 0, "duplicates": len(loaded) - len(rows), "parked": 0}
+        with self.uow.transaction() as tx:
+            known = set(
+                tx.session.scalars(
+                    select(scans.c.dedupe_key).where(scans.c.dedupe_key.in_(list(rows)))
+                )
+            )
+            outcome["duplicates"] += len(known)
+            for row in sorted(rows.values(), key=lambda r: r["occurred_at"]):
+                if row["dedupe_key"] in known:
+                    continue
+                tx.session.execute(insert(scans).values(**row))
+                outcome["accepted"] += 1
+                shipment = self._shipment_for_scan(tx.session, row)
+                if shipment is None:
+                    outcome["parked"] += 1
+                else:
+                    self._apply_scan(tx, shipment, row)
+        return outcome
+
+    def _shipment_for_scan(self, session, scan):
+        candidates = session.execute(
+            select(shipments)
+            .where(shipments.c.tracking_number == scan["tracking_number"])
+            .order_by(shipments.c.created_at.desc())
+            .with_for_update()
+        )
+        window = self._parked_window()
+        return next(
+            (
+                row._asdict()
+                for row in candidates
+                if tracking.may_carry(row._asdict(), scan["carrier"], scan["occurred_at"], window)
+            ),
+            None,
+        )
+
+    def _apply_scan(self, tx, shipment, scan):
+        changes, events = tracking.apply(shipment, scan, self._hand_over_changes)
+        tx.session.execute(
+            update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])
+        )
+        shipment = self._save(tx, shipment, changes)
+        for event_type, payload in events:
+            tx.publish(event_type, payload)
+        return shipment
+
+    def _attach_parked(self, tx, shipment):
+        """Scans that came before the shipment was known to us, now applied in event order."""
+        parked = tx.session.execute(
+            select(scans)
+            .where(
+                scans.c.tracking_number == shipment["tracking_number"],
+                scans.c.shipment_id.is_(None),
+            )
+            .order_by(scans.c.occurred_at)
+            .with_for_update()
+        )
+        window = self._parked_window()
+        for row in [row._asdict() for row in parked]:
+            if tracking.may_carry(shipment, row["carrier"], row["occurred_at"], window):
+                shipment = self._apply_scan(tx, shipment, row)
+        return shipment
+
+    @every("TIMER_INTERVAL_S", 5)
+    def report_unscanned(self):
+        """``parcel.unscanned`` once for each parcel handed over and not scanned in time."""
+        now = self.clock()
+        with self.uow.transaction() as tx:
+            due = tx.session.execute(
+                select(shipments)
+                .where(
+                    shipments.c.unscanned_due_at <= now,
+                    shipments.c.first_scan_at.is_(None),
+                    shipments.c.unscanned_reported.is_(False),
+                )
+                .limit(UNSCANNED_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            for shipment in [row._asdict() for row in due]:
+                self._save(tx, shipment, {"unscanned_reported": True, "updated_at": now})
+                tx.publish(
+                    "parcel.unscanned",
+                    {
+                        **domain.parcel_payload(shipment),
+                        "handed_over_at": shipment["handed_over_at"].isoformat(),
+                        "due_at": shipment["unscanned_due_at"].isoformat(),
+                    },
+                )
+
+    # -- documents and returns ---------------------------------------------------------------
+
+    @rpc
+    def add_document(self, actor, order_id, document):
+        """Record a stored blob as one of the order's documents; ``document.uploaded`` follows."""
+        with self.uow.transaction() as tx:
+            self._visible_record(tx.session, actor, order_id)
+            row = documents.new(actor, order_id, _mapping(document), self.clock())
+            tx.session.execute(insert(documents_table).values(**row))
+            tx.publish(
+                "document.uploaded",
+                {"order_id": order_id, "document_id": row["id"], "kind": row["kind"]},
+            )
+        return documents.view(row)
+
+    @rpc
+    def list_documents(self, actor, order_id):
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            return documents.of_order(session, order_id)
+
+    @rpc
+    def get_document(self, actor, order_id, document_id):
+        """The document's metadata, with the blob key to read it from the store."""
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            row = session.execute(
+                select(documents_table).where(
+                    documents_table.c.order_id == order_id, documents_table.c.id == document_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"document {document_id} not found")
+        return {**documents.view(row._asdict()), "blob_key": row.blob_key}
+
+    @rpc
+    def receive_return(self, actor, order_id, return_id, request):
+        """The returned goods reached the warehouse (and were checked at pick-up)."""
+        request = _mapping(request)
+        with self.uow.transaction() as tx:
+            record = self._visible_record(tx.session, actor, order_id)
+            found = tx.session.execute(
+                select(returns_table)
+                .where(returns_table.c.order_id == order_id, returns_table.c.id == return_id)
+                .with_for_update()
+            ).first()
+            if found is None:
+                raise NotFound(f"return {return_id} not found")
+            photo_ids = set(
+                tx.session.scalars(
+                    select(documents_table.c.id).where(documents_table.c.order_id == order_id)
+                )
+            )
+            changes, event = returns.receive(
+                actor, record, found._asdict(), request, photo_ids, self.clock()
+            )
+            if changes:
+                tx.session.execute(
+                    update(returns_table).where(returns_table.c.id == return_id).values(**changes)
+                )
+                tx.publish("return.received", event)
+        with self.uow.reading() as session:
+            return returns.of_order(session, order_id, return_id)[0]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _add_shipment(self, tx, record, lines, carrier, tracking_number):
+        numbers = tx.session.scalars(
+            select(shipments.c.number).where(shipments.c.order_id == record["order_id"])
+        ).all()
+        shipment = domain.new_shipment(
+            record, max(numbers, default=0) + 1, lines, carrier, tracking_number, self.clock()
+        )
+        tx.session.execute(insert(shipments).values(**shipment))
+        return shipment
+
+    def _hand_over(self, tx, shipment):
+        shipment = self._save(tx, shipment, self._hand_over_changes(shipment))
+        tx.publish("shipment.created", domain.parcel_payload(shipment))
+        return self._attach_parked(tx, shipment)
+
+    def _hand_over_changes(self, shipment):
+        now = self.clock()
+        workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
+        calendar = Calendar.from_iso(str(self.config.get("HOLIDAYS") or "").split(","))
+        return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
+
+    def _parked_window(self):
+        days = float(self.config.get("PARKED_SCAN_WINDOW_DAYS", DEFAULT_PARKED_SCAN_WINDOW_DAYS))
+        return timedelta(days=days)
+
+    @staticmethod
+    def _save(tx, shipment, changes):
+        if changes:
+            tx.session.execute(
+                update(shipments).where(shipments.c.id == shipment["id"]).values(**changes)
+            )
+        return {**shipment, **changes}
 
     @staticmethod
     def _record_of(session, order_id) -> dict | None:
@@ -71,3 +432,31 @@ class FulfillmentService(ServiceBase):
             select(fulfillments).where(fulfillments.c.order_id == order_id).with_for_update()
         ).first()
         return None if row is None else row._asdict()
+
+    @staticmethod
+    def _visible_record(session, actor, order_id, for_update=False) -> dict:
+        query = select(fulfillments).where(
+            fulfillments.c.order_id == order_id,
+            visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org),
+        )
+        row = session.execute(query.with_for_update() if for_update else query).first()
+        if row is None:
+            raise NotFound(f"order {order_id} not found")
+        return row._asdict()
+
+    @staticmethod
+    def _shipment_of(session, order_id, shipment_id) -> dict:
+        row = session.execute(
+            select(shipments)
+            .where(shipments.c.order_id == order_id, shipments.c.id == shipment_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"shipment {shipment_id} not found")
+        return row._asdict()
+
+
+def _mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidRequest("the request must be an object", {"errors": {"_": ["an object"]}})
+    return value

@@ -45,8 +45,9 @@ from datetime import date, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.calendar import Calendar, as_utc
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
-from orders.workflow.calendar import Calendar, as_utc
+from contracts.events.orders import ShippingDetails
 from orders.workflow.engine import (
     EMITTED_EVENTS,
     LINES_EVENTS,
@@ -132,6 +133,7 @@ class Order:
     delayed: bool = False
     expecting_delay: bool = False
     revisions_allowed: int | None = None  # None: no limit
+    shipping: dict | None = None  # Ship-To and shipping terms, as placed
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
     shipments: list[dict] = field(default_factory=list)
@@ -215,6 +217,7 @@ class _PlaceRequest(Schema):
     revisions_allowed = schema_fields.Integer(
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
+    shipping = schema_fields.Nested(ShippingDetails, load_default=None)
 
     @validates_schema
     def ships_before_delivery(self, data, **kwargs):
@@ -260,6 +263,7 @@ def place_order(
         estimated_ship_by=data["committed_ship_by"],
         estimated_deliver_by=data["committed_deliver_by"],
         revisions_allowed=data["revisions_allowed"],
+        shipping=data["shipping"],
     )
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
@@ -282,6 +286,8 @@ def place_order(
         "committed_deliver_by": _iso(order.committed_deliver_by),
         "revisions_allowed": order.revisions_allowed,
     }
+    if order.shipping is not None:
+        details["shipping"] = order.shipping
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
@@ -302,6 +308,7 @@ def placement_terms(order: Order) -> dict:
         "committed_ship_by": order.committed_ship_by,
         "committed_deliver_by": order.committed_deliver_by,
         "revisions_allowed": order.revisions_allowed,
+        "shipping": order.shipping,
     }
 
 

@@ -34,6 +34,13 @@ class ParcelDeliveryFailed(ParcelEvent):
     reason = fields.String(load_default="")
 
 
+class ParcelUnscanned(ParcelEvent):
+    handed_over_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(
+        required=True, metadata={"description": "when the first scan was due at the latest"}
+    )
+
+
 class ReturnReceived(Payload):
     """``lines`` absent means everything delivered and not yet returned."""
 
@@ -41,6 +48,12 @@ class ReturnReceived(Payload):
     return_id = fields.String(required=True)
     lines = fields.List(fields.Nested(LineQuantity))
     wrong_item = fields.Boolean(load_default=False)
+    note = fields.String(load_default="")
+    photos = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "ids of the documents holding the photos taken at pick-up"},
+    )
 
 
 class DocumentUploaded(Payload):
@@ -72,6 +85,11 @@ CONTRACTS = [
         ParcelDeliveryFailed,
         "A carrier could not deliver a parcel.",
         ["orders"],
+    ),
+    _fulfillment(
+        "parcel.unscanned",
+        ParcelUnscanned,
+        "A parcel handed to the carrier was not scanned within the configured workdays.",
     ),
     _fulfillment(
         "return.received", ReturnReceived, "Returned goods reached the warehouse.", ["orders"]

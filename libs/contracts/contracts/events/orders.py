@@ -14,6 +14,42 @@ class OrderLine(Payload):
     unit_price = fields.Integer(required=True, validate=NON_NEGATIVE)
 
 
+class Address(Payload):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    company = fields.String(load_default="", validate=validate.Length(max=200))
+    street = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    postal_code = fields.String(load_default="", validate=validate.Length(max=20))
+    region = fields.String(load_default="", validate=validate.Length(max=100))
+    country = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="an ISO 3166 alpha-2 code such as DE"),
+        metadata={"example": "DE"},
+    )
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class ShippingDetails(Payload):
+    """Where and how the goods travel, as the buyer gave it when placing the order."""
+
+    ship_to = fields.Nested(Address, required=True)
+    carrier_account = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "The buyer's own carrier account number, to ship on"},
+    )
+    payment_terms = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    shipping_fee = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=NON_NEGATIVE,
+        metadata={"description": "Freight the buyer pays, in minor units of the order currency"},
+    )
+
+
 class InspectedLine(Payload):
     line_id = fields.String(required=True)
     accepted = fields.Integer(required=True, validate=NON_NEGATIVE)
@@ -29,6 +65,7 @@ class OrderPlaced(Money):
     committed_ship_by = fields.Date(load_default=None, allow_none=True)
     committed_deliver_by = fields.Date(load_default=None, allow_none=True)
     revisions_allowed = fields.Integer(load_default=None, allow_none=True)
+    shipping = fields.Nested(ShippingDetails, load_default=None, allow_none=True)
 
 
 class OrderApproved(OrderPayload):
@@ -138,7 +175,12 @@ def _orders(name, schema, summary, consumers=()):
 
 
 CONTRACTS = [
-    _orders("order.placed", OrderPlaced, "A buyer placed an order; its funds are to be held."),
+    _orders(
+        "order.placed",
+        OrderPlaced,
+        "A buyer placed an order; its funds are to be held.",
+        ["fulfillment"],
+    ),
     _orders("order.status_changed", StatusChanged, "The order moved to another state."),
     _orders(
         "order.approved",
@@ -156,6 +198,7 @@ CONTRACTS = [
         "order.ready_to_ship",
         ReadyToShip,
         "The seller labelled the parcel; it carries the tracking number.",
+        ["fulfillment"],
     ),
     _orders(
         "order.delivered",
@@ -207,7 +250,12 @@ CONTRACTS = [
         CancellationRejected,
         "The supplier refused a cancellation request; the order stays active.",
     ),
-    _orders("order.return_requested", ReturnRequested, "The buyer asked to return the goods."),
+    _orders(
+        "order.return_requested",
+        ReturnRequested,
+        "The buyer asked to return the goods.",
+        ["fulfillment"],
+    ),
     _orders(
         "order.returned",
         OrderReturned,

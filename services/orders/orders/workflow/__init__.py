@@ -3,7 +3,7 @@
 The bundled workflow files live in ``orders/workflows/``; adding a marketplace is adding a file.
 """
 
-from orders.workflow.calendar import Calendar, add_business_days
+from chassis.calendar import Calendar, add_business_days
 from orders.workflow.engine import (
     EFFECTS,
     EMITTED_EVENTS,

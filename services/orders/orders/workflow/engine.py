@@ -34,8 +34,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from chassis.calendar import Calendar
 from contracts.errors import GuardFailed, InvalidRequest
-from orders.workflow.calendar import Calendar
 
 ROLES = ("buyer", "supplier", "admin", "support", "system")
 GROUPS = ("active", "completed", "cancelled", "rejected")
