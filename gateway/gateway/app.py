@@ -2,7 +2,8 @@
 
 from flask import Flask
 
-from gateway import correlation, health, idempotency, orders, rpc
+from gateway import correlation, fulfillment, health, idempotency, orders, rpc
+from gateway.carriers import door as carrier_door
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -39,4 +40,6 @@ def create_app(settings: dict | None = None) -> Flask:
     api = ProblemApi(app)
     api.register_blueprint(orders.blp)
     api.register_blueprint(health.blp)
+    api.register_blueprint(fulfillment.blp)
+    api.register_blueprint(carrier_door.blp)
     return app

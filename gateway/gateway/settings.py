@@ -6,6 +6,7 @@ from pathlib import Path
 from jwt.algorithms import has_crypto
 
 from chassis.settings import amqp_uri, database_url
+from gateway.carriers import secrets as carrier_secrets
 
 ALGORITHMS = ("HS256", "RS256")
 # RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output.
@@ -28,6 +29,7 @@ def load_settings(environ=None) -> dict:
         "RPC_POOL_SIZE": _number(environ, "RPC_POOL_SIZE", 32, int),
         "GATEWAY_HOST": environ.get("GATEWAY_HOST", "127.0.0.1"),
         "GATEWAY_PORT": _number(environ, "GATEWAY_PORT", 8080, int),
+        **carrier_secrets.load(environ),
     }
 
 

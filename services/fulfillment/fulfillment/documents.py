@@ -10,18 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from contracts.errors import Forbidden, InvalidRequest
+from contracts.events.fulfillment import DOCUMENT_KINDS
 from fulfillment.models import documents
 
-KINDS = (
-    "inspection_report",
-    "material_certificate",
-    "coc",
-    "finishing_certificate",
-    "part_photo",
-    "return_photo",
-    "invoice",
-    "other",
-)
+KINDS = DOCUMENT_KINDS
 UPLOADER_ROLES = ("supplier", "admin", "support")
 MAX_FILENAME = 255
 

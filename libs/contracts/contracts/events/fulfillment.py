@@ -56,6 +56,18 @@ class ReturnReceived(Payload):
     )
 
 
+DOCUMENT_KINDS = (
+    "inspection_report",
+    "material_certificate",
+    "coc",
+    "finishing_certificate",
+    "part_photo",
+    "return_photo",
+    "invoice",
+    "other",
+)
+
+
 class DocumentUploaded(Payload):
     order_id = fields.String(required=True)
     document_id = fields.String(required=True)
