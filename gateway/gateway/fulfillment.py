@@ -27,7 +27,7 @@ from gateway.fulfillment_schemas import (
     ShipmentSchema,
 )
 from gateway.problems import Problem
-from gateway.rpc import services
+from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
 
 # The multipart envelope around the file: boundaries, part headers, the kind field.
@@ -63,7 +63,7 @@ def list_shipments(order_id):
 @blp.alt_response(409, response="CONFLICT")
 def create_shipment(_headers, shipment, order_id):
     """Ship some lines (suppliers): quantities never beyond what remains to ship"""
-    created = _checked(services().call("fulfillment.create_shipment", g.actor, order_id, shipment))
+    created = _checked(command("fulfillment.create_shipment", g.actor, order_id, shipment))
     location = url_for(".list_shipments", order_id=order_id) + "/" + created["id"]
     return jsonify(created), 201, {"Location": location}
 
@@ -86,9 +86,7 @@ def get_shipment(order_id, shipment_id):
 def change_shipment(change, order_id, shipment_id):
     """Change the carrier or tracking number, until the carrier's first scan"""
     return jsonify(
-        _checked(
-            services().call("fulfillment.update_shipment", g.actor, order_id, shipment_id, change)
-        )
+        _checked(command("fulfillment.update_shipment", g.actor, order_id, shipment_id, change))
     )
 
 
@@ -97,9 +95,7 @@ def change_shipment(change, order_id, shipment_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def hand_over(order_id, shipment_id):
     """The parcel went to the carrier: the order moves on, and the first scan is now due"""
-    return jsonify(
-        _checked(services().call("fulfillment.hand_over", g.actor, order_id, shipment_id))
-    )
+    return jsonify(_checked(command("fulfillment.hand_over", g.actor, order_id, shipment_id)))
 
 
 @blp.route("/shipments/<shipment_id>/delivery-note")
@@ -154,7 +150,7 @@ def upload_document(files, order_id):
         raise Problem(
             422, "File refused", str(error), slug="file-refused", errors={"file": [str(error)]}
         ) from None
-    document = services().call(
+    document = command(
         "fulfillment.add_document",
         g.actor,
         order_id,
@@ -202,9 +198,7 @@ def download_document(order_id, document_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def receive_return(receipt, order_id, return_id):
     """The returned goods reached the warehouse (seller or staff); flag a wrong item with photos"""
-    return jsonify(
-        services().call("fulfillment.receive_return", g.actor, order_id, return_id, receipt)
-    )
+    return jsonify(command("fulfillment.receive_return", g.actor, order_id, return_id, receipt))
 
 
 @blp.before_request

@@ -1,12 +1,15 @@
 """Shipments: partial, never beyond what was ordered, visible only to the order's parties."""
 
 import pytest
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
 from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from fulfillment.models import fulfillments
+from support.events import publish
 from support.order_facts import PLACED
-from support.services import ADMIN, BUYER, SUPPLIER, query
+from support.services import ADMIN, BUYER, SUPPLIER, query, rpc
+from support.waiting import eventually
 
 OTHER_SUPPLIER = {"user_id": "olga", "role": "supplier", "org": "elsewhere"}
 
@@ -133,3 +136,29 @@ def test_a_retail_label_at_the_order_is_a_shipment_of_everything(fulfillment):
         {"line_id": "L2", "quantity": 100},
     ]
     assert len(fulfillment.published("shipment.created")) == 1
+
+
+def test_a_repeated_command_creates_one_shipment(fulfillment):
+    order_id = fulfillment.place()
+    request = {
+        "lines": [{"line_id": "L1", "quantity": 40}],
+        "tracking_number": "T1",
+        "hand_over": True,
+    }
+    with rpc(fulfillment.config) as proxy:
+        first = proxy.fulfillment.create_shipment(SUPPLIER, order_id, request, command_id="c-1")
+        again = proxy.fulfillment.create_shipment(SUPPLIER, order_id, request, command_id="c-1")
+    assert again == first
+    assert len(fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"]) == 1
+    assert len(fulfillment.published("shipment.created")) == 1
+
+
+def test_a_label_that_overtakes_the_placement_is_applied_once_the_order_is_known(fulfillment):
+    label = {**PLACED, "order_id": "o-late", "status": "ready_to_ship", "tracking_number": "L-1"}
+    with entrypoint_waiter(fulfillment.container, "on_ready_to_ship"):  # the first attempt
+        publish(fulfillment.config["AMQP_URI"], "order.ready_to_ship", label, "orders")
+    fulfillment.place(order_id="o-late", workflow="retail")
+    shipments = eventually(
+        lambda: fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]
+    )
+    assert shipments[0]["tracking_number"] == "L-1"

@@ -34,6 +34,10 @@ SCAN_ATTEMPTS = 3
 _SCANS = CarrierScan(many=True)
 
 
+class OrderNotKnownYet(Exception):
+    """An event about an order arrived before the one that tells fulfillment of it: retried."""
+
+
 class FulfillmentService(ServiceBase):
     name = "fulfillment"
     uow = UnitOfWork(metadata)
@@ -98,7 +102,10 @@ class FulfillmentService(ServiceBase):
                     shipments.c.tracking_number == tracking_number,
                 )
             ).first()
-            if record is None or record["status"] != domain.OPEN or known:
+            if record is None:
+                # Each event type has its own queue: the placement may still be on its way.
+                raise OrderNotKnownYet(f"order {event.data['order_id']} is not known yet")
+            if record["status"] != domain.OPEN or known:
                 return
             lines = domain.remaining_lines(record)
             if not lines:
@@ -129,30 +136,29 @@ class FulfillmentService(ServiceBase):
                 return None
             return fulfillment_view(session, row._asdict())
 
-    @rpc
-    def create_shipment(self, actor, order_id, request):
+    @uow.command
+    def create_shipment(self, tx, actor, order_id, request):
         """A shipment of chosen lines; handed over at once when ``hand_over`` is true."""
         request = _mapping(request)
         carrier = domain.carrier_of(request.get("carrier"))
         tracking_number = domain.tracking_number_of(request.get("tracking_number"))
-        with self.uow.transaction() as tx:
-            record = self._visible_record(tx.session, actor, order_id, for_update=True)
-            domain.check_may_ship(actor, record)
-            lines, allocated = domain.allocate(record, request.get("lines"))
-            tx.session.execute(
-                update(fulfillments)
-                .where(fulfillments.c.id == record["id"])
-                .values(lines=allocated, updated_at=self.clock())
-            )
-            shipment = self._add_shipment(tx, record, lines, carrier, tracking_number)
-            if request.get("hand_over"):
-                shipment = self._hand_over(tx, shipment)
-            elif tracking_number:
-                shipment = self._attach_parked(tx, shipment)
-        return self.get_shipment(actor, order_id, shipment["id"])
+        record = self._visible_record(tx.session, actor, order_id, for_update=True)
+        domain.check_may_ship(actor, record)
+        lines, allocated = domain.allocate(record, request.get("lines"))
+        tx.session.execute(
+            update(fulfillments)
+            .where(fulfillments.c.id == record["id"])
+            .values(lines=allocated, updated_at=self.clock())
+        )
+        shipment = self._add_shipment(tx, record, lines, carrier, tracking_number)
+        if request.get("hand_over"):
+            shipment = self._hand_over(tx, shipment)
+        elif tracking_number:
+            shipment = self._attach_parked(tx, shipment)
+        return shipment_view(tx.session, shipment)
 
-    @rpc
-    def update_shipment(self, actor, order_id, shipment_id, request):
+    @uow.command
+    def update_shipment(self, tx, actor, order_id, shipment_id, request):
         """Change the carrier or tracking number, until the carrier's first scan."""
         request = _mapping(request)
         changes = {}
@@ -160,27 +166,25 @@ class FulfillmentService(ServiceBase):
             changes["carrier"] = domain.carrier_of(request["carrier"])
         if "tracking_number" in request:
             changes["tracking_number"] = domain.tracking_number_of(request["tracking_number"])
-        with self.uow.transaction() as tx:
-            record = self._visible_record(tx.session, actor, order_id)
-            domain.check_may_ship(actor, record)
-            shipment = self._shipment_of(tx.session, order_id, shipment_id)
-            domain.check_tracking_editable(shipment)
-            if changes:
-                shipment = self._save(tx, shipment, {**changes, "updated_at": self.clock()})
-                if shipment["tracking_number"]:
-                    self._attach_parked(tx, shipment)
-        return self.get_shipment(actor, order_id, shipment_id)
+        record = self._visible_record(tx.session, actor, order_id)
+        domain.check_may_ship(actor, record)
+        shipment = self._shipment_of(tx.session, order_id, shipment_id)
+        domain.check_tracking_editable(shipment)
+        if changes:
+            shipment = self._save(tx, shipment, {**changes, "updated_at": self.clock()})
+            if shipment["tracking_number"]:
+                shipment = self._attach_parked(tx, shipment)
+        return shipment_view(tx.session, shipment)
 
-    @rpc
-    def hand_over(self, actor, order_id, shipment_id):
+    @uow.command
+    def hand_over(self, tx, actor, order_id, shipment_id):
         """The supplier gave the parcel to the carrier: the orders workflow hears of it."""
-        with self.uow.transaction() as tx:
-            record = self._visible_record(tx.session, actor, order_id)
-            domain.check_may_ship(actor, record)
-            shipment = self._shipment_of(tx.session, order_id, shipment_id)
-            if shipment["handed_over_at"] is None:
-                self._hand_over(tx, shipment)
-        return self.get_shipment(actor, order_id, shipment_id)
+        record = self._visible_record(tx.session, actor, order_id)
+        domain.check_may_ship(actor, record)
+        shipment = self._shipment_of(tx.session, order_id, shipment_id)
+        if shipment["handed_over_at"] is None:
+            shipment = self._hand_over(tx, shipment)
+        return shipment_view(tx.session, shipment)
 
     @rpc
     def get_shipment(self, actor, order_id, shipment_id):
@@ -329,17 +333,16 @@ class FulfillmentService(ServiceBase):
 
     # -- documents and returns ---------------------------------------------------------------
 
-    @rpc
-    def add_document(self, actor, order_id, document):
+    @uow.command
+    def add_document(self, tx, actor, order_id, document):
         """Record a stored blob as one of the order's documents; ``document.uploaded`` follows."""
-        with self.uow.transaction() as tx:
-            self._visible_record(tx.session, actor, order_id)
-            row = documents.new(actor, order_id, _mapping(document), self.clock())
-            tx.session.execute(insert(documents_table).values(**row))
-            tx.publish(
-                "document.uploaded",
-                {"order_id": order_id, "document_id": row["id"], "kind": row["kind"]},
-            )
+        self._visible_record(tx.session, actor, order_id)
+        row = documents.new(actor, order_id, _mapping(document), self.clock())
+        tx.session.execute(insert(documents_table).values(**row))
+        tx.publish(
+            "document.uploaded",
+            {"order_id": order_id, "document_id": row["id"], "kind": row["kind"]},
+        )
         return documents.view(row)
 
     @rpc
@@ -362,34 +365,32 @@ class FulfillmentService(ServiceBase):
             raise NotFound(f"document {document_id} not found")
         return {**documents.view(row._asdict()), "blob_key": row.blob_key}
 
-    @rpc
-    def receive_return(self, actor, order_id, return_id, request):
+    @uow.command
+    def receive_return(self, tx, actor, order_id, return_id, request):
         """The returned goods reached the warehouse (and were checked at pick-up)."""
         request = _mapping(request)
-        with self.uow.transaction() as tx:
-            record = self._visible_record(tx.session, actor, order_id)
-            found = tx.session.execute(
-                select(returns_table)
-                .where(returns_table.c.order_id == order_id, returns_table.c.id == return_id)
-                .with_for_update()
-            ).first()
-            if found is None:
-                raise NotFound(f"return {return_id} not found")
-            photo_ids = set(
-                tx.session.scalars(
-                    select(documents_table.c.id).where(documents_table.c.order_id == order_id)
-                )
+        record = self._visible_record(tx.session, actor, order_id)
+        found = tx.session.execute(
+            select(returns_table)
+            .where(returns_table.c.order_id == order_id, returns_table.c.id == return_id)
+            .with_for_update()
+        ).first()
+        if found is None:
+            raise NotFound(f"return {return_id} not found")
+        photo_ids = set(
+            tx.session.scalars(
+                select(documents_table.c.id).where(documents_table.c.order_id == order_id)
             )
-            changes, event = returns.receive(
-                actor, record, found._asdict(), request, photo_ids, self.clock()
+        )
+        changes, event = returns.receive(
+            actor, record, found._asdict(), request, photo_ids, self.clock()
+        )
+        if changes:
+            tx.session.execute(
+                update(returns_table).where(returns_table.c.id == return_id).values(**changes)
             )
-            if changes:
-                tx.session.execute(
-                    update(returns_table).where(returns_table.c.id == return_id).values(**changes)
-                )
-                tx.publish("return.received", event)
-        with self.uow.reading() as session:
-            return returns.of_order(session, order_id, return_id)[0]
+            tx.publish("return.received", event)
+        return returns.of_order(tx.session, order_id, return_id)[0]
 
     # -- helpers -----------------------------------------------------------------------------
 
