@@ -3,6 +3,7 @@ shipment appears; a parcel not scanned in time is reported once."""
 
 from datetime import timedelta
 
+import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
@@ -183,3 +184,33 @@ def test_a_scanned_parcel_is_never_reported_unscanned(fulfillment):
     with entrypoint_waiter(fulfillment.container, "report_unscanned"):
         pass
     assert fulfillment.published("parcel.unscanned") == []
+
+
+def test_concurrent_batches_over_the_same_shipments_all_land(fulfillment):
+    order_id = fulfillment.place()
+    for number in ("A1", "A2", "A3"):
+        fulfillment.call(
+            "create_shipment",
+            SUPPLIER,
+            order_id,
+            {
+                "lines": [{"line_id": "L2", "quantity": 1}],
+                "tracking_number": number,
+                "hand_over": True,
+            },
+        )
+    start = fulfillment.clock.now
+
+    def batch(offset):
+        numbers = ["A1", "A2", "A3"][offset:] + ["A1", "A2", "A3"][:offset]
+        scans_ = [
+            scan(number, "in_transit", start + timedelta(minutes=offset * 10 + i), f"{offset}-{i}")
+            for i, number in enumerate(numbers * 3)
+        ]
+        return fulfillment.call("record_scans", "dhl", scans_)
+
+    threads = [eventlet.spawn(batch, offset) for offset in range(3) for _ in range(2)]
+    outcomes = [thread.wait() for thread in threads]
+    assert sum(o["accepted"] for o in outcomes) == 27
+    assert sum(o["duplicates"] for o in outcomes) == 27
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 27

@@ -249,40 +249,53 @@ class FulfillmentService(ServiceBase):
                 )
             )
             outcome["duplicates"] += len(known)
-            for row in sorted(rows.values(), key=lambda r: r["occurred_at"]):
-                if row["dedupe_key"] in known:
-                    continue
+            fresh = sorted(
+                (row for key, row in rows.items() if key not in known),
+                key=lambda row: row["occurred_at"],
+            )
+            candidates = self._lock_shipments(tx.session, {row["tracking_number"] for row in fresh})
+            for row in fresh:
+                shipment = self._shipment_for_scan(candidates, row)
+                row["shipment_id"] = None if shipment is None else shipment["id"]
                 tx.session.execute(insert(scans).values(**row))
                 outcome["accepted"] += 1
-                shipment = self._shipment_for_scan(tx.session, row)
                 if shipment is None:
                     outcome["parked"] += 1
                 else:
-                    self._apply_scan(tx, shipment, row)
+                    candidates[shipment["id"]] = self._apply_scan(tx, shipment, row)
         return outcome
 
-    def _shipment_for_scan(self, session, scan):
-        candidates = session.execute(
+    @staticmethod
+    def _lock_shipments(session, tracking_numbers) -> dict:
+        """Every shipment the scans may be about, locked in one order (by id), so that
+        concurrent batches touching the same shipments wait for each other, never deadlock."""
+        if not tracking_numbers:
+            return {}
+        rows = session.execute(
             select(shipments)
-            .where(shipments.c.tracking_number == scan["tracking_number"])
-            .order_by(shipments.c.created_at.desc())
+            .where(shipments.c.tracking_number.in_(sorted(tracking_numbers)))
+            .order_by(shipments.c.id)
             .with_for_update()
         )
+        return {row.id: row._asdict() for row in rows}
+
+    def _shipment_for_scan(self, candidates: dict, scan):
+        """The newest shipment with the scan's tracking number that may carry it."""
         window = self._parked_window()
-        return next(
-            (
-                row._asdict()
-                for row in candidates
-                if tracking.may_carry(row._asdict(), scan["carrier"], scan["occurred_at"], window)
-            ),
-            None,
-        )
+        matching = [
+            shipment
+            for shipment in candidates.values()
+            if shipment["tracking_number"] == scan["tracking_number"]
+            and tracking.may_carry(shipment, scan["carrier"], scan["occurred_at"], window)
+        ]
+        return max(matching, key=lambda shipment: shipment["created_at"], default=None)
 
     def _apply_scan(self, tx, shipment, scan):
         changes, events = tracking.apply(shipment, scan, self._hand_over_changes)
-        tx.session.execute(
-            update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])
-        )
+        if scan["shipment_id"] != shipment["id"]:  # a parked scan, found its shipment
+            tx.session.execute(
+                update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])
+            )
         shipment = self._save(tx, shipment, changes)
         for event_type, payload in events:
             tx.publish(event_type, payload)
