@@ -214,3 +214,20 @@ def test_concurrent_batches_over_the_same_shipments_all_land(fulfillment):
     assert sum(o["accepted"] for o in outcomes) == 27
     assert sum(o["duplicates"] for o in outcomes) == 27
     assert count(fulfillment.config["DATABASE_URL"], scans) == 27
+
+
+def test_one_more_hop_in_transit_is_history_not_news(fulfillment):
+    shipment = shipped(fulfillment)
+    start = fulfillment.clock.now
+    hops = [
+        scan("JD0001", "in_transit", start + timedelta(hours=1), "h1", location="Leipzig"),
+        scan("JD0001", "in_transit", start + timedelta(hours=2), "h2", location="Kassel"),
+        scan(
+            "JD0001", "in_transit", start + timedelta(hours=3), "h3", location_kind="sorting_centre"
+        ),
+    ]
+    fulfillment.call("record_scans", "dhl", hops)
+    view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
+    assert [s["carrier_event_id"] for s in view["scans"]] == ["h1", "h2", "h3"]
+    published = [e["data"]["scan_id"] for e in fulfillment.published("parcel.scanned")]
+    assert published == [view["scans"][0]["id"], view["scans"][2]["id"]]

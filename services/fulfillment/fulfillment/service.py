@@ -291,7 +291,19 @@ class FulfillmentService(ServiceBase):
         return max(matching, key=lambda shipment: shipment["created_at"], default=None)
 
     def _apply_scan(self, tx, shipment, scan):
-        changes, events = tracking.apply(shipment, scan, self._hand_over_changes)
+        seen_before = tx.session.execute(
+            select(scans.c.id)
+            .where(
+                scans.c.shipment_id == shipment["id"],
+                scans.c.id != scan["id"],
+                scans.c.status == scan["status"],
+                scans.c.location_kind == scan["location_kind"],
+            )
+            .limit(1)
+        ).first()
+        changes, events = tracking.apply(
+            shipment, scan, self._hand_over_changes, news=seen_before is None
+        )
         if scan["shipment_id"] != shipment["id"]:  # a parked scan, found its shipment
             tx.session.execute(
                 update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])

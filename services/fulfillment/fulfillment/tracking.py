@@ -3,8 +3,9 @@
 A shipment's status derives from its scans by the carrier's event time, not by arrival: an
 older scan that arrives late lands in the history and changes no status. A terminal scan
 (delivered, delivery failed, returned to sender) ends the journey for good; whatever comes after
-is history only. Every other new scan is news the orders workflow may act on (the first
-sorting-centre scan ships a retail order), so it is published even when it arrives late.
+is history only. Every other scan that reaches a status or a kind of place the parcel had not
+reached before is news the orders workflow may act on (the first sorting-centre scan ships a
+retail order), so it is published even when it arrives late; one more in-transit hop is history.
 """
 
 import hashlib
@@ -57,8 +58,11 @@ def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timed
     return same_carrier and occurred_at >= shipment["created_at"] - window
 
 
-def apply(shipment: dict, scan: dict, hand_over) -> tuple[dict, list[tuple[str, dict]]]:
-    """``(changes to the shipment, events to publish)`` for a new ``scan`` of it.
+def apply(
+    shipment: dict, scan: dict, hand_over, news: bool = True
+) -> tuple[dict, list[tuple[str, dict]]]:
+    """``(changes to the shipment, events to publish)`` for a new ``scan`` of it; ``news`` says
+    whether the parcel reaches a (status, location kind) it had not reached before.
 
     ``hand_over()`` gives the changes of handing the shipment over, for a shipment whose first
     news is the carrier's scan (the carrier has it, whatever the seller clicked)."""
@@ -78,7 +82,8 @@ def apply(shipment: dict, scan: dict, hand_over) -> tuple[dict, list[tuple[str, 
         else:
             if state["status"] in (DRAFT, HANDED_OVER) or moment >= state["status_at"]:
                 state.update(status=scan["status"], status_at=moment)
-            events.append(("parcel.scanned", _scanned_payload(state, scan)))
+            if news:
+                events.append(("parcel.scanned", _scanned_payload(state, scan)))
     changes = {key: value for key, value in state.items() if shipment.get(key) != value}
     return changes, events
 
