@@ -254,15 +254,27 @@ class FulfillmentService(ServiceBase):
                 key=lambda row: row["occurred_at"],
             )
             candidates = self._lock_shipments(tx.session, {row["tracking_number"] for row in fresh})
+            reached = self._reached(tx.session, candidates)
+            before = dict(candidates)
             for row in fresh:
                 shipment = self._shipment_for_scan(candidates, row)
-                row["shipment_id"] = None if shipment is None else shipment["id"]
-                tx.session.execute(insert(scans).values(**row))
-                outcome["accepted"] += 1
                 if shipment is None:
                     outcome["parked"] += 1
-                else:
-                    candidates[shipment["id"]] = self._apply_scan(tx, shipment, row)
+                    continue
+                row["shipment_id"] = shipment["id"]
+                milestone = (row["status"], row["location_kind"])
+                news = milestone not in reached[shipment["id"]]
+                reached[shipment["id"]].add(milestone)
+                changes, events = tracking.apply(shipment, row, self._hand_over_changes, news)
+                candidates[shipment["id"]] = {**shipment, **changes}
+                for event_type, payload in events:
+                    tx.publish(event_type, payload)
+            if fresh:
+                tx.session.execute(insert(scans), fresh)
+            for shipment_id, shipment in candidates.items():
+                changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
+                self._save(tx, shipment, changes)
+            outcome["accepted"] = len(fresh)
         return outcome
 
     @staticmethod
@@ -278,6 +290,20 @@ class FulfillmentService(ServiceBase):
             .with_for_update()
         )
         return {row.id: row._asdict() for row in rows}
+
+    @staticmethod
+    def _reached(session, candidates: dict) -> dict:
+        """Per shipment, the (status, location kind) pairs its scans have reached so far."""
+        reached: dict = {shipment_id: set() for shipment_id in candidates}
+        if candidates:
+            rows = session.execute(
+                select(scans.c.shipment_id, scans.c.status, scans.c.location_kind)
+                .where(scans.c.shipment_id.in_(list(candidates)))
+                .distinct()
+            )
+            for shipment_id, status, kind in rows:
+                reached[shipment_id].add((status, kind))
+        return reached
 
     def _shipment_for_scan(self, candidates: dict, scan):
         """The newest shipment with the scan's tracking number that may carry it."""
