@@ -24,6 +24,17 @@ SHIPPING = {
 }
 
 
+# A manufacturing order of a few parts, for tests that only need an order to ship or attach to.
+SMALL_ORDER = {
+    "workflow": "manufacturing",
+    "title": "Flanges",
+    "currency": "EUR",
+    "committed_ship_by": "2031-03-10",
+    "committed_deliver_by": "2031-03-14",
+    "lines": [{"sku": "FLG-1", "description": "Flange", "quantity": 10, "unit_price": 900}],
+}
+
+
 def carrier(system, name="CARRIER_WEBHOOK_SECRET") -> Carrier:
     return Carrier(system.api_url, system.env[name])
 

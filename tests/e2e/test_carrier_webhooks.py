@@ -8,17 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from e2e.fulfillment_steps import carrier, scan, ship, shipments, tracking_number
+from e2e.fulfillment_steps import SMALL_ORDER, carrier, scan, ship, shipments, tracking_number
 from e2e.walk import act, problem
 
-ORDER = {
-    "workflow": "manufacturing",
-    "title": "Flanges",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "FLG-1", "description": "Flange", "quantity": 10, "unit_price": 900}],
-}
+ORDER = SMALL_ORDER
 
 
 @pytest.fixture

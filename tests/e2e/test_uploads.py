@@ -4,18 +4,11 @@ and the order's organisation rule on every file."""
 import pytest
 
 from e2e.conftest import UPLOAD_LIMIT
-from e2e.fulfillment_steps import upload
+from e2e.fulfillment_steps import SMALL_ORDER, upload
 from e2e.walk import act, problem
 from support import files
 
-ORDER = {
-    "workflow": "manufacturing",
-    "title": "Shafts",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "SHF-1", "description": "Shaft", "quantity": 5, "unit_price": 4000}],
-}
+ORDER = SMALL_ORDER
 
 
 @pytest.fixture

@@ -22,22 +22,28 @@ from gateway.rpc import services
 # A batch of MAX_BATCH scans fits with room to spare.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 CARRIER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
-SIGNED_HEADERS = [
-    {
+
+
+def _header(name: str, description: str) -> dict:
+    """An OpenAPI header parameter a signed request must carry."""
+    return {
         "in": "header",
-        "name": "X-Carrier-Timestamp",
-        "required": True,
-        "schema": {"type": "string", "example": "1767225600"},
-        "description": "Unix seconds when the request was signed; refused beyond 300 s",
-    },
-    {
-        "in": "header",
-        "name": "X-Carrier-Signature",
+        "name": name,
         "required": True,
         "schema": {"type": "string"},
-        "description": 'sha256=<hex HMAC-SHA256 of "<timestamp>." followed by the raw body>, '
-        "keyed with the carrier's secret",
-    },
+        "description": description,
+    }
+
+
+SIGNED_HEADERS = [
+    _header(
+        "X-Carrier-Timestamp", "Unix seconds when the request was signed; refused beyond 300 s"
+    ),
+    _header(
+        "X-Carrier-Signature",
+        'sha256=<hex HMAC-SHA256 of "<timestamp>." followed by the raw body>, keyed with the '
+        "carrier's secret",
+    ),
 ]
 
 blp = Blueprint(
@@ -103,13 +109,10 @@ def scan_batch(_batch, carrier):
 @blp.doc(
     security=[],
     parameters=[
-        {
-            "in": "header",
-            "name": "aftership-hmac-sha256",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "base64 HMAC-SHA256 of the raw body, keyed with the webhook secret",
-        }
+        _header(
+            "aftership-hmac-sha256",
+            "base64 HMAC-SHA256 of the raw body, keyed with the webhook secret",
+        )
     ],
 )
 @blp.response(202, ScanReceiptSchema)
@@ -123,15 +126,7 @@ def aftership_webhook():
 @blp.route("/easypost", methods=["POST"])
 @blp.doc(
     security=[],
-    parameters=[
-        {
-            "in": "header",
-            "name": "X-Hmac-Signature",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>",
-        }
-    ],
+    parameters=[_header("X-Hmac-Signature", "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>")],
 )
 @blp.response(202, ScanReceiptSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
