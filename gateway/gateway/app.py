@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gateway import correlation, fulfillment, health, idempotency, orders, rpc
+from gateway import correlation, fulfillment, health, idempotency, orders, payments, rpc
 from gateway.carriers import door as carrier_door
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
@@ -42,4 +42,5 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(health.blp)
     api.register_blueprint(fulfillment.blp)
     api.register_blueprint(carrier_door.blp)
+    api.register_blueprint(payments.blp)
     return app

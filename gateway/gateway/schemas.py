@@ -78,6 +78,7 @@ class PlaceOrderSchema(Schema):
         ShippingDetails,
         metadata={"description": "Ship-To address and shipping terms, printed on delivery notes"},
     )
+    payment = fields.Nested("PaymentChoiceSchema")
 
 
 class OrderCountQuerySchema(Schema):
@@ -241,6 +242,7 @@ class OrderPageSchema(Schema):
     order = fields.Nested(OrderSchema)
     timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
+    payments = fields.Dict(allow_none=True)
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

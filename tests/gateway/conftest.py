@@ -103,6 +103,16 @@ class FakeFulfillment:
         return {"status": "ok"}
 
 
+class FakePayments:
+    """A payments service that has not heard of any order yet."""
+
+    def get_order_payments(self, actor, order_id):
+        raise NotFound("no payment for this order", {"order_id": order_id})
+
+    def health(self):
+        return {"status": "ok"}
+
+
 class FakeHealthOnly:
     def health(self):
         return {"status": "ok"}
@@ -116,7 +126,7 @@ class FakeCluster:
             "orders": FakeOrders(),
             "fulfillment": FakeFulfillment(),
             "chat": FakeHealthOnly(),
-            "payments": FakeHealthOnly(),
+            "payments": FakePayments(),
             "disputes": FakeHealthOnly(),
         }
         self.broker_up = True

@@ -52,7 +52,7 @@ from marshmallow import fields as schema_fields
 from chassis.calendar import Calendar, as_utc
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from contracts.events.base import Money
-from contracts.events.orders import ShippingDetails
+from contracts.events.orders import PaymentChoice, ShippingDetails
 from orders.workflow import events
 from orders.workflow.events import EMITTED_EVENTS
 from orders.workflow.model import Action, Branch, Step, Timer, Workflow
@@ -223,6 +223,8 @@ class _PlaceRequest(Schema):
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
     shipping = schema_fields.Nested(ShippingDetails, load_default=None)
+    # Passed on to the payments service in order.placed, never kept here.
+    payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
     @validates_schema
     def ships_before_delivery(self, data, **kwargs):
@@ -278,6 +280,8 @@ def place_order(
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
+    if data["payment"]:
+        placed["payment"] = data["payment"]
     return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 

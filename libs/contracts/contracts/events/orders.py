@@ -1,5 +1,7 @@
 """Events published by the orders service."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -64,6 +66,19 @@ class InspectedLine(Payload):
     rework = fields.Integer(required=True, validate=NON_NEGATIVE)
 
 
+class PaymentChoice(Payload):
+    """How the buyer pays: a test card token of the payment provider, or their wallet balance.
+    A card number never travels in an event."""
+
+    method = fields.String(required=True, validate=validate.OneOf(("card", "wallet")))
+    token = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^tok_\w{1,60}$", error="a provider token such as tok_visa"),
+        metadata={"example": "tok_visa"},
+    )
+
+
 class OrderPlaced(Money):
     buyer_user = fields.String(required=True, metadata=of_the_order("buyer_user"))
     title = fields.String(load_default="", metadata=of_the_order("title"))
@@ -81,6 +96,7 @@ class OrderPlaced(Money):
     shipping = fields.Nested(
         ShippingDetails, load_default=None, allow_none=True, metadata=of_the_order("shipping")
     )
+    payment = fields.Nested(PaymentChoice, load_default=None, allow_none=True)
 
 
 class OrderApproved(OrderPayload):
@@ -194,7 +210,9 @@ class ReviewPosted(OrderPayload):
     comment = fields.String(load_default="")
 
 
-def _orders(name, schema, summary, consumers=()):
+def _orders(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "orders", summary, {1: schema}, tuple(consumers))
 
 
@@ -203,7 +221,7 @@ CONTRACTS = [
         "order.placed",
         OrderPlaced,
         "A buyer placed an order; its funds are to be held.",
-        ["fulfillment"],
+        ["fulfillment", "payments"],
     ),
     _orders("order.status_changed", StatusChanged, "The order moved to another state."),
     _orders(
@@ -233,26 +251,34 @@ CONTRACTS = [
         "order.delivery_failed",
         DeliveryFailed,
         "The carrier could not deliver the order; the buyer is to be refunded.",
+        ["payments"],
     ),
     _orders(
         "order.accepted",
         OrderAccepted,
         "The buyer (or the system, when the inspection window closed) accepted the order; "
         "the funds are to be released.",
+        ["payments"],
     ),
     _orders(
         "order.partly_accepted",
         OrderPartlyAccepted,
         "The buyer accepted part of the order: release accepted_amount, refund the rest.",
+        ["payments"],
     ),
-    _orders("order.rejected", OrderRejected, "The buyer rejected the order at inspection."),
+    _orders(
+        "order.rejected",
+        OrderRejected,
+        "The buyer rejected the order at inspection.",
+        ["payments"],
+    ),
     _orders("order.rework_requested", ReworkRequested, "The buyer sent parts back for re-work."),
     _orders("order.completed", OrderPayload, "The order reached its successful end."),
     _orders(
         "order.cancelled",
         OrderCancelled,
         "The order was cancelled; held funds are to be refunded.",
-        ["fulfillment"],
+        ["fulfillment", "payments"],
     ),
     _orders(
         "order.delivery_submitted",
@@ -284,6 +310,7 @@ CONTRACTS = [
         "order.returned",
         OrderReturned,
         "Returned goods reached the warehouse: refund returned_amount, release the rest.",
+        ["payments"],
     ),
     _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
 ]
