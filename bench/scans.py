@@ -5,7 +5,7 @@ same concurrency, and each figure is reported as a ratio to it. Scans are in our
 format, each with an event id of its own, for handed-over shipments of one approved order. Like
 real carriers, each client scans parcels of its own (two shipments per client), so concurrent
 requests do not queue for one shipment's row lock. A 202 is answered only after fulfillment
-committed the scan and its effect (docs/adr/0006-carrier-webhooks.md), so the 202's latency is
+committed the scan and its effect (docs/adr/0008-carrier-webhooks.md), so the 202's latency is
 also the time until the effect is committed: there is no later step to measure.
 """
 

@@ -2,7 +2,17 @@
 
 from flask import Flask
 
-from gateway import correlation, fulfillment, health, idempotency, orders, payments, rpc
+from gateway import (
+    correlation,
+    docs,
+    fulfillment,
+    health,
+    idempotency,
+    limits,
+    orders,
+    payments,
+    rpc,
+)
 from gateway.carriers import door as carrier_door
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
@@ -15,7 +25,7 @@ API_CONFIG = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
     "API_SPEC_OPTIONS": {
         "security": [{"bearerAuth": []}],
         "components": {
@@ -34,6 +44,7 @@ def create_app(settings: dict | None = None) -> Flask:
 
     log_requests(app)
     correlation.init_app(app)
+    limits.init_app(app)
     rpc.init_app(app)
     idempotency.init_app(app)
 
@@ -43,4 +54,5 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(fulfillment.blp)
     api.register_blueprint(carrier_door.blp)
     api.register_blueprint(payments.blp)
+    app.register_blueprint(docs.blp)
     return app

@@ -26,6 +26,7 @@ from gateway.fulfillment_schemas import (
     ShipmentRequestSchema,
     ShipmentSchema,
 )
+from gateway.openapi import documented
 from gateway.problems import Problem
 from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
@@ -45,8 +46,9 @@ idempotency.apply_to(blp)
 
 
 @blp.route("/shipments")
+@blp.doc(operationId="listShipments")
 @blp.response(200, ShipmentSchema(many=True))
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def list_shipments(order_id):
     """The order's shipments, each with its carrier scans in time order"""
     record = services().call("fulfillment.get_fulfillment", g.actor, order_id)
@@ -56,11 +58,11 @@ def list_shipments(order_id):
 
 
 @blp.route("/shipments", methods=["POST"])
+@blp.doc(operationId="createShipment")
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(ShipmentRequestSchema)
 @blp.response(201, ShipmentSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@documented(blp, 403, 404, 409)
 def create_shipment(_headers, shipment, order_id):
     """Ship some lines (suppliers): quantities never beyond what remains to ship"""
     created = _checked(command("fulfillment.create_shipment", g.actor, order_id, shipment))
@@ -69,8 +71,9 @@ def create_shipment(_headers, shipment, order_id):
 
 
 @blp.route("/shipments/<shipment_id>", methods=["GET"])
+@blp.doc(operationId="getShipment")
 @blp.response(200, ShipmentSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def get_shipment(order_id, shipment_id):
     """One shipment with its scans"""
     return jsonify(
@@ -79,10 +82,10 @@ def get_shipment(order_id, shipment_id):
 
 
 @blp.route("/shipments/<shipment_id>", methods=["PATCH"])
+@blp.doc(operationId="changeShipment")
 @blp.arguments(ShipmentChangeSchema)
 @blp.response(200, ShipmentSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@documented(blp, 403, 404, 409)
 def change_shipment(change, order_id, shipment_id):
     """Change the carrier or tracking number, until the carrier's first scan"""
     return jsonify(
@@ -91,43 +94,46 @@ def change_shipment(change, order_id, shipment_id):
 
 
 @blp.route("/shipments/<shipment_id>/hand-over", methods=["POST"])
+@blp.doc(operationId="handOverShipment")
 @blp.response(200, ShipmentSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 403, 404, 409)
 def hand_over(order_id, shipment_id):
     """The parcel went to the carrier: the order moves on, and the first scan is now due"""
     return jsonify(_checked(command("fulfillment.hand_over", g.actor, order_id, shipment_id)))
 
 
 @blp.route("/shipments/<shipment_id>/delivery-note")
+@blp.doc(operationId="getShipmentDeliveryNote")
 @blp.response(200, BINARY, content_type="application/pdf", description="The delivery note (PDF)")
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def shipment_delivery_note(order_id, shipment_id):
     """The shipment's delivery note / packing slip, to put in the box"""
     return _pdf(services().call("fulfillment.delivery_note", g.actor, order_id, shipment_id))
 
 
 @blp.route("/delivery-note")
+@blp.doc(operationId="getOrderDeliveryNote")
 @blp.response(200, BINARY, content_type="application/pdf", description="The delivery note (PDF)")
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def order_delivery_note(order_id):
     """The delivery note of the whole order"""
     return _pdf(services().call("fulfillment.delivery_note", g.actor, order_id))
 
 
 @blp.route("/documents")
+@blp.doc(operationId="listDocuments")
 @blp.response(200, DocumentSchema(many=True))
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def list_documents(order_id):
     """The order's quality documents and photos"""
     return jsonify(services().call("fulfillment.list_documents", g.actor, order_id))
 
 
 @blp.route("/documents", methods=["POST"])
+@blp.doc(operationId="uploadDocument")
 @blp.arguments(DocumentUploadSchema, location="files")
 @blp.response(201, DocumentSchema)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
-@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@documented(blp, 403, 404)
 def upload_document(files, order_id):
     """Attach a document (suppliers): inspection report, certificate, part photo...
 
@@ -168,13 +174,14 @@ def upload_document(files, order_id):
 
 
 @blp.route("/documents/<document_id>")
+@blp.doc(operationId="downloadDocument")
 @blp.response(
     200,
     BINARY,
     content_type="application/octet-stream",
     description="The file as uploaded (images without their metadata), with its own type",
 )
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 404)
 def download_document(order_id, document_id):
     """Download a document"""
     document = services().call("fulfillment.get_document", g.actor, order_id, document_id)
@@ -193,9 +200,10 @@ def download_document(order_id, document_id):
 
 
 @blp.route("/returns/<return_id>/receive", methods=["POST"])
+@blp.doc(operationId="receiveReturn")
 @blp.arguments(ReturnReceiptSchema)
 @blp.response(200, ReturnSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 403, 404, 409)
 def receive_return(receipt, order_id, return_id):
     """The returned goods reached the warehouse (seller or staff); flag a wrong item with photos"""
     return jsonify(command("fulfillment.receive_return", g.actor, order_id, return_id, receipt))

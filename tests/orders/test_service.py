@@ -14,20 +14,12 @@ from orders.models import metadata as orders_metadata
 from orders.service import OrdersService
 from support.clock import FrozenClock
 from support.events import publish
+from support.orders import MANUFACTURING_ORDER as MANUFACTURING
 from support.services import BUYER, SUPPLIER, count, dependency, query, rpc
 from support.waiting import eventually
 
 outbox = orders_metadata.tables["outbox"]
 
-MANUFACTURING = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 RETAIL = {
     "workflow": "retail",
     "supplier_org": "forge",

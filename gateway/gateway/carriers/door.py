@@ -3,7 +3,7 @@
 The signature is checked over the raw body before anything parses it. A scan is answered 202
 only once fulfillment has committed it (``fulfillment.record_scans``), so a carrier that gets
 no 202 retries, and a retry or replay of a stored scan has no second effect (see
-docs/adr/0006-carrier-webhooks.md).
+docs/adr/0008-carrier-webhooks.md).
 """
 
 import json
@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
 from gateway.carriers import aftership, easypost, secrets, signatures
 from gateway.fulfillment_schemas import ScanReceiptSchema
+from gateway.openapi import documented
 from gateway.problems import Problem
 from gateway.rpc import services
 
@@ -86,20 +87,20 @@ def verify_signature():
 
 
 @blp.route("/<carrier>/scans", methods=["POST"])
-@blp.doc(security=[], parameters=SIGNED_HEADERS)
+@blp.doc(security=[], parameters=SIGNED_HEADERS, operationId="postCarrierScan")
 @blp.arguments(CarrierScan)
 @blp.response(202, ScanReceiptSchema)
-@blp.alt_response(401, response="UNAUTHORIZED")
+@documented(blp, 404)
 def scan(_scan, carrier):
     """One scan, in our generic format"""
     return _record(carrier, [request.get_json()])
 
 
 @blp.route("/<carrier>/scans/batch", methods=["POST"])
-@blp.doc(security=[], parameters=SIGNED_HEADERS)
+@blp.doc(security=[], parameters=SIGNED_HEADERS, operationId="postCarrierScanBatch")
 @blp.arguments(CarrierScanBatch)
 @blp.response(202, ScanReceiptSchema)
-@blp.alt_response(401, response="UNAUTHORIZED")
+@documented(blp, 404)
 def scan_batch(_batch, carrier):
     """Many scans in one request (up to 1000), in our generic format"""
     return _record(carrier, request.get_json()["scans"])
@@ -108,6 +109,7 @@ def scan_batch(_batch, carrier):
 @blp.route("/aftership", methods=["POST"])
 @blp.doc(
     security=[],
+    operationId="postAfterShipWebhook",
     parameters=[
         _header(
             "aftership-hmac-sha256",
@@ -116,7 +118,7 @@ def scan_batch(_batch, carrier):
     ],
 )
 @blp.response(202, ScanReceiptSchema)
-@blp.alt_response(401, response="UNAUTHORIZED")
+@documented(blp)
 def aftership_webhook():
     """AfterShip tracking updates: every checkpoint becomes a scan"""
     carrier, found = _translate(aftership.scans)
@@ -126,10 +128,11 @@ def aftership_webhook():
 @blp.route("/easypost", methods=["POST"])
 @blp.doc(
     security=[],
+    operationId="postEasyPostWebhook",
     parameters=[_header("X-Hmac-Signature", "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>")],
 )
 @blp.response(202, ScanReceiptSchema)
-@blp.alt_response(401, response="UNAUTHORIZED")
+@documented(blp)
 def easypost_webhook():
     """EasyPost tracker.created and tracker.updated events: every tracking detail is a scan"""
     carrier, found = _translate(easypost.scans)
