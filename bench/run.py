@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,payments,list,queue]
+        [--only broker,propagation,approvals,transitions,consumer,payments,scans,list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -32,6 +32,7 @@ import consumer
 import list_query
 import payments_ledger
 import propagation
+import scans
 import staff_queue
 import transitions
 from report import Report
@@ -47,6 +48,7 @@ MEASUREMENTS = {
     "transitions": transitions,
     "consumer": consumer,
     "payments": payments_ledger,
+    "scans": scans,
     "list": list_query,
     "queue": staff_queue,
 }

@@ -48,7 +48,12 @@ from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
-DEV_SECRETS = ("JWT_SECRET", "CARRIER_WEBHOOK_SECRET")
+DEV_SECRETS = (
+    "JWT_SECRET",
+    "CARRIER_WEBHOOK_SECRET",
+    "AFTERSHIP_WEBHOOK_SECRET",
+    "EASYPOST_WEBHOOK_SECRET",
+)
 STEP_TIMEOUT = 120  # seconds for each migration and for the topology declaration
 
 

@@ -2,7 +2,19 @@
 
 from flask import Flask
 
-from gateway import correlation, disputes, docs, health, idempotency, limits, orders, payments, rpc
+from gateway import (
+    correlation,
+    disputes,
+    docs,
+    fulfillment,
+    health,
+    idempotency,
+    limits,
+    orders,
+    payments,
+    rpc,
+)
+from gateway.carriers import door as carrier_door
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -32,6 +44,8 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(disputes.blp)
     api.register_blueprint(health.blp)
     api.register_blueprint(payments.blp)
+    api.register_blueprint(fulfillment.blp)
+    api.register_blueprint(carrier_door.blp)
     app.register_blueprint(docs.blp)
     return app
 

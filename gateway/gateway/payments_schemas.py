@@ -3,6 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from contracts.rpc.fields import Exactly
 from gateway.schemas import PassThroughSchema
 
 
@@ -54,8 +55,8 @@ class WalletSchema(PassThroughSchema):
 class PayoutRequestSchema(Schema):
     currency = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
-        metadata={"example": "EUR"},
+        validate=Exactly(r"[A-Z]{3}", "Use an ISO 4217 code."),
+        metadata={"example": "EUR", "pattern": "^[A-Z]{3}$"},
     )
     amount = fields.Integer(
         strict=True,
@@ -64,7 +65,7 @@ class PayoutRequestSchema(Schema):
     )
     destination = fields.String(
         required=True,
-        validate=validate.Regexp(r"^tok_\w{1,60}$", error="A provider bank token."),
+        validate=Exactly(r"tok_\w{1,60}", "A provider bank token."),
         metadata={
             "description": "The provider's token for the bank account (sandbox: any tok_... "
             "succeeds, tok_payout_fails fails)",

@@ -194,6 +194,9 @@ class OrderSchema(PassThroughSchema):
     cancellation_request = _nullable(fields.Dict)
     reviews = fields.Dict(metadata={"description": "By the reviewer's role"})
     inspection = _nullable(fields.Dict)
+    shipping = _nullable(
+        fields.Dict, metadata={"description": "Ship-To address and shipping terms, as placed"}
+    )
     dispute = _nullable(fields.Dict, metadata={"description": "The last dispute's resolution"})
     disputed = fields.Boolean(
         metadata={"description": "A dispute is open: the automatic timers it pauses wait"}

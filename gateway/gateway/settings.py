@@ -6,6 +6,7 @@ from pathlib import Path
 from jwt.algorithms import has_crypto
 
 from chassis.settings import amqp_uri, database_url
+from gateway.carriers import secrets as carrier_secrets
 
 ALGORITHMS = ("HS256", "RS256")
 # RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output.
@@ -32,6 +33,7 @@ def load_settings(environ=None) -> dict:
         "ADMIN_PORT": _number(environ, "ADMIN_PORT", 8081, int),
         "GATEWAY_MAX_BODY_BYTES": _number(environ, "GATEWAY_MAX_BODY_BYTES", 1024 * 1024, int),
         "GATEWAY_MAX_URL_BYTES": _number(environ, "GATEWAY_MAX_URL_BYTES", 8192, int),
+        **carrier_secrets.load(environ),
     }
 
 

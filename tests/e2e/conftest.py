@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from launch import component_dirs, start_system
 
 JWT_SECRET = secrets.token_urlsafe(32)
+UPLOAD_LIMIT = 1_000_000
 
 
 @contextmanager
@@ -29,6 +30,9 @@ def running_system(request, url_for, vhost_pipeline, directory, **settings):
             "AMQP_URI": f"amqp://{broker.netloc}/{vhost}",
             "JWT_SECRET": JWT_SECRET,
             "CARRIER_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "AFTERSHIP_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "EASYPOST_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "BLOB_MAX_BYTES": str(UPLOAD_LIMIT),
             "LOG_LEVEL": "WARNING",
             "TIMER_INTERVAL_S": "0.5",
             **{f"{name.upper()}_DATABASE_URL": url_for(name) for name in component_dirs()},

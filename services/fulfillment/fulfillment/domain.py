@@ -1,26 +1,54 @@
-"""Fulfillment records: what must be shipped for an approved order. Pure rules, no I/O."""
+"""What fulfillment knows of an order, and how its lines are split into shipments. Pure rules.
+
+A record opens when the order is placed (retail orders ship without an approval step) or
+approved, whichever arrives first, and carries every line with the quantity already allocated to
+shipments. The orders workflow decides what a shipment means for the order; fulfillment only
+guarantees that no line is shipped beyond what was ordered.
+"""
 
 import uuid
 from datetime import datetime
 
+from contracts.errors import Conflict, Forbidden, InvalidRequest
+
 OPEN = "open"
 CANCELLED = "cancelled"
 
+# Shipment states before the carrier's scans take over (see ``fulfillment.tracking``).
+DRAFT = "draft"
+HANDED_OVER = "handed_over"
 
-def open_fulfillment(approved: dict, now: datetime) -> dict:
-    """The record an ``order.approved`` payload opens: every line, nothing shipped yet."""
+SHIPPING_ROLES = ("supplier", "admin", "support")
+MAX_TRACKING_NUMBER = 100
+MAX_CARRIER = 50
+
+
+def open_fulfillment(order_event: dict, now: datetime) -> dict:
+    """The record an ``order.placed`` or ``order.approved`` payload opens: nothing shipped yet."""
     return {
-        **_record(approved, OPEN, now),
+        **_record(order_event, OPEN, now),
         "lines": [
             {
                 "line_id": line["line_id"],
                 "sku": line["sku"],
+                "description": line.get("description", ""),
                 "quantity": line["quantity"],
                 "shipped": 0,
             }
-            for line in approved["lines"]
+            for line in order_event["lines"]
         ],
+        **placement_facts(order_event),
     }
+
+
+def placement_facts(order_event: dict) -> dict:
+    """What only ``order.placed`` tells: the title, currency and shipping details."""
+    facts = {
+        name: order_event[name] for name in ("title", "currency", "shipping") if name in order_event
+    }
+    if "title" in facts and facts["title"] is None:
+        facts["title"] = ""
+    return facts
 
 
 def cancelled_before_approval(cancelled: dict, now: datetime) -> dict:
@@ -43,3 +71,132 @@ def _record(order_event: dict, status: str, now: datetime) -> dict:
         "opened_at": now,
         "updated_at": now,
     }
+
+
+def check_may_ship(actor: dict, record: dict) -> None:
+    if actor["role"] not in SHIPPING_ROLES:
+        raise Forbidden("only the supplier (or platform staff) ships an order", actor)
+    if record["status"] != OPEN:
+        raise Conflict(
+            f"order {record['order_id']} is {record['status']}: nothing more ships",
+            {"status": record["status"]},
+        )
+
+
+def allocate(record: dict, requested: list) -> tuple[list[dict], list[dict]]:
+    """``(shipment lines, record lines with the allocation added)`` for ``requested``
+    ``[{line_id, quantity}]``: never more than ordered minus already shipped; 0 left out."""
+    if not isinstance(requested, list):
+        raise _invalid("lines", "a list of {line_id, quantity}")
+    lines = {line["line_id"]: dict(line) for line in record["lines"]}
+    wanted: dict[str, int] = {}
+    errors = {}
+    for index, item in enumerate(requested):
+        line_id = item.get("line_id") if isinstance(item, dict) else None
+        quantity = item.get("quantity") if isinstance(item, dict) else None
+        if line_id not in lines:
+            errors[f"lines.{index}.line_id"] = [f"not a line of this order: {line_id!r}"]
+        elif type(quantity) is not int or quantity < 0:
+            errors[f"lines.{index}.quantity"] = ["a whole number, 0 or more"]
+        else:
+            wanted[line_id] = wanted.get(line_id, 0) + quantity
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        left = line["quantity"] - line["shipped"]
+        if quantity > left:
+            errors[f"lines.{line_id}"] = [
+                f"{quantity} asked, but only {left} of {line['quantity']} remain to ship"
+            ]
+    shipment_lines = [{"line_id": k, "quantity": q} for k, q in wanted.items() if q > 0]
+    if not errors and not shipment_lines:
+        errors["lines"] = ["a shipment needs at least one line with a quantity above 0"]
+    if errors:
+        raise InvalidRequest("the shipment's lines are not valid", {"errors": errors})
+    for item in shipment_lines:
+        lines[item["line_id"]]["shipped"] += item["quantity"]
+    return shipment_lines, list(lines.values())
+
+
+def remaining_lines(record: dict) -> list[dict]:
+    """Everything ordered and not yet allocated to a shipment."""
+    return [
+        {"line_id": line["line_id"], "quantity": line["quantity"] - line["shipped"]}
+        for line in record["lines"]
+        if line["quantity"] > line["shipped"]
+    ]
+
+
+def new_shipment(
+    record: dict, number: int, lines: list, carrier: str, tracking: str | None, now: datetime
+) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "order_id": record["order_id"],
+        "number": number,
+        "buyer_org": record["buyer_org"],
+        "supplier_org": record["supplier_org"],
+        "carrier": carrier,
+        "tracking_number": tracking,
+        "lines": lines,
+        "status": DRAFT,
+        "status_at": None,
+        "created_at": now,
+        "handed_over_at": None,
+        "first_scan_at": None,
+        "unscanned_due_at": None,
+        "unscanned_reported": False,
+        "updated_at": now,
+    }
+
+
+def carrier_of(value) -> str:
+    """A carrier's slug as scans name it: ``DHL Express`` and ``dhl-express`` are one."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_CARRIER:
+        raise _invalid("carrier", f"a carrier name of at most {MAX_CARRIER} characters")
+    return "-".join(value.lower().replace("_", " ").split())
+
+
+def tracking_number_of(value) -> str | None:
+    if value is None:
+        return None
+    value = value.strip() if isinstance(value, str) else value
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_TRACKING_NUMBER:
+        raise _invalid("tracking_number", f"1 to {MAX_TRACKING_NUMBER} characters")
+    return value
+
+
+def check_tracking_editable(shipment: dict) -> None:
+    if shipment["first_scan_at"] is not None:
+        raise Conflict(
+            "the carrier has scanned this shipment: its tracking number is fixed",
+            {"shipment_id": shipment["id"], "status": shipment["status"]},
+        )
+
+
+def hand_over(shipment: dict, now: datetime, unscanned_due_at: datetime) -> dict:
+    """The changes handing ``shipment`` to its carrier makes."""
+    if not shipment["tracking_number"]:
+        raise _invalid("tracking_number", "a shipment needs a tracking number to hand over")
+    return {
+        "status": HANDED_OVER if shipment["status"] == DRAFT else shipment["status"],
+        "handed_over_at": now,
+        "unscanned_due_at": None if shipment["first_scan_at"] else unscanned_due_at,
+        "updated_at": now,
+    }
+
+
+def parcel_payload(shipment: dict) -> dict:
+    """What every shipment and parcel event carries."""
+    return {
+        "order_id": shipment["order_id"],
+        "shipment_id": shipment["id"],
+        "tracking_number": shipment["tracking_number"],
+        "carrier": shipment["carrier"],
+        "lines": shipment["lines"],
+    }
+
+
+def _invalid(field: str, message: str) -> InvalidRequest:
+    return InvalidRequest(f"{field}: {message}", {"errors": {field: [message]}})

@@ -1,40 +1,76 @@
-"""The fulfillment service: shipments, tracking and documents for approved orders."""
+"""The fulfillment service: shipments, carrier scans, quality documents, delivery notes, returns."""
 
+import base64
+from datetime import timedelta
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chassis.access import visible_to
+from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
+from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from fulfillment import domain
-from fulfillment.models import fulfillments, metadata
+from contracts.errors import InvalidRequest, NotFound
+from contracts.scans import MAX_BATCH, CarrierScan
+from fulfillment import delivery_note, documents, domain, returns, tracking
+from fulfillment.models import documents as documents_table
+from fulfillment.models import fulfillments, metadata, scans, shipments
+from fulfillment.models import returns as returns_table
+from fulfillment.views import fulfillment_view, shipment_view
+
+DEFAULT_UNSCANNED_WORKDAYS = 1
+DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
+UNSCANNED_BATCH = 100
+# Two requests carrying the same new scan race for its dedupe key; the loser runs again, finds
+# the scan stored, and counts it a duplicate.
+SCAN_ATTEMPTS = 3
+
+_SCANS = CarrierScan(many=True)
 
 
-def _serialise(row) -> dict:
-    record = dict(row._mapping)
-    for key in ("opened_at", "updated_at"):
-        record[key] = record[key].isoformat()
-    return record
+class OrderNotKnownYet(Exception):
+    """An event about an order arrived before the one that tells fulfillment of it: retried."""
 
 
 class FulfillmentService(ServiceBase):
     name = "fulfillment"
     uow = UnitOfWork(metadata)
     clock = Clock()
+    config = Config()
+
+    # -- the order facts fulfillment keeps ---------------------------------------------------
+
+    @consume("order.placed")
+    def on_order_placed(self, event):
+        self._open(event)
 
     @consume("order.approved")
     def on_order_approved(self, event):
+        self._open(event)
+
+    def _open(self, event):
         with self.uow.transaction() as tx:
-            if self._record_of(tx.session, event.data["order_id"]) is not None:
-                return  # the cancellation overtook the approval
-            record = domain.open_fulfillment(event.data, self.clock())
-            tx.session.execute(insert(fulfillments).values(**record))
-            tx.publish(
-                "fulfillment.opened",
-                {"order_id": record["order_id"], "fulfillment_id": record["id"]},
-            )
+            record = self._record_of(tx.session, event.data["order_id"])
+            if record is None:
+                record = domain.open_fulfillment(event.data, self.clock())
+                tx.session.execute(insert(fulfillments).values(**record))
+                tx.publish(
+                    "fulfillment.opened",
+                    {"order_id": record["order_id"], "fulfillment_id": record["id"]},
+                )
+            elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
+                tx.session.execute(
+                    update(fulfillments)
+                    .where(fulfillments.c.id == record["id"])
+                    .values(**domain.placement_facts(event.data), updated_at=self.clock())
+                )
+            # else: already open from the other event, or the cancellation overtook both
 
     @consume("order.cancelled")
     def on_order_cancelled(self, event):
@@ -53,9 +89,42 @@ class FulfillmentService(ServiceBase):
                     .values(status=domain.CANCELLED, updated_at=self.clock())
                 )
 
+    @consume("order.ready_to_ship")
+    def on_ready_to_ship(self, event):
+        """A retail seller labels the parcel at the order: that is a shipment of everything left,
+        handed over, unless the seller registered it here already."""
+        with self.uow.transaction() as tx:
+            record = self._record_of(tx.session, event.data["order_id"])
+            tracking_number = event.data["tracking_number"]
+            known = tx.session.execute(
+                select(shipments.c.id).where(
+                    shipments.c.order_id == event.data["order_id"],
+                    shipments.c.tracking_number == tracking_number,
+                )
+            ).first()
+            if record is None:
+                # Each event type has its own queue: the placement may still be on its way.
+                raise OrderNotKnownYet(f"order {event.data['order_id']} is not known yet")
+            if record["status"] != domain.OPEN or known:
+                return
+            lines = domain.remaining_lines(record)
+            if not lines:
+                return
+            shipment = self._add_shipment(tx, record, lines, "", tracking_number)
+            self._hand_over(tx, shipment)
+
+    @consume("order.return_requested")
+    def on_return_requested(self, event):
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(returns_table).values(**returns.requested(event.data, self.clock()))
+            )
+
+    # -- shipments ---------------------------------------------------------------------------
+
     @rpc
     def get_fulfillment(self, actor, order_id):
-        """The order's fulfillment record, or None before the order is approved."""
+        """Everything fulfillment knows of the order, or None before it knows the order."""
         with self.uow.reading() as session:
             row = session.execute(
                 select(fulfillments).where(
@@ -63,7 +132,351 @@ class FulfillmentService(ServiceBase):
                     visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org),
                 )
             ).first()
-        return None if row is None else _serialise(row)
+            if row is None:
+                return None
+            return fulfillment_view(session, row._asdict())
+
+    @uow.command
+    def create_shipment(self, tx, actor, order_id, request):
+        """A shipment of chosen lines; handed over at once when ``hand_over`` is true."""
+        request = _mapping(request)
+        carrier = domain.carrier_of(request.get("carrier"))
+        tracking_number = domain.tracking_number_of(request.get("tracking_number"))
+        record = self._visible_record(tx.session, actor, order_id, for_update=True)
+        domain.check_may_ship(actor, record)
+        lines, allocated = domain.allocate(record, request.get("lines"))
+        tx.session.execute(
+            update(fulfillments)
+            .where(fulfillments.c.id == record["id"])
+            .values(lines=allocated, updated_at=self.clock())
+        )
+        shipment = self._add_shipment(tx, record, lines, carrier, tracking_number)
+        if request.get("hand_over"):
+            shipment = self._hand_over(tx, shipment)
+        elif tracking_number:
+            shipment = self._attach_parked(tx, shipment)
+        return shipment_view(tx.session, shipment)
+
+    @uow.command
+    def update_shipment(self, tx, actor, order_id, shipment_id, request):
+        """Change the carrier or tracking number, until the carrier's first scan."""
+        request = _mapping(request)
+        changes = {}
+        if "carrier" in request:
+            changes["carrier"] = domain.carrier_of(request["carrier"])
+        if "tracking_number" in request:
+            changes["tracking_number"] = domain.tracking_number_of(request["tracking_number"])
+        record = self._visible_record(tx.session, actor, order_id)
+        domain.check_may_ship(actor, record)
+        shipment = self._shipment_of(tx.session, order_id, shipment_id)
+        domain.check_tracking_editable(shipment)
+        if changes:
+            shipment = self._save(tx, shipment, {**changes, "updated_at": self.clock()})
+            if shipment["tracking_number"]:
+                shipment = self._attach_parked(tx, shipment)
+        return shipment_view(tx.session, shipment)
+
+    @uow.command
+    def hand_over(self, tx, actor, order_id, shipment_id):
+        """The supplier gave the parcel to the carrier: the orders workflow hears of it."""
+        record = self._visible_record(tx.session, actor, order_id)
+        domain.check_may_ship(actor, record)
+        shipment = self._shipment_of(tx.session, order_id, shipment_id)
+        if shipment["handed_over_at"] is None:
+            shipment = self._hand_over(tx, shipment)
+        return shipment_view(tx.session, shipment)
+
+    @rpc
+    def get_shipment(self, actor, order_id, shipment_id):
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            return shipment_view(session, self._shipment_of(session, order_id, shipment_id))
+
+    @rpc
+    def delivery_note(self, actor, order_id, shipment_id=None):
+        """The delivery note / packing slip, for one shipment or the whole order, as a PDF."""
+        with self.uow.reading() as session:
+            record = self._visible_record(session, actor, order_id)
+            query = select(shipments).where(shipments.c.order_id == order_id)
+            if shipment_id is not None:
+                query = query.where(shipments.c.id == shipment_id)
+            chosen = [row._asdict() for row in session.execute(query.order_by(shipments.c.number))]
+        if shipment_id is not None and not chosen:
+            raise NotFound(f"shipment {shipment_id} not found")
+        pdf = delivery_note.render(record, chosen, whole_order=shipment_id is None)
+        suffix = f"-{chosen[0]['number']}" if shipment_id is not None else ""
+        return {
+            "filename": f"delivery-note-{order_id}{suffix}.pdf",
+            "content_base64": base64.b64encode(pdf).decode(),
+        }
+
+    # -- carrier scans -----------------------------------------------------------------------
+
+    @rpc
+    def record_scans(self, carrier, scan_list):
+        """Store each scan once and apply it to its shipment, or park it until the shipment
+        appears. Answers when every scan is committed: ``{accepted, duplicates, parked}``."""
+        carrier = domain.carrier_of(carrier)
+        if not carrier:
+            raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
+        if not isinstance(scan_list, list) or not 0 < len(scan_list) <= MAX_BATCH:
+            raise InvalidRequest(
+                f"scans: 1 to {MAX_BATCH} scans", {"errors": {"scans": ["1 to 1000 scans"]}}
+            )
+        try:
+            loaded = _SCANS.load(scan_list)
+        except ValidationError as error:
+            raise InvalidRequest("invalid scans", {"errors": error.messages}) from None
+        for attempt in range(1, SCAN_ATTEMPTS + 1):
+            try:
+                return self._record_scans(carrier, loaded)
+            except IntegrityError:
+                if attempt == SCAN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record_scans(self, carrier, loaded):
+        now = self.clock()
+        rows = {}
+        for scan in loaded:
+            row = tracking.scan_row(carrier, scan, now)
+            rows.setdefault(row["dedupe_key"], row)
+        outcome = {"accepted": 0, "duplicates": len(loaded) - len(rows), "parked": 0}
+        with self.uow.transaction() as tx:
+            known = set(
+                tx.session.scalars(
+                    select(scans.c.dedupe_key).where(scans.c.dedupe_key.in_(list(rows)))
+                )
+            )
+            outcome["duplicates"] += len(known)
+            fresh = sorted(
+                (row for key, row in rows.items() if key not in known),
+                key=lambda row: row["occurred_at"],
+            )
+            candidates = self._lock_shipments(tx.session, {row["tracking_number"] for row in fresh})
+            reached = self._reached(tx.session, candidates)
+            before = dict(candidates)
+            for row in fresh:
+                shipment = self._shipment_for_scan(candidates, row)
+                if shipment is None:
+                    outcome["parked"] += 1
+                    continue
+                row["shipment_id"] = shipment["id"]
+                milestone = (row["status"], row["location_kind"])
+                news = milestone not in reached[shipment["id"]]
+                reached[shipment["id"]].add(milestone)
+                changes, events = tracking.apply(shipment, row, self._hand_over_changes, news)
+                candidates[shipment["id"]] = {**shipment, **changes}
+                for event_type, payload in events:
+                    tx.publish(event_type, payload)
+            if fresh:
+                tx.session.execute(insert(scans), fresh)
+            for shipment_id, shipment in candidates.items():
+                changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
+                self._save(tx, shipment, changes)
+            outcome["accepted"] = len(fresh)
+        return outcome
+
+    @staticmethod
+    def _lock_shipments(session, tracking_numbers) -> dict:
+        """Every shipment the scans may be about, locked in one order (by id), so that
+        concurrent batches touching the same shipments wait for each other, never deadlock."""
+        if not tracking_numbers:
+            return {}
+        rows = session.execute(
+            select(shipments)
+            .where(shipments.c.tracking_number.in_(sorted(tracking_numbers)))
+            .order_by(shipments.c.id)
+            .with_for_update()
+        )
+        return {row.id: row._asdict() for row in rows}
+
+    @staticmethod
+    def _reached(session, candidates: dict) -> dict:
+        """Per shipment, the (status, location kind) pairs its scans have reached so far."""
+        reached: dict = {shipment_id: set() for shipment_id in candidates}
+        if candidates:
+            rows = session.execute(
+                select(scans.c.shipment_id, scans.c.status, scans.c.location_kind)
+                .where(scans.c.shipment_id.in_(list(candidates)))
+                .distinct()
+            )
+            for shipment_id, status, kind in rows:
+                reached[shipment_id].add((status, kind))
+        return reached
+
+    def _shipment_for_scan(self, candidates: dict, scan):
+        """The newest shipment with the scan's tracking number that may carry it."""
+        window = self._parked_window()
+        matching = [
+            shipment
+            for shipment in candidates.values()
+            if shipment["tracking_number"] == scan["tracking_number"]
+            and tracking.may_carry(shipment, scan["carrier"], scan["occurred_at"], window)
+        ]
+        return max(matching, key=lambda shipment: shipment["created_at"], default=None)
+
+    def _apply_scan(self, tx, shipment, scan):
+        seen_before = tx.session.execute(
+            select(scans.c.id)
+            .where(
+                scans.c.shipment_id == shipment["id"],
+                scans.c.id != scan["id"],
+                scans.c.status == scan["status"],
+                scans.c.location_kind == scan["location_kind"],
+            )
+            .limit(1)
+        ).first()
+        changes, events = tracking.apply(
+            shipment, scan, self._hand_over_changes, news=seen_before is None
+        )
+        if scan["shipment_id"] != shipment["id"]:  # a parked scan, found its shipment
+            tx.session.execute(
+                update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])
+            )
+        shipment = self._save(tx, shipment, changes)
+        for event_type, payload in events:
+            tx.publish(event_type, payload)
+        return shipment
+
+    def _attach_parked(self, tx, shipment):
+        """Scans that came before the shipment was known to us, now applied in event order."""
+        parked = tx.session.execute(
+            select(scans)
+            .where(
+                scans.c.tracking_number == shipment["tracking_number"],
+                scans.c.shipment_id.is_(None),
+            )
+            .order_by(scans.c.occurred_at)
+            .with_for_update()
+        )
+        window = self._parked_window()
+        for row in [row._asdict() for row in parked]:
+            if tracking.may_carry(shipment, row["carrier"], row["occurred_at"], window):
+                shipment = self._apply_scan(tx, shipment, row)
+        return shipment
+
+    @every("TIMER_INTERVAL_S", 5)
+    def report_unscanned(self):
+        """``parcel.unscanned`` once for each parcel handed over and not scanned in time."""
+        now = self.clock()
+        with self.uow.transaction() as tx:
+            due = tx.session.execute(
+                select(shipments)
+                .where(
+                    shipments.c.unscanned_due_at <= now,
+                    shipments.c.first_scan_at.is_(None),
+                    shipments.c.unscanned_reported.is_(False),
+                )
+                .limit(UNSCANNED_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            for shipment in [row._asdict() for row in due]:
+                self._save(tx, shipment, {"unscanned_reported": True, "updated_at": now})
+                tx.publish(
+                    "parcel.unscanned",
+                    {
+                        **domain.parcel_payload(shipment),
+                        "handed_over_at": shipment["handed_over_at"].isoformat(),
+                        "due_at": shipment["unscanned_due_at"].isoformat(),
+                    },
+                )
+
+    # -- documents and returns ---------------------------------------------------------------
+
+    @uow.command
+    def add_document(self, tx, actor, order_id, document):
+        """Record a stored blob as one of the order's documents; ``document.uploaded`` follows."""
+        self._visible_record(tx.session, actor, order_id)
+        row = documents.new(actor, order_id, _mapping(document), self.clock())
+        tx.session.execute(insert(documents_table).values(**row))
+        tx.publish(
+            "document.uploaded",
+            {"order_id": order_id, "document_id": row["id"], "kind": row["kind"]},
+        )
+        return documents.view(row)
+
+    @rpc
+    def list_documents(self, actor, order_id):
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            return documents.of_order(session, order_id)
+
+    @rpc
+    def get_document(self, actor, order_id, document_id):
+        """The document's metadata, with the blob key to read it from the store."""
+        with self.uow.reading() as session:
+            self._visible_record(session, actor, order_id)
+            row = session.execute(
+                select(documents_table).where(
+                    documents_table.c.order_id == order_id, documents_table.c.id == document_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"document {document_id} not found")
+        return {**documents.view(row._asdict()), "blob_key": row.blob_key}
+
+    @uow.command
+    def receive_return(self, tx, actor, order_id, return_id, request):
+        """The returned goods reached the warehouse (and were checked at pick-up)."""
+        request = _mapping(request)
+        record = self._visible_record(tx.session, actor, order_id)
+        found = tx.session.execute(
+            select(returns_table)
+            .where(returns_table.c.order_id == order_id, returns_table.c.id == return_id)
+            .with_for_update()
+        ).first()
+        if found is None:
+            raise NotFound(f"return {return_id} not found")
+        photo_ids = set(
+            tx.session.scalars(
+                select(documents_table.c.id).where(documents_table.c.order_id == order_id)
+            )
+        )
+        changes, event = returns.receive(
+            actor, record, found._asdict(), request, photo_ids, self.clock()
+        )
+        if changes:
+            tx.session.execute(
+                update(returns_table).where(returns_table.c.id == return_id).values(**changes)
+            )
+            tx.publish("return.received", event)
+        return returns.of_order(tx.session, order_id, return_id)[0]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _add_shipment(self, tx, record, lines, carrier, tracking_number):
+        numbers = tx.session.scalars(
+            select(shipments.c.number).where(shipments.c.order_id == record["order_id"])
+        ).all()
+        shipment = domain.new_shipment(
+            record, max(numbers, default=0) + 1, lines, carrier, tracking_number, self.clock()
+        )
+        tx.session.execute(insert(shipments).values(**shipment))
+        return shipment
+
+    def _hand_over(self, tx, shipment):
+        shipment = self._save(tx, shipment, self._hand_over_changes(shipment))
+        tx.publish("shipment.created", domain.parcel_payload(shipment))
+        return self._attach_parked(tx, shipment)
+
+    def _hand_over_changes(self, shipment):
+        now = self.clock()
+        workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
+        calendar = Calendar.from_iso(str(self.config.get("HOLIDAYS") or "").split(","))
+        return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
+
+    def _parked_window(self):
+        days = float(self.config.get("PARKED_SCAN_WINDOW_DAYS", DEFAULT_PARKED_SCAN_WINDOW_DAYS))
+        return timedelta(days=days)
+
+    @staticmethod
+    def _save(tx, shipment, changes):
+        if changes:
+            tx.session.execute(
+                update(shipments).where(shipments.c.id == shipment["id"]).values(**changes)
+            )
+        return {**shipment, **changes}
 
     @staticmethod
     def _record_of(session, order_id) -> dict | None:
@@ -71,3 +484,31 @@ class FulfillmentService(ServiceBase):
             select(fulfillments).where(fulfillments.c.order_id == order_id).with_for_update()
         ).first()
         return None if row is None else row._asdict()
+
+    @staticmethod
+    def _visible_record(session, actor, order_id, for_update=False) -> dict:
+        query = select(fulfillments).where(
+            fulfillments.c.order_id == order_id,
+            visible_to(actor, fulfillments.c.buyer_org, fulfillments.c.supplier_org),
+        )
+        row = session.execute(query.with_for_update() if for_update else query).first()
+        if row is None:
+            raise NotFound(f"order {order_id} not found")
+        return row._asdict()
+
+    @staticmethod
+    def _shipment_of(session, order_id, shipment_id) -> dict:
+        row = session.execute(
+            select(shipments)
+            .where(shipments.c.order_id == order_id, shipments.c.id == shipment_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"shipment {shipment_id} not found")
+        return row._asdict()
+
+
+def _mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidRequest("the request must be an object", {"errors": {"_": ["an object"]}})
+    return value

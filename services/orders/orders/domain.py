@@ -50,11 +50,11 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.calendar import Calendar, as_utc
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from contracts.events.base import Money
-from contracts.events.orders import PaymentChoice
+from contracts.events.orders import PaymentChoice, ShippingDetails
 from orders.workflow import events
-from orders.workflow.calendar import Calendar, as_utc
 from orders.workflow.events import EMITTED_EVENTS
 from orders.workflow.model import JSON, Action, Branch, Step, Timer, Workflow
 
@@ -132,6 +132,7 @@ class Order:
     delayed: bool = False
     expecting_delay: bool = False
     revisions_allowed: int | None = None  # None: no limit
+    shipping: dict | None = None  # Ship-To and shipping terms, as placed
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
     shipments: list[JSON] = field(default_factory=list)
@@ -215,7 +216,8 @@ class _PlaceRequest(Schema):
     supplier_org = schema_fields.String(required=True, validate=validate.Length(min=1))
     title = schema_fields.String(required=True, validate=validate.Length(min=1, max=300))
     currency = schema_fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as EUR")
+        required=True,
+        validate=validate.Regexp(r"\A[A-Z]{3}\Z", error="an ISO 4217 code such as EUR"),
     )
     lines = schema_fields.List(
         schema_fields.Nested(_LineRequest), required=True, validate=validate.Length(min=1)
@@ -226,6 +228,7 @@ class _PlaceRequest(Schema):
     revisions_allowed = schema_fields.Integer(
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
+    shipping = schema_fields.Nested(ShippingDetails, load_default=None)
     # Passed on to the payments service in order.placed, never kept here.
     payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
@@ -272,6 +275,7 @@ def place_order(
         estimated_ship_by=data["committed_ship_by"],
         estimated_deliver_by=data["committed_deliver_by"],
         revisions_allowed=data["revisions_allowed"],
+        shipping=data["shipping"],
     )
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:

@@ -26,9 +26,9 @@ MAY_PAY_OUT = ("buyer", "supplier")
 
 
 class PayoutRequest(Schema):
-    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(required=True, validate=validate.Regexp(r"\A[A-Z]{3}\Z"))
     amount = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
-    destination = fields.String(required=True, validate=validate.Regexp(r"^tok_\w{1,60}$"))
+    destination = fields.String(required=True, validate=validate.Regexp(r"\Atok_\w{1,60}\Z"))
 
 
 _REQUEST = PayoutRequest()

@@ -2,7 +2,9 @@
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-ISO_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as EUR")
+from contracts.rpc.fields import Exactly
+
+ISO_CURRENCY = Exactly(r"[A-Z]{3}", "must be an ISO 4217 code such as EUR")
 NON_NEGATIVE = validate.Range(min=0)
 
 

@@ -36,6 +36,13 @@ class ParcelDeliveryFailed(ParcelEvent):
     reason = fields.String(load_default="")
 
 
+class ParcelUnscanned(ParcelEvent):
+    handed_over_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(
+        required=True, metadata={"description": "when the first scan was due at the latest"}
+    )
+
+
 class ReturnReceived(Payload):
     """``lines`` absent means everything delivered and not yet returned."""
 
@@ -43,6 +50,24 @@ class ReturnReceived(Payload):
     return_id = fields.String(required=True)
     lines = fields.List(fields.Nested(LineQuantity))
     wrong_item = fields.Boolean(load_default=False)
+    note = fields.String(load_default="")
+    photos = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "ids of the documents holding the photos taken at pick-up"},
+    )
+
+
+DOCUMENT_KINDS = (
+    "inspection_report",
+    "material_certificate",
+    "coc",
+    "finishing_certificate",
+    "part_photo",
+    "return_photo",
+    "invoice",
+    "other",
+)
 
 
 class DocumentUploaded(Payload):
@@ -76,6 +101,11 @@ CONTRACTS = [
         ParcelDeliveryFailed,
         "A carrier could not deliver a parcel.",
         ["orders"],
+    ),
+    _fulfillment(
+        "parcel.unscanned",
+        ParcelUnscanned,
+        "A parcel handed to the carrier was not scanned within the configured workdays.",
     ),
     _fulfillment(
         "return.received",

@@ -24,6 +24,42 @@ class OrderLine(Payload):
     unit_price = fields.Integer(required=True, validate=NON_NEGATIVE)
 
 
+class Address(Payload):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    company = fields.String(load_default="", validate=validate.Length(max=200))
+    street = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    postal_code = fields.String(load_default="", validate=validate.Length(max=20))
+    region = fields.String(load_default="", validate=validate.Length(max=100))
+    country = fields.String(
+        required=True,
+        validate=Exactly(r"[A-Z]{2}", "an ISO 3166 alpha-2 code such as DE"),
+        metadata={"example": "DE", "pattern": "^[A-Z]{2}$"},
+    )
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class ShippingDetails(Payload):
+    """Where and how the goods travel, as the buyer gave it when placing the order."""
+
+    ship_to = fields.Nested(Address, required=True)
+    carrier_account = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "The buyer's own carrier account number, to ship on"},
+    )
+    payment_terms = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    shipping_fee = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=NON_NEGATIVE,
+        metadata={"description": "Freight the buyer pays, in minor units of the order currency"},
+    )
+
+
 class InspectedLine(Payload):
     line_id = fields.String(required=True)
     accepted = fields.Integer(required=True, validate=NON_NEGATIVE)
@@ -57,6 +93,9 @@ class OrderPlaced(Money):
     )
     revisions_allowed = fields.Integer(
         load_default=None, allow_none=True, metadata=of_the_order("revisions_allowed")
+    )
+    shipping = fields.Nested(
+        ShippingDetails, load_default=None, allow_none=True, metadata=of_the_order("shipping")
     )
     payment = fields.Nested(PaymentChoice, load_default=None, allow_none=True)
 
@@ -185,7 +224,7 @@ CONTRACTS = [
         "order.placed",
         OrderPlaced,
         "A buyer placed an order; its funds are to be held.",
-        ["payments", "disputes"],
+        ["fulfillment", "payments", "disputes"],
     ),
     _orders(
         "order.status_changed", StatusChanged, "The order moved to another state.", ["disputes"]
@@ -206,6 +245,7 @@ CONTRACTS = [
         "order.ready_to_ship",
         ReadyToShip,
         "The seller labelled the parcel; it carries the tracking number.",
+        ["fulfillment"],
     ),
     _orders(
         "order.delivered",
@@ -265,7 +305,12 @@ CONTRACTS = [
         CancellationRejected,
         "The supplier refused a cancellation request; the order stays active.",
     ),
-    _orders("order.return_requested", ReturnRequested, "The buyer asked to return the goods."),
+    _orders(
+        "order.return_requested",
+        ReturnRequested,
+        "The buyer asked to return the goods.",
+        ["fulfillment"],
+    ),
     _orders(
         "order.returned",
         OrderReturned,

@@ -21,7 +21,7 @@ from marshmallow import (
 )
 
 from contracts.errors import InvalidRequest
-from contracts.events.orders import PaymentChoice
+from contracts.events.orders import PaymentChoice, ShippingDetails
 from contracts.rpc.fields import (
     count,
     day,
@@ -82,6 +82,11 @@ class PlaceOrderRequestSchema(Schema):
     committed_deliver_by = day(allow_none=True)
     revisions_allowed = count(100, allow_none=True)
     payment = fields.Nested(PaymentChoice, allow_none=True)
+    shipping = fields.Nested(
+        ShippingDetails,
+        allow_none=True,
+        metadata={"description": "Ship-To address and shipping terms, printed on delivery notes"},
+    )
 
     @validates_schema(skip_on_field_errors=True)
     def total_within_limit(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -10,7 +10,7 @@
 The bundled workflow files live in ``orders/workflows/``; adding a marketplace is adding a file.
 """
 
-from orders.workflow.calendar import Calendar, add_business_days
+from chassis.calendar import Calendar, add_business_days
 from orders.workflow.effects import EFFECTS
 from orders.workflow.events import EMITTED_EVENTS, REACTED_EVENTS
 from orders.workflow.guards import GUARDS

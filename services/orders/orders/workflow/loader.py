@@ -66,7 +66,7 @@ from orders.workflow import effects, events, guards, model, records
 from orders.workflow.model import JSON
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "workflows"
-IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use snake_case")
+IDENTIFIER = validate.Regexp(r"\A[a-z][a-z0-9_]*\Z", error="use snake_case")
 
 
 class WorkflowError(ValueError):

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError
 
+from chassis.calendar import Calendar
 from contracts.errors import GuardFailed, InvalidRequest
-from orders.workflow.calendar import Calendar
 
 if TYPE_CHECKING:  # the domain imports this module: its types are for the checker only
     from orders.domain import Actor, Line, Order

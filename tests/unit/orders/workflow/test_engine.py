@@ -131,6 +131,7 @@ class TestPlacing:
             "committed_ship_by": None,
             "committed_deliver_by": None,
             "revisions_allowed": None,
+            "shipping": None,
         }
         assert outcome.activity == order.timeline
         assert outcome.activity[0]["summary"] == "Rental requested: Excavator"

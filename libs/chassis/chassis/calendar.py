@@ -1,4 +1,4 @@
-"""Business-day arithmetic for workflow timers and windows.
+"""Business-day arithmetic for deadlines and windows counted in workdays.
 
 A business day is a weekday (Monday to Friday, by its UTC date) that is not a holiday. A duration
 of N business days is N × 24 hours of business-day time: hours that fall on weekends and holidays

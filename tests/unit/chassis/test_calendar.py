@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orders.workflow.calendar import Calendar, add_business_days
+from chassis.calendar import Calendar, add_business_days
 
 UTC = UTC
 # March 2026: the 2nd is a Monday.

@@ -1,0 +1,1 @@
+"""The carrier door: scan webhooks from carriers and tracking aggregators (see ``door``)."""

@@ -1,0 +1,172 @@
+"""``/api/v1/carriers``: scan webhooks, authenticated by signature instead of a bearer token.
+
+The signature is checked over the raw body before anything parses it. A scan is answered 202
+only once fulfillment has committed it (``fulfillment.record_scans``), so a carrier that gets
+no 202 retries, and a retry or replay of a stored scan has no second effect (see
+docs/adr/0011-carrier-webhooks.md).
+"""
+
+import json
+import re
+import time
+
+from flask import current_app, jsonify, request
+from flask_smorest import Blueprint
+
+from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
+from gateway.carriers import aftership, easypost, secrets, signatures
+from gateway.fulfillment_schemas import ScanReceiptSchema
+from gateway.openapi import documented
+from gateway.problems import Problem
+from gateway.rpc import services
+
+# A batch of MAX_BATCH scans fits with room to spare.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+CARRIER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+
+
+def _header(name: str, description: str) -> dict:
+    """An OpenAPI header parameter a signed request must carry."""
+    return {
+        "in": "header",
+        "name": name,
+        "required": True,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+SIGNED_HEADERS = [
+    _header(
+        "X-Carrier-Timestamp", "Unix seconds when the request was signed; refused beyond 300 s"
+    ),
+    _header(
+        "X-Carrier-Signature",
+        'sha256=<hex HMAC-SHA256 of "<timestamp>." followed by the raw body>, keyed with the '
+        "carrier's secret",
+    ),
+]
+
+blp = Blueprint(
+    "carriers",
+    __name__,
+    url_prefix="/api/v1/carriers",
+    description="Carrier scan webhooks: signed by the carrier, no bearer token",
+)
+
+
+@blp.before_request
+def verify_signature():
+    request.max_content_length = MAX_BODY_BYTES
+    body = request.get_data(cache=True)
+    settings = current_app.config
+    endpoint = request.endpoint.rpartition(".")[2]
+    try:
+        if endpoint == "aftership_webhook":
+            signatures.aftership(
+                settings.get("AFTERSHIP_WEBHOOK_SECRETS", ()),
+                request.headers.get("aftership-hmac-sha256"),
+                body,
+            )
+        elif endpoint == "easypost_webhook":
+            signatures.easypost(
+                settings.get("EASYPOST_WEBHOOK_SECRETS", ()),
+                request.headers.get("X-Hmac-Signature"),
+                body,
+            )
+        else:
+            signatures.generic(
+                secrets.for_carrier(settings, _carrier()),
+                request.headers.get("X-Carrier-Timestamp"),
+                request.headers.get("X-Carrier-Signature"),
+                body,
+                time.time(),
+            )
+    except signatures.SignatureInvalid as error:
+        raise Problem(401, "Signature invalid", str(error), slug="signature-invalid") from None
+
+
+@blp.route("/<carrier>/scans", methods=["POST"])
+@blp.doc(security=[], parameters=SIGNED_HEADERS, operationId="postCarrierScan")
+@blp.arguments(CarrierScan)
+@blp.response(202, ScanReceiptSchema)
+@documented(blp, 404)
+def scan(_scan, carrier):
+    """One scan, in our generic format"""
+    return _record(carrier, [request.get_json()])
+
+
+@blp.route("/<carrier>/scans/batch", methods=["POST"])
+@blp.doc(security=[], parameters=SIGNED_HEADERS, operationId="postCarrierScanBatch")
+@blp.arguments(CarrierScanBatch)
+@blp.response(202, ScanReceiptSchema)
+@documented(blp, 404)
+def scan_batch(_batch, carrier):
+    """Many scans in one request (up to 1000), in our generic format"""
+    return _record(carrier, request.get_json()["scans"])
+
+
+@blp.route("/aftership", methods=["POST"])
+@blp.doc(
+    security=[],
+    operationId="postAfterShipWebhook",
+    parameters=[
+        _header(
+            "aftership-hmac-sha256",
+            "base64 HMAC-SHA256 of the raw body, keyed with the webhook secret",
+        )
+    ],
+)
+@blp.response(202, ScanReceiptSchema)
+@documented(blp)
+def aftership_webhook():
+    """AfterShip tracking updates: every checkpoint becomes a scan"""
+    carrier, found = _translate(aftership.scans)
+    return _record(carrier, found)
+
+
+@blp.route("/easypost", methods=["POST"])
+@blp.doc(
+    security=[],
+    operationId="postEasyPostWebhook",
+    parameters=[_header("X-Hmac-Signature", "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>")],
+)
+@blp.response(202, ScanReceiptSchema)
+@documented(blp)
+def easypost_webhook():
+    """EasyPost tracker.created and tracker.updated events: every tracking detail is a scan"""
+    carrier, found = _translate(easypost.scans)
+    return _record(carrier, found)
+
+
+def _carrier() -> str:
+    carrier = (request.view_args or {}).get("carrier", "")
+    if not CARRIER_SLUG.match(carrier):
+        raise Problem(404, "Not found", "carriers are named in lower case: a-z, 0-9 and -")
+    return carrier
+
+
+def _translate(adapter):
+    try:
+        carrier, found = adapter(json.loads(request.get_data(cache=True)))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise Problem(
+            422, "Invalid request", f"not a body this door understands: {error}"
+        ) from None
+    errors = CarrierScan(many=True).validate(found)
+    if errors:
+        raise Problem(422, "Invalid request", "the scans are not valid; see errors", errors=errors)
+    return carrier.lower(), found
+
+
+def _record(carrier, found):
+    if not found:
+        return jsonify(accepted=0, duplicates=0, parked=0), 202
+    receipt = {"accepted": 0, "duplicates": 0, "parked": 0}
+    for start in range(0, len(found), MAX_BATCH):
+        outcome = services().call(
+            "fulfillment.record_scans", carrier, found[start : start + MAX_BATCH]
+        )
+        for key in receipt:
+            receipt[key] += outcome[key]
+    return jsonify(receipt), 202

@@ -1,0 +1,106 @@
+"""Carrier scans and what they do to a shipment. Pure rules.
+
+A shipment's status derives from its scans by the carrier's event time, not by arrival: an
+older scan that arrives late lands in the history and changes no status. A terminal scan
+(delivered, delivery failed, returned to sender) ends the journey for good; whatever comes after
+is history only. Every other scan that reaches a status or a kind of place the parcel had not
+reached before is news the orders workflow may act on (the first sorting-centre scan ships a
+retail order), so it is published even when it arrives late; one more in-transit hop is history.
+"""
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+
+from contracts.scans import TERMINAL
+from fulfillment.domain import DRAFT, HANDED_OVER, parcel_payload
+
+TERMINAL_EVENTS = {
+    "delivered": "parcel.delivered",
+    "delivery_failed": "parcel.delivery_failed",
+    "returned_to_sender": "parcel.delivery_failed",
+}
+
+
+def dedupe_key(carrier: str, scan: dict) -> str:
+    """The carrier's event id identifies a scan; a format without one is recognised by what
+    it says: tracking number, status and time."""
+    if scan["event_id"]:
+        identity = ("id", carrier, scan["event_id"])
+    else:
+        moment = scan["occurred_at"].isoformat()
+        identity = ("what", carrier, scan["tracking_number"], scan["status"], moment)
+    return hashlib.sha256("\x00".join(identity).encode()).hexdigest()
+
+
+def scan_row(carrier: str, scan: dict, now: datetime) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "dedupe_key": dedupe_key(carrier, scan),
+        "carrier": carrier,
+        "carrier_event_id": scan["event_id"],
+        "tracking_number": scan["tracking_number"],
+        "shipment_id": None,
+        "status": scan["status"],
+        "occurred_at": scan["occurred_at"],
+        "location": scan["location"],
+        "location_kind": scan["location_kind"],
+        "message": scan["message"],
+        "received_at": now,
+    }
+
+
+def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timedelta) -> bool:
+    """Whether a scan of ``carrier`` at ``occurred_at`` can be about ``shipment`` (same tracking
+    number assumed). Carriers recycle tracking numbers, so a scan from long before the shipment
+    existed is about an older parcel."""
+    same_carrier = not shipment["carrier"] or not carrier or shipment["carrier"] == carrier
+    return same_carrier and occurred_at >= shipment["created_at"] - window
+
+
+def apply(
+    shipment: dict, scan: dict, hand_over, news: bool = True
+) -> tuple[dict, list[tuple[str, dict]]]:
+    """``(changes to the shipment, events to publish)`` for a new ``scan`` of it; ``news`` says
+    whether the parcel reaches a (status, location kind) it had not reached before.
+
+    ``hand_over()`` gives the changes of handing the shipment over, for a shipment whose first
+    news is the carrier's scan (the carrier has it, whatever the seller clicked)."""
+    state = dict(shipment)
+    events: list[tuple[str, dict]] = []
+    if state["handed_over_at"] is None:
+        state.update(hand_over(state))
+        events.append(("shipment.created", parcel_payload(state)))
+    moment = scan["occurred_at"]
+    first_scan = state["first_scan_at"]
+    state["first_scan_at"] = moment if first_scan is None else min(first_scan, moment)
+    state["unscanned_due_at"] = None
+    if state["status"] not in TERMINAL:
+        if scan["status"] in TERMINAL:
+            state.update(status=scan["status"], status_at=moment)
+            events.append((TERMINAL_EVENTS[scan["status"]], _terminal_payload(state, scan)))
+        else:
+            if state["status"] in (DRAFT, HANDED_OVER) or moment >= state["status_at"]:
+                state.update(status=scan["status"], status_at=moment)
+            if news:
+                events.append(("parcel.scanned", _scanned_payload(state, scan)))
+    changes = {key: value for key, value in state.items() if shipment.get(key) != value}
+    return changes, events
+
+
+def _scanned_payload(shipment: dict, scan: dict) -> dict:
+    return {
+        **parcel_payload(shipment),
+        "location": scan["location"],
+        "location_kind": scan["location_kind"],
+        "scan_id": scan["id"],
+        "status": scan["status"],
+        "occurred_at": scan["occurred_at"].isoformat(),
+    }
+
+
+def _terminal_payload(shipment: dict, scan: dict) -> dict:
+    payload = {**parcel_payload(shipment), "occurred_at": scan["occurred_at"].isoformat()}
+    if scan["status"] != "delivered":
+        payload["reason"] = scan["message"] or scan["status"].replace("_", " ")
+    return payload

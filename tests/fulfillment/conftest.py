@@ -1,0 +1,60 @@
+"""The fulfillment service on a real broker and PostgreSQL, fed the order events it consumes."""
+
+from datetime import UTC, datetime
+
+import pytest
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
+from sqlalchemy import select
+
+from fulfillment.models import metadata
+from fulfillment.service import FulfillmentService
+from support.clock import FrozenClock
+from support.events import publish
+from support.order_facts import PLACED
+from support.services import query, rpc
+
+outbox = metadata.tables["outbox"]
+
+
+class Fulfillment:
+    """One started fulfillment container, its clock, and what it published."""
+
+    def __init__(self, container, config, clock):
+        self.container = container
+        self.config = config
+        self.clock = clock
+
+    def place(self, order_id="o-1", **changes):
+        with entrypoint_waiter(self.container, "on_order_placed"):
+            publish(
+                self.config["AMQP_URI"],
+                "order.placed",
+                {**PLACED, "order_id": order_id, **changes},
+                "orders",
+            )
+        return order_id
+
+    def deliver(self, event_type, data, handler):
+        with entrypoint_waiter(self.container, handler):
+            publish(self.config["AMQP_URI"], event_type, data, "orders")
+
+    def call(self, method, *args):
+        with rpc(self.config) as proxy:
+            return getattr(proxy.fulfillment, method)(*args)
+
+    def published(self, event_type=None):
+        statement = select(outbox.c.envelope).order_by(outbox.c.id)
+        if event_type:
+            statement = statement.where(outbox.c.event_type == event_type)
+        return [row.envelope for row in query(self.config["DATABASE_URL"], statement)]
+
+
+@pytest.fixture
+def fulfillment(container_factory, service_config, declared_topology):
+    config = service_config("fulfillment", TIMER_INTERVAL_S=0.05, UNSCANNED_AFTER_WORKDAYS=1)
+    container = container_factory(FulfillmentService, config)
+    # Friday 10:00 UTC
+    clock = FrozenClock(datetime(2031, 3, 7, 10, 0, tzinfo=UTC))
+    replace_dependencies(container, clock=clock)
+    container.start()
+    return Fulfillment(container, config, clock)

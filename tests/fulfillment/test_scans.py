@@ -1,0 +1,233 @@
+"""Carrier scans: each has its effect once, in the carrier's time order, parked until its
+shipment appears; a parcel not scanned in time is reported once."""
+
+from datetime import timedelta
+
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import select
+
+from contracts.errors import Conflict, InvalidRequest
+from fulfillment.models import scans
+from support.services import BUYER, SUPPLIER, count, query
+
+
+def scan(tracking, status, at, event_id="", **more):
+    return {
+        "event_id": event_id,
+        "tracking_number": tracking,
+        "status": status,
+        "occurred_at": at.isoformat(),
+        **more,
+    }
+
+
+def shipped(fulfillment, tracking="JD0001", carrier="dhl", hand_over=True):
+    order_id = fulfillment.place()
+    return fulfillment.call(
+        "create_shipment",
+        SUPPLIER,
+        order_id,
+        {
+            "lines": [{"line_id": "L1", "quantity": 40}],
+            "carrier": carrier,
+            "tracking_number": tracking,
+            "hand_over": hand_over,
+        },
+    )
+
+
+def event_types(fulfillment):
+    return [envelope["event_type"] for envelope in fulfillment.published()]
+
+
+def test_the_same_scan_delivered_five_times_has_its_effect_once(fulfillment):
+    shipment = shipped(fulfillment)
+    at = fulfillment.clock.now + timedelta(hours=2)
+    sorting = scan("JD0001", "in_transit", at, "evt-1", location_kind="sorting_centre")
+    outcomes = [fulfillment.call("record_scans", "DHL", [sorting]) for _ in range(4)]
+    outcomes.append(fulfillment.call("record_scans", "dhl", [sorting, sorting]))
+    assert outcomes[0] == {"accepted": 1, "duplicates": 0, "parked": 0}
+    assert all(o["accepted"] == 0 for o in outcomes[1:])
+    [scanned] = fulfillment.published("parcel.scanned")
+    assert scanned["data"]["shipment_id"] == shipment["id"]
+    assert scanned["data"]["location_kind"] == "sorting_centre"
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 1
+
+
+def test_a_scan_without_an_event_id_is_recognised_by_what_it_says(fulfillment):
+    shipped(fulfillment)
+    at = fulfillment.clock.now + timedelta(hours=2)
+    first = fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", at)])
+    again = fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", at)])
+    later = fulfillment.call(
+        "record_scans", "dhl", [scan("JD0001", "in_transit", at + timedelta(minutes=1))]
+    )
+    assert (first["accepted"], again["duplicates"], later["accepted"]) == (1, 1, 1)
+
+
+def test_scans_in_reverse_order_end_delivered_and_keep_the_whole_history(fulfillment):
+    shipment = shipped(fulfillment)
+    start = fulfillment.clock.now
+    journey = [
+        scan(
+            "JD0001", "in_transit", start + timedelta(hours=1), "e1", location_kind="sorting_centre"
+        ),
+        scan("JD0001", "out_for_delivery", start + timedelta(hours=20), "e2"),
+        scan("JD0001", "delivered", start + timedelta(hours=26), "e3", location="Berlin"),
+    ]
+    for each in reversed(journey):
+        fulfillment.call("record_scans", "dhl", [each])
+
+    view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
+    assert view["status"] == "delivered"
+    assert [s["carrier_event_id"] for s in view["scans"]] == ["e1", "e2", "e3"]
+    # Delivered came first: what arrived after it is history, not news.
+    assert event_types(fulfillment)[-1] == "parcel.delivered"
+    assert fulfillment.published("parcel.scanned") == []
+    [delivered] = fulfillment.published("parcel.delivered")
+    assert delivered["data"]["lines"] == [{"line_id": "L1", "quantity": 40}]
+
+
+def test_a_late_scan_is_news_but_does_not_turn_the_status_back(fulfillment):
+    shipment = shipped(fulfillment)
+    start = fulfillment.clock.now
+    fulfillment.call(
+        "record_scans", "dhl", [scan("JD0001", "out_for_delivery", start + timedelta(hours=9))]
+    )
+    fulfillment.call(
+        "record_scans",
+        "dhl",
+        [scan("JD0001", "in_transit", start + timedelta(hours=1), location_kind="sorting_centre")],
+    )
+    view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
+    assert view["status"] == "out_for_delivery"
+    kinds = [e["data"]["location_kind"] for e in fulfillment.published("parcel.scanned")]
+    assert kinds == ["", "sorting_centre"]
+
+
+def test_a_scan_before_its_shipment_is_parked_then_applied(fulfillment):
+    early = fulfillment.clock.now + timedelta(minutes=5)
+    parked = fulfillment.call(
+        "record_scans",
+        "dhl",
+        [scan("JD0001", "in_transit", early, "e1", location_kind="sorting_centre")],
+    )
+    assert parked == {"accepted": 1, "duplicates": 0, "parked": 1}
+    assert fulfillment.published("parcel.scanned") == []
+
+    shipment = shipped(fulfillment, hand_over=False)  # registered after the carrier scanned it
+    assert event_types(fulfillment)[-2:] == ["shipment.created", "parcel.scanned"]
+    view = fulfillment.call("get_shipment", SUPPLIER, shipment["order_id"], shipment["id"])
+    assert view["status"] == "in_transit" and view["handed_over_at"] is not None
+    assert [s["carrier_event_id"] for s in view["scans"]] == ["e1"]
+
+
+def test_a_recycled_tracking_number_does_not_pick_up_an_old_parcels_scans(fulfillment):
+    long_ago = fulfillment.clock.now - timedelta(days=90)
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "delivered", long_ago, "old")])
+    fulfillment.call(
+        "record_scans", "ups", [scan("JD0001", "delivered", fulfillment.clock.now, "ups")]
+    )
+    shipment = shipped(fulfillment)
+    view = fulfillment.call("get_shipment", SUPPLIER, shipment["order_id"], shipment["id"])
+    assert view["status"] == "handed_over" and view["scans"] == []
+    rows = query(fulfillment.config["DATABASE_URL"], select(scans.c.shipment_id))
+    assert [row.shipment_id for row in rows] == [None, None]
+
+
+def test_the_tracking_number_is_fixed_once_the_carrier_scanned(fulfillment):
+    shipment = shipped(fulfillment)
+    order_id = shipment["order_id"]
+    fulfillment.call(
+        "update_shipment", SUPPLIER, order_id, shipment["id"], {"tracking_number": "JD0009"}
+    )
+    fulfillment.call("record_scans", "dhl", [scan("JD0009", "in_transit", fulfillment.clock.now)])
+    with pytest.raises(Conflict, match="scanned"):
+        fulfillment.call(
+            "update_shipment", SUPPLIER, order_id, shipment["id"], {"tracking_number": "JD0010"}
+        )
+
+
+def test_invalid_scans_are_refused_whole(fulfillment):
+    good = scan("JD0001", "in_transit", fulfillment.clock.now)
+    with pytest.raises(InvalidRequest) as refused:
+        fulfillment.call("record_scans", "dhl", [good, {**good, "status": "teleported"}])
+    assert "status" in refused.value.details["errors"]["1"]
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 0
+
+
+def test_a_parcel_not_scanned_by_the_next_workday_is_reported_once(fulfillment):
+    shipment = shipped(fulfillment)  # handed over on Friday at 10:00
+    container = fulfillment.container
+
+    def tick():
+        with entrypoint_waiter(container, "report_unscanned"):
+            pass
+
+    fulfillment.clock.advance(days=3, seconds=-1)  # Monday 09:59:59: one workday not yet over
+    tick()
+    assert fulfillment.published("parcel.unscanned") == []
+    fulfillment.clock.advance(seconds=1)
+    tick()
+    tick()
+    [unscanned] = fulfillment.published("parcel.unscanned")
+    assert unscanned["data"]["shipment_id"] == shipment["id"]
+    assert unscanned["data"]["due_at"].startswith("2031-03-10T10:00:00")
+
+
+def test_a_scanned_parcel_is_never_reported_unscanned(fulfillment):
+    shipped(fulfillment)
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", fulfillment.clock.now)])
+    fulfillment.clock.advance(days=10)
+    with entrypoint_waiter(fulfillment.container, "report_unscanned"):
+        pass
+    assert fulfillment.published("parcel.unscanned") == []
+
+
+def test_concurrent_batches_over_the_same_shipments_all_land(fulfillment):
+    order_id = fulfillment.place()
+    for number in ("A1", "A2", "A3"):
+        fulfillment.call(
+            "create_shipment",
+            SUPPLIER,
+            order_id,
+            {
+                "lines": [{"line_id": "L2", "quantity": 1}],
+                "tracking_number": number,
+                "hand_over": True,
+            },
+        )
+    start = fulfillment.clock.now
+
+    def batch(offset):
+        numbers = ["A1", "A2", "A3"][offset:] + ["A1", "A2", "A3"][:offset]
+        scans_ = [
+            scan(number, "in_transit", start + timedelta(minutes=offset * 10 + i), f"{offset}-{i}")
+            for i, number in enumerate(numbers * 3)
+        ]
+        return fulfillment.call("record_scans", "dhl", scans_)
+
+    threads = [eventlet.spawn(batch, offset) for offset in range(3) for _ in range(2)]
+    outcomes = [thread.wait() for thread in threads]
+    assert sum(o["accepted"] for o in outcomes) == 27
+    assert sum(o["duplicates"] for o in outcomes) == 27
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 27
+
+
+def test_one_more_hop_in_transit_is_history_not_news(fulfillment):
+    shipment = shipped(fulfillment)
+    start = fulfillment.clock.now
+    hops = [
+        scan("JD0001", "in_transit", start + timedelta(hours=1), "h1", location="Leipzig"),
+        scan("JD0001", "in_transit", start + timedelta(hours=2), "h2", location="Kassel"),
+        scan(
+            "JD0001", "in_transit", start + timedelta(hours=3), "h3", location_kind="sorting_centre"
+        ),
+    ]
+    fulfillment.call("record_scans", "dhl", hops)
+    view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
+    assert [s["carrier_event_id"] for s in view["scans"]] == ["h1", "h2", "h3"]
+    published = [e["data"]["scan_id"] for e in fulfillment.published("parcel.scanned")]
+    assert published == [view["scans"][0]["id"], view["scans"][2]["id"]]

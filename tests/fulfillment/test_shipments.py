@@ -1,0 +1,164 @@
+"""Shipments: partial, never beyond what was ordered, visible only to the order's parties."""
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import select
+
+from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from fulfillment.models import fulfillments
+from support.events import publish
+from support.order_facts import PLACED
+from support.services import ADMIN, BUYER, SUPPLIER, query, rpc
+from support.waiting import eventually
+
+OTHER_SUPPLIER = {"user_id": "olga", "role": "supplier", "org": "elsewhere"}
+
+
+def test_placement_keeps_the_lines_parties_and_ship_to(fulfillment):
+    order_id = fulfillment.place()
+    record = fulfillment.call("get_fulfillment", BUYER, order_id)
+    assert record["shipping"]["ship_to"]["name"] == "Zoë Ångström"
+    assert [(line["line_id"], line["quantity"], line["shipped"]) for line in record["lines"]] == [
+        ("L1", 40, 0),
+        ("L2", 100, 0),
+    ]
+    assert fulfillment.call("get_fulfillment", OTHER_SUPPLIER, order_id) is None
+
+
+def test_two_partial_shipments_split_the_order_and_each_is_announced_when_handed_over(
+    fulfillment,
+):
+    order_id = fulfillment.place()
+    first = fulfillment.call(
+        "create_shipment",
+        SUPPLIER,
+        order_id,
+        {
+            "lines": [{"line_id": "L1", "quantity": 25}, {"line_id": "L2", "quantity": 0}],
+            "carrier": "DHL",
+            "tracking_number": "JD0001",
+            "hand_over": True,
+        },
+    )
+    second = fulfillment.call(
+        "create_shipment",
+        SUPPLIER,
+        order_id,
+        {
+            "lines": [{"line_id": "L1", "quantity": 15}, {"line_id": "L2", "quantity": 100}],
+            "carrier": "dhl",
+        },
+    )
+    assert (first["number"], first["lines"]) == (1, [{"line_id": "L1", "quantity": 25}])
+    assert (second["status"], second["tracking_number"]) == ("draft", None)
+
+    [created] = fulfillment.published("shipment.created")
+    assert created["data"] == {
+        "order_id": order_id,
+        "shipment_id": first["id"],
+        "tracking_number": "JD0001",
+        "carrier": "dhl",
+        "lines": [{"line_id": "L1", "quantity": 25}],
+    }
+    with pytest.raises(InvalidRequest, match="tracking number"):
+        fulfillment.call("hand_over", SUPPLIER, order_id, second["id"])
+    fulfillment.call(
+        "update_shipment", SUPPLIER, order_id, second["id"], {"tracking_number": "JD0002"}
+    )
+    handed = fulfillment.call("hand_over", SUPPLIER, order_id, second["id"])
+    assert handed["status"] == "handed_over" and handed["tracking_number"] == "JD0002"
+    assert len(fulfillment.published("shipment.created")) == 2
+    fulfillment.call("hand_over", SUPPLIER, order_id, second["id"])  # again: nothing new
+    assert len(fulfillment.published("shipment.created")) == 2
+
+
+def test_a_shipment_beyond_what_remains_is_refused_and_changes_nothing(fulfillment):
+    order_id = fulfillment.place()
+    fulfillment.call(
+        "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L1", "quantity": 30}]}
+    )
+    with pytest.raises(InvalidRequest) as refused:
+        fulfillment.call(
+            "create_shipment",
+            SUPPLIER,
+            order_id,
+            {"lines": [{"line_id": "L1", "quantity": 11}, {"line_id": "L2", "quantity": 5}]},
+        )
+    assert refused.value.details["errors"] == {
+        "lines.L1": ["11 asked, but only 10 of 40 remain to ship"]
+    }
+    with pytest.raises(InvalidRequest) as unknown:
+        fulfillment.call(
+            "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L9", "quantity": 1}]}
+        )
+    assert "lines.0.line_id" in unknown.value.details["errors"]
+    with pytest.raises(InvalidRequest, match="lines"):
+        fulfillment.call(
+            "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L2", "quantity": 0}]}
+        )
+    [row] = query(fulfillment.config["DATABASE_URL"], select(fulfillments.c.lines))
+    assert [line["shipped"] for line in row.lines] == [30, 0]
+
+
+def test_only_the_orders_supplier_ships_it(fulfillment):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 1}]}
+    with pytest.raises(Forbidden):
+        fulfillment.call("create_shipment", BUYER, order_id, request)
+    with pytest.raises(NotFound):
+        fulfillment.call("create_shipment", OTHER_SUPPLIER, order_id, request)
+    assert fulfillment.call("create_shipment", ADMIN, order_id, request)["number"] == 1
+
+
+def test_nothing_ships_on_a_cancelled_order(fulfillment):
+    order_id = fulfillment.place()
+    cancelled = {
+        **{k: v for k, v in PLACED.items() if k != "lines"},
+        "status": "cancelled",
+        "by": "buyer",
+    }
+    fulfillment.deliver("order.cancelled", cancelled, "on_order_cancelled")
+    with pytest.raises(Conflict, match="cancelled"):
+        fulfillment.call(
+            "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L1", "quantity": 1}]}
+        )
+
+
+def test_a_retail_label_at_the_order_is_a_shipment_of_everything(fulfillment):
+    order_id = fulfillment.place(workflow="retail", status="pending")
+    label = {**PLACED, "status": "ready_to_ship", "tracking_number": "JG-NJS-1"}
+    fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
+    fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")  # a second label event
+    [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"]
+    assert shipment["tracking_number"] == "JG-NJS-1" and shipment["status"] == "handed_over"
+    assert shipment["lines"] == [
+        {"line_id": "L1", "quantity": 40},
+        {"line_id": "L2", "quantity": 100},
+    ]
+    assert len(fulfillment.published("shipment.created")) == 1
+
+
+def test_a_repeated_command_creates_one_shipment(fulfillment):
+    order_id = fulfillment.place()
+    request = {
+        "lines": [{"line_id": "L1", "quantity": 40}],
+        "tracking_number": "T1",
+        "hand_over": True,
+    }
+    with rpc(fulfillment.config) as proxy:
+        first = proxy.fulfillment.create_shipment(SUPPLIER, order_id, request, command_id="c-1")
+        again = proxy.fulfillment.create_shipment(SUPPLIER, order_id, request, command_id="c-1")
+    assert again == first
+    assert len(fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"]) == 1
+    assert len(fulfillment.published("shipment.created")) == 1
+
+
+def test_a_label_that_overtakes_the_placement_is_applied_once_the_order_is_known(fulfillment):
+    label = {**PLACED, "order_id": "o-late", "status": "ready_to_ship", "tracking_number": "L-1"}
+    with entrypoint_waiter(fulfillment.container, "on_ready_to_ship"):  # the first attempt
+        publish(fulfillment.config["AMQP_URI"], "order.ready_to_ship", label, "orders")
+    fulfillment.place(order_id="o-late", workflow="retail")
+    shipments = eventually(
+        lambda: fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]
+    )
+    assert shipments[0]["tracking_number"] == "L-1"
