@@ -132,7 +132,7 @@ class Order:
     delayed: bool = False
     expecting_delay: bool = False
     revisions_allowed: int | None = None  # None: no limit
-    shipping: dict | None = None  # Ship-To and shipping terms, as placed
+    shipping: JSON | None = None  # Ship-To and shipping terms, as placed
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
     shipments: list[JSON] = field(default_factory=list)
