@@ -15,7 +15,7 @@ class IdempotencyKey(Base):
 
     # org/role/sub: two claims of up to ID_LENGTH characters each, and the role.
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    # Wider than the MAX_IDEMPOTENCY_KEY_LENGTH the door allows: keys stored before it stay.
+    # Wider than the IDEMPOTENCY_KEY_LENGTH the door allows: keys stored before it stay.
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(2048))

@@ -12,8 +12,6 @@ from marshmallow import INCLUDE, Schema, fields, post_load, validate
 from contracts.rpc import orders as rpc
 from contracts.rpc.limits import IDEMPOTENCY_KEY_LENGTH
 
-MAX_IDEMPOTENCY_KEY_LENGTH = IDEMPOTENCY_KEY_LENGTH
-
 # What each workflow asks of a placement (its ``placement`` section): the test that reads the
 # workflow files keeps this true.
 PLACEMENT_RULES = {
@@ -84,7 +82,7 @@ class ActionPayloadSchema(Schema):
 class IdempotencyKeyHeaderSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
-        validate=validate.Length(min=1, max=MAX_IDEMPOTENCY_KEY_LENGTH),
+        validate=validate.Length(min=1, max=IDEMPOTENCY_KEY_LENGTH),
         metadata={
             "description": "Retrying with the same key replays the first response",
             "pattern": "^[!-~]+$",

@@ -52,6 +52,20 @@ def test_the_same_key_with_another_body_is_422(place, cluster):
     assert len(placed(cluster)) == 1
 
 
+def test_the_same_key_with_another_if_match_is_422(client, cluster, place, bearer):
+    order_id = place().json["id"]
+    headers = {**bearer("supplier", "forge"), "Idempotency-Key": "approve-1"}
+    path = f"/api/v1/orders/{order_id}/actions/approve"
+
+    first = client.post(path, json={}, headers={**headers, "If-Match": "*"})
+    other = client.post(path, json={}, headers={**headers, "If-Match": first.headers["ETag"]})
+
+    assert first.status_code == 200
+    assert other.status_code == 422
+    assert other.json["type"] == "urn:marketplace:problem:idempotency-key-reused"
+    assert [call[1] for call in cluster.calls].count("perform_action") == 1
+
+
 def test_keys_belong_to_their_user(client, cluster, bearer, order_request):
     for user in ("u-1", "u-2"):
         response = client.post(
