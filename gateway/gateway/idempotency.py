@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,48 +26,86 @@ from gateway.problems import Problem
 HEADER = "Idempotency-Key"
 MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
-# A reservation this old belongs to a request whose gateway died before answering it; taking
-# it over is safe, since the retry carries the same command id to the service.
-ABANDONED_AFTER = timedelta(minutes=5)
+# A reservation older than this belongs to a request whose gateway died before answering it
+# (a live one gives up after its RPC timeout); taking it over is safe, since the retry carries
+# the same command id to the service.
+MIN_ABANDONED_AFTER = timedelta(minutes=5)
+# Completed keys past their retention are deleted now and then, a bounded batch at a time.
+PURGE_INTERVAL = timedelta(minutes=1)
+PURGE_BATCH = 500
 
 
 class IdempotencyStore:
-    def __init__(self, engine):
+    def __init__(self, engine, abandoned_after, retention):
         self._engine = engine
+        self.abandoned_after = abandoned_after
+        self.retention = retention
+        self._purged_at = None
 
     def reserve(self, user_id, key, method, path, fingerprint):
         """Reserve the key for this request: None if reserved, else the key's earlier use."""
-        now = datetime.now(UTC)
-        try:
-            with Session(self._engine) as session, session.begin():
-                session.add(
-                    IdempotencyKey(
-                        user_id=user_id,
-                        key=key,
-                        method=method,
-                        path=path,
-                        request_fingerprint=fingerprint,
-                        created_at=now,
+        self._purge_now_and_then()
+        # A key can vanish between a clashing insert and its read (its request failed and
+        # released it): then it is free again, so try to take it once more.
+        while True:
+            now = datetime.now(UTC)
+            try:
+                with Session(self._engine) as session, session.begin():
+                    session.add(
+                        IdempotencyKey(
+                            user_id=user_id,
+                            key=key,
+                            method=method,
+                            path=path,
+                            request_fingerprint=fingerprint,
+                            created_at=now,
+                        )
+                    )
+                return None
+            except IntegrityError:
+                pass
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                reclaimed = session.execute(
+                    update(IdempotencyKey)
+                    .where(
+                        IdempotencyKey.user_id == user_id,
+                        IdempotencyKey.key == key,
+                        IdempotencyKey.method == method,
+                        IdempotencyKey.path == path,
+                        IdempotencyKey.request_fingerprint == fingerprint,
+                        IdempotencyKey.completed_at.is_(None),
+                        IdempotencyKey.created_at < now - self.abandoned_after,
+                    )
+                    .values(created_at=now)
+                ).rowcount
+                if reclaimed:
+                    return None
+                earlier = session.get(IdempotencyKey, (user_id, key))
+            if earlier is not None:
+                return earlier
+
+    def purge(self, now=None):
+        """Delete up to PURGE_BATCH completed keys older than the retention; return how many."""
+        cutoff = (now or datetime.now(UTC)) - self.retention
+        with Session(self._engine) as session, session.begin():
+            expired = session.execute(
+                select(IdempotencyKey.user_id, IdempotencyKey.key)
+                .where(IdempotencyKey.completed_at < cutoff)
+                .limit(PURGE_BATCH)
+            ).all()
+            if expired:
+                session.execute(
+                    delete(IdempotencyKey).where(
+                        tuple_(IdempotencyKey.user_id, IdempotencyKey.key).in_(expired)
                     )
                 )
-            return None
-        except IntegrityError:
-            pass
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
-            reclaimed = session.execute(
-                update(IdempotencyKey)
-                .where(
-                    IdempotencyKey.user_id == user_id,
-                    IdempotencyKey.key == key,
-                    IdempotencyKey.method == method,
-                    IdempotencyKey.path == path,
-                    IdempotencyKey.request_fingerprint == fingerprint,
-                    IdempotencyKey.completed_at.is_(None),
-                    IdempotencyKey.created_at < now - ABANDONED_AFTER,
-                )
-                .values(created_at=now)
-            ).rowcount
-            return None if reclaimed else session.get(IdempotencyKey, (user_id, key))
+            return len(expired)
+
+    def _purge_now_and_then(self):
+        now = datetime.now(UTC)
+        if self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL:
+            self._purged_at = now
+            self.purge(now)
 
     def complete(self, user_id, key, status_code, headers, body):
         with Session(self._engine) as session, session.begin():
@@ -93,7 +131,9 @@ class IdempotencyStore:
 
 def init_app(app):
     app.extensions["idempotency"] = IdempotencyStore(
-        make_engine(app.config["GATEWAY_DATABASE_URL"])
+        make_engine(app.config["GATEWAY_DATABASE_URL"]),
+        abandoned_after=max(MIN_ABANDONED_AFTER, 2 * timedelta(seconds=app.config["RPC_TIMEOUT"])),
+        retention=timedelta(hours=app.config["IDEMPOTENCY_KEY_RETENTION_HOURS"]),
     )
 
 

@@ -27,6 +27,9 @@ def load_settings(environ=None) -> dict:
         "GATEWAY_DATABASE_URL": database_url("gateway", environ=environ),
         "RPC_TIMEOUT": _number(environ, "RPC_TIMEOUT", 10.0, float),
         "RPC_POOL_SIZE": _number(environ, "RPC_POOL_SIZE", 32, int),
+        "IDEMPOTENCY_KEY_RETENTION_HOURS": _number(
+            environ, "IDEMPOTENCY_KEY_RETENTION_HOURS", 24.0, float
+        ),
         "GATEWAY_HOST": environ.get("GATEWAY_HOST", "127.0.0.1"),
         "GATEWAY_PORT": _number(environ, "GATEWAY_PORT", 8080, int),
         "ADMIN_HOST": environ.get("ADMIN_HOST", "127.0.0.1"),

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 import eventlet.event
@@ -9,6 +9,18 @@ from gateway import idempotency
 
 def placed(cluster):
     return [call for call in cluster.calls if call[1] == "place_order"]
+
+
+def hold_placing(cluster):
+    """Make the fake service's place_order stop until released: (reached, release) events."""
+    reached, release = eventlet.event.Event(), eventlet.event.Event()
+
+    def hold():
+        reached.send()
+        release.wait()
+
+    cluster.orders.before_place = hold
+    return reached, release
 
 
 def test_a_retry_replays_the_first_response(place, cluster):
@@ -79,10 +91,9 @@ def test_keys_belong_to_their_user(client, cluster, bearer, order_request):
 
 
 def test_a_duplicate_while_the_first_is_in_flight_is_409(place, cluster):
-    release = eventlet.event.Event()
-    cluster.orders.before_place = release.wait
+    reached, release = hold_placing(cluster)
     first = eventlet.spawn(place, headers={"Idempotency-Key": "k-1"})
-    eventlet.sleep(0.05)  # let the first request reach the service
+    reached.wait()
 
     duplicate = place(headers={"Idempotency-Key": "k-1"})
     release.send()
@@ -170,12 +181,11 @@ def test_actions_honour_the_key(client, cluster, place, bearer):
     assert [call[1] for call in cluster.calls].count("perform_action") == 1
 
 
-def test_a_reservation_abandoned_by_a_dead_gateway_is_taken_over(place, cluster, monkeypatch):
-    release = eventlet.event.Event()
-    cluster.orders.before_place = release.wait
+def test_a_reservation_abandoned_by_a_dead_gateway_is_taken_over(app, place, cluster, monkeypatch):
+    reached, release = hold_placing(cluster)
     abandoned = eventlet.spawn(place, headers={"Idempotency-Key": "k-1"})
-    eventlet.sleep(0.05)
-    monkeypatch.setattr(idempotency, "ABANDONED_AFTER", timedelta(0))
+    reached.wait()
+    monkeypatch.setattr(app.extensions["idempotency"], "abandoned_after", timedelta(0))
     cluster.orders.before_place = None
 
     retry = place(headers={"Idempotency-Key": "k-1"})
@@ -183,3 +193,33 @@ def test_a_reservation_abandoned_by_a_dead_gateway_is_taken_over(place, cluster,
     assert retry.status_code == 201
     release.send()
     abandoned.wait()
+    # The service, not this fake, makes the two calls one effect: they carry one command id.
+    assert len(placed(cluster)) == 2
+    assert len({call[3]["command_id"] for call in placed(cluster)}) == 1
+
+
+def test_the_abandoned_after_outlasts_twice_the_rpc_timeout(app):
+    store = app.extensions["idempotency"]
+
+    assert store.abandoned_after >= idempotency.MIN_ABANDONED_AFTER
+    assert store.abandoned_after >= 2 * timedelta(seconds=app.config["RPC_TIMEOUT"])
+
+
+def test_completed_keys_past_their_retention_are_purged(app, place):
+    place(headers={"Idempotency-Key": "old"})
+    store = app.extensions["idempotency"]
+
+    kept = store.purge(datetime.now(UTC) + store.retention - timedelta(minutes=1))
+    purged = store.purge(datetime.now(UTC) + store.retention + timedelta(minutes=1))
+
+    assert (kept, purged) == (0, 1)
+
+
+def test_a_purged_key_serves_a_new_request(app, place, cluster):
+    first = place(headers={"Idempotency-Key": "k-1"})
+    app.extensions["idempotency"].purge(datetime.now(UTC) + timedelta(days=365))
+
+    again = place(headers={"Idempotency-Key": "k-1"})
+
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.status_code == first.status_code == 201
