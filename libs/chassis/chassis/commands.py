@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_COMMAND_ID_LENGTH = 200  # the ``commands`` table's key column
+# How often a command runs again when the record it clashed with is purged before it is read.
+RUN_ATTEMPTS = 3
 
 
 class AlreadyRecorded(Exception):
@@ -268,24 +270,29 @@ def run_once(
     """Run ``body`` in one transaction that records its outcome, or answer from the record."""
     commands = transactions.commands
     expected = fingerprint(arguments)
-    # No look-up first: a repeated id fails the claim, its first statement, and is answered from
-    # the record below; a new one (nearly every call) pays no extra round trip.
-    try:
-        with transactions.command_transaction() as tx:
-            commands.claim(tx.session, scope, command_id, expected)
-            result = body(tx)
-            commands.settle(tx.session, scope, command_id, recordable(result))
-        return result
-    except AlreadyRecorded:
-        pass
-    except ServiceError as error:
-        if not error.settles_command:
-            raise
-        if _recorded_failure(transactions, scope, command_id, expected, error):
-            raise
-    # Another delivery of the same command committed first: its outcome is the answer.
-    with transactions.reading() as session:
-        return replay(scope, command_id, expected, commands.find(session, scope, command_id))
+    for _ in range(RUN_ATTEMPTS):
+        # No look-up first: a repeated id fails the claim, its first statement, and is answered
+        # from the record below; a new one (nearly every call) pays no extra round trip.
+        try:
+            with transactions.command_transaction() as tx:
+                commands.claim(tx.session, scope, command_id, expected)
+                result = body(tx)
+                commands.settle(tx.session, scope, command_id, recordable(result))
+            return result
+        except AlreadyRecorded:
+            pass
+        except ServiceError as error:
+            if not error.settles_command:
+                raise
+            if _recorded_failure(transactions, scope, command_id, expected, error):
+                raise
+        # Another delivery of the same command committed first: its outcome is the answer.
+        with transactions.reading() as session:
+            recorded = commands.find(session, scope, command_id)
+        if recorded is not None:
+            return replay(scope, command_id, expected, recorded)
+        # Its record was purged between the clash and the read: the id is free again.
+    raise RuntimeError(f"{scope} {command_id}: recorded and purged {RUN_ATTEMPTS} times over")
 
 
 def _recorded_failure(

@@ -4,17 +4,21 @@ import inspect
 import json
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import MetaData
 
 from chassis.commands import (
+    RUN_ATTEMPTS,
+    AlreadyRecorded,
     InMemoryCommands,
     as_recorded,
     error_outcome,
     fingerprint,
     raise_recorded,
     recordable,
+    run_once,
 )
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import (
@@ -99,3 +103,51 @@ def test_the_in_memory_record_of_a_fake_unit_of_work_answers_as_the_table_does()
     with pytest.raises(InvalidRequest):
         commands.run_command("act", "c-2", {}, refuse)
     assert commands.run_command("act", "c-2", {}, act) == {"runs": 2}
+
+
+class PurgedMeanwhile:
+    """A ``commands`` log whose clashing record is purged before it is read, ``clashes`` times."""
+
+    def __init__(self, clashes):
+        self.clashes, self.settled = clashes, []
+
+    def claim(self, session, scope, command_id, fingerprint):
+        if self.clashes:
+            self.clashes -= 1
+            raise AlreadyRecorded(f"{scope} {command_id}")
+
+    def settle(self, session, scope, command_id, result):
+        self.settled.append(result)
+
+    def find(self, session, scope, command_id):
+        return None
+
+
+class Transactions:
+    def __init__(self, commands):
+        self.commands = commands
+
+    @contextmanager
+    def command_transaction(self):
+        yield SimpleNamespace(session=None)
+
+    @contextmanager
+    def reading(self):
+        yield None
+
+
+def test_a_command_whose_clashing_record_was_purged_meanwhile_runs_again():
+    commands = PurgedMeanwhile(clashes=1)
+
+    answer = run_once(Transactions(commands), "act", "c-1", {}, lambda tx: {"ran": True})
+
+    assert answer == {"ran": True}
+    assert commands.settled == [{"ran": True}]
+
+
+def test_a_command_runs_again_a_bounded_number_of_times():
+    commands = PurgedMeanwhile(clashes=RUN_ATTEMPTS)
+
+    with pytest.raises(RuntimeError, match="purged"):
+        run_once(Transactions(commands), "act", "c-1", {}, lambda tx: {"ran": True})
+    assert commands.settled == []
