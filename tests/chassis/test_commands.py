@@ -131,7 +131,7 @@ def test_an_unexpected_failure_rolls_back_the_effect_and_records_nothing(
         with pytest.raises(RemoteError):
             proxy.notes.add_note("hello", refuse="crash", command_id="c-1")
         assert (effects(notes_service), count(notes_service["DATABASE_URL"], commands)) == (0, 0)
-        answered = proxy.notes.add_note("hello", command_id="c-2")
+        answered = proxy.notes.add_note("hello", command_id="c-1")
 
     assert answered["notes"] == 1 == effects(notes_service)
 
