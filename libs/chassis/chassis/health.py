@@ -2,7 +2,7 @@
 
 from nameko.rpc import rpc
 
-import chassis.replies  # noqa: F401  (every service answers RPC without waiting for a confirm)
+from chassis import replies
 from chassis.logs import CorrelationLogging
 from chassis.unit_of_work import Transactions
 
@@ -16,6 +16,12 @@ class ServiceBase:
     name: str
     uow: Transactions
     logging = CorrelationLogging()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # Replies need no broker confirm: a lost reply is the caller's timeout, and its retry
+        # (same command id) is answered from the command record.
+        replies.install()
 
     @rpc
     def health(self) -> dict[str, str]:
