@@ -172,6 +172,8 @@ def test_orders_killed_during_a_burst_has_every_accepted_request_take_effect_onc
     assert figures["effects_of_accepted"] == figures["accepted"]
     # Every keyed request got its answer in the end; only a client without a key may not know.
     assert {r.kind for r in unanswered} <= {"place-unkeyed"}
+    # An unanswered request may or may not have taken effect, but never more than once.
+    assert figures["effects_of_unanswered"] <= figures["unanswered_unkeyed"]
     assert figures["retries"] > 0  # the kills did interrupt requests
     for request in accepted:
         if request.kind.startswith("place"):
