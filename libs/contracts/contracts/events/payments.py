@@ -19,6 +19,6 @@ CONTRACTS = [
         "payments",
         "Funds for an order are held in escrow.",
         {1: PaymentPayload},
-        ("orders",),
+        ("orders", "chat"),
     ),
 ]
