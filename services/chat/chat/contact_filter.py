@@ -160,7 +160,9 @@ _SAFE_PATTERNS = [
     # decimals: one point, not a dotted digit group
     r"(?<![\d.])\d+[.,]\d{1,3}(?![.,]?\d)",
     # codes mixing letters and digits: part numbers, parcel numbers, thread sizes
-    r"\b(?=[a-z0-9\-]*[a-z])(?=[a-z0-9\-]*\d)[a-z0-9]+(?:-[a-z0-9]+)*\b",
+    r"\b(?=[a-z0-9_\-]*[a-z])(?=[a-z0-9_\-]*\d)[a-z0-9_]+(?:-[a-z0-9_]+)*\b",
+    # compact dates, as cameras name their files: 20261203_101010.jpg
+    r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)",
     # ISO / DIN / ASTM standards
     r"\b(?:iso|din|astm|ansi|en|asme|jis|bs|iec|ul|sae)\s?[a-z]?\d[\d\-:./]*",
 ]

@@ -2,8 +2,10 @@
 
 import uuid
 
+import filetype
 from nameko.rpc import rpc
 
+from chassis.blobs import IMAGES, BlobNotFound, Blobs
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
@@ -15,6 +17,8 @@ from chat.contact_filter import describe
 from chat.models import metadata
 from chat.notices import NOTICES, audiences_of, link_to, title_of
 from chat.settings import ChatSettings
+from chat.thumbnails import thumbnail
+from contracts.attachments import ATTACHMENT_TYPES, IMAGE_TYPES
 from contracts.errors import Forbidden, InvalidRequest, NotFound
 
 LATEST_ON_ORDER_PAGE = 5
@@ -29,6 +33,7 @@ class ChatService(ServiceBase):
     uow = UnitOfWork(metadata)
     clock = Clock()
     settings = ChatSettings()
+    blobs = Blobs()
 
     # --- events people hear about (one consumer per NOTICES entry, added below the class) ----
 
@@ -112,9 +117,19 @@ class ChatService(ServiceBase):
             return store.messages_page(session, ids, query or {})
 
     @rpc
-    def post_message(self, actor, order_id, conversation, body):
-        body = rules.checked_body(body, has_attachments=False)
-        self._refuse_contact_details(actor, {"body": body})
+    def post_message(self, actor, order_id, conversation, body, attachments=None):
+        """Post a message; ``attachments`` are ``{key, name}`` of files already in the blob
+        store (the gateway stores uploads; their bytes do not travel over RPC)."""
+        attachments = list(attachments or [])
+        body = rules.checked_body(body, has_attachments=bool(attachments))
+        self._refuse_contact_details(
+            actor,
+            {
+                "body": body,
+                **{f"attachments[{i}].name": a.get("name") for i, a in enumerate(attachments)},
+            },
+        )
+        files = [self._vetted_file(attachment) for attachment in attachments]
         now = self.clock()
         with self.uow.transaction() as tx:
             found = store.conversation(tx.session, actor, order_id, conversation)
@@ -129,9 +144,57 @@ class ChatService(ServiceBase):
             ):
                 staff.append(actor["user_id"])
             message = store.add_message(tx.session, found, actor, body, now)
+            message["attachments"] = store.add_attachments(tx.session, message, files, now)
             store.mark_read(tx.session, found["id"], actor["user_id"], message["seq"])
-            self._announce(tx, found, message, staff, attachment_count=0)
+            self._announce(tx, found, message, staff, attachment_count=len(files))
         return self._message_out(message, found["name"])
+
+    def _vetted_file(self, attachment: dict) -> dict:
+        """The attachment's facts, from its stored bytes: type, size and a thumbnail."""
+        key, name = attachment.get("key") or "", (attachment.get("name") or "").strip()
+        try:
+            data = self.blobs.get(key)
+        except BlobNotFound:
+            raise InvalidRequest(
+                f"No uploaded file has the key {key!r}",
+                {"errors": {"attachments": ["unknown key"]}},
+            ) from None
+        kind = filetype.guess(data)
+        if kind is None or kind.mime not in ATTACHMENT_TYPES:
+            raise InvalidRequest(
+                f"{name or key} is not an image, PDF or office document",
+                {"errors": {"attachments": [f"{name or key}: type not accepted"]}},
+            )
+        preview = None
+        if kind.mime in IMAGE_TYPES:
+            preview = self.blobs.put(thumbnail(data), f"{name}.png", allowed=IMAGES).key
+        return {
+            "blob_key": key,
+            "name": (name or f"file.{ATTACHMENT_TYPES[kind.mime]}")[:255],
+            "content_type": kind.mime,
+            "size": len(data),
+            "thumbnail_key": preview,
+        }
+
+    @rpc
+    def list_attachments(self, actor, order_id):
+        """Every file in the actor's conversations of the order (the Attachments tab)."""
+        with self.uow.reading() as session:
+            ids = [
+                store.conversation(session, actor, order_id, name)["id"]
+                for name in rules.names_for(actor)
+            ]
+            return store.attachments_in(session, ids)
+
+    @rpc
+    def get_attachment(self, actor, attachment_id):
+        """An attachment's metadata and blob keys, if the actor may read its conversation."""
+        with self.uow.reading() as session:
+            found = store.attachment(session, attachment_id)
+            if found is None:
+                raise NotFound(f"Attachment {attachment_id} not found")
+            store.conversation(session, actor, found["order_id"], found.pop("conversation"))
+            return found
 
     @rpc
     def edit_message(self, actor, message_id, body):

@@ -201,20 +201,67 @@ def attachments_of(session, message_ids: list[str]) -> dict[str, list[dict]]:
     if not message_ids:
         return {}
     rows = session.execute(
-        select(
-            attachments.c.id,
-            attachments.c.message_id,
-            attachments.c.name,
-            attachments.c.content_type,
-            attachments.c.size,
-            (attachments.c.thumbnail_key.is_not(None)).label("has_thumbnail"),
-        ).where(attachments.c.message_id.in_(message_ids))
+        select(attachments).where(attachments.c.message_id.in_(message_ids))
     ).all()
     found: dict[str, list[dict]] = {}
     for row in rows:
-        record = plain(row)
-        found.setdefault(record.pop("message_id"), []).append(record)
+        found.setdefault(row.message_id, []).append(_public_attachment(row._asdict()))
     return found
+
+
+def add_attachments(session, message: dict, files: list[dict], now: datetime) -> list[dict]:
+    added = []
+    for file in files:
+        row = {
+            "id": str(uuid.uuid4()),
+            "message_id": message["id"],
+            "order_id": message["order_id"],
+            "created_at": now,
+            **file,
+        }
+        session.execute(insert(attachments).values(**row))
+        added.append(_public_attachment(row))
+    return added
+
+
+def _public_attachment(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "content_type": row["content_type"],
+        "size": row["size"],
+        "has_thumbnail": row["thumbnail_key"] is not None,
+    }
+
+
+def attachments_in(session, conversation_ids: list[str]) -> list[dict]:
+    rows = session.execute(
+        select(attachments, messages.c.author_user, conversations.c.name.label("conversation"))
+        .join(messages, messages.c.id == attachments.c.message_id)
+        .join(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(messages.c.conversation_id.in_(conversation_ids))
+        .order_by(messages.c.seq.desc())
+    ).all()
+    return [
+        {
+            **_public_attachment(row._asdict()),
+            "message_id": row.message_id,
+            "conversation": row.conversation,
+            "author_user": row.author_user,
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def attachment(session, attachment_id: str) -> dict | None:
+    row = session.execute(
+        select(attachments, conversations.c.name.label("conversation"))
+        .join(messages, messages.c.id == attachments.c.message_id)
+        .join(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(attachments.c.id == attachment_id)
+    ).first()
+    return None if row is None else plain(row)
 
 
 def last_message(session, conversation_id: str) -> dict | None:
