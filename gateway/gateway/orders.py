@@ -41,6 +41,7 @@ ORDER_PAGE_SECTIONS = {
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
         "fulfillment.get_fulfillment", actor, order_id
     ),
+    "chat": lambda rpc, actor, order_id: rpc.call("chat.order_summary", actor, order_id),
 }
 
 LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}

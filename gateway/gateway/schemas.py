@@ -195,6 +195,7 @@ class OrderPageSchema(Schema):
     order = fields.Nested(OrderSchema)
     timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
+    chat = fields.Dict(allow_none=True, metadata={"description": "unread, latest messages"})
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

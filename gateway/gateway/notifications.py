@@ -1,0 +1,136 @@
+"""The notification feed, e-mail preferences and outbound webhook subscriptions under
+``/api/v1``; the chat service keeps all three."""
+
+from flask import g, jsonify
+from flask_smorest import Blueprint
+
+from gateway import idempotency
+from gateway.auth import authenticate
+from gateway.chat_schemas import (
+    DeliveryPageSchema,
+    DeliveryQuerySchema,
+    NotificationPageSchema,
+    NotificationQuerySchema,
+    PreferencesSchema,
+    UnreadSchema,
+    WebhookChangeSchema,
+    WebhookRequestSchema,
+    WebhookSchema,
+)
+from gateway.rpc import services
+
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1",
+    description="What people hear about: the feed, e-mail, and webhooks for systems",
+)
+blp.before_request(authenticate)
+idempotency.apply_to(blp)
+
+
+@blp.route("/notifications")
+@blp.arguments(NotificationQuerySchema, location="query")
+@blp.response(200, NotificationPageSchema)
+def list_notifications(query):
+    """Your feed, newest first; each notification links to its order page"""
+    return jsonify(services().call("chat.list_notifications", g.actor, query))
+
+
+@blp.route("/notifications/count")
+@blp.response(200, UnreadSchema)
+def count_notifications():
+    """How many notifications you have not read"""
+    return jsonify(services().call("chat.notification_counts", g.actor))
+
+
+@blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@blp.response(200, UnreadSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def mark_read(notification_id):
+    """Mark one notification read"""
+    return jsonify(services().call("chat.mark_notification_read", g.actor, notification_id))
+
+
+@blp.route("/notifications/read-all", methods=["POST"])
+@blp.response(200, UnreadSchema)
+def mark_all_read():
+    """Mark every notification read"""
+    return jsonify(services().call("chat.mark_all_notifications_read", g.actor))
+
+
+@blp.route("/notification-preferences")
+@blp.response(200, PreferencesSchema)
+def get_preferences():
+    """What you receive by e-mail, and where (e-mail is sent where the platform set up SMTP)"""
+    return jsonify(services().call("chat.get_preferences", g.actor))
+
+
+@blp.route("/notification-preferences", methods=["PUT"])
+@blp.arguments(PreferencesSchema)
+@blp.response(200, PreferencesSchema)
+def set_preferences(choice):
+    """Choose what you receive by e-mail, and where"""
+    return jsonify(services().call("chat.set_preferences", g.actor, choice))
+
+
+@blp.route("/webhooks")
+@blp.response(200, WebhookSchema(many=True))
+def list_webhooks():
+    """Your organisation's webhook endpoints (platform admins: every endpoint)"""
+    return jsonify(services().call("chat.list_webhooks", g.actor))
+
+
+@blp.route("/webhooks", methods=["POST"])
+@blp.arguments(WebhookRequestSchema)
+@blp.response(201, WebhookSchema)
+@blp.alt_response(403, response="FORBIDDEN")
+def subscribe(request_body):
+    """Subscribe an HTTPS endpoint to event types
+
+    Deliveries are signed the Standard Webhooks way with the ``whsec_`` secret in the answer
+    (shown now and on rotation only). Endpoints on private or loopback addresses are refused.
+    """
+    return jsonify(services().call("chat.subscribe_webhook", g.actor, request_body)), 201
+
+
+@blp.route("/webhooks/<endpoint_id>", methods=["PATCH"])
+@blp.arguments(WebhookChangeSchema)
+@blp.response(200, WebhookSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def change(changes, endpoint_id):
+    """Change an endpoint's URL or event types, or disable or re-enable it"""
+    return jsonify(services().call("chat.update_webhook", g.actor, endpoint_id, changes))
+
+
+@blp.route("/webhooks/<endpoint_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND")
+def remove(endpoint_id):
+    """Remove an endpoint and its delivery log"""
+    services().call("chat.delete_webhook", g.actor, endpoint_id)
+
+
+@blp.route("/webhooks/<endpoint_id>/rotate-secret", methods=["POST"])
+@blp.response(200, WebhookSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def rotate_secret(endpoint_id):
+    """Give the endpoint a new secret; deliveries are signed with it from now on"""
+    return jsonify(services().call("chat.rotate_webhook_secret", g.actor, endpoint_id))
+
+
+@blp.route("/webhooks/<endpoint_id>/deliveries")
+@blp.arguments(DeliveryQuerySchema, location="query")
+@blp.response(200, DeliveryPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def deliveries(query, endpoint_id):
+    """The delivery log: each message with every attempt (status, latency, error)"""
+    return jsonify(services().call("chat.webhook_deliveries", g.actor, endpoint_id, query))
+
+
+@blp.route("/webhooks/<endpoint_id>/deliveries/<message_id>/redeliver", methods=["POST"])
+@blp.response(202, {"type": "object"})
+@blp.alt_response(404, response="NOT_FOUND")
+def redeliver(endpoint_id, message_id):
+    """Send a message again (with the same webhook-id)"""
+    return jsonify(services().call("chat.redeliver_webhook", g.actor, endpoint_id, message_id)), 202
