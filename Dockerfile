@@ -12,7 +12,7 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ARG SERVICE
 ARG SERVICE_DIR=services/${SERVICE}
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<orders|fulfillment|chat|payments|disputes|gateway>" >&2; exit 1; }
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<a directory under services/, or gateway>" >&2; exit 1; }
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_NO_INPUT=1
 RUN python -m venv /opt/venv
 WORKDIR /src

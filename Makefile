@@ -14,11 +14,12 @@ DEPS   := requirements-dev.txt constraints.txt \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help install run test lint bench catalogue workflows definitions clean distclean
+.PHONY: help install run test unit lint bench catalogue workflows definitions clean distclean
 
 help:
 	@echo "make run        start RabbitMQ if needed, migrate, and run the five services + gateway (Ctrl-C stops)"
 	@echo "make test       every test, on real RabbitMQ and PostgreSQL (PYTEST_ARGS='-k outbox -x')"
+	@echo "make unit       the unit tests only: no broker, no database, seconds (PYTEST_ARGS='-k retail')"
 	@echo "make lint       ruff (lint and format check) over the whole repository"
 	@echo "make bench      the benchmark (bench/run.py)"
 	@echo "make install    create .venv and install every package editable, pinned by constraints.txt"
@@ -47,6 +48,9 @@ run: install
 
 test: install
 	@bash tools/test.sh $(PYTEST_ARGS)
+
+unit: install
+	$(VENV)/bin/pytest -q tests/unit $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

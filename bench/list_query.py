@@ -357,28 +357,11 @@ def _explain_slowest(engine, samples):
 
     Written to bench/results/list_query_slowest.txt.
     """
-    from sqlalchemy import select
-
     from orders import repository
-    from orders.models import orders
 
     lines = []
     for ms, role, kind, page_no, actor, query in sorted(samples, key=lambda s: -s[0])[:5]:
-        # The statement list_page runs, rebuilt the same way (its filters and keyset).
-        _name, key, _descending = repository._sort(query.get("sort") or "-placed_at")
-        filters = repository._filters(actor, query)
-        if query.get("cursor"):
-            from sqlalchemy import and_, or_
-
-            last_key, last_id = repository._decode_cursor(query["cursor"])
-            last_key = datetime.fromisoformat(last_key)
-            filters.append(or_(key < last_key, and_(key == last_key, orders.c.id < last_id)))
-        statement = (
-            select(orders.c.state, key.label("sort_key"), orders.c.id)
-            .where(*filters)
-            .order_by(key.desc(), orders.c.id.desc())
-            .limit(26)
-        )
+        statement, _ = repository.page_statement(actor, query)
         compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
         with engine.connect() as connection:
             plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}").all()

@@ -12,6 +12,7 @@ The orders service runs as launched: one instance, MAX_WORKERS=10.
 """
 
 import time
+from uuid import uuid4
 
 import cpu
 import eventlet
@@ -68,7 +69,10 @@ def run(infra, report, quick):
 
         def place(k):
             for _ in range(per_worker):
-                orders[k].append(clusters[k].orders.place_order(BUYER, FACTORY_ORDER)["id"])
+                placed = clusters[k].orders.place_order(
+                    BUYER, FACTORY_ORDER, command_id=str(uuid4())
+                )
+                orders[k].append(placed["id"])
 
         t0 = time.perf_counter()
         pool = eventlet.GreenPool(CONCURRENCY)
@@ -93,7 +97,9 @@ def run(infra, report, quick):
                         return
                     t = time.perf_counter()
                     try:
-                        view = cluster.orders.perform_action(actor, order_id, action, payload)
+                        view = cluster.orders.perform_action(
+                            actor, order_id, action, payload, command_id=str(uuid4())
+                        )
                     except Exception as error:
                         errors.append(f"{action}: {error!r}"[:300])
                         break  # this order is stuck; the next one

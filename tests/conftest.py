@@ -7,43 +7,20 @@ import eventlet
 # Nameko, kombu and psycopg2 must all run on green threads: patch before anything imports them.
 eventlet.monkey_patch()
 
-import os
-import uuid
-
 import pytest
 from kombu import Connection
-from sqlalchemy import text
 
 from chassis import topology
-from chassis.database import make_engine
-from support.databases import migrate, truncate_all
+from support.databases import Databases, migrated_databases, truncate_all
 
-PG_BASE = os.environ.get("TEST_DATABASE_URL_BASE", "postgresql://postgres@127.0.0.1:5432")
 # Short backoff and relay steps keep the reliability tests quick; the behaviour is the same.
 FAST_RETRIES_MS = "50,100,150"
 
 
 @pytest.fixture(scope="session")
-def databases():
+def databases(tmp_path_factory):
     """One fresh, migrated PostgreSQL database per component, created on first use."""
-    admin = make_engine(f"{PG_BASE}/postgres").execution_options(isolation_level="AUTOCOMMIT")
-    urls: dict[str, str] = {}
-
-    def url_for(component: str) -> str:
-        if component not in urls:
-            name = f"test_{component}_{uuid.uuid4().hex[:10]}"
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            urls[component] = f"{PG_BASE}/{name}"
-            migrate(component, urls[component])
-        return urls[component]
-
-    yield url_for
-    with admin.connect() as connection:
-        for url in urls.values():
-            name = url.rsplit("/", 1)[1]
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from migrated_databases(Databases("postgresql", tmp_path_factory.mktemp("db")))
 
 
 @pytest.fixture

@@ -254,6 +254,7 @@ class Child:
         width: int,
     ):
         self.name, self.argv, self.tail = name, argv, collections.deque(maxlen=30)
+        self._spawn = (name, argv, env, output, lock, width)
         colour = output.isatty() and not os.environ.get("NO_COLOR")
         label = name.ljust(width)
         self.prefix = f"\033[{next(_COLOURS)}m{label} |\033[0m " if colour else f"{label} | "
@@ -299,6 +300,10 @@ class Child:
     def join(self) -> None:
         self._reader.join(timeout=2)
 
+    def respawn(self) -> Child:
+        """The same command started again (after this one was stopped or killed)."""
+        return Child(*self._spawn)
+
 
 class System:
     """The running system. stop() is idempotent; also usable as a context manager."""
@@ -342,6 +347,15 @@ class System:
             child.signal(signal.SIGKILL)  # stragglers, and anything left in their groups
             child.proc.wait()
             child.join()
+
+    def restart(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Stop one child (SIGKILL by default: a crash) and start its command again."""
+        index = next(i for i, child in enumerate(self.children) if child.name == name)
+        child = self.children[index]
+        child.signal(sig)
+        child.proc.wait()
+        child.join()
+        self.children[index] = child.respawn()
 
     def wait_ready(self, timeout: float) -> None:
         url, last = self.base_url + "/readyz", "the gateway is not answering yet"

@@ -1,10 +1,17 @@
 """``Idempotency-Key``: a retried mutating request gets the first answer, not a second effect.
 
-Keys are stored per user in the gateway's own database. The first request with a key reserves
-it; its answer is stored when it completes and replayed to every retry with the same request.
+Two layers keep that promise. Here, keys are stored per user in the gateway's own database: the
+first request with a key reserves it; its answer is stored when it completes and replayed to
+every retry with the same request, and a duplicate that arrives meanwhile is told "in progress".
+Behind it, every mutating RPC carries a command id (``command_id()``: the key scoped to its
+owner, or one made for the request), and the service records the command's outcome with its
+effect (``chassis.commands``). So a request whose outcome the gateway could not learn (the
+service was slow, the broker went away: 503) frees its key, and the retry reaches the service
+with the same command id and gets the original outcome, whether it was already applied or not.
 """
 
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request
@@ -20,7 +27,8 @@ from gateway.schemas import MAX_IDEMPOTENCY_KEY_LENGTH
 HEADER = "Idempotency-Key"
 MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
-# A reservation this old belongs to a request whose gateway died before answering it.
+# A reservation this old belongs to a request whose gateway died before answering it; taking
+# it over is safe, since the retry carries the same command id to the service.
 ABANDONED_AFTER = timedelta(minutes=5)
 
 
@@ -139,17 +147,24 @@ def _record(response):
     if key is None:
         return response
     if response.status_code >= 500:
-        # A failure that surely changed nothing frees the key for a retry. One whose effect is
-        # unknown (the service may have acted, then not answered in time) keeps it reserved,
-        # so a retry is told "in progress" rather than acting twice, until it is abandoned.
-        if not g.pop("outcome_unknown", False):
-            _store().release(_owner(), key)
+        # Nothing to replay: the retry asks the service again, under the same command id, and
+        # gets the outcome of this request if it did take effect.
+        _store().release(_owner(), key)
     else:
         headers = {name: value for name, value in response.headers if name in REPLAYED_HEADERS}
         _store().complete(
             _owner(), key, response.status_code, headers, response.get_data(as_text=True)
         )
     return response
+
+
+def command_id():
+    """The id of this request's command: the same for every retry with the same key."""
+    if "command_id" not in g:
+        key = request.headers.get(HEADER)
+        scoped = f"{_owner()}\n{key}" if key else f"request\n{uuid.uuid4()}"
+        g.command_id = hashlib.sha256(scoped.encode()).hexdigest()
+    return g.command_id
 
 
 def _owner():

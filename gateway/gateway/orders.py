@@ -9,16 +9,18 @@ from functools import partial
 
 from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
-from gateway.rpc import concurrently, public_detail, services
+from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
     IdempotencyKeyHeaderSchema,
-    OrderCountsSchema,
+    OrderBoardCountsSchema,
+    OrderCountQuerySchema,
     OrderListSchema,
     OrderPageSchema,
     OrderQuerySchema,
@@ -87,18 +89,13 @@ ACTION_PAYLOAD_EXAMPLES = {
 def place_order(headers, order_request):
     """Place an order (buyers)"""
     require_role("buyer")
-    order = services().call(
-        "orders.place_order",
-        g.actor,
-        PlaceOrderSchema().dump(order_request),
-        idempotency_key=headers.get("idempotency_key"),
-    )
+    order = command("orders.place_order", g.actor, PlaceOrderSchema().dump(order_request))
     _check_visible(order, order["id"])
     return _order_response(order, 201, Location=url_for(".get_order", order_id=order["id"]))
 
 
 @blp.route("/orders")
-@blp.arguments(OrderQuerySchema, location="query")
+@blp.arguments(OrderQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, OrderListSchema)
 def list_orders(query):
     """List the orders of your organisation: by status tab, text search, sort, cursor"""
@@ -117,10 +114,11 @@ def list_workflows():
 
 
 @blp.route("/orders/counts")
-@blp.response(200, OrderCountsSchema)
-def count_orders():
-    """Count your organisation's orders per status, for a board view"""
-    return jsonify(services().call("orders.count_orders", g.actor))
+@blp.arguments(OrderCountQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, OrderBoardCountsSchema)
+def count_orders(query):
+    """Count your organisation's orders per status and group, in all and per workflow"""
+    return jsonify(services().call("orders.count_orders", g.actor, query))
 
 
 @blp.route("/orders/<order_id>")
@@ -182,7 +180,7 @@ def perform_action(headers, payload, order_id, action):
     One endpoint serves every workflow, since workflows are data. Send If-Match with the
     version you saw to fail with 409 instead of acting on an order that changed meanwhile.
     """
-    order = services().call(
+    order = command(
         "orders.perform_action",
         g.actor,
         order_id,

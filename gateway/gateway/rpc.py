@@ -19,6 +19,7 @@ from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownServic
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contracts.errors import ServiceError
+from gateway import idempotency
 from gateway.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,14 @@ class Services:
             raise ServiceUnavailable(
                 "The message broker cannot be reached", outcome_unknown=True
             ) from error
+
+
+def command(method, *args, **kwargs):
+    """Call a mutating ``"service.method"`` with this request's command id (chassis.commands).
+
+    Call it from the request's own thread: the command id belongs to the request.
+    """
+    return services().call(method, *args, command_id=idempotency.command_id(), **kwargs)
 
 
 def concurrently(calls):

@@ -74,7 +74,24 @@ class PlaceOrderSchema(Schema):
     revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
 
 
-class OrderQuerySchema(Schema):
+class OrderCountQuerySchema(Schema):
+    """Filters a board may apply; an unknown one is a 422 (``unknown=RAISE`` at the route)."""
+
+    workflow = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"example": "retail", "description": "Only this workflow's orders"},
+    )
+    kind = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"example": "job", "description": "Only orders of this kind"},
+    )
+    delayed = fields.Boolean(
+        metadata={"description": "Only delayed (true) or only punctual (false) orders"}
+    )
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
+
+
+class OrderQuerySchema(OrderCountQuerySchema):
     status = fields.String(
         validate=validate.Length(max=64),
         metadata={"description": "A status tab: orders in this state"},
@@ -86,8 +103,6 @@ class OrderQuerySchema(Schema):
             "description": "A group tab (active, completed, cancelled, rejected)",
         },
     )
-    workflow = fields.String(validate=validate.Length(max=64))
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
     sort = fields.String(
         validate=validate.OneOf(
             ["placed_at", "-placed_at", "updated_at", "-updated_at", "total", "-total"]
@@ -151,6 +166,12 @@ class OrderLineSchema(PassThroughSchema):
     status = fields.String()
 
 
+class DeadlineSchema(Schema):
+    at = fields.DateTime(metadata={"example": "2026-03-09T09:00:00+00:00"})
+    timer = fields.String(metadata={"example": "auto_cancel"})
+    action = fields.String(metadata={"example": "cancel", "description": "What the system will do"})
+
+
 class OrderSchema(PassThroughSchema):
     """An order as the orders service returns it (more fields than these may be present)."""
 
@@ -169,6 +190,17 @@ class OrderSchema(PassThroughSchema):
     committed_ship_by = fields.Date()
     committed_deliver_by = fields.Date()
     allowed_actions = fields.List(fields.String())
+    delayed = fields.Boolean(
+        metadata={"description": "The committed delivery date has passed, or the estimate is later"}
+    )
+    tracking_number = fields.String(
+        allow_none=True, metadata={"description": "The latest parcel's tracking number"}
+    )
+    next_deadline = fields.Nested(
+        DeadlineSchema,
+        allow_none=True,
+        metadata={"description": "When the system acts next on its own (auto-cancel, ...)"},
+    )
 
 
 class OrderListSchema(PassThroughSchema):
@@ -182,6 +214,14 @@ class OrderCountsSchema(PassThroughSchema):
     all = fields.Integer()
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_group = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class OrderBoardCountsSchema(OrderCountsSchema):
+    by_workflow = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(OrderCountsSchema),
+        metadata={"description": "The same counts for each workflow: one board per workflow"},
+    )
 
 
 class PageWarningSchema(Schema):

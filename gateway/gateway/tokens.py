@@ -11,6 +11,13 @@ import jwt
 from gateway.auth import ROLES
 from gateway.settings import ALGORITHMS, SettingsError, signing_secret
 
+# `make run` keeps the secret the running system uses in data/dev-secrets.env.
+DEV_SECRET_HINT = (
+    "mint-token: JWT_SECRET is not set. For the system `make run` started, use its secret:\n"
+    "  set -a; . data/dev-secrets.env; set +a\n"
+    "then run mint-token again (elsewhere, set JWT_SECRET to the gateway's own secret)."
+)
+
 
 def mint(sub, role, org, ttl, key, algorithm="HS256"):
     now = int(time.time())
@@ -35,6 +42,8 @@ def main(argv=None):
         parser.error(f"JWT_ALGORITHM must be one of {', '.join(ALGORITHMS)}")
     if algorithm == "RS256" and args.private_key is None:
         parser.error("JWT_ALGORITHM=RS256 needs --private-key")
+    if algorithm == "HS256" and not os.environ.get("JWT_SECRET"):
+        sys.exit(DEV_SECRET_HINT)
     try:
         key = args.private_key.read_text() if algorithm == "RS256" else signing_secret(os.environ)
     except (SettingsError, OSError) as error:

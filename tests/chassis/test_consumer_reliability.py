@@ -1,4 +1,4 @@
-"""The promises of ``@consume``, on a real broker and a real PostgreSQL.
+"""The promises of ``@consume``, on a real broker, on PostgreSQL and on SQLite.
 
 The fulfillment service stands in as the consumer: its ``order.approved`` handler opens a record.
 """
@@ -70,7 +70,8 @@ def test_a_handler_that_keeps_failing_is_parked_with_its_error_then_replayed_onc
         execute(url, "ALTER TABLE fulfillments_away RENAME TO fulfillments")
     assert message.event_id == envelope["event_id"]
     assert message.attempts == 4  # the first try and three retries
-    assert "fulfillments" in message.error and message.error_type == "ProgrammingError"
+    assert "fulfillments" in message.error
+    assert message.error_type in ("ProgrammingError", "OperationalError")  # PostgreSQL, SQLite
 
     assert replay(amqp, f"{QUEUE}.dead") == 1
 
@@ -88,7 +89,7 @@ def test_an_event_whose_payload_breaks_its_schema_is_parked_with_the_reason_and_
     container.start()
     with entrypoint_waiter(container, "on_order_approved"):
         envelope = publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
-    del envelope["data"]["lines"]
+    envelope["data"] = {k: v for k, v in envelope["data"].items() if k != "lines"}
     envelope["event_id"] = "6f1c3c52-0000-4000-8000-000000000001"
 
     publish(config["AMQP_URI"], "order.approved", None, "orders", envelope=envelope)

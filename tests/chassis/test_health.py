@@ -4,9 +4,8 @@ import importlib
 
 import pytest
 
+from support.components import SERVICES
 from support.services import rpc
-
-SERVICES = ["orders", "fulfillment", "chat", "payments", "disputes"]
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -4,9 +4,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from support.components import COMPONENTS
 from support.databases import alembic_ini
-
-COMPONENTS = ["orders", "fulfillment", "chat", "payments", "disputes", "gateway"]
 
 
 @pytest.mark.parametrize("component", COMPONENTS)

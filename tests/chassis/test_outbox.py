@@ -1,8 +1,9 @@
-"""The outbox relay and pruning on a real PostgreSQL, as several replicas would run them."""
+"""The outbox relay and pruning on PostgreSQL (as several replicas would run them) and SQLite."""
 
 from datetime import timedelta
 
 import eventlet
+import pytest
 from sqlalchemy import insert, select
 
 from chassis.clock import utc_now
@@ -38,6 +39,8 @@ def remaining(engine):
         return connection.execute(select(outbox.c.published_at)).scalars().all()
 
 
+# Replicas share a PostgreSQL database; the embedded default runs one process per service.
+@pytest.mark.postgresql_only
 def test_two_relays_never_publish_the_same_rows_at_once(service_config, declared_topology):
     config = service_config("fulfillment")
     engine = make_engine(config["DATABASE_URL"])

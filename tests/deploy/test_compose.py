@@ -10,16 +10,12 @@ import importlib
 import importlib.util
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(
-    p.name for p in (ROOT / "services").iterdir() if p.is_dir() and p.name[0] not in "._"
-)
-COMPONENTS = SERVICES + ["gateway"]
+from support.components import COMPONENTS, ROOT, SERVICES
+
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"
 
@@ -79,6 +75,12 @@ def k8s_docs() -> list[dict]:
 
 def test_the_five_services_exist():
     assert {"orders", "fulfillment", "chat", "payments", "disputes"} <= set(SERVICES)
+
+
+def test_the_gateway_knows_the_same_services():
+    from gateway.health import SERVICES as READINESS_CHECKS
+
+    assert list(READINESS_CHECKS) == SERVICES
 
 
 # --- images ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import secrets
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -9,6 +10,7 @@ import pytest
 import requests
 
 from gateway.tokens import mint
+from support.databases import Databases, migrated_databases
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -17,26 +19,59 @@ from launch import component_dirs, start_system
 JWT_SECRET = secrets.token_urlsafe(32)
 
 
-@pytest.fixture(scope="session")
-def system(request, databases, vhost_pipeline, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("system")
+@contextmanager
+def running_system(request, url_for, vhost_pipeline, directory, **settings):
+    """The system as processes on the given databases and a vhost of its own."""
     broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     with vhost_pipeline.get() as vhost:
         env = {
-            "DATA_DIR": str(data_dir),
+            "DATA_DIR": str(directory),
             "AMQP_URI": f"amqp://{broker.netloc}/{vhost}",
             "JWT_SECRET": JWT_SECRET,
             "CARRIER_WEBHOOK_SECRET": secrets.token_urlsafe(32),
             "LOG_LEVEL": "WARNING",
             "TIMER_INTERVAL_S": "0.5",
-            **{f"{name.upper()}_DATABASE_URL": databases(name) for name in component_dirs()},
+            **{f"{name.upper()}_DATABASE_URL": url_for(name) for name in component_dirs()},
+            **settings,
         }
-        with open(data_dir / "system.log", "w") as log:
+        with open(directory / "system.log", "w") as log:
             running = start_system(env, port=0, output=log)
             try:
                 yield running
             finally:
                 running.stop()
+
+
+@pytest.fixture(scope="session")
+def system(request, databases, vhost_pipeline, tmp_path_factory):
+    with running_system(
+        request, databases, vhost_pipeline, tmp_path_factory.mktemp("system")
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def fresh_system(request, vhost_pipeline, tmp_path_factory):
+    """``with fresh_system(**settings) as (system, url_for):`` the system on databases of its
+    own, for a test that kills or slows its parts."""
+
+    @contextmanager
+    def start(**settings):
+        directory = tmp_path_factory.mktemp("fresh")
+        databases = contextmanager(migrated_databases)(Databases("postgresql", directory))
+        with (
+            databases as url_for,
+            running_system(request, url_for, vhost_pipeline, directory, **settings) as running,
+        ):
+            yield running, url_for
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def client_of():
+    """``client_of(system, sub, role, org)``: a Client of a system started by ``fresh_system``."""
+    return lambda running, sub, role, org: Client(running.api_url, sub, role, org)
 
 
 def token(sub: str, role: str, org: str) -> str:

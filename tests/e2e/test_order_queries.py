@@ -1,13 +1,24 @@
-"""Finding orders through the gateway: status and group tabs, text search, sort, keyset pages,
-counts for the board; the activity timeline; placing an order again with the same
-Idempotency-Key."""
+"""Finding orders through the gateway: status and group tabs, kind and delay filters, text search,
+sort, keyset pages, counts for the board (per workflow); the activity timeline; placing an order
+again with the same Idempotency-Key."""
 
 import uuid
 from datetime import datetime
+from unittest.mock import ANY
 
 from e2e.walk import act, problem, status_is, timeline, when
 
 RETAIL = {"workflow": "retail", "currency": "EUR"}
+ONE_PART = [{"sku": "P-1", "description": "Part", "quantity": 2, "unit_price": 500}]
+FACTORY = {"workflow": "factory", "currency": "EUR", "lines": ONE_PART}
+SERVICES = {"workflow": "services", "currency": "EUR", "revisions_allowed": 2, "lines": ONE_PART}
+MANUFACTURING = {
+    "workflow": "manufacturing",
+    "currency": "EUR",
+    "committed_ship_by": "2031-03-10",
+    "committed_deliver_by": "2031-03-14",
+    "lines": ONE_PART,
+}
 # title, sku, unit price: two share a total, so sorting by total has a tie to break.
 SHELF = [
     ("Kettle", "KTL-1", 300),
@@ -111,11 +122,71 @@ def test_the_board_counts_orders_per_status_and_group(market):
     for client in (m.buyer, m.supplier):
         response = client.get("/orders/counts")
         assert response.status_code == 200, response.text
-        assert response.json() == {
+        retail = {
             "all": 5,
             "by_status": {"pending": 3, "ready_to_ship": 1, "cancelled": 1},
             "by_group": {"active": 4, "completed": 1},
         }
+        assert response.json() == {**retail, "by_workflow": {"retail": retail}}
+
+
+def test_the_board_counts_each_workflow_apart_and_honours_the_workflow_filter(market):
+    m = market("board-workflows")
+    stock(m)
+    m.place({**FACTORY, "title": "Gears"})
+
+    board = m.supplier.get("/orders/counts").json()
+    assert board["all"] == 6
+    assert board["by_workflow"]["factory"] == {
+        "all": 1,
+        "by_status": {"confirmed": 1},
+        "by_group": {"active": 1},
+    }
+    assert board["by_workflow"]["retail"]["by_status"] == {
+        "pending": 3,
+        "ready_to_ship": 1,
+        "cancelled": 1,
+    }
+
+    retail = m.supplier.get("/orders/counts", params={"workflow": "retail"}).json()
+    assert retail == {**board["by_workflow"]["retail"], "by_workflow": {"retail": ANY}}
+    assert sum(retail["by_group"].values()) == sum(retail["by_status"].values()) == retail["all"]
+    assert "confirmed" not in retail["by_status"]  # a retail seller's board has no factory states
+
+
+def test_orders_filter_by_kind_and_by_delay_and_an_unknown_filter_or_value_is_a_422(market):
+    m = market("list-flags")
+    m.place({**SERVICES, "title": "Logo", "kind": "job"})
+    m.place({**SERVICES, "title": "Website", "kind": "service"})
+    brackets = m.place({**MANUFACTURING, "title": "Brackets"})
+    for action in ("approve", "start_production"):
+        act(m.supplier, brackets, action)
+    late = {"estimated_deliver_by": "2031-03-20", "reason": "a furnace broke"}
+    assert act(m.supplier, brackets, "update_estimate", late)["delayed"] is True
+
+    assert titles(m.buyer, kind="job") == {"Logo"}
+    assert titles(m.buyer, workflow="services", kind="service") == {"Website"}
+    assert titles(m.buyer, delayed="true") == {"Brackets"}
+    assert titles(m.buyer, delayed="false") == {"Logo", "Website"}
+    assert m.buyer.get("/orders/counts", params={"delayed": "true"}).json()["all"] == 1
+
+    back = {"estimated_deliver_by": "2031-03-14", "reason": "the furnace is fixed"}
+    assert act(m.supplier, brackets, "update_estimate", back)["delayed"] is False
+    assert titles(m.buyer, delayed="true") == set()
+
+    for path, query, wrong in [
+        ("/orders", {"colour": "red"}, "colour"),
+        ("/orders", {"status": "bogus"}, "status"),
+        ("/orders", {"workflow": "retail", "status": "in_production"}, "status"),
+        ("/orders", {"workflow": "retail", "kind": "job"}, "kind"),
+        ("/orders", {"kind": "subscription"}, "kind"),
+        ("/orders", {"workflow": "shop"}, "workflow"),
+        ("/orders", {"group": "archived"}, "group"),
+        ("/orders", {"delayed": "maybe"}, "delayed"),
+        ("/orders/counts", {"status": "pending"}, "status"),
+    ]:
+        body = problem(m.buyer.get(path, params=query), 422)
+        assert wrong in body["errors"], (query, body)
 
 
 def test_the_timeline_lists_every_transition_with_its_actor_and_time(market, as_user):

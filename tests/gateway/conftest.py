@@ -29,8 +29,11 @@ class FakeOrders:
         self.ids = itertools.count(1)
         self.scoped = True  # False plays a buggy service that forgets to filter by actor
         self.before_place = None  # called before placing, to block or fail on purpose
+        self.outcomes = {}  # command id -> result, as chassis.commands records them
 
-    def place_order(self, actor, request, idempotency_key=None):
+    def place_order(self, actor, request, command_id=None):
+        if command_id in self.outcomes:
+            return self.outcomes[command_id]
         if self.before_place:
             self.before_place()
         order_id = f"ord-{next(self.ids)}"
@@ -41,9 +44,8 @@ class FakeOrders:
             "status": "ordered",
             "buyer_org": actor["org"],
             "buyer_user": actor["user_id"],
-            "idempotency_key": idempotency_key,
         }
-        self.orders[order_id] = order
+        self.outcomes[command_id] = self.orders[order_id] = order
         self.timelines[order_id] = [{"action": "place", "actor": actor}]
         return order
 
@@ -51,7 +53,7 @@ class FakeOrders:
         items = [order for order in self.orders.values() if self._sees(actor, order)]
         return {"items": items, "next_cursor": None, "query": query}
 
-    def count_orders(self, actor):
+    def count_orders(self, actor, query=None):
         counts = {}
         for order in self.orders.values():
             if self._sees(actor, order):
@@ -68,7 +70,7 @@ class FakeOrders:
         self.get_order(actor, order_id)
         return self.timelines[order_id]
 
-    def perform_action(self, actor, order_id, action, payload, expected_version):
+    def perform_action(self, actor, order_id, action, payload, expected_version, command_id=None):
         order = self.get_order(actor, order_id)
         if action != "approve":
             raise IllegalTransition(

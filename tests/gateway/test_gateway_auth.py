@@ -64,7 +64,7 @@ def test_the_verified_identity_is_the_actor_of_every_call(client, cluster, beare
     assert response.status_code == 200
     ((_, method, args, _, _),) = cluster.calls
     assert method == "count_orders"
-    assert args == ({"user_id": "u-9", "role": "supplier", "org": "forge"},)
+    assert args == ({"user_id": "u-9", "role": "supplier", "org": "forge"}, {})
 
 
 @pytest.mark.parametrize("role", ["supplier", "admin", "support"])

@@ -20,8 +20,9 @@ def test_mint_token_round_trip(monkeypatch, capsys, settings, client):
 def test_mint_token_refuses_without_a_secret(monkeypatch):
     monkeypatch.delenv("JWT_SECRET", raising=False)
 
-    with pytest.raises(SystemExit, match="JWT_SECRET is not set"):
+    with pytest.raises(SystemExit, match="JWT_SECRET is not set") as refused:
         mint_token(["--sub", "u-7", "--role", "buyer", "--org", "acme"])
+    assert "data/dev-secrets.env" in str(refused.value)
 
 
 def test_mint_token_rejects_unknown_roles(capsys):

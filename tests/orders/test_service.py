@@ -6,7 +6,7 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from contracts.errors import Conflict, IllegalTransition, NotFound
+from contracts.errors import IdempotencyKeyReused, IllegalTransition, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
 from orders.models import activities, orders
@@ -172,29 +172,29 @@ def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replic
     assert cancelled.envelope["data"]["by"] == "system"
 
 
-def test_an_idempotency_key_places_one_order_and_refuses_a_different_one(system):
+def test_a_repeated_placement_places_one_order_and_refuses_a_different_one(system):
     system["orders"].start()
     with rpc(system["orders_config"]) as proxy:
-        first = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
-        again = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
-        with pytest.raises(Conflict) as refused:
-            proxy.orders.place_order(
-                BUYER, {**MANUFACTURING, "title": "Other"}, idempotency_key="k-1"
-            )
+        first = proxy.orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
+        again = proxy.orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
+        with pytest.raises(IdempotencyKeyReused):
+            proxy.orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"}, command_id="c-1")
 
-    assert again["id"] == first["id"]
-    assert refused.value.details == {"order_id": first["id"]}
+    assert again == first
     url = system["orders_config"]["DATABASE_URL"]
     assert count(url, orders) == 1
     assert count(url, outbox, outbox.c.event_type == "order.placed") == 1
 
 
-def test_the_same_user_id_in_another_organisation_has_keys_of_its_own(system):
+def test_a_repeated_action_answers_its_first_outcome_and_never_a_false_conflict(system):
     system["orders"].start()
-    namesake = {**BUYER, "org": "globex"}
     with rpc(system["orders_config"]) as proxy:
-        ours = proxy.orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
-        theirs = proxy.orders.place_order(namesake, MANUFACTURING, idempotency_key="k-1")
+        order_id = proxy.orders.place_order(BUYER, MANUFACTURING, command_id="c-1")["id"]
+        approved = proxy.orders.perform_action(SUPPLIER, order_id, "approve", command_id="c-2")
+        again = proxy.orders.perform_action(SUPPLIER, order_id, "approve", command_id="c-2")
+        with pytest.raises(IllegalTransition):  # a new approval of the approved order
+            proxy.orders.perform_action(SUPPLIER, order_id, "approve", command_id="c-3")
 
-    assert theirs["id"] != ours["id"]
-    assert (ours["buyer_org"], theirs["buyer_org"]) == ("acme", "globex")
+    assert again == approved
+    url = system["orders_config"]["DATABASE_URL"]
+    assert count(url, outbox, outbox.c.event_type == "order.approved") == 1

@@ -30,15 +30,15 @@ from chassis.topology import (
     retry_queue_name,
     side_queues,
 )
-from chassis.unit_of_work import AlreadyProcessed
+from chassis.unit_of_work import AlreadyProcessed, SecondTransaction
 from contracts.catalogue import contract
 from contracts.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-attempts"
-# The handler refused the event's content: a retry would be refused the same way.
-PERMANENT_ERRORS = (InvalidEvent, InvalidRequest)
+# The handler refused the event's content, or is built wrong: a retry would fail the same way.
+PERMANENT_ERRORS = (InvalidEvent, InvalidRequest, SecondTransaction)
 
 
 class EventConsumer(Consumer):

@@ -10,9 +10,14 @@ In a service::
             ...change rows through tx.session...
             tx.publish("order.approved", payload)   # an outbox row in the same transaction
 
-In an event consumer (``@consume``), opening the transaction first records the event in the
-inbox; if it is already there, ``AlreadyProcessed`` is raised and the consumer acknowledges the
-duplicate without running the handler's body.
+A mutating RPC is a command (``chassis.commands``): ``@uow.command`` instead of ``@rpc``, and
+the method receives its one transaction as ``tx``; its outcome is recorded in it.
+
+In an event consumer (``@consume``), the handler's one transaction first records the event in
+the inbox; if it is already there, ``AlreadyProcessed`` is raised and the consumer acknowledges
+the duplicate without running the handler's body. A consumer or a command that opens a second
+transaction is a ``SecondTransaction`` error: its first one has already committed, and a second
+could neither be deduplicated nor undone with it.
 """
 
 import itertools
@@ -27,6 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.clock import utc_now
+from chassis.commands import CommandLog
+from chassis.commands import command as command_entrypoint
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
 from chassis.outbox import Outbox
@@ -42,6 +49,10 @@ PURGE_BATCH = 1000
 
 class AlreadyProcessed(Exception):
     """This consumer has already applied this event."""
+
+
+class SecondTransaction(Exception):
+    """A consumer or a command opened a transaction besides its one."""
 
 
 class Transaction:
@@ -76,6 +87,7 @@ class UnitOfWork(DependencyProvider):
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables["inbox"]
+        self.commands = CommandLog(self.metadata.tables["commands"])
         self.outbox = Outbox(
             self.engine, self.metadata.tables["outbox"], EventPublisher(amqp_uri(config))
         )
@@ -85,6 +97,13 @@ class UnitOfWork(DependencyProvider):
         self.outbox.grace = timedelta(seconds=grace)
         # Published rows are kept a while for audit and replay by hand, then pruned.
         self.retention = timedelta(days=float(config.get("OUTBOX_RETENTION_DAYS", 7)))
+        # A command's outcome answers its repetitions for this long (at least as long as any
+        # client or the gateway may retry it).
+        self.command_retention = timedelta(days=float(config.get("COMMAND_RETENTION_DAYS", 7)))
+
+    def command(self, method):
+        """Decorate a mutating RPC ``method(self, tx, ...)``: see ``chassis.commands``."""
+        return command_entrypoint(self, method)
 
     def start(self):
         self._relay = self.container.spawn_managed_thread(self._relay_forever)
@@ -114,6 +133,12 @@ class UnitOfWork(DependencyProvider):
         cutoff = utc_now() - self.retention
         while self.outbox.purge_published(cutoff, PURGE_BATCH) == PURGE_BATCH:
             eventlet.sleep(0)  # a long backlog must not starve the workers
+        while self._purge_commands(utc_now() - self.command_retention) == PURGE_BATCH:
+            eventlet.sleep(0)
+
+    def _purge_commands(self, cutoff) -> int:
+        with self.sessions.begin() as session:
+            return self.commands.purge(session, cutoff, PURGE_BATCH)
 
     def _relay_backlog(self):
         while self.outbox.relay_once() == self.outbox.batch_size:
@@ -136,14 +161,44 @@ class Transactions:
     def __init__(self, provider: UnitOfWork, worker_ctx):
         self._provider = provider
         self._worker_ctx = worker_ctx
+        self._opened = 0
+        self._in_command = False
+
+    @property
+    def commands(self) -> CommandLog:
+        return self._provider.commands
 
     @contextmanager
     def transaction(self):
+        """The worker's transaction: for a consumer, its one, which records the event first."""
+        consumer = getattr(self._worker_ctx.entrypoint, "inbox_consumer", None)
+        if self._in_command or (consumer is not None and self._opened):
+            raise SecondTransaction(
+                f"{self._worker_ctx.call_id} opened a second transaction: a consumer or a command "
+                "does all its work in its one (a command's is the tx it is given)"
+            )
+        self._opened += 1
+        with self._committing() as tx:
+            if consumer is not None:
+                self._record_in_inbox(tx.session, consumer)
+            yield tx
+
+    @contextmanager
+    def command_transaction(self):
+        """The transaction ``chassis.commands`` runs a command in; the only one it may have."""
+        self._in_command = True
+        try:
+            with self._committing() as tx:
+                yield tx
+        finally:
+            self._in_command = False
+
+    @contextmanager
+    def _committing(self):
         provider = self._provider
         session = provider.sessions()
         tx = Transaction(session, provider.service_name, self._worker_ctx.context_data)
         try:
-            self._record_in_inbox(session)
             yield tx
             provider.outbox.add(session.connection(), tx.envelopes)
             session.commit()
@@ -169,10 +224,7 @@ class Transactions:
             session.execute(text("SELECT 1"))
         return "ok"
 
-    def _record_in_inbox(self, session: Session) -> None:
-        consumer = getattr(self._worker_ctx.entrypoint, "inbox_consumer", None)
-        if consumer is None:
-            return
+    def _record_in_inbox(self, session: Session, consumer: str) -> None:
         event = self._worker_ctx.args[0]
         try:
             session.execute(

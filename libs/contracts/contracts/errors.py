@@ -5,6 +5,7 @@ Registered with Nameko's exception registry, so a caller receives an instance of
 """
 
 import json
+from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
 
@@ -14,8 +15,12 @@ class ServiceError(Exception):
 
     status = 500
     title = "Service error"
+    # A command that fails with this error is answered the same way when it is repeated
+    # (``chassis.commands``). A request refused before it could act (invalid, or beaten by a
+    # concurrent change) settles nothing: its command id may be sent again.
+    settles_command = True
 
-    def __init__(self, message, details=None):
+    def __init__(self, message: str, details: dict[str, Any] | str | None = None):
         if isinstance(details, str):  # as it arrives over RPC: see below
             details = json.loads(details)
         details = details or {}
@@ -23,9 +28,9 @@ class ServiceError(Exception):
         # string (a version 3 would arrive as "3", None as "None"), so details travel as JSON.
         super().__init__(message, json.dumps(details, default=str))
         self.message = message
-        self.details = details
+        self.details: dict[str, Any] = details
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
@@ -35,6 +40,7 @@ class InvalidRequest(ServiceError):
 
     status = 422
     title = "Invalid request"
+    settles_command = False
 
 
 @deserialize_to_instance
@@ -79,3 +85,24 @@ class Conflict(ServiceError):
 
     status = 409
     title = "Conflict"
+    settles_command = False
+
+
+@deserialize_to_instance
+class IdempotencyKeyReused(ServiceError):
+    """A command id (an ``Idempotency-Key``) came again with a different request."""
+
+    status = 422
+    title = "Idempotency key reused"
+    settles_command = False
+
+
+def error_class(name: str) -> type[ServiceError]:
+    """The typed error called ``name``: a recorded outcome is raised again as what it was."""
+    pending: list[type[ServiceError]] = [ServiceError]
+    while pending:
+        klass = pending.pop()
+        if klass.__name__ == name:
+            return klass
+        pending += klass.__subclasses__()
+    return ServiceError

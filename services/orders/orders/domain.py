@@ -22,13 +22,17 @@ the payload is valid (InvalidRequest, details ``errors``), guards hold (GuardFai
 ``allowed_actions`` looks at roles, parties and states only; guards are checked on perform.
 
 Reactions and timers act as the system: role ``system``, org ``platform``, user id
-``event:<event type>`` or ``timer:<timer name>``. The data each event carries is described in
-``orders.workflow.engine.REACTED_EVENTS``. An event the order's state or guards do not admit is
-ignored (an empty Outcome): late and duplicate events are normal. An event that does not fit its
-contract (unknown line, more than was ordered) raises InvalidRequest.
+``event:<event type>`` or ``timer:<timer name>``. The data each event carries is in its contract
+(``orders.workflow.events.REACTED_EVENTS`` lists them). An event the order's state or guards do
+not admit is ignored (an empty Outcome): late and duplicate events are normal. An event that does
+not fit its contract (unknown line, more than was ordered) raises InvalidRequest.
 
 Timers fire once per value of their anchor (``Order.fired_timers`` remembers which): a timer whose
 action no longer applies when due is spent silently.
+
+Every call that changes an order also keeps ``Order.next_deadline`` true: ``{at, timer, action}``
+of the next timer due (an auto-cancel, an auto-accept, ...), or None. ``Order.tracking_number`` is
+that of the latest parcel.
 
 Beyond the API the service was promised, an Order also has: ``status_entered_at``, ``shipments``
 (parcels learned from fulfillment events; ``deliveries`` are the services workflow's work
@@ -46,17 +50,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_sc
 from marshmallow import fields as schema_fields
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
+from contracts.events.base import Money
+from orders.workflow import events
 from orders.workflow.calendar import Calendar, as_utc
-from orders.workflow.engine import (
-    EMITTED_EVENTS,
-    LINES_EVENTS,
-    MONEY_EVENTS,
-    Action,
-    Branch,
-    Step,
-    Timer,
-    Workflow,
-)
+from orders.workflow.events import EMITTED_EVENTS
+from orders.workflow.model import Action, Branch, Step, Timer, Workflow
 
 __all__ = [
     "EMITTED_EVENTS",
@@ -143,6 +141,8 @@ class Order:
     funds_held: bool = False
     closed_at: datetime | None = None
     fired_timers: dict[str, str] = field(default_factory=dict)  # timer -> anchor it fired for
+    tracking_number: str | None = None  # of the latest parcel
+    next_deadline: dict | None = None  # {at, timer, action}: the next thing the system will do
     version: int = 1
     timeline: list[dict] = field(default_factory=list)
 
@@ -173,18 +173,23 @@ class Order:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(Order) if f.name != "timeline")
+# What every money event carries about the order; a timeline entry need not repeat it.
+_MONEY_ENVELOPE = frozenset(Money().fields)
 
 
 @dataclass
 class Outcome:
-    """What one call produced: events to publish and timeline entries to append."""
+    """What one call produced: events to publish, timeline entries to append, and why anything
+    the call was asked to do was left undone (for the service to log)."""
 
     events: list[tuple[str, dict]] = field(default_factory=list)
     activity: list[dict] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     def extend(self, other: "Outcome") -> None:
         self.events += other.events
         self.activity += other.activity
+        self.ignored += other.ignored
 
 
 class _LineRequest(Schema):
@@ -234,8 +239,7 @@ def place_order(
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> tuple[Order, Outcome]:
-    """A new order in the workflow's initial state. ``calendar`` is taken for symmetry with the
-    other calls; no placement rule depends on it."""
+    """A new order in the workflow's initial state, its first deadline set by ``calendar``."""
     now = as_utc(now)
     if actor.role != "buyer":
         raise Forbidden("only a buyer may place an order", {"role": actor.role})
@@ -264,28 +268,13 @@ def place_order(
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
         step.move_line(line, workflow.initial)
-    details = {
-        "buyer_user": order.buyer_user,
-        "title": order.title,
-        "kind": order.kind,
-        "lines": [
-            {
-                "line_id": line.line_id,
-                "sku": line.sku,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ],
-        "committed_ship_by": _iso(order.committed_ship_by),
-        "committed_deliver_by": _iso(order.committed_deliver_by),
-        "revisions_allowed": order.revisions_allowed,
-    }
+    _schedule(order, workflow, calendar)
+    placed = events.payload(order, "order.placed", {})
+    details = {name: value for name, value in placed.items() if name not in _MONEY_ENVELOPE}
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
-    return order, Outcome(events=[_event(order, "order.placed", details)], activity=[entry])
+    return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 
 def placement_terms(order: Order) -> dict:
@@ -358,14 +347,16 @@ def react(
             {"errors": {"order_id": [f"must be {order.id}"]}},
         )
     actor = Actor(user_id=f"event:{event_type}", role="system", org=PLATFORM)
+    refusals = []
     for name in workflow.reactions.get(event_type, ()):
         action = workflow.actions[name]
         if order.status in action.sources:
             try:
                 return _run(order, workflow, actor, action, data, as_utc(now), calendar)
-            except GuardFailed:
-                continue
-    return Outcome()
+            except GuardFailed as refused:
+                refusals.append(f"{name}: {refused}")
+    why = "; ".join(refusals) or f"no reaction of the {workflow.name} workflow applies"
+    return Outcome(ignored=[f"{event_type} ignored for order {order.id} in {order.status}: {why}"])
 
 
 def fire_due_timers(
@@ -377,6 +368,8 @@ def fire_due_timers(
     outcome = Outcome()
     while (due := _next_timer(order, workflow, calendar)) and due[0] <= now:
         outcome.extend(_fire(order, workflow, due[1], now, calendar))
+    # Kept true even when nothing fired (say, a holiday was added since the last change).
+    _schedule(order, workflow, calendar)
     return outcome
 
 
@@ -457,6 +450,7 @@ def _run(
         _enter(draft, workflow, branch.state, step)
     if fired:
         draft.fired_timers[fired[0]] = fired[1]
+    _schedule(draft, workflow, calendar)
     draft.version += 1
     draft.updated_at = now
     outcome = _record(draft, workflow, action, branch, step, source)
@@ -514,6 +508,15 @@ def _enter(order: Order, workflow: Workflow, target: str, step: Step) -> None:
         order.closed_at = step.now
 
 
+def _schedule(order: Order, workflow: Workflow, calendar: Calendar) -> None:
+    due = _next_timer(order, workflow, calendar)
+    order.next_deadline = (
+        None
+        if due is None
+        else {"at": due[0].isoformat(), "timer": due[1].name, "action": due[1].action}
+    )
+
+
 def _next_timer(
     order: Order, workflow: Workflow, calendar: Calendar
 ) -> tuple[datetime, Timer] | None:
@@ -541,41 +544,19 @@ def _fire(
             calendar,
             fired,
         )
-    except GuardFailed:
+    except GuardFailed as refused:
         # Spent all the same: a timer left armed would be due again at every poll.
         order.fired_timers[fired[0]] = fired[1]
+        _schedule(order, workflow, calendar)
         order.version += 1
         order.updated_at = now
-        return Outcome()
+        return Outcome(
+            ignored=[f"timer {timer.name} spent on order {order.id} without effect: {refused}"]
+        )
 
 
 def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
-    payload = {
-        **copy.deepcopy(data),
-        "order_id": order.id,
-        "buyer_org": order.buyer_org,
-        "supplier_org": order.supplier_org,
-        "workflow": order.workflow,
-        "workflow_version": order.workflow_version,
-        "status": order.status,
-    }
-    if event_type in MONEY_EVENTS:
-        payload.update(currency=order.currency, amount=order.total)
-    if event_type == "order.accepted":
-        # Accepting without an inspection accepts the whole order.
-        payload.setdefault("accepted_amount", order.total)
-    if event_type in LINES_EVENTS:
-        payload["lines"] = [
-            {
-                "line_id": line.line_id,
-                "sku": line.sku,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines
-        ]
-    return event_type, payload
+    return event_type, events.payload(order, event_type, data)
 
 
 def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: dict) -> dict:

@@ -11,6 +11,11 @@ class Workflows:
         self._workflows = workflows
         self.calendar = calendar
 
+    @property
+    def workflows(self) -> dict:
+        """Every loaded workflow: ``{(name, version): Workflow}``."""
+        return self._workflows
+
     def latest(self, name):
         versions = [v for (n, v) in self._workflows if n == name]
         if not versions:

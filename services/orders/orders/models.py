@@ -7,6 +7,7 @@ sort and page on. The timeline is append-only, so it lives in its own table.
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from chassis.tables import SEQUENCE, messaging_tables
@@ -34,6 +36,8 @@ orders = Table(
     Column("workflow_version", Integer, nullable=False),
     Column("status", String(50), nullable=False),
     Column("status_group", String(30), nullable=False),
+    Column("kind", String(50)),
+    Column("delayed", Boolean, nullable=False, server_default=false()),
     Column("title", String(300), nullable=False),
     Column("search_text", Text, nullable=False),
     Column("currency", String(3), nullable=False),

@@ -4,10 +4,11 @@ Entrypoints only translate: they load the aggregate, let ``orders.domain`` decid
 the order, its timeline and its events in one transaction.
 """
 
+import logging
 import uuid
+from datetime import datetime
 
 from nameko.rpc import rpc
-from sqlalchemy.exc import IntegrityError
 
 from chassis.clock import Clock
 from chassis.consumer import consume
@@ -15,13 +16,27 @@ from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Conflict, InvalidRequest
-from orders import domain, repository
+from orders import domain, queries, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
+from orders.workflow.events import REACTED_EVENTS
+
+log = logging.getLogger(__name__)
 
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
 DUE_BATCHES_PER_TICK = 20
+
+
+def consume_each(event_types):
+    """``@consume`` once per event type: the contracts, not this file, list what orders reads."""
+
+    def decorate(handler):
+        for event_type in event_types:
+            handler = consume(event_type)(handler)
+        return handler
+
+    return decorate
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -46,62 +61,44 @@ class OrdersService(ServiceBase):
     clock = Clock()
     engine = WorkflowEngine()
 
-    @rpc
-    def place_order(self, actor, request, idempotency_key=None):
+    @uow.command
+    def place_order(self, tx, actor, request):
         buyer = as_actor(actor)
         workflow = self.engine.latest(request.get("workflow"))
-        try:
-            with self.uow.transaction() as tx:
-                order, outcome = domain.place_order(
-                    workflow,
-                    str(uuid.uuid4()),
-                    buyer,
-                    request,
-                    self.clock(),
-                    calendar=self.engine.calendar,
-                )
-                if idempotency_key:
-                    existing = repository.find_by_idempotency_key(
-                        tx.session, buyer, idempotency_key
-                    )
-                    if existing is not None:
-                        return self._view(self._same_placement(existing, order), buyer)
-                repository.add(tx.session, order, *self._index(order), idempotency_key)
-                self._record(tx, order, outcome)
-        except IntegrityError:
-            if not idempotency_key:
-                raise
-            # A concurrent request with the same key won the insert: answer with its order.
-            with self.uow.reading() as session:
-                existing = repository.find_by_idempotency_key(session, buyer, idempotency_key)
-            if existing is None:
-                raise
-            order = self._same_placement(existing, order)
+        order, outcome = domain.place_order(
+            workflow,
+            str(uuid.uuid4()),
+            buyer,
+            request,
+            self.clock(),
+            calendar=self.engine.calendar,
+        )
+        repository.add(tx.session, order, *self._index(order))
+        self._record(tx, order, outcome)
         return self._view(order, buyer)
 
-    @rpc
-    def perform_action(self, actor, order_id, action, payload=None, expected_version=None):
+    @uow.command
+    def perform_action(self, tx, actor, order_id, action, payload=None, expected_version=None):
         identity = as_actor(actor)
-        with self.uow.transaction() as tx:
-            order = repository.load(tx.session, order_id, actor, for_update=True)
-            if expected_version is not None and int(expected_version) != order.version:
-                raise Conflict(
-                    f"order {order_id} is at version {order.version}, not {expected_version}",
-                    {"order_id": order_id, "version": order.version},
-                )
-            self._apply(
-                tx,
-                order,
-                lambda workflow, calendar: domain.perform(
-                    order,
-                    workflow,
-                    identity,
-                    action,
-                    payload or {},
-                    self.clock(),
-                    calendar=calendar,
-                ),
+        order = repository.load(tx.session, order_id, actor, for_update=True)
+        if expected_version is not None and int(expected_version) != order.version:
+            raise Conflict(
+                f"order {order_id} is at version {order.version}, not {expected_version}",
+                {"order_id": order_id, "version": order.version},
             )
+        self._apply(
+            tx,
+            order,
+            lambda workflow, calendar: domain.perform(
+                order,
+                workflow,
+                identity,
+                action,
+                payload or {},
+                self.clock(),
+                calendar=calendar,
+            ),
+        )
         return self._view(order, identity)
 
     @rpc
@@ -121,32 +118,34 @@ class OrdersService(ServiceBase):
     @rpc
     def list_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.list_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.list_page(session, actor, query or {})
+            return repository.list_page(session, actor, checked)
 
     @rpc
-    def count_orders(self, actor):
+    def count_orders(self, actor, query=None):
         as_actor(actor)
+        checked = queries.count_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.count_by_status(session, actor)
+            return repository.count_by_status(session, actor, checked)
 
     @rpc
     def describe_workflows(self):
         return self.engine.describe()
 
-    @consume("shipment.created")
-    @consume("parcel.scanned")
-    @consume("parcel.delivered")
-    @consume("parcel.delivery_failed")
-    @consume("return.received")
-    @consume("document.uploaded")
-    @consume("payment.held")
-    @consume("dispute.resolved")
+    @consume_each(REACTED_EVENTS)
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""
         with self.uow.transaction() as tx:
             order = repository.load_for_system(tx.session, event.data["order_id"])
-            if order is not None:
+            if order is None:
+                log.info(
+                    "%s ignored: no order %s here",
+                    event.event_type,
+                    event.data["order_id"],
+                    extra={"event_id": event.event_id, "order_id": event.data["order_id"]},
+                )
+            else:
                 self._apply(
                     tx,
                     order,
@@ -184,15 +183,6 @@ class OrdersService(ServiceBase):
                             save_always=True,
                         )
 
-    @staticmethod
-    def _same_placement(existing, requested):
-        """The order an idempotency key already placed, if this request asks for the same."""
-        if domain.placement_terms(existing) != domain.placement_terms(requested):
-            raise Conflict(
-                "this Idempotency-Key already placed a different order", {"order_id": existing.id}
-            )
-        return existing
-
     def _apply(self, tx, order, decide, save_always=False):
         """Let the domain decide, then persist the order, its timeline and its events."""
         loaded_version = order.version
@@ -200,14 +190,13 @@ class OrdersService(ServiceBase):
         if save_always or order.version != loaded_version:
             repository.save(tx.session, order, loaded_version, *self._index(order))
         self._record(tx, order, outcome)
+        for reason in outcome.ignored:
+            log.info(reason, extra={"order_id": order.id})
 
     def _index(self, order):
         """The derived columns queries need: the status's group and the next deadline."""
-        workflow = self.engine.of(order)
-        return (
-            workflow.group_of(order.status),
-            domain.next_deadline(order, workflow, calendar=self.engine.calendar),
-        )
+        deadline = order.next_deadline and datetime.fromisoformat(order.next_deadline["at"])
+        return self.engine.of(order).group_of(order.status), deadline
 
     @staticmethod
     def _record(tx, order, outcome):

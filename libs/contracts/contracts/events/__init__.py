@@ -1,11 +1,15 @@
-"""Payload schemas, grouped by the service that publishes them: one module per producer."""
+"""Payload schemas, grouped by the service that publishes them: one module per service, named
+after it (``base`` holds the building blocks). ``SERVICES`` is therefore every service of the
+system, as the parts that cannot see ``services/`` (the gateway's readiness) need to know them.
+"""
 
-from contracts.events import chat, disputes, fulfillment, orders, payments
+import importlib
+import pkgutil
+
+SERVICES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base"))
 
 ALL = [
-    *orders.CONTRACTS,
-    *fulfillment.CONTRACTS,
-    *payments.CONTRACTS,
-    *chat.CONTRACTS,
-    *disputes.CONTRACTS,
+    contract
+    for service in SERVICES
+    for contract in importlib.import_module(f"contracts.events.{service}").CONTRACTS
 ]

@@ -3,7 +3,14 @@
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
-from contracts.events.base import NON_NEGATIVE, LineQuantity, Money, OrderPayload, Payload
+from contracts.events.base import (
+    NON_NEGATIVE,
+    LineQuantity,
+    Money,
+    OrderPayload,
+    Payload,
+    of_the_order,
+)
 
 
 class OrderLine(Payload):
@@ -22,17 +29,24 @@ class InspectedLine(Payload):
 
 
 class OrderPlaced(Money):
-    buyer_user = fields.String(required=True)
-    title = fields.String(load_default="")
-    kind = fields.String(load_default=None, allow_none=True)
-    lines = fields.List(fields.Nested(OrderLine), required=True)
-    committed_ship_by = fields.Date(load_default=None, allow_none=True)
-    committed_deliver_by = fields.Date(load_default=None, allow_none=True)
-    revisions_allowed = fields.Integer(load_default=None, allow_none=True)
+    buyer_user = fields.String(required=True, metadata=of_the_order("buyer_user"))
+    title = fields.String(load_default="", metadata=of_the_order("title"))
+    kind = fields.String(load_default=None, allow_none=True, metadata=of_the_order("kind"))
+    lines = fields.List(fields.Nested(OrderLine), required=True, metadata=of_the_order("lines"))
+    committed_ship_by = fields.Date(
+        load_default=None, allow_none=True, metadata=of_the_order("committed_ship_by")
+    )
+    committed_deliver_by = fields.Date(
+        load_default=None, allow_none=True, metadata=of_the_order("committed_deliver_by")
+    )
+    revisions_allowed = fields.Integer(
+        load_default=None, allow_none=True, metadata=of_the_order("revisions_allowed")
+    )
 
 
 class OrderApproved(OrderPayload):
-    lines = fields.List(fields.Nested(OrderLine), required=True)
+    # Fulfillment opens its record from the approval alone, so the approval carries what to ship.
+    lines = fields.List(fields.Nested(OrderLine), required=True, metadata=of_the_order("lines"))
 
 
 class StatusChanged(OrderPayload):
@@ -47,6 +61,9 @@ class DatesChanged(OrderPayload):
     estimated_deliver_by = fields.Date(allow_none=True, load_default=None)
     previous = fields.Dict(load_default=dict)
     reason = fields.String(required=True)
+    # Whether the order is delayed after the change: an estimate back within the committed
+    # delivery date clears a delay, unless that date has passed.
+    delayed = fields.Boolean(load_default=False)
 
 
 class OrderDelayed(OrderPayload):
@@ -56,6 +73,8 @@ class OrderDelayed(OrderPayload):
             ("expecting_delay", "committed_date_passed", "estimate_past_committed")
         ),
     )
+    committed_deliver_by = fields.Date(load_default=None, allow_none=True)
+    estimated_deliver_by = fields.Date(load_default=None, allow_none=True)
 
 
 class ReadyToShip(OrderPayload):
@@ -68,7 +87,10 @@ class DeliveryFailed(Money):
 
 
 class OrderAccepted(Money):
-    accepted_amount = fields.Integer(required=True, validate=NON_NEGATIVE)
+    # Accepting without an inspection accepts the whole order.
+    accepted_amount = fields.Integer(
+        required=True, validate=NON_NEGATIVE, metadata=of_the_order("total")
+    )
     lines = fields.List(fields.Nested(InspectedLine), load_default=list)
     feedback = fields.String(load_default="", allow_none=True)
 

@@ -1,4 +1,4 @@
-"""Reads workflow files, refuses invalid ones, and builds ``engine.Workflow`` objects.
+"""Reads workflow files, refuses invalid ones, and builds ``model.Workflow`` objects.
 
 One YAML file per workflow version (any ``*.yaml`` in the directory; keep an old version's file
 while orders created with it are in flight)::
@@ -38,10 +38,10 @@ while orders created with it are in flight)::
         action: <system action>
         payload: {...}
 
-Guard and effect names come from ``engine.GUARDS`` and ``engine.EFFECTS``; their params map to
+Guard and effect names come from ``guards.GUARDS`` and ``effects.EFFECTS``; their params map to
 the factory's arguments (a mapping to keywords, a list to positional arguments, a scalar to one).
-Events must be in ``engine.EMITTED_EVENTS`` and ``engine.REACTED_EVENTS``; anchors in
-``engine.ANCHORS``.
+Events must be in ``events.EMITTED_EVENTS`` and ``events.REACTED_EVENTS``; anchors in
+``model.ANCHORS``.
 """
 
 from collections.abc import Callable, Mapping
@@ -61,7 +61,7 @@ from marshmallow import (
 )
 
 from contracts.errors import NotFound
-from orders.workflow import engine
+from orders.workflow import effects, events, guards, model
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "workflows"
 IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use snake_case")
@@ -155,21 +155,21 @@ def _bind(registry: dict, spec) -> tuple[str, object, Callable]:
 class _GuardField(fields.Field):
     """``name``, or ``{name: params}``, optionally with ``roles``: the roles it applies to."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> engine.Guard:
+    def _deserialize(self, value, attr, data, **kwargs) -> model.Guard:
         roles = None
         if isinstance(value, Mapping) and "roles" in value:
             value = dict(value)
             roles = value.pop("roles")
-            if not isinstance(roles, list) or not set(roles) <= set(engine.ROLES):
-                raise ValidationError(f"roles must be a list of {', '.join(engine.ROLES)}")
+            if not isinstance(roles, list) or not set(roles) <= set(model.ROLES):
+                raise ValidationError(f"roles must be a list of {', '.join(model.ROLES)}")
             roles = frozenset(roles)
-        name, _, check = _bind(engine.GUARDS, value)
-        return engine.Guard(name, check, roles)
+        name, _, check = _bind(guards.GUARDS, value)
+        return model.Guard(name, check, roles)
 
 
 class _EffectField(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs) -> engine.Effect:
-        return engine.Effect(*_bind(engine.EFFECTS, value))
+    def _deserialize(self, value, attr, data, **kwargs) -> model.Effect:
+        return model.Effect(*_bind(effects.EFFECTS, value))
 
 
 class _MomentField(fields.Field):
@@ -177,11 +177,11 @@ class _MomentField(fields.Field):
         super().__init__(**kwargs)
         self.sign = sign
 
-    def _deserialize(self, value, attr, data, **kwargs) -> engine.Moment:
+    def _deserialize(self, value, attr, data, **kwargs) -> model.Moment:
         if not isinstance(value, Mapping):
             raise ValidationError("give {<unit>: N, from: <anchor>}")
         try:
-            return engine.Moment.parse(value, self.sign)
+            return model.Moment.parse(value, self.sign)
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
@@ -191,7 +191,7 @@ class _BranchSpec(Schema):
     source = fields.String(data_key="from")
     when = fields.List(_GuardField(), load_default=list)
     emits = fields.List(
-        fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)), load_default=list
+        fields.String(validate=validate.OneOf(events.EMITTED_EVENTS)), load_default=list
     )
 
     @pre_load
@@ -201,8 +201,8 @@ class _BranchSpec(Schema):
         return data
 
     @post_load
-    def build(self, spec, **kwargs) -> engine.Branch:
-        return engine.Branch(
+    def build(self, spec, **kwargs) -> model.Branch:
+        return model.Branch(
             spec["state"], spec.get("source"), tuple(spec["when"]), tuple(spec["emits"])
         )
 
@@ -210,11 +210,11 @@ class _BranchSpec(Schema):
 class _TargetsField(fields.Field):
     """``to``: a state, a mapping of from-state to to-state, or a list of branches."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> tuple[engine.Branch, ...]:
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[model.Branch, ...]:
         if isinstance(value, str):
-            return (engine.Branch(value),)
+            return (model.Branch(value),)
         if isinstance(value, Mapping):
-            return tuple(engine.Branch(target, source) for source, target in value.items())
+            return tuple(model.Branch(target, source) for source, target in value.items())
         if isinstance(value, list):
             return tuple(_BranchSpec().load(branch) for branch in value)
         raise ValidationError("give a state, a mapping of states, or a list of branches")
@@ -234,7 +234,7 @@ class _SourcesField(fields.Field):
 class _ActionSpec(Schema):
     summary = fields.String(required=True)
     roles = fields.List(
-        fields.String(validate=validate.OneOf(engine.ROLES)), required=True, validate=NON_EMPTY
+        fields.String(validate=validate.OneOf(model.ROLES)), required=True, validate=NON_EMPTY
     )
     sources = _SourcesField(data_key="from")
     to = _TargetsField(load_default=())
@@ -245,7 +245,7 @@ class _ActionSpec(Schema):
     effects = fields.List(_EffectField(), load_default=list)
     details = fields.Dict(keys=fields.String(), load_default=dict)
     emits = fields.List(
-        fields.String(validate=validate.OneOf(engine.EMITTED_EVENTS)), load_default=list
+        fields.String(validate=validate.OneOf(events.EMITTED_EVENTS)), load_default=list
     )
 
     @validates_schema
@@ -271,14 +271,14 @@ class _TimerSpec(Schema):
 class _PlacementSpec(Schema):
     summary = fields.String(load_default="Order placed")
     required = fields.List(
-        fields.String(validate=validate.OneOf(engine.PLACEMENT_FIELDS)), load_default=list
+        fields.String(validate=validate.OneOf(model.PLACEMENT_FIELDS)), load_default=list
     )
     kinds = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
 
 
 class _StateSpec(Schema):
     title = fields.String(required=True)
-    group = fields.String(required=True, validate=validate.OneOf(engine.GROUPS))
+    group = fields.String(required=True, validate=validate.OneOf(model.GROUPS))
     terminal = fields.Boolean(load_default=False)
 
 
@@ -302,7 +302,7 @@ class _WorkflowSpec(Schema):
         validate=NON_EMPTY,
     )
     reactions = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(engine.REACTED_EVENTS)),
+        keys=fields.String(validate=validate.OneOf(events.REACTED_EVENTS)),
         values=fields.List(fields.String(), validate=NON_EMPTY),
         load_default=dict,
     )
@@ -311,22 +311,22 @@ class _WorkflowSpec(Schema):
     )
 
     @post_load
-    def build(self, spec, **kwargs) -> engine.Workflow:
+    def build(self, spec, **kwargs) -> model.Workflow:
         workflow = _assemble(spec)
         if problems := _problems(workflow):
             raise ValidationError(problems)
         return workflow
 
 
-def _assemble(spec: dict) -> engine.Workflow:
-    states = {name: engine.State(name, **state) for name, state in spec["states"].items()}
-    return engine.Workflow(
+def _assemble(spec: dict) -> model.Workflow:
+    states = {name: model.State(name, **state) for name, state in spec["states"].items()}
+    return model.Workflow(
         name=spec["name"],
         version=spec["version"],
         title=spec["title"],
         initial=spec["initial"],
         track_lines=spec["track_lines"],
-        placement=engine.Placement(
+        placement=model.Placement(
             spec["placement"]["summary"],
             tuple(spec["placement"]["required"]),
             tuple(spec["placement"]["kinds"]),
@@ -335,7 +335,7 @@ def _assemble(spec: dict) -> engine.Workflow:
         actions={name: _action(name, action, states) for name, action in spec["actions"].items()},
         reactions={event: tuple(names) for event, names in spec["reactions"].items()},
         timers=tuple(
-            engine.Timer(
+            model.Timer(
                 name,
                 frozenset(timer["sources"]),
                 timer.get("after") or timer["before"],
@@ -347,13 +347,13 @@ def _assemble(spec: dict) -> engine.Workflow:
     )
 
 
-def _action(name: str, spec: dict, states: Mapping) -> engine.Action:
+def _action(name: str, spec: dict, states: Mapping) -> model.Action:
     sources = spec.get("sources")
     if sources is None:
         sources = [branch.source for branch in spec["to"]]
     elif sources == "*":
         sources = list(states)
-    return engine.Action(
+    return model.Action(
         name=name,
         summary=spec["summary"],
         roles=frozenset(spec["roles"]),
@@ -368,7 +368,7 @@ def _action(name: str, spec: dict, states: Mapping) -> engine.Action:
     )
 
 
-def _problems(workflow: engine.Workflow) -> dict[str, list[str]]:
+def _problems(workflow: model.Workflow) -> dict[str, list[str]]:
     """Cross-references a schema cannot check: every name used must be defined, and fit."""
     states = workflow.states
     problems: dict[str, list[str]] = {}
@@ -419,7 +419,7 @@ def _require_system_action(workflow, name, path, problem) -> bool:
     return action is not None
 
 
-def parse_workflow(document: Mapping | str, source: str = "<workflow>") -> engine.Workflow:
+def parse_workflow(document: Mapping | str, source: str = "<workflow>") -> model.Workflow:
     """Build a workflow from its YAML text or its parsed document; raises WorkflowError."""
     if isinstance(document, str):
         document = yaml.safe_load(document)
@@ -429,9 +429,9 @@ def parse_workflow(document: Mapping | str, source: str = "<workflow>") -> engin
         raise WorkflowError(source, error.messages) from None
 
 
-def load_workflows(directory: str | Path | None = None) -> dict[tuple[str, int], engine.Workflow]:
+def load_workflows(directory: str | Path | None = None) -> dict[tuple[str, int], model.Workflow]:
     """Every workflow in ``directory`` (default: the bundled ones), by (name, version)."""
-    workflows: dict[tuple[str, int], engine.Workflow] = {}
+    workflows: dict[tuple[str, int], model.Workflow] = {}
     for path in sorted(Path(directory or DEFAULT_DIRECTORY).glob("*.yaml")):
         workflow = parse_workflow(path.read_text(encoding="utf-8"), source=str(path))
         key = (workflow.name, workflow.version)
@@ -441,7 +441,7 @@ def load_workflows(directory: str | Path | None = None) -> dict[tuple[str, int],
     return workflows
 
 
-def latest(workflows: Mapping[tuple[str, int], engine.Workflow], name: str) -> engine.Workflow:
+def latest(workflows: Mapping[tuple[str, int], model.Workflow], name: str) -> model.Workflow:
     """The newest version of the workflow called ``name``; new orders are placed with it."""
     versions = [version for workflow_name, version in workflows if workflow_name == name]
     if not versions:

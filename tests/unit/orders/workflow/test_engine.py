@@ -377,4 +377,4 @@ class TestLoading:
         for workflow in workflows.values():
             description = json.loads(json.dumps(workflow.describe()))
             emitted = {event for action in description["actions"] for event in action["emits"]}
-            assert emitted <= EMITTED_EVENTS.keys()
+            assert emitted <= set(EMITTED_EVENTS)

@@ -2,16 +2,13 @@
 
 import importlib
 import inspect
-from pathlib import Path
 
 import pytest
 
 from chassis.consumer import EventConsumer
 from contracts.catalogue import CONTRACTS, render_markdown
-from orders.workflow.engine import EMITTED_EVENTS, REACTED_EVENTS
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())
+from orders.workflow.events import EMITTED_EVENTS, REACTED_EVENTS
+from support.components import ROOT, SERVICES
 
 
 def service_class(name):

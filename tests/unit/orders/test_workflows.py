@@ -45,7 +45,7 @@ class Run:
             **request,
         }
         self.order, self.outcome = place_order(
-            self.workflow, "ord-1", BUYER, request, now, calendar=calendar
+            self.workflow, "ord-1", BUYER, request, now, calendar=self.calendar
         )
 
     @property
@@ -382,6 +382,36 @@ class TestManufacturing:
         assert run.order.estimated_deliver_by == date(2026, 3, 30)
         assert run.outcome.activity[0]["summary"] == ("Estimated dates updated: material shortage")
 
+    def test_a_delay_clears_when_the_estimate_moves_back_within_the_committed_date(self):
+        run = self.in_production()
+        run.do(SUPPLIER, "update_estimate", estimated_deliver_by="2026-03-30", reason="late")
+        assert run.order.delayed and run.event("order.dates_changed")["delayed"] is True
+        run.do(SUPPLIER, "update_estimate", estimated_deliver_by="2026-03-25", reason="caught up")
+        assert not run.order.delayed
+        assert run.events() == ["order.dates_changed"]
+        assert run.event("order.dates_changed")["delayed"] is False
+
+    def test_a_delay_stays_once_the_committed_date_has_passed(self):
+        run = self.in_production()
+        run.tick(datetime(2026, 3, 26, tzinfo=UTC))
+        assert run.order.delayed
+        run.do(SUPPLIER, "update_estimate", estimated_deliver_by="2026-03-25", reason="typo")
+        assert run.order.delayed and run.event("order.dates_changed")["delayed"] is True
+
+    def test_the_next_deadline_and_the_tracking_number_are_fields_of_the_order(self):
+        run = self.in_production()
+        assert run.order.next_deadline == {
+            "at": run.deadline().isoformat(),
+            "timer": "expecting_delay",
+            "action": "flag_expecting_delay",
+        }
+        run = self.delivered()
+        assert run.order.tracking_number == "T1"
+        assert run.order.next_deadline["timer"] == "auto_accept"
+        assert run.order.next_deadline["at"] == run.deadline().isoformat()
+        run.do(BUYER, "accept")
+        assert run.order.next_deadline is None
+
     @pytest.mark.parametrize(
         "payload",
         [
@@ -503,9 +533,6 @@ class TestFactory:
         assert run.events() == ["order.delivered", "order.accepted", "order.status_changed"]
         assert run.event("order.accepted")["amount"] == TOTAL
 
-        run.do(SUPPLIER, "post_review", rating=5, comment="clear specs")
-        assert (run.status, run.events()) == ("delivered", ["review.posted"])
-        run.refused(GuardFailed, SUPPLIER, "post_review", rating=4)
         run.do(BUYER, "post_review", rating=4, comment="good quality")
         assert run.status == "completed"
         assert run.events() == ["review.posted", "order.completed", "order.status_changed"]
@@ -520,14 +547,18 @@ class TestFactory:
             "comment": "good quality",
             "reviewer_role": "buyer",
         }
-        assert set(run.order.reviews) == {"buyer", "supplier"}
+        assert set(run.order.reviews) == {"buyer"}
 
-    def test_the_factory_may_review_after_completion(self):
+    def test_the_factory_reviews_the_buyer_only_after_the_buyers_review(self):
         run = self.shipped()
         run.do(BUYER, "confirm_receipt")
+        refused = run.refused(GuardFailed, SUPPLIER, "post_review", rating=5)
+        assert str(refused) == "no review by the buyer yet"
         run.do(BUYER, "post_review", rating=5)
-        run.do(SUPPLIER, "post_review", rating=5)
+        run.do(SUPPLIER, "post_review", rating=5, comment="clear specs")
         assert (run.status, run.events()) == ("completed", ["review.posted"])
+        assert set(run.order.reviews) == {"buyer", "supplier"}
+        run.refused(GuardFailed, SUPPLIER, "post_review", rating=4)
 
     def test_a_rating_is_one_to_five_stars(self):
         run = self.shipped()
@@ -741,6 +772,19 @@ class TestRetail:
         assert run.workflow.group_of("delivered") == "completed"
         for line in run.order.lines:
             assert history(line) == ["pending", "ready_to_ship", "shipped", "delivered"]
+
+    def test_the_auto_cancel_deadline_and_the_tracking_number_are_fields_of_the_order(self):
+        run = Run("retail")
+        assert run.order.next_deadline == {
+            "at": datetime(2026, 3, 9, 9, 0, tzinfo=UTC).isoformat(),
+            "timer": "auto_cancel",
+            "action": "cancel",
+        }
+        assert run.order.tracking_number is None
+        run.do(SUPPLIER, "ready_to_ship", tracking_number="JG-1")
+        assert run.order.tracking_number == "JG-1"
+        self.scan(run)
+        assert run.order.next_deadline is None
 
     def test_delivery_fails(self):
         run = self.shipped()

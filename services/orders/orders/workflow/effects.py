@@ -1,0 +1,331 @@
+"""Effects: the changes a workflow file names (``effects:`` of an action).
+
+``EFFECTS``: ``name -> factory(params) -> apply(order, step)``. Factories run once, when a
+workflow loads, so a bad parameter fails the load and never an order. An effect may add to
+``step.details`` what the action's events and timeline entry say beyond the payload.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from contracts.errors import InvalidRequest
+from orders.workflow.model import ROLES, Apply, registrar
+from orders.workflow.records import line_quantities, require_flag, ship, shipment_of
+
+INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
+ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
+
+EFFECTS: dict[str, Callable[..., Apply]] = {}
+effect = registrar(EFFECTS)
+
+
+@effect("record_document")
+def record_document() -> Apply:
+    return lambda order, step: order.documents.add(step.payload["kind"])
+
+
+@effect("set_flag")
+def set_flag(flag: str) -> Apply:
+    require_flag(flag)
+    return lambda order, step: setattr(order, flag, True)
+
+
+@effect("close")
+def close() -> Apply:
+    return lambda order, step: setattr(order, "closed_at", step.now)
+
+
+@effect("record_shipment")
+def record_shipment(line_status: str) -> Apply:
+    def apply(order, step):
+        ship(order, step, line_status)
+
+    return apply
+
+
+@effect("deliver_shipment")
+def deliver_shipment(line_status: str) -> Apply:
+    def apply(order, step):
+        # A delivery may overtake the scan that would have recorded its shipment.
+        shipment = shipment_of(order, step.payload["shipment_id"]) or ship(order, step)
+        shipment.update(status="delivered", delivered_at=step.now.isoformat())
+        lines = {line.line_id: line for line in order.lines}
+        for item in shipment["lines"]:
+            line = lines[item["line_id"]]
+            line.delivered_qty += item["quantity"]
+            if line.delivered_qty == line.quantity:
+                step.move_line(line, line_status)
+
+    return apply
+
+
+@effect("fail_shipment")
+def fail_shipment() -> Apply:
+    def apply(order, step):
+        shipment = shipment_of(order, step.payload["shipment_id"]) or ship(order, step)
+        shipment["status"] = "delivery_failed"
+
+    return apply
+
+
+@effect("receive_all_shipments")
+def receive_all_shipments() -> Apply:
+    def apply(order, step):
+        for shipment in order.shipments:
+            if shipment["status"] != "delivered":
+                shipment.update(status="delivered", delivered_at=step.now.isoformat())
+        for line in order.lines:
+            line.delivered_qty = line.shipped_qty
+
+    return apply
+
+
+@effect("record_inspection")
+def record_inspection(result: str, line_status: str | None = None) -> Apply:
+    if result not in INSPECTION_RESULTS:
+        raise ValueError(f"result must be one of {', '.join(INSPECTION_RESULTS)}")
+
+    def apply(order, step):
+        verdicts = _verdicts(result, order, step.payload)
+        for line in order.lines:
+            line.accepted_qty, line.rejected_qty, line.rework_qty = verdicts.get(
+                line.line_id, (0, 0, 0)
+            )
+            if result == "rework" and line.rework_qty:
+                # Parts sent back for re-work will be shipped and delivered again.
+                line.shipped_qty -= line.rework_qty
+                line.delivered_qty -= line.rework_qty
+                if line_status:
+                    step.move_line(line, line_status)
+        rows = [
+            {
+                "line_id": line.line_id,
+                "accepted": line.accepted_qty,
+                "rejected": line.rejected_qty,
+                "rework": line.rework_qty,
+            }
+            for line in order.lines
+        ]
+        order.inspection = {
+            "result": result,
+            "at": step.now.isoformat(),
+            "by": step.by,
+            "lines": rows,
+            "feedback": step.payload.get("feedback") or step.payload.get("reason"),
+        }
+        step.details.update(
+            lines=rows,
+            accepted_amount=sum(line.accepted_qty * line.unit_price for line in order.lines),
+        )
+
+    return apply
+
+
+def _verdicts(result: str, order, payload: dict) -> dict[str, tuple[int, int, int]]:
+    """line_id -> (accepted, rejected, rework) quantities for an inspection ``result``."""
+    if result == "accepted":
+        return {line.line_id: (line.quantity, 0, 0) for line in order.lines}
+    if result == "rejected":
+        return {line.line_id: (0, line.quantity, 0) for line in order.lines}
+    if result == "rework":
+        reworked = line_quantities(
+            order, payload.get("lines"), room=lambda line: line.delivered_qty
+        )
+        return {line.line_id: (0, 0, quantity) for line, quantity in reworked}
+    return _partial_verdicts(order, payload["lines"])
+
+
+def _partial_verdicts(order, rows: list[dict]) -> dict[str, tuple[int, int, int]]:
+    quantities = {line.line_id: line.quantity for line in order.lines}
+    given = {row["line_id"]: (row["accepted"], row["rejected"], row["rework"]) for row in rows}
+    errors = []
+    if len(given) != len(rows):
+        errors.append("each line may appear only once")
+    if unknown := sorted(given.keys() - quantities.keys()):
+        errors.append(f"unknown lines: {', '.join(unknown)}")
+    if missing := sorted(quantities.keys() - given.keys()):
+        errors.append(f"every line needs a verdict; missing: {', '.join(missing)}")
+    errors += [
+        f"line {line_id}: accepted + rejected + rework must be {quantities[line_id]}, "
+        f"not {sum(verdict)}"
+        for line_id, verdict in given.items()
+        if line_id in quantities and sum(verdict) != quantities[line_id]
+    ]
+    accepted = sum(verdict[0] for verdict in given.values())
+    if not errors and accepted in (0, sum(quantities.values())):
+        errors.append(
+            "a partial acceptance accepts some parts and not others; use accept or reject"
+        )
+    if errors:
+        raise InvalidRequest("invalid inspection", {"errors": {"lines": errors}})
+    return given
+
+
+@effect("update_estimate")
+def update_estimate() -> Apply:
+    def apply(order, step):
+        changes = {name: step.payload[name] for name in ESTIMATES if name in step.payload}
+        if not changes:
+            raise InvalidRequest(
+                "nothing to update",
+                {"errors": {"_schema": ["give estimated_ship_by, estimated_deliver_by or both"]}},
+            )
+        ship_by = changes.get("estimated_ship_by", order.estimated_ship_by)
+        deliver_by = changes.get("estimated_deliver_by", order.estimated_deliver_by)
+        if ship_by and deliver_by and ship_by > deliver_by:
+            raise InvalidRequest(
+                "shipping after delivery",
+                {"errors": {"estimated_ship_by": ["must not be after estimated_deliver_by"]}},
+            )
+        step.details.update(
+            previous={
+                "estimated_ship_by": _iso(order.estimated_ship_by),
+                "estimated_deliver_by": _iso(order.estimated_deliver_by),
+            },
+            estimated_ship_by=_iso(ship_by),
+            estimated_deliver_by=_iso(deliver_by),
+        )
+        order.estimated_ship_by, order.estimated_deliver_by = ship_by, deliver_by
+        committed = order.committed_deliver_by
+        late_estimate = bool(committed and deliver_by and deliver_by > committed)
+        date_passed = bool(committed and step.now.date() > committed)
+        if late_estimate and not order.delayed:
+            step.emit(
+                "order.delayed",
+                kind="estimate_past_committed",
+                committed_deliver_by=committed.isoformat(),
+                estimated_deliver_by=deliver_by.isoformat(),
+            )
+        # Seed 000: delayed while the committed date has passed or the estimate is later than it.
+        order.delayed = late_estimate or date_passed
+        step.details["delayed"] = order.delayed
+
+    return apply
+
+
+@effect("record_tracking_number")
+def record_tracking_number() -> Apply:
+    def apply(order, step):
+        order.tracking_number = step.payload["tracking_number"]
+
+    return apply
+
+
+@effect("cancel")
+def cancel(against_supplier: list[str] = ()) -> Apply:
+    """Record who cancelled, and whether it counts in the supplier's cancellation rate."""
+    if unknown := set(against_supplier) - set(ROLES):
+        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+
+    def apply(order, step):
+        role = step.actor.role
+        step.details.update(by=role, counts_against_supplier=role in against_supplier)
+
+    return apply
+
+
+@effect("request_cancellation")
+def request_cancellation() -> Apply:
+    def apply(order, step):
+        order.cancellation_request = {
+            "status": "pending",
+            "reason": step.payload["reason"],
+            "description": step.payload.get("description"),
+            "requested_by": step.by,
+            "requested_at": step.now.isoformat(),
+        }
+
+    return apply
+
+
+@effect("answer_cancellation")
+def answer_cancellation(answer: str) -> Apply:
+    if answer not in ("approved", "rejected"):
+        raise ValueError("answer must be approved or rejected")
+
+    def apply(order, step):
+        request = order.cancellation_request
+        request.update(status=answer, answered_by=step.by, answered_at=step.now.isoformat())
+        step.details.update(reason=request["reason"], description=request["description"])
+        if answer == "approved":
+            step.details.update(by=request["requested_by"]["role"], counts_against_supplier=False)
+
+    return apply
+
+
+@effect("submit_delivery")
+def submit_delivery() -> Apply:
+    def apply(order, step):
+        delivery = {
+            "number": len(order.deliveries) + 1,
+            "type": step.payload["type"],
+            "description": step.payload["description"],
+            "attachments": list(step.payload.get("attachments", [])),
+            "submitted_at": step.now.isoformat(),
+            "by": step.by,
+        }
+        order.deliveries.append(delivery)
+        step.details["number"] = delivery["number"]
+
+    return apply
+
+
+@effect("use_revision")
+def use_revision() -> Apply:
+    def apply(order, step):
+        order.revisions_used += 1
+        step.details.update(
+            revisions_used=order.revisions_used, revisions_allowed=order.revisions_allowed
+        )
+
+    return apply
+
+
+@effect("record_review")
+def record_review() -> Apply:
+    def apply(order, step):
+        order.reviews[step.actor.role] = {
+            "rating": step.payload["rating"],
+            "comment": step.payload.get("comment"),
+            "by": step.by,
+            "posted_at": step.now.isoformat(),
+        }
+        step.details["reviewer_role"] = step.actor.role
+
+    return apply
+
+
+@effect("record_dispute")
+def record_dispute() -> Apply:
+    def apply(order, step):
+        order.dispute = {
+            "dispute_id": step.payload["dispute_id"],
+            "outcome": step.payload["outcome"],
+            "resolved_at": step.now.isoformat(),
+        }
+
+    return apply
+
+
+@effect("receive_return")
+def receive_return(line_status: str) -> Apply:
+    def apply(order, step):
+        returned = line_quantities(
+            order,
+            step.payload.get("lines"),
+            room=lambda line: line.delivered_qty - line.returned_qty,
+        )
+        for line, quantity in returned:
+            line.returned_qty += quantity
+            if line.returned_qty == line.delivered_qty:
+                step.move_line(line, line_status)
+        step.details.update(
+            lines=[{"line_id": line.line_id, "quantity": quantity} for line, quantity in returned],
+            returned_amount=sum(line.unit_price * quantity for line, quantity in returned),
+        )
+
+    return apply
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()

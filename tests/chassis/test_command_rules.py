@@ -1,0 +1,70 @@
+"""The rules of ``chassis.commands`` that need no broker and no database."""
+
+import inspect
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import MetaData
+
+from chassis.commands import as_recorded, error_outcome, fingerprint, raise_recorded, recordable
+from chassis.unit_of_work import UnitOfWork
+from contracts.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+)
+
+uow = UnitOfWork(MetaData())
+
+
+class Service:
+    uow = uow
+
+    @uow.command
+    def approve(self, tx, order_id, note=None):
+        return order_id
+
+
+def test_a_command_is_an_rpc_whose_callers_pass_a_command_id_instead_of_the_transaction():
+    assert [type(e).__name__ for e in Service.approve.nameko_entrypoints] == ["Rpc"]
+    parameters = inspect.signature(Service.approve).parameters
+    assert list(parameters) == ["self", "order_id", "note", "command_id"]
+    assert parameters["command_id"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_a_method_without_its_transaction_parameter_cannot_be_a_command():
+    with pytest.raises(TypeError, match=r"must take \(self, tx, \.\.\.\)"):
+
+        @uow.command
+        def approve(self, order_id):
+            return order_id
+
+
+def test_the_fingerprint_is_the_request_whatever_the_order_of_its_fields():
+    assert fingerprint({"a": 1, "b": {"x": 1, "y": 2}}) == fingerprint(
+        {"b": {"y": 2, "x": 1}, "a": 1}
+    )
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})
+
+
+def test_a_recorded_result_is_answered_as_nameko_sent_the_original():
+    at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    recorded = json.loads(json.dumps(recordable({"at": at, "lines": (1, 2)})))  # via the table
+    assert as_recorded(recorded) == {"at": at, "lines": [1, 2]}
+    assert raise_recorded({"result": recorded}) == {"at": at, "lines": [1, 2]}
+
+
+@pytest.mark.parametrize("error", [IllegalTransition("closed", {"state": "x"}), NotFound("gone")])
+def test_a_recorded_error_is_raised_again_as_the_same_typed_error(error):
+    with pytest.raises(type(error)) as raised:
+        raise_recorded(error_outcome(error))
+    assert (raised.value.message, raised.value.details) == (error.message, error.details)
+
+
+def test_refusals_before_acting_leave_the_command_id_free_and_others_settle_it():
+    unsettled = [InvalidRequest, Conflict, IdempotencyKeyReused]
+    assert [e for e in unsettled if e.settles_command] == []
+    assert IllegalTransition.settles_command and NotFound.settles_command

@@ -1,0 +1,63 @@
+"""A consumer's handler does its work in one transaction, the one that records the event."""
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import MetaData
+
+from chassis.consumer import PERMANENT_ERRORS
+from chassis.database import make_engine
+from chassis.tables import messaging_tables
+from chassis.unit_of_work import AlreadyProcessed, SecondTransaction, Transactions, UnitOfWork
+from support.services import count
+
+
+class Container:
+    """What ``UnitOfWork.setup`` reads of a Nameko container."""
+
+
+metadata = MetaData()
+inbox = messaging_tables(metadata)[1]
+
+
+@pytest.fixture
+def provider(empty_databases, rabbit_config):
+    url = empty_databases.create("single")
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    container = Container()
+    container.config = {**rabbit_config, "DATABASE_URL": url}
+    container.service_name = "notes"
+    bound = UnitOfWork(metadata).bind(container, "uow")
+    bound.setup()
+    yield bound
+    bound.stop()
+
+
+def handling(provider, event_id="e-1"):
+    worker_ctx = SimpleNamespace(
+        entrypoint=SimpleNamespace(inbox_consumer="notes--thing.happened"),
+        args=(SimpleNamespace(event_id=event_id),),
+        context_data={},
+        call_id="notes.on_thing.1",
+    )
+    return Transactions(provider, worker_ctx)
+
+
+def test_the_handlers_transaction_records_the_event_and_a_second_one_is_an_error(provider):
+    uow = handling(provider)
+    with uow.transaction():
+        pass
+    with pytest.raises(SecondTransaction, match="opened a second transaction"), uow.transaction():
+        pass
+
+    assert count(provider.engine.url.render_as_string(hide_password=False), inbox) == 1
+    assert SecondTransaction in PERMANENT_ERRORS  # parked at once, never skipped as a duplicate
+
+
+def test_a_redelivered_event_is_recognised_by_its_one_transaction(provider):
+    with handling(provider).transaction():
+        pass
+    with pytest.raises(AlreadyProcessed), handling(provider).transaction():
+        pass
