@@ -30,7 +30,7 @@ from gateway.chat_schemas import (
     UnreadCountsSchema,
     UnreadQuerySchema,
 )
-from gateway.rpc import services
+from gateway.rpc import command, services
 
 blp = Blueprint(
     "chat", __name__, url_prefix="/api/v1", description="Order conversations and their files"
@@ -116,9 +116,7 @@ def post_message(order_id, conversation):
         raise InvalidRequest("The message is invalid", {"errors": error.messages}) from None
     attachments = [_store_upload(upload) for upload in request.files.getlist("files")]
     return jsonify(
-        services().call(
-            "chat.post_message", g.actor, order_id, conversation, message["body"], attachments
-        )
+        command("chat.post_message", g.actor, order_id, conversation, message["body"], attachments)
     ), 201
 
 
@@ -128,7 +126,7 @@ def post_message(order_id, conversation):
 @blp.alt_response(404, response="NOT_FOUND")
 def edit_message(edit, message_id):
     """Change the text of your message; its earlier texts stay in its history"""
-    return jsonify(services().call("chat.edit_message", g.actor, message_id, edit["body"]))
+    return jsonify(command("chat.edit_message", g.actor, message_id, edit["body"]))
 
 
 @blp.route("/messages/<message_id>/history")
@@ -150,9 +148,7 @@ def message_history(message_id):
 def mark_read(marks, order_id, conversation):
     """Mark a conversation read (up to a message); answers the order's unread count"""
     return jsonify(
-        services().call(
-            "chat.mark_read", g.actor, order_id, conversation, (marks or {}).get("up_to")
-        )
+        command("chat.mark_read", g.actor, order_id, conversation, (marks or {}).get("up_to"))
     )
 
 
@@ -168,9 +164,7 @@ def mark_read(marks, order_id, conversation):
 def tag(tagged, order_id, conversation):
     """Tag a member of the platform's staff into a conversation; answers who is tagged"""
     return jsonify(
-        services().call(
-            "chat.tag", g.actor, order_id, conversation, tagged["user_id"], tagged["role"]
-        )
+        command("chat.tag", g.actor, order_id, conversation, tagged["user_id"], tagged["role"])
     )
 
 

@@ -17,7 +17,7 @@ from gateway.chat_schemas import (
     WebhookRequestSchema,
     WebhookSchema,
 )
-from gateway.rpc import services
+from gateway.rpc import command, services
 
 blp = Blueprint(
     "notifications",
@@ -49,14 +49,14 @@ def count_notifications():
 @blp.alt_response(404, response="NOT_FOUND")
 def mark_read(notification_id):
     """Mark one notification read"""
-    return jsonify(services().call("chat.mark_notification_read", g.actor, notification_id))
+    return jsonify(command("chat.mark_notification_read", g.actor, notification_id))
 
 
 @blp.route("/notifications/read-all", methods=["POST"])
 @blp.response(200, UnreadSchema)
 def mark_all_read():
     """Mark every notification read"""
-    return jsonify(services().call("chat.mark_all_notifications_read", g.actor))
+    return jsonify(command("chat.mark_all_notifications_read", g.actor))
 
 
 @blp.route("/notification-preferences")
@@ -71,7 +71,7 @@ def get_preferences():
 @blp.response(200, PreferencesSchema)
 def set_preferences(choice):
     """Choose what you receive by e-mail, and where"""
-    return jsonify(services().call("chat.set_preferences", g.actor, choice))
+    return jsonify(command("chat.set_preferences", g.actor, choice))
 
 
 @blp.route("/webhooks")
@@ -91,7 +91,7 @@ def subscribe(request_body):
     Deliveries are signed the Standard Webhooks way with the ``whsec_`` secret in the answer
     (shown now and on rotation only). Endpoints on private or loopback addresses are refused.
     """
-    return jsonify(services().call("chat.subscribe_webhook", g.actor, request_body)), 201
+    return jsonify(command("chat.subscribe_webhook", g.actor, request_body)), 201
 
 
 @blp.route("/webhooks/<endpoint_id>", methods=["PATCH"])
@@ -100,7 +100,7 @@ def subscribe(request_body):
 @blp.alt_response(404, response="NOT_FOUND")
 def change(changes, endpoint_id):
     """Change an endpoint's URL or event types, or disable or re-enable it"""
-    return jsonify(services().call("chat.update_webhook", g.actor, endpoint_id, changes))
+    return jsonify(command("chat.update_webhook", g.actor, endpoint_id, changes))
 
 
 @blp.route("/webhooks/<endpoint_id>", methods=["DELETE"])
@@ -108,7 +108,7 @@ def change(changes, endpoint_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def remove(endpoint_id):
     """Remove an endpoint and its delivery log"""
-    services().call("chat.delete_webhook", g.actor, endpoint_id)
+    command("chat.delete_webhook", g.actor, endpoint_id)
 
 
 @blp.route("/webhooks/<endpoint_id>/rotate-secret", methods=["POST"])
@@ -116,7 +116,7 @@ def remove(endpoint_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def rotate_secret(endpoint_id):
     """Give the endpoint a new secret; deliveries are signed with it from now on"""
-    return jsonify(services().call("chat.rotate_webhook_secret", g.actor, endpoint_id))
+    return jsonify(command("chat.rotate_webhook_secret", g.actor, endpoint_id))
 
 
 @blp.route("/webhooks/<endpoint_id>/deliveries")
@@ -133,4 +133,4 @@ def deliveries(query, endpoint_id):
 @blp.alt_response(404, response="NOT_FOUND")
 def redeliver(endpoint_id, message_id):
     """Send a message again (with the same webhook-id)"""
-    return jsonify(services().call("chat.redeliver_webhook", g.actor, endpoint_id, message_id)), 202
+    return jsonify(command("chat.redeliver_webhook", g.actor, endpoint_id, message_id)), 202

@@ -116,8 +116,8 @@ class ChatService(ServiceBase):
             ids = [store.conversation(session, actor, order_id, name)["id"] for name in names]
             return store.messages_page(session, ids, query or {})
 
-    @rpc
-    def post_message(self, actor, order_id, conversation, body, attachments=None):
+    @uow.command
+    def post_message(self, tx, actor, order_id, conversation, body, attachments=None):
         """Post a message; ``attachments`` are ``{key, name}`` of files already in the blob
         store (the gateway stores uploads; their bytes do not travel over RPC)."""
         attachments = list(attachments or [])
@@ -131,22 +131,21 @@ class ChatService(ServiceBase):
         )
         files = [self._vetted_file(attachment) for attachment in attachments]
         now = self.clock()
-        with self.uow.transaction() as tx:
-            found = store.conversation(tx.session, actor, order_id, conversation)
-            staff = store.staff_members(tx.session, found["id"])
-            if not rules.may_write(actor, found, actor["user_id"] in staff):
-                raise Forbidden(
-                    "Staff write in the buyer-supplier conversation once tagged in",
-                    {"conversation": found["name"]},
-                )
-            if rules.is_staff(actor) and store.add_member(
-                tx.session, found["id"], actor["user_id"], actor["role"], actor["user_id"], now
-            ):
-                staff.append(actor["user_id"])
-            message = store.add_message(tx.session, found, actor, body, now)
-            message["attachments"] = store.add_attachments(tx.session, message, files, now)
-            store.mark_read(tx.session, found["id"], actor["user_id"], message["seq"])
-            self._announce(tx, found, message, staff, attachment_count=len(files))
+        found = store.conversation(tx.session, actor, order_id, conversation)
+        staff = store.staff_members(tx.session, found["id"])
+        if not rules.may_write(actor, found, actor["user_id"] in staff):
+            raise Forbidden(
+                "Staff write in the buyer-supplier conversation once tagged in",
+                {"conversation": found["name"]},
+            )
+        if rules.is_staff(actor) and store.add_member(
+            tx.session, found["id"], actor["user_id"], actor["role"], actor["user_id"], now
+        ):
+            staff.append(actor["user_id"])
+        message = store.add_message(tx.session, found, actor, body, now)
+        message["attachments"] = store.add_attachments(tx.session, message, files, now)
+        store.mark_read(tx.session, found["id"], actor["user_id"], message["seq"])
+        self._announce(tx, found, message, staff, attachment_count=len(files))
         return self._message_out(message, found["name"])
 
     def _vetted_file(self, attachment: dict) -> dict:
@@ -196,43 +195,45 @@ class ChatService(ServiceBase):
             store.conversation(session, actor, found["order_id"], found.pop("conversation"))
             return found
 
-    @rpc
-    def edit_message(self, actor, message_id, body):
+    @uow.command
+    def edit_message(self, tx, actor, message_id, body):
         """Change a message's text; the earlier text is kept in its history."""
         body = rules.checked_body(body, has_attachments=False)
         self._refuse_contact_details(actor, {"body": body})
-        with self.uow.transaction() as tx:
-            message = store.message_for_edit(tx.session, message_id)
-            if message is None or message["author_user"] != actor["user_id"]:
-                raise NotFound(f"Message {message_id} not found among yours")
-            store.conversation(tx.session, actor, message["order_id"], message["name"])
-            if message["body"] != body:
-                store.replace_body(tx.session, message, body, self.clock())
-            message["body"] = body
-        return self.message_history(actor, message_id)
+        message = store.message_for_edit(tx.session, message_id)
+        if message is None or message["author_user"] != actor["user_id"]:
+            raise NotFound(f"Message {message_id} not found among yours")
+        store.conversation(tx.session, actor, message["order_id"], message["name"])
+        if message["body"] != body:
+            store.replace_body(tx.session, message, body, self.clock())
+        return self._history(tx.session, actor, message_id)
 
     @rpc
     def message_history(self, actor, message_id):
         """A message with every earlier text it had, oldest first."""
         with self.uow.reading() as session:
-            message = store.message_for_edit(session, message_id)
-            if message is None:
-                raise NotFound(f"Message {message_id} not found")
-            store.conversation(session, actor, message["order_id"], message["name"])
-            return {
-                **self._message_out(message, message.pop("name")),
-                "revisions": store.revisions(session, message_id),
-            }
+            return self._history(session, actor, message_id)
 
-    @rpc
-    def mark_read(self, actor, order_id, conversation, up_to=None):
-        with self.uow.transaction() as tx:
-            found = store.conversation(tx.session, actor, order_id, conversation)
-            store.mark_read(tx.session, found["id"], actor["user_id"], up_to)
-        return self.unread_counts(actor, [order_id])
+    def _history(self, session, actor, message_id):
+        message = store.message_for_edit(session, message_id)
+        if message is None:
+            raise NotFound(f"Message {message_id} not found")
+        name = message.pop("name")
+        store.conversation(session, actor, message["order_id"], name)
+        files = store.attachments_of(session, [message_id]).get(message_id, [])
+        return {
+            **self._message_out({**message, "attachments": files}, name),
+            "revisions": store.revisions(session, message_id),
+        }
 
-    @rpc
-    def tag(self, actor, order_id, conversation, user_id, role):
+    @uow.command
+    def mark_read(self, tx, actor, order_id, conversation, up_to=None):
+        found = store.conversation(tx.session, actor, order_id, conversation)
+        store.mark_read(tx.session, found["id"], actor["user_id"], up_to)
+        return _counts(store.unread(tx.session, actor, [order_id]), [order_id])
+
+    @uow.command
+    def tag(self, tx, actor, order_id, conversation, user_id, role):
         """Tag a staff member into a conversation: they read, write and hear of it."""
         if role not in rules.STAFF_ROLES:
             raise InvalidRequest(
@@ -240,33 +241,29 @@ class ChatService(ServiceBase):
                 {"errors": {"role": [f"must be one of {', '.join(rules.STAFF_ROLES)}"]}},
             )
         now = self.clock()
-        with self.uow.transaction() as tx:
-            found = store.conversation(tx.session, actor, order_id, conversation)
-            staff = store.staff_members(tx.session, found["id"])
-            if not rules.may_write(actor, found, actor["user_id"] in staff):
-                raise Forbidden("Only those who write here may tag someone in")
-            if store.add_member(tx.session, found["id"], user_id, role, actor["user_id"], now):
-                feed.notify(
-                    tx.session,
-                    str(uuid.uuid4()),
-                    "conversation.tagged",
-                    order_id,
-                    [rules.Audience(rules.STAFF, user=user_id)],
-                    f"You were tagged into the {found['name']} conversation of an order",
-                    link_to(order_id),
-                    now,
-                    email=self.settings.email_enabled,
-                )
-            return store.staff_members(tx.session, found["id"])
+        found = store.conversation(tx.session, actor, order_id, conversation)
+        staff = store.staff_members(tx.session, found["id"])
+        if not rules.may_write(actor, found, actor["user_id"] in staff):
+            raise Forbidden("Only those who write here may tag someone in")
+        if store.add_member(tx.session, found["id"], user_id, role, actor["user_id"], now):
+            feed.notify(
+                tx.session,
+                str(uuid.uuid4()),
+                "conversation.tagged",
+                order_id,
+                [rules.Audience(rules.STAFF, user=user_id)],
+                f"You were tagged into the {found['name']} conversation of an order",
+                link_to(order_id),
+                now,
+                email=self.settings.email_enabled,
+            )
+        return store.staff_members(tx.session, found["id"])
 
     @rpc
     def unread_counts(self, actor, order_ids=None):
         """Unread messages per order and in total, for the red badges on order cards."""
         with self.uow.reading() as session:
-            per_order = store.unread(session, actor, order_ids)
-        if order_ids is not None:
-            per_order = {order_id: per_order.get(order_id, 0) for order_id in order_ids}
-        return {"total": sum(per_order.values()), "orders": per_order}
+            return _counts(store.unread(session, actor, order_ids), order_ids)
 
     def _refuse_contact_details(self, actor, texts: dict):
         if rules.is_staff(actor):
@@ -341,17 +338,15 @@ class ChatService(ServiceBase):
         with self.uow.reading() as session:
             return {"unread": feed.unread_count(session, actor)}
 
-    @rpc
-    def mark_notification_read(self, actor, notification_id):
-        with self.uow.transaction() as tx:
-            if not feed.mark_read(tx.session, actor, int(notification_id)):
-                raise NotFound(f"Notification {notification_id} not found")
-            return {"unread": feed.unread_count(tx.session, actor)}
+    @uow.command
+    def mark_notification_read(self, tx, actor, notification_id):
+        if not feed.mark_read(tx.session, actor, int(notification_id)):
+            raise NotFound(f"Notification {notification_id} not found")
+        return {"unread": feed.unread_count(tx.session, actor)}
 
-    @rpc
-    def mark_all_notifications_read(self, actor):
-        with self.uow.transaction() as tx:
-            feed.mark_all_read(tx.session, actor)
+    @uow.command
+    def mark_all_notifications_read(self, tx, actor):
+        feed.mark_all_read(tx.session, actor)
         return {"unread": 0}
 
     @rpc
@@ -359,11 +354,10 @@ class ChatService(ServiceBase):
         with self.uow.reading() as session:
             return mailer.preferences_of(session, actor)
 
-    @rpc
-    def set_preferences(self, actor, choice):
-        with self.uow.transaction() as tx:
-            mailer.set_preferences(tx.session, actor, choice, self.clock())
-        return self.get_preferences(actor)
+    @uow.command
+    def set_preferences(self, tx, actor, choice):
+        mailer.set_preferences(tx.session, actor, choice, self.clock())
+        return mailer.preferences_of(tx.session, actor)
 
     @every("EMAIL_INTERVAL_S", 1.0)
     def send_emails(self):
@@ -372,48 +366,49 @@ class ChatService(ServiceBase):
 
     # --- outbound webhooks ----------------------------------------------------------------------
 
-    @rpc
-    def subscribe_webhook(self, actor, request):
-        with self.uow.transaction() as tx:
-            return webhooks.subscribe(
-                tx.session, actor, request, self.clock(), self.settings.webhook_policy
-            )
+    @uow.command
+    def subscribe_webhook(self, tx, actor, request):
+        return webhooks.subscribe(
+            tx.session, actor, request, self.clock(), self.settings.webhook_policy
+        )
 
     @rpc
     def list_webhooks(self, actor):
         with self.uow.reading() as session:
             return webhooks.endpoints_of(session, actor)
 
-    @rpc
-    def update_webhook(self, actor, endpoint_id, changes):
-        with self.uow.transaction() as tx:
-            return webhooks.change(
-                tx.session, actor, endpoint_id, changes, self.settings.webhook_policy
-            )
+    @uow.command
+    def update_webhook(self, tx, actor, endpoint_id, changes):
+        return webhooks.change(
+            tx.session, actor, endpoint_id, changes, self.settings.webhook_policy
+        )
 
-    @rpc
-    def rotate_webhook_secret(self, actor, endpoint_id):
-        with self.uow.transaction() as tx:
-            return webhooks.rotate_secret(tx.session, actor, endpoint_id)
+    @uow.command
+    def rotate_webhook_secret(self, tx, actor, endpoint_id):
+        return webhooks.rotate_secret(tx.session, actor, endpoint_id)
 
-    @rpc
-    def delete_webhook(self, actor, endpoint_id):
-        with self.uow.transaction() as tx:
-            webhooks.remove(tx.session, actor, endpoint_id)
+    @uow.command
+    def delete_webhook(self, tx, actor, endpoint_id):
+        webhooks.remove(tx.session, actor, endpoint_id)
 
     @rpc
     def webhook_deliveries(self, actor, endpoint_id, query=None):
         with self.uow.reading() as session:
             return webhooks.deliveries(session, actor, endpoint_id, query or {})
 
-    @rpc
-    def redeliver_webhook(self, actor, endpoint_id, message_id):
-        with self.uow.transaction() as tx:
-            return webhooks.redeliver(tx.session, actor, endpoint_id, message_id, self.clock())
+    @uow.command
+    def redeliver_webhook(self, tx, actor, endpoint_id, message_id):
+        return webhooks.redeliver(tx.session, actor, endpoint_id, message_id, self.clock())
 
     @every("WEBHOOK_INTERVAL_S", 1.0)
     def deliver_webhooks(self):
         webhooks.deliver_due(self.uow, self.settings.webhook_policy, self.clock)
+
+
+def _counts(per_order: dict, order_ids: list[str] | None) -> dict:
+    if order_ids is not None:
+        per_order = {order_id: per_order.get(order_id, 0) for order_id in order_ids}
+    return {"total": sum(per_order.values()), "orders": per_order}
 
 
 def _consumer(event_type: str):
