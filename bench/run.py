@@ -1,6 +1,6 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list]
+    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,...]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import approvals
 import broker_hop
+import chat_messages
 import list_query
 import propagation
 import transitions
@@ -41,6 +42,7 @@ MEASUREMENTS = {
     "propagation": propagation,
     "approvals": approvals,
     "transitions": transitions,
+    "chat": chat_messages,
     "list": list_query,
 }
 ALIASES = {"list_query": "list", "broker_hop": "broker"}
