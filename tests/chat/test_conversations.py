@@ -126,3 +126,12 @@ def test_messages_are_paginated_newest_first(chat, chat_config, order_id):
     bodies = [m["body"] for page in (first, second, last) for m in page["items"]]
     assert bodies == [f"Update {n}" for n in (4, 3, 2, 1, 0)]
     assert last["next_cursor"] is None
+
+
+def test_a_repeated_command_posts_one_message(chat, chat_config, order_id):
+    with rpc(chat_config) as cluster:
+        first = cluster.chat.post_message(BUYER, order_id, "order", "Hello", command_id="key-1")
+        again = cluster.chat.post_message(BUYER, order_id, "order", "Hello", command_id="key-1")
+        assert again == first
+        assert cluster.chat.unread_counts(SUPPLIER)["total"] == 1
+    assert count(chat_config["DATABASE_URL"], messages) == 1

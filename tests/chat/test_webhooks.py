@@ -206,3 +206,29 @@ def test_private_addresses_and_plain_http_are_refused_unless_allowed(chat, chat_
                 SUPPLIER,
                 {"url": "https://1.1.1.1/x", "event_types": ["order.placed"], "org": "acme"},
             )
+
+
+def test_an_endpoint_failing_for_too_long_is_disabled(
+    container_factory, service_config, declared_topology, clock, receiver
+):
+    config = service_config(
+        "chat",
+        WEBHOOK_ALLOWED_PRIVATE="127.0.0.1",
+        WEBHOOK_INTERVAL_S=0.05,
+        WEBHOOK_DISABLE_AFTER_DAYS=0.0001,  # 8.64 seconds
+    )
+    container = container_factory(ChatService, config)
+    replace_dependencies(container, clock=clock)
+    container.start()
+    hook = receiver(500, 500, 500)
+    endpoint = subscribe(config, hook)
+    place_order(container, config)
+    eventually(lambda: deliveries(config, endpoint)[0]["attempts"] == 1)
+    clock.advance(seconds=10)  # past the first retry, and past the failure allowance
+    eventually(lambda: deliveries(config, endpoint)[0]["attempts"] == 2)
+    with rpc(config) as cluster:
+        [found] = cluster.chat.list_webhooks(SUPPLIER)
+        assert not found["enabled"] and "too long" in found["disabled_reason"]
+        cluster.chat.update_webhook(SUPPLIER, endpoint["id"], {"enabled": True})
+        [found] = cluster.chat.list_webhooks(SUPPLIER)
+    assert found["enabled"] and found["failing_since"] is None
