@@ -3,19 +3,10 @@ processes on a real broker and PostgreSQL."""
 
 from collections import Counter
 
+from e2e.test_manufacturing import DOCUMENTS, ORDER
 from e2e.walk import act, page, problem, status_is, unique, when
 from support import files
 from support.waiting import eventually
-
-ORDER = {
-    "workflow": "manufacturing",
-    "title": "Anodised brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 10, "unit_price": 1250}],
-}
-DOCUMENTS = ["inspection_report", "material_certificate"]
 
 
 def known_to_chat(client, order):
@@ -157,7 +148,7 @@ def test_an_order_life_notifies_each_party_once_per_event(market, order_events):
     items = m.buyer.get("/notifications", params={"order_id": order["id"]}).json()["items"]
     assert all(item["link"] == f"/api/v1/orders/{order['id']}" for item in items)
     titles = [item["title"] for item in items if item["event_type"] == "order.status_changed"]
-    assert titles[0] == "Order Anodised brackets is now completed"
+    assert titles[0] == f"Order {ORDER['title']} is now completed"
 
     count = m.buyer.get("/notifications/count").json()["unread"]
     assert count >= len(items)
