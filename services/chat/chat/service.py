@@ -74,17 +74,16 @@ class ChatService(ServiceBase):
             for name in rules.names_for(actor):
                 conversation = store.conversation(session, actor, order_id, name)
                 last = store.last_message(session, conversation["id"])
+                staff = store.staff_members(session, conversation["id"])
                 found.append(
                     {
                         "name": name,
                         "unread": unread.get(name, 0),
                         "awaiting_reply": rules.awaiting_reply(actor, last),
                         "last_message": last,
-                        "staff": store.staff_members(session, conversation["id"]),
+                        "staff": staff,
                         "may_write": rules.may_write(
-                            actor,
-                            conversation,
-                            actor["user_id"] in store.staff_members(session, conversation["id"]),
+                            actor, conversation, actor["user_id"] in staff
                         ),
                     }
                 )
