@@ -20,7 +20,7 @@ help:
 	@echo "make run        start RabbitMQ if needed, migrate, and run the five services + gateway (Ctrl-C stops)"
 	@echo "make test       every test, on real RabbitMQ and PostgreSQL (PYTEST_ARGS='-k outbox -x')"
 	@echo "make unit       the unit tests only: no broker, no database, seconds (PYTEST_ARGS='-k retail')"
-	@echo "make lint       ruff (lint and format check) over the whole repository"
+	@echo "make lint       ruff (lint and format check) over the whole repository; mypy (mypy.ini)"
 	@echo "make bench      the benchmark (bench/run.py)"
 	@echo "make install    create .venv and install every package editable, pinned by constraints.txt"
 	@echo "make catalogue  regenerate docs/events.md from the contracts"
@@ -55,6 +55,7 @@ unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: install
 	@bash tools/ensure-broker.sh

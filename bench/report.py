@@ -71,8 +71,11 @@ class Report:
             value = f"{value:,.2f}" if isinstance(value, float) else str(value)
             body.append((r["metric"], value, r["unit"], target, ok))
         widths = [max(len(row[i]) for row in body + [head]) for i in range(len(head))]
-        fmt = lambda row: "  ".join(  # noqa: E731
-            cell.rjust(w) if i == 1 else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
-        )
+
+        def fmt(row: tuple[str, ...]) -> str:
+            return "  ".join(
+                cell.rjust(w) if i == 1 else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+            )
+
         return "\n".join([fmt(head), fmt(tuple("-" * w for w in widths))] + [fmt(r) for r in body])

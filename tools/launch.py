@@ -28,6 +28,7 @@ import collections
 import contextlib
 import ctypes
 import ctypes.util
+import importlib.util
 import itertools
 import os
 import secrets
@@ -477,9 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-timeout", type=float, default=90.0, help="seconds (default 90)")
     args = parser.parse_args(argv)
 
-    try:
-        import nameko  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("nameko") is None:
         print(
             f"launch: {sys.executable} has no nameko; run `make run` (or use .venv/bin/python)",
             file=sys.stderr,

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gateway import chat, correlation, health, idempotency, notifications, orders, rpc
+from gateway import chat, correlation, health, idempotency, notifications, orders, payments, rpc
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -39,6 +39,7 @@ def create_app(settings: dict | None = None) -> Flask:
     api = ProblemApi(app)
     api.register_blueprint(orders.blp)
     api.register_blueprint(health.blp)
+    api.register_blueprint(payments.blp)
     api.register_blueprint(chat.blp)
     api.register_blueprint(notifications.blp)
     return app

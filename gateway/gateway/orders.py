@@ -14,6 +14,7 @@ from marshmallow import RAISE
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.payments import order_payments_section
 from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
     ActionHeadersSchema,
@@ -43,6 +44,7 @@ ORDER_PAGE_SECTIONS = {
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
         "fulfillment.get_fulfillment", actor, order_id
     ),
+    "payments": order_payments_section,
     "chat": lambda rpc, actor, order_id: rpc.call("chat.order_summary", actor, order_id),
 }
 

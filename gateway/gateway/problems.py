@@ -81,8 +81,6 @@ def problem_response(
 
 
 def _gateway_problem(problem):
-    if getattr(problem, "outcome_unknown", False):
-        g.outcome_unknown = True  # the idempotency record must not be freed for a retry
     return problem_response(
         problem.status,
         problem.title,

@@ -34,7 +34,7 @@ REPLIED_ERRORS = (ServiceError, RemoteError, BadRequest)
 
 
 class ServiceUnavailable(Problem):
-    def __init__(self, detail, outcome_unknown=False):
+    def __init__(self, detail):
         super().__init__(
             503,
             "Service unavailable",
@@ -42,8 +42,6 @@ class ServiceUnavailable(Problem):
             slug="service-unavailable",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-        # The request may have reached the service and taken effect: no one can tell.
-        self.outcome_unknown = outcome_unknown
 
 
 class ProxyPool:
@@ -110,15 +108,11 @@ class Services:
             with self._pool.lend(self._correlation_id) as cluster:
                 return getattr(cluster[service], name)(*args, **kwargs)
         except RpcTimeout as error:
-            raise ServiceUnavailable(
-                f"The {service} service did not answer in time", outcome_unknown=True
-            ) from error
+            raise ServiceUnavailable(f"The {service} service did not answer in time") from error
         except UnknownService as error:
             raise ServiceUnavailable(f"The {service} service is not running") from error
         except BROKER_ERRORS as error:
-            raise ServiceUnavailable(
-                "The message broker cannot be reached", outcome_unknown=True
-            ) from error
+            raise ServiceUnavailable("The message broker cannot be reached") from error
 
 
 def command(method, *args, **kwargs):

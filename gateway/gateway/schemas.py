@@ -72,6 +72,7 @@ class PlaceOrderSchema(Schema):
     committed_ship_by = fields.Date()
     committed_deliver_by = fields.Date()
     revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
+    payment = fields.Nested("PaymentChoiceSchema")
 
 
 class OrderCountQuerySchema(Schema):
@@ -235,6 +236,7 @@ class OrderPageSchema(Schema):
     order = fields.Nested(OrderSchema)
     timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
     fulfillment = fields.Dict(allow_none=True)
+    payments = fields.Dict(allow_none=True)
     chat = fields.Dict(allow_none=True, metadata={"description": "unread, latest messages"})
     warnings = fields.List(fields.Nested(PageWarningSchema))
 

@@ -6,6 +6,7 @@ A test that only holds on PostgreSQL (concurrent replicas, ``SKIP LOCKED``) says
 
 import pytest
 
+from chassis.database import make_engine
 from support.databases import BACKENDS, Databases, migrated_databases
 
 
@@ -36,3 +37,17 @@ def empty_databases(backend, tmp_path_factory):
 @pytest.fixture(scope="session")
 def databases(backend, tmp_path_factory):
     yield from migrated_databases(Databases(backend, tmp_path_factory.mktemp(backend)))
+
+
+@pytest.fixture
+def database_of(empty_databases):
+    """``database_of(metadata)``: a new database of the test's backend holding these tables."""
+
+    def create(metadata) -> str:
+        url = empty_databases.create("chassis")
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        engine.dispose()
+        return url
+
+    return create

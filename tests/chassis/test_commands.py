@@ -11,7 +11,6 @@ import pytest
 from nameko.exceptions import RemoteError
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
-from chassis.database import make_engine
 from chassis.health import ServiceBase
 from chassis.tables import messaging_tables
 from chassis.unit_of_work import UnitOfWork
@@ -60,12 +59,9 @@ class NotesService(ServiceBase):
 
 
 @pytest.fixture
-def notes_service(container_factory, rabbit_config, empty_databases):
+def notes_service(container_factory, rabbit_config, database_of):
     arrived.clear()
-    url = empty_databases.create("notes")
-    engine = make_engine(url)
-    metadata.create_all(engine)
-    engine.dispose()
+    url = database_of(metadata)
     config = {**rabbit_config, "DATABASE_URL": url, "max_workers": 4}
     container_factory(NotesService, config).start()
     return config

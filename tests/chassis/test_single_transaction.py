@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import MetaData
 
 from chassis.consumer import PERMANENT_ERRORS
-from chassis.database import make_engine
 from chassis.tables import messaging_tables
 from chassis.unit_of_work import AlreadyProcessed, SecondTransaction, Transactions, UnitOfWork
 from support.services import count
@@ -21,11 +20,8 @@ inbox = messaging_tables(metadata)[1]
 
 
 @pytest.fixture
-def provider(empty_databases, rabbit_config):
-    url = empty_databases.create("single")
-    engine = make_engine(url)
-    metadata.create_all(engine)
-    engine.dispose()
+def provider(database_of, rabbit_config):
+    url = database_of(metadata)
     container = Container()
     container.config = {**rabbit_config, "DATABASE_URL": url}
     container.service_name = "notes"

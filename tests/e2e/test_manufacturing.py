@@ -25,23 +25,23 @@ def upload(m, order, kind):
     )
 
 
-def in_production(m):
-    order = m.place(ORDER)
+def in_production(m, request=ORDER):
+    order = m.place(request)
     act(m.supplier, order, "approve")
     return act(m.supplier, order, "start_production")
 
 
-def ready(m):
-    order = in_production(m)
+def ready(m, request=ORDER):
+    order = in_production(m, request)
     for kind in DOCUMENTS:
         upload(m, order, kind)
     when(m.supplier, order, lambda o: o["documents"] == DOCUMENTS)
     return act(m.supplier, order, "mark_ready")
 
 
-def delivered(m):
+def delivered(m, request=ORDER):
     """A ready order shipped in one parcel and delivered."""
-    order = ready(m)
+    order = ready(m, request)
     parcel = {"order_id": order["id"], "shipment_id": "S1", "tracking_number": "TRK-1"}
     m.publish("shipment.created", parcel)
     when(m.buyer, order, status_is("in_delivery"))

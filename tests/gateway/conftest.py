@@ -103,6 +103,13 @@ class FakeFulfillment:
         return {"status": "ok"}
 
 
+class FakePayments:
+    """A payments service that has not heard of any order yet."""
+
+    def get_order_payments(self, actor, order_id):
+        raise NotFound("no payment for this order", {"order_id": order_id})
+
+
 class FakeChat:
     def order_summary(self, actor, order_id):
         return {"unread": 0, "awaiting_reply": False, "conversations": [], "latest_messages": []}
@@ -124,7 +131,7 @@ class FakeCluster:
             "orders": FakeOrders(),
             "fulfillment": FakeFulfillment(),
             "chat": FakeChat(),
-            "payments": FakeHealthOnly(),
+            "payments": FakePayments(),
             "disputes": FakeHealthOnly(),
         }
         self.broker_up = True

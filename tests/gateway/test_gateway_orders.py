@@ -48,6 +48,7 @@ def test_the_order_page_has_the_order_and_its_fulfillment(client, place, bearer)
         "status": "open",
         "lines": [],
     }
+    assert page["payments"] is None  # the payments service has not heard of it yet
     assert page["warnings"] == []
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
-from chassis.database import make_engine
+from chassis.database import make_engine, normalise_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ("postgresql", "sqlite")
@@ -57,8 +57,9 @@ class Databases:
         if self.backend == "sqlite":
             return f"sqlite:///{self._directory / name}.db"
         if self._admin is None:
-            self._admin = make_engine(f"{self._pg_base}/postgres").execution_options(
-                isolation_level="AUTOCOMMIT"
+            # No statement timeout: on a loaded machine, dropping a database can take a while.
+            self._admin = create_engine(
+                normalise_url(f"{self._pg_base}/postgres"), isolation_level="AUTOCOMMIT"
             )
         with self._admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -21,9 +21,10 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import filetype
@@ -94,7 +95,9 @@ class BlobStore:
         return self.storage.read(key)
 
 
-def vet(data: bytes, max_bytes: int, allowed: dict[str, str], filename: str = "") -> tuple:
+def vet(
+    data: bytes, max_bytes: int, allowed: dict[str, str], filename: str = ""
+) -> tuple[bytes, str]:
     """``(bytes to store, media type)``: ``data`` checked, and cleaned if it is an image."""
     if not data:
         raise BlobRejected("the file is empty")
@@ -174,7 +177,9 @@ class FolderStorage:
 class S3Storage:
     """Blobs as objects in an S3-compatible bucket, under an optional prefix."""
 
-    def __init__(self, bucket: str, prefix: str = "", client=None, endpoint_url: str | None = None):
+    def __init__(
+        self, bucket: str, prefix: str = "", client: Any = None, endpoint_url: str | None = None
+    ):
         import boto3  # only deployments that use S3 pay for importing it
 
         self.bucket = bucket
@@ -191,20 +196,23 @@ class S3Storage:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
         except self.client.exceptions.NoSuchKey:
             raise BlobNotFound(key) from None
-        return answer["Body"].read()
+        data: bytes = answer["Body"].read()
+        return data
 
 
-def blob_store(config: dict | None = None, environ=None) -> BlobStore:
+def blob_store(
+    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> BlobStore:
     """The store the configuration (or else the environment) names."""
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
 
-    def setting(name, default=None):
-        return (config or {}).get(name) or environ.get(name) or default
+    def setting(name: str, default: Any = None) -> Any:
+        return (config or {}).get(name) or env.get(name) or default
 
     max_bytes = int(setting("BLOB_MAX_BYTES", DEFAULT_MAX_BYTES))
     url = setting("BLOB_STORE_URL", "")
     if not url:
-        return BlobStore(FolderStorage(data_dir(environ) / "blobs"), max_bytes)
+        return BlobStore(FolderStorage(data_dir(env) / "blobs"), max_bytes)
     parsed = urlparse(url)
     if parsed.scheme == "s3":
         storage = S3Storage(
@@ -219,8 +227,8 @@ def blob_store(config: dict | None = None, environ=None) -> BlobStore:
 class Blobs(DependencyProvider):
     """``self.blobs`` in a Nameko service: the store its config names."""
 
-    def setup(self):
+    def setup(self) -> None:
         self.store = blob_store(self.container.config)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> BlobStore:
         return self.store

@@ -1,5 +1,6 @@
 """Time as a dependency, so that deadlines can be tested without sleeping."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
@@ -12,5 +13,5 @@ def utc_now() -> datetime:
 class Clock(DependencyProvider):
     """``self.clock()`` is the current UTC time; tests swap in a clock they move by hand."""
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: object) -> Callable[[], datetime]:
         return utc_now

@@ -26,9 +26,10 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kombu.utils.json import dumps as kombu_dumps
 from kombu.utils.json import loads as kombu_loads
@@ -71,8 +72,7 @@ def command(provider: UnitOfWork, method: Callable[..., Any]) -> Callable[..., A
         bound = signature.bind(self, None, *args, **kwargs)
         bound.apply_defaults()
         arguments = dict(list(bound.arguments.items())[2:])
-        return run_once(
-            transactions,
+        return transactions.run_command(
             scope,
             command_id or _minted(scope),
             arguments,
@@ -88,12 +88,12 @@ def command(provider: UnitOfWork, method: Callable[..., Any]) -> Callable[..., A
             inspect.Parameter("command_id", inspect.Parameter.KEYWORD_ONLY, default=None),
         ]
     )
-    del run.__wrapped__  # type: ignore[attr-defined]
+    del run.__wrapped__
     return rpc(run)  # type: ignore[no-any-return]
 
 
 def _minted(scope: str) -> str:
-    log.warning("%s called without a command id: a redelivery would run it again", scope)
+    log.debug("%s called without a command id: a redelivery would run it again", scope)
     return f"minted-{uuid.uuid4()}"
 
 
@@ -159,7 +159,12 @@ class CommandLog:
         )
 
     def record_failure(
-        self, session: Session, scope: str, command_id: str, fingerprint: str, outcome: dict
+        self,
+        session: Session,
+        scope: str,
+        command_id: str,
+        fingerprint: str,
+        outcome: dict[str, Any],
     ) -> None:
         self._insert(session, scope, command_id, fingerprint, True, outcome)
 
@@ -185,7 +190,7 @@ class CommandLog:
         command_id: str,
         fingerprint: str,
         failed: bool,
-        outcome: dict,
+        outcome: dict[str, Any],
     ) -> None:
         try:
             session.execute(
@@ -201,6 +206,38 @@ class CommandLog:
             session.flush()
         except IntegrityError:
             raise AlreadyRecorded(f"{scope} {command_id}") from None
+
+
+class Recorded(NamedTuple):
+    fingerprint: str
+    outcome: dict[str, Any]
+
+
+class InMemoryCommands:
+    """Commands recorded in a dict: ``run_command`` for a fake unit of work in unit tests.
+
+    It answers as the ``commands`` table does, within one process and without concurrency.
+    """
+
+    def __init__(self, transaction: Callable[[], AbstractContextManager[Any]]):
+        self._transaction = transaction
+        self.recorded: dict[tuple[str, str], Recorded] = {}
+
+    def run_command(
+        self, scope: str, command_id: str, arguments: Mapping[str, Any], body: Callable[[Any], Any]
+    ) -> Any:
+        expected = fingerprint(arguments)
+        if (scope, command_id) in self.recorded:
+            return replay(scope, command_id, expected, self.recorded[scope, command_id])
+        try:
+            with self._transaction() as tx:
+                result = body(tx)
+        except ServiceError as error:
+            if error.settles_command:
+                self.recorded[scope, command_id] = Recorded(expected, error_outcome(error))
+            raise
+        self.recorded[scope, command_id] = Recorded(expected, {"result": recordable(result)})
+        return as_recorded(recordable(result))
 
 
 def replay(scope: str, command_id: str, expected: str, recorded: Any) -> Any:

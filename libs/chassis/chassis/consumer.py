@@ -7,20 +7,23 @@
 - A handler that raises is retried after each delay of ``EVENT_RETRY_DELAYS_MS`` (through TTL
   queues, so nothing blocks and a restart loses nothing), then parked with its error in
   ``<queue>.dead`` where ``deadletters`` lists and replays it.
-- A duplicate (the inbox already has it) is acknowledged and skipped.
+- A message that cannot even be decoded (not JSON, not UTF-8, another content type) is parked
+  as it came, bytes and content type, with the reason.
+- A duplicate (the inbox already has it) is acknowledged and skipped, and logged.
 """
 
 import logging
 import traceback
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from kombu import Connection
 from nameko.containers import ContainerBeingKilled
 from nameko.exceptions import ConfigurationError
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 
-from chassis.envelope import InvalidEvent, parse_envelope
+from chassis.envelope import Event, InvalidEvent, parse_envelope
 from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri
 from chassis.topology import (
@@ -41,13 +44,28 @@ ATTEMPTS_HEADER = "x-attempts"
 PERMANENT_ERRORS = (InvalidEvent, InvalidRequest, SecondTransaction)
 
 
+class ParkingQueueConsumer(QueueConsumer):
+    """Nameko's queue consumer, but a message that fails to decode goes to its consumer."""
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider: "EventConsumer", message: Any, error: Exception) -> None:
+        self.container.spawn_managed_thread(partial(provider.park_undecodable, message, error))
+
+
 class EventConsumer(Consumer):
-    def __init__(self, event_type: str, **kwargs):
+    queue_consumer = ParkingQueueConsumer()
+
+    def __init__(self, event_type: str, **kwargs: Any):
         self.event_type = event_type
         kwargs.setdefault("expected_exceptions", (AlreadyProcessed,))
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
-    def setup(self):
+    def setup(self) -> None:
         service = self.container.service_name
         self.contract = event_contract = contract(self.event_type)
         if service not in event_contract.consumers:
@@ -65,7 +83,7 @@ class EventConsumer(Consumer):
                 queue(connection.default_channel).declare()
         super().setup()
 
-    def handle_message(self, body, message):
+    def handle_message(self, body: Any, message: Any) -> None:
         try:
             event = parse_envelope(body)
             self._check_routing(event)
@@ -86,7 +104,11 @@ class EventConsumer(Consumer):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def _check_routing(self, event) -> None:
+    def park_undecodable(self, message: Any, error: Exception) -> None:
+        self._park(message, error, attempts=0, raw=True)
+        self.queue_consumer.ack_message(message)
+
+    def _check_routing(self, event: Event) -> None:
         """A misrouted or forged message must not run a handler meant for another event."""
         expected = self.contract
         if (event.event_type, event.producer) != (expected.name, expected.producer):
@@ -95,13 +117,22 @@ class EventConsumer(Consumer):
                 f"not {event.event_type} from {event.producer}"
             )
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is not None and not isinstance(exc_info[1], AlreadyProcessed):
+    def handle_result(
+        self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None
+    ) -> tuple[Any, Any]:
+        if exc_info is None:
+            pass
+        elif isinstance(exc_info[1], AlreadyProcessed):
+            log.info(
+                "duplicate event ignored: already processed",
+                extra={"queue": self.queue.name, "event_id": worker_ctx.args[0].event_id},
+            )
+        else:
             self._retry_or_park(message, exc_info[1])
         self.queue_consumer.ack_message(message)
         return result, exc_info
 
-    def _retry_or_park(self, message, error: BaseException) -> None:
+    def _retry_or_park(self, message: Any, error: BaseException) -> None:
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
         if attempts > len(self.delays_ms) or isinstance(error, PERMANENT_ERRORS):
             self._park(message, error, attempts)
@@ -113,8 +144,18 @@ class EventConsumer(Consumer):
             message.payload, retry_queue_name(self.queue.name, delay), headers
         )
 
-    def _park(self, message, error: BaseException, attempts: int) -> None:
-        log.error("parking message from %s after %d attempts: %s", self.queue.name, attempts, error)
+    def _park(self, message: Any, error: BaseException, attempts: int, raw: bool = False) -> None:
+        log.error(
+            "parking message from %s after %d attempts: %s",
+            self.queue.name,
+            attempts,
+            error,
+            extra={
+                "queue": self.queue.name,
+                "error_type": type(error).__name__,
+                "correlation_id": _correlation_id(message),
+            },
+        )
         headers = {
             **message.headers,
             ATTEMPTS_HEADER: attempts,
@@ -124,7 +165,15 @@ class EventConsumer(Consumer):
             "x-failed-at": datetime.now(UTC).isoformat(),
             "x-original-queue": self.queue.name,
         }
-        self.publisher.send_to_queue(message.payload, dead_queue_name(self.queue.name), headers)
+        if raw:
+            self.publisher.send_raw_to_queue(message, dead_queue_name(self.queue.name), headers)
+        else:
+            self.publisher.send_to_queue(message.payload, dead_queue_name(self.queue.name), headers)
+
+
+def _correlation_id(message: Any) -> str | None:
+    """The message's correlation id, from its headers: its body may be unreadable."""
+    return (message.headers or {}).get("nameko.correlation_id")
 
 
 consume = EventConsumer.decorator

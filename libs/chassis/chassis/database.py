@@ -1,6 +1,7 @@
 """Engines sized for a service's workers, with the timeouts a production database needs."""
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -42,7 +43,7 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

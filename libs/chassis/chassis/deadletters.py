@@ -4,12 +4,16 @@
     deadletters replay QUEUE [--event-id ID]    send parked messages back to their queue
 
 Replayed messages start again with a fresh retry budget; the consumer's inbox makes a replay of
-an event that did get applied meanwhile harmless.
+an event that did get applied meanwhile harmless. A message is replayed byte for byte, with its
+content type: one parked because it could not be decoded is listed with its body as text (bytes
+that are not UTF-8 replaced) and is parked again if replayed unchanged.
 """
 
 import argparse
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from kombu import Connection, Queue
 
@@ -41,6 +45,7 @@ class ParkedMessage:
     error_type: str
     attempts: int
     failed_at: str
+    content_type: str
     body: object
 
 
@@ -48,8 +53,17 @@ def dead_queues() -> list[str]:
     return [q.name for q in all_queues(retry_delays_ms()) if q.name.endswith(".dead")]
 
 
-def _parked(queue: str, message) -> ParkedMessage:
-    body = message.payload
+def _body(message: Any) -> object:
+    """The decoded body, or, for a message that cannot be decoded, its bytes as text."""
+    try:
+        return message.payload
+    except Exception:  # any decoding failure: this is what got the message parked
+        raw = message.body
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _parked(queue: str, message: Any) -> ParkedMessage:
+    body = _body(message)
     headers = message.headers or {}
     envelope = body if isinstance(body, dict) else {}
     return ParkedMessage(
@@ -61,11 +75,12 @@ def _parked(queue: str, message) -> ParkedMessage:
         error_type=headers.get("x-error-type", ""),
         attempts=int(headers.get("x-attempts", 0)),
         failed_at=headers.get("x-failed-at", ""),
+        content_type=message.content_type or "",
         body=body,
     )
 
 
-def _drain(channel, queue: str):
+def _drain(channel: Any, queue: str) -> Iterator[Any]:
     bound = Queue(queue, no_declare=True)(channel)
     while (message := bound.get(no_ack=False, accept=["json"])) is not None:
         yield message
@@ -93,14 +108,14 @@ def replay(uri: str, queue: str, event_id: str | None = None) -> int:
             if event_id is not None and parked.event_id != event_id:
                 continue
             headers = {k: v for k, v in (message.headers or {}).items() if k not in REPLAY_DROPS}
-            publisher.send_to_queue(parked.body, parked.original_queue, headers)
+            publisher.send_raw_to_queue(message, parked.original_queue, headers)
             message.ack()
             replayed += 1
         channel.close()
     return replayed
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="deadletters", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list")

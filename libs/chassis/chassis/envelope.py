@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -36,21 +37,28 @@ class Event:
     producer: str
     correlation_id: str
     causation_id: str | None
-    data: dict
+    data: dict[str, Any]
 
 
-def _validated_payload(event_type: str, version: int, data: dict) -> dict:
+def _validated_payload(event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
     try:
         schema = contract(event_type).schema(version)
     except UnknownEvent as exc:
         raise InvalidEvent(str(exc)) from None
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
+        return loaded
     except ValidationError as exc:
         raise InvalidEvent(f"{event_type} v{version} payload is invalid: {exc.messages}") from None
 
 
-def new_envelope(event_type, data, producer, correlation_id=None, causation_id=None) -> dict:
+def new_envelope(
+    event_type: str,
+    data: dict[str, Any],
+    producer: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> dict[str, Any]:
     """A JSON-ready envelope for ``data``, refused if the payload breaks its contract."""
     known = contract(event_type)
     if known.producer != producer:
@@ -69,7 +77,7 @@ def new_envelope(event_type, data, producer, correlation_id=None, causation_id=N
     }
 
 
-def parse_envelope(body) -> Event:
+def parse_envelope(body: object) -> Event:
     """The event in ``body`` with its payload loaded by its contract's schema."""
     if not isinstance(body, dict):
         raise InvalidEvent(f"an event body must be a JSON object, got {type(body).__name__}")

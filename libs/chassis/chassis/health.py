@@ -3,6 +3,7 @@
 from nameko.rpc import rpc
 
 from chassis.logs import CorrelationLogging
+from chassis.unit_of_work import Transactions
 
 
 class ServiceBase:
@@ -11,8 +12,10 @@ class ServiceBase:
     Subclasses define ``name`` and a ``UnitOfWork`` as ``uow``.
     """
 
+    name: str
+    uow: Transactions
     logging = CorrelationLogging()
 
     @rpc
-    def health(self):
+    def health(self) -> dict[str, str]:
         return {"service": self.name, "status": "ok", "database": self.uow.ping()}

@@ -2,6 +2,7 @@
 
 import contextvars
 import logging
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from pythonjsonlogger.json import JsonFormatter
@@ -12,8 +13,10 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 class CorrelationFilter(logging.Filter):
-    def filter(self, record):
-        record.correlation_id = correlation_id.get()
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A line about a message no worker handles (one parked undecoded) names its own.
+        if getattr(record, "correlation_id", None) is None:
+            record.correlation_id = correlation_id.get()
         return True
 
 
@@ -40,5 +43,5 @@ class CorrelationLogging(DependencyProvider):
     Each worker runs in its own greenlet, and greenlets have their own context variables.
     """
 
-    def worker_setup(self, worker_ctx):
+    def worker_setup(self, worker_ctx: Any) -> None:
         correlation_id.set(worker_ctx.context_data.get("correlation_id") or worker_ctx.call_id)

@@ -1,7 +1,10 @@
 """Alembic glue shared by every service's migrations."""
 
+from typing import cast
+
 import sqlalchemy as sa
 from alembic import context
+from alembic.operations import Operations
 from sqlalchemy import MetaData, engine_from_config, pool
 
 from chassis.database import normalise_url
@@ -33,16 +36,16 @@ def upgrade_messaging() -> None:
     """``upgrade`` of every service's first revision."""
     from alembic import op
 
-    create_messaging_tables(op)
+    create_messaging_tables(cast(Operations, op))  # alembic.op proxies the migration's Operations
 
 
 def downgrade_messaging() -> None:
     from alembic import op
 
-    drop_messaging_tables(op)
+    drop_messaging_tables(cast(Operations, op))  # alembic.op proxies the migration's Operations
 
 
-def create_messaging_tables(op) -> None:
+def create_messaging_tables(op: Operations) -> None:
     """Version 1 of the outbox and inbox tables, as every service's first revision creates them.
 
     Frozen on purpose: ``chassis.tables`` may change later, and a change ships as a new helper
@@ -72,12 +75,12 @@ def create_messaging_tables(op) -> None:
     )
 
 
-def drop_messaging_tables(op) -> None:
+def drop_messaging_tables(op: Operations) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")
 
 
-def create_command_table(op) -> None:
+def create_command_table(op: Operations) -> None:
     """Version 1 of the commands table (frozen, like the messaging tables above)."""
     op.create_table(
         "commands",
@@ -91,7 +94,7 @@ def create_command_table(op) -> None:
     op.create_index("ix_commands_created_at", "commands", ["created_at"])
 
 
-def drop_command_table(op) -> None:
+def drop_command_table(op: Operations) -> None:
     op.drop_table("commands")
 
 
@@ -99,10 +102,10 @@ def upgrade_commands() -> None:
     """``upgrade`` of every service's revision that adds the commands table."""
     from alembic import op
 
-    create_command_table(op)
+    create_command_table(cast(Operations, op))  # alembic.op proxies the migration's Operations
 
 
 def downgrade_commands() -> None:
     from alembic import op
 
-    drop_command_table(op)
+    drop_command_table(cast(Operations, op))  # alembic.op proxies the migration's Operations

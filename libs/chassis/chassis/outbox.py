@@ -10,9 +10,10 @@ consumers dedupe on event_id.
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Select, Table, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from chassis.clock import utc_now
 from chassis.database import supports_skip_locked
@@ -27,8 +28,8 @@ class Outbox:
         engine: Engine,
         table: Table,
         publisher: EventPublisher,
-        grace=timedelta(seconds=2),
-        batch_size=200,
+        grace: timedelta = timedelta(seconds=2),
+        batch_size: int = 200,
     ):
         self.engine = engine
         self.table = table
@@ -39,7 +40,7 @@ class Outbox:
         self.batch_size = batch_size
         self._published: list[str] = []
 
-    def add(self, connection, envelopes: list[dict]) -> None:
+    def add(self, connection: Connection, envelopes: list[dict[str, Any]]) -> None:
         if envelopes:
             created_at = utc_now()
             connection.execute(
@@ -55,7 +56,7 @@ class Outbox:
                 ],
             )
 
-    def publish_committed(self, envelopes: list[dict]) -> None:
+    def publish_committed(self, envelopes: list[dict[str, Any]]) -> None:
         """The fast path. A failure here loses nothing: the rows wait for the relay."""
         try:
             for envelope in envelopes:
@@ -88,7 +89,7 @@ class Outbox:
             return self._relay_locked(query.with_for_update(skip_locked=True))
         return self._relay_unlocked(query)
 
-    def _relay_locked(self, query) -> int:
+    def _relay_locked(self, query: Select[Any]) -> int:
         with self.engine.begin() as connection:
             rows = connection.execute(query).all()
             for row in rows:
@@ -96,7 +97,7 @@ class Outbox:
             self._mark(connection, [row.id for row in rows])
         return len(rows)
 
-    def _relay_unlocked(self, query) -> int:
+    def _relay_unlocked(self, query: Select[Any]) -> int:
         # SQLite blocks the whole process while it waits for a lock, so no transaction may stay
         # open across the network I/O of publishing; SQLite is single-replica anyway.
         with self.engine.connect() as connection:
@@ -123,7 +124,7 @@ class Outbox:
                 delete(self.table).where(self.table.c.id.in_(oldest.scalar_subquery()))
             ).rowcount
 
-    def _mark(self, connection, ids) -> None:
+    def _mark(self, connection: Connection, ids: list[int]) -> None:
         if ids:
             connection.execute(
                 update(self.table).where(self.table.c.id.in_(ids)).values(published_at=utc_now())

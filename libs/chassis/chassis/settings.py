@@ -5,24 +5,32 @@ their settings as a mapping, such as the gateway, resolve them exactly as the se
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def data_dir(environ=None) -> Path:
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     path = Path(environ.get("DATA_DIR") or "data").resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def amqp_uri(config: dict | None = None, environ=None) -> str:
+def amqp_uri(
+    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> str:
     environ = os.environ if environ is None else environ
     return (config or {}).get("AMQP_URI") or environ.get("AMQP_URI") or DEFAULT_AMQP_URI
 
 
-def database_url(component: str, config: dict | None = None, environ=None) -> str:
+def database_url(
+    component: str,
+    config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
     """The component's own database: configured URL, ``<COMPONENT>_DATABASE_URL``, or SQLite."""
     environ = os.environ if environ is None else environ
     configured = (config or {}).get("DATABASE_URL") or environ.get(

@@ -14,6 +14,8 @@ Per consumer of an event, ``<service>--<event_type>``:
 import argparse
 import json
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.events import get_event_exchange
@@ -25,7 +27,7 @@ DEFAULT_RETRY_DELAYS_MS = (200, 1000, 5000)
 DEFAULT_EXCHANGE = Exchange("")
 
 
-def retry_delays_ms(config: dict | None = None) -> tuple[int, ...]:
+def retry_delays_ms(config: Mapping[str, Any] | None = None) -> tuple[int, ...]:
     configured = (config or {}).get("EVENT_RETRY_DELAYS_MS") or os.environ.get(
         "EVENT_RETRY_DELAYS_MS"
     )
@@ -61,7 +63,7 @@ def consumer_queue(service: str, contract: EventContract) -> Queue:
     )
 
 
-def side_queues(queue_name: str, delays_ms) -> list[Queue]:
+def side_queues(queue_name: str, delays_ms: Sequence[int]) -> list[Queue]:
     retries = [
         Queue(
             retry_queue_name(queue_name, ms),
@@ -77,12 +79,12 @@ def side_queues(queue_name: str, delays_ms) -> list[Queue]:
     return [*retries, Queue(dead_queue_name(queue_name), durable=True)]
 
 
-def queues_for(service: str, contract: EventContract, delays_ms) -> list[Queue]:
+def queues_for(service: str, contract: EventContract, delays_ms: Sequence[int]) -> list[Queue]:
     main = consumer_queue(service, contract)
     return [main, *side_queues(main.name, delays_ms)]
 
 
-def all_queues(delays_ms) -> list[Queue]:
+def all_queues(delays_ms: Sequence[int]) -> list[Queue]:
     return [
         queue
         for contract in CONTRACTS.values()
@@ -91,7 +93,9 @@ def all_queues(delays_ms) -> list[Queue]:
     ]
 
 
-def declare(connection: Connection, delays_ms=DEFAULT_RETRY_DELAYS_MS) -> list[str]:
+def declare(
+    connection: Connection, delays_ms: Sequence[int] = DEFAULT_RETRY_DELAYS_MS
+) -> list[str]:
     """Declare every exchange and queue; safe to repeat. Returns the queue names."""
     channel = connection.default_channel
     for producer in {c.producer for c in CONTRACTS.values()}:
@@ -102,7 +106,9 @@ def declare(connection: Connection, delays_ms=DEFAULT_RETRY_DELAYS_MS) -> list[s
     return [q.name for q in queues]
 
 
-def definitions(delays_ms=DEFAULT_RETRY_DELAYS_MS, vhost: str = "/") -> dict:
+def definitions(
+    delays_ms: Sequence[int] = DEFAULT_RETRY_DELAYS_MS, vhost: str = "/"
+) -> dict[str, Any]:
     """The same topology as RabbitMQ definitions, for a broker provisioned from a file."""
     exchanges = [
         {
@@ -141,7 +147,7 @@ def definitions(delays_ms=DEFAULT_RETRY_DELAYS_MS, vhost: str = "/") -> dict:
     return {"exchanges": exchanges, "queues": queues, "bindings": bindings}
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--definitions",

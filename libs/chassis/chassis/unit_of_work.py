@@ -22,8 +22,10 @@ could neither be deduplicated nor undone with it.
 
 import itertools
 import logging
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -32,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.clock import utc_now
-from chassis.commands import CommandLog
+from chassis.commands import CommandLog, run_once
 from chassis.commands import command as command_entrypoint
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
@@ -56,13 +58,13 @@ class SecondTransaction(Exception):
 
 
 class Transaction:
-    def __init__(self, session: Session, producer: str, context: dict):
+    def __init__(self, session: Session, producer: str, context: Mapping[str, Any]):
         self.session = session
         self._producer = producer
         self._context = context
-        self.envelopes: list[dict] = []
+        self.envelopes: list[dict[str, Any]] = []
 
-    def publish(self, event_type: str, data: dict) -> dict:
+    def publish(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """Record an event to be published once, and only if, this transaction commits."""
         envelope = new_envelope(
             event_type,
@@ -79,7 +81,7 @@ class UnitOfWork(DependencyProvider):
     def __init__(self, metadata: MetaData):
         self.metadata = metadata
 
-    def setup(self):
+    def setup(self) -> None:
         config = self.container.config
         self.service_name = self.container.service_name
         self.engine = make_engine(
@@ -101,14 +103,14 @@ class UnitOfWork(DependencyProvider):
         # client or the gateway may retry it).
         self.command_retention = timedelta(days=float(config.get("COMMAND_RETENTION_DAYS", 7)))
 
-    def command(self, method):
+    def command(self, method: Callable[..., Any]) -> Callable[..., Any]:
         """Decorate a mutating RPC ``method(self, tx, ...)``: see ``chassis.commands``."""
         return command_entrypoint(self, method)
 
-    def start(self):
+    def start(self) -> None:
         self._relay = self.container.spawn_managed_thread(self._relay_forever)
 
-    def stop(self):
+    def stop(self) -> None:
         relay = getattr(self, "_relay", None)
         if relay is not None:
             relay.kill()
@@ -118,10 +120,10 @@ class UnitOfWork(DependencyProvider):
         if engine is not None:
             engine.dispose()
 
-    def kill(self):
+    def kill(self) -> None:
         self.stop()
 
-    def _relay_forever(self):
+    def _relay_forever(self) -> None:
         for tick in itertools.count():
             eventlet.sleep(self.relay_interval)
             self._quietly(self.outbox.mark_published)
@@ -129,36 +131,36 @@ class UnitOfWork(DependencyProvider):
             if tick % PURGE_EVERY_TICKS == 0:
                 self._quietly(self._purge)
 
-    def _purge(self):
+    def _purge(self) -> None:
         cutoff = utc_now() - self.retention
         while self.outbox.purge_published(cutoff, PURGE_BATCH) == PURGE_BATCH:
             eventlet.sleep(0)  # a long backlog must not starve the workers
         while self._purge_commands(utc_now() - self.command_retention) == PURGE_BATCH:
             eventlet.sleep(0)
 
-    def _purge_commands(self, cutoff) -> int:
+    def _purge_commands(self, cutoff: datetime) -> int:
         with self.sessions.begin() as session:
             return self.commands.purge(session, cutoff, PURGE_BATCH)
 
-    def _relay_backlog(self):
+    def _relay_backlog(self) -> None:
         while self.outbox.relay_once() == self.outbox.batch_size:
             pass
 
     @staticmethod
-    def _quietly(step):
+    def _quietly(step: Callable[[], object]) -> None:
         try:
             step()
         except Exception:
             log.warning("outbox %s failed; will retry", step.__name__, exc_info=True)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> "Transactions":
         return Transactions(self, worker_ctx)
 
 
 class Transactions:
     """What a worker sees as ``self.uow``."""
 
-    def __init__(self, provider: UnitOfWork, worker_ctx):
+    def __init__(self, provider: UnitOfWork, worker_ctx: Any):
         self._provider = provider
         self._worker_ctx = worker_ctx
         self._opened = 0
@@ -168,8 +170,18 @@ class Transactions:
     def commands(self) -> CommandLog:
         return self._provider.commands
 
+    def run_command(
+        self,
+        scope: str,
+        command_id: str,
+        arguments: Mapping[str, Any],
+        body: Callable[[Transaction], Any],
+    ) -> Any:
+        """Run a command's ``body(tx)`` once per command id (``chassis.commands``)."""
+        return run_once(self, scope, command_id, arguments, body)
+
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[Transaction]:
         """The worker's transaction: for a consumer, its one, which records the event first."""
         consumer = getattr(self._worker_ctx.entrypoint, "inbox_consumer", None)
         if self._in_command or (consumer is not None and self._opened):
@@ -184,7 +196,7 @@ class Transactions:
             yield tx
 
     @contextmanager
-    def command_transaction(self):
+    def command_transaction(self) -> Iterator[Transaction]:
         """The transaction ``chassis.commands`` runs a command in; the only one it may have."""
         self._in_command = True
         try:
@@ -194,7 +206,7 @@ class Transactions:
             self._in_command = False
 
     @contextmanager
-    def _committing(self):
+    def _committing(self) -> Iterator[Transaction]:
         provider = self._provider
         session = provider.sessions()
         tx = Transaction(session, provider.service_name, self._worker_ctx.context_data)
@@ -210,7 +222,7 @@ class Transactions:
         provider.outbox.publish_committed(tx.envelopes)
 
     @contextmanager
-    def reading(self):
+    def reading(self) -> Iterator[Session]:
         """A session for queries only; nothing it does is committed."""
         session = self._provider.sessions()
         try:

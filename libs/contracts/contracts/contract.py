@@ -20,7 +20,7 @@ class EventContract:
     consumers: tuple[str, ...] = ()
     version: int = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "version", max(self.schemas))
 
     @property

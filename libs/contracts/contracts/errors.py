@@ -21,9 +21,9 @@ class ServiceError(Exception):
     settles_command = True
 
     def __init__(self, message: str, details: dict[str, Any] | str | None = None):
-        if isinstance(details, str):  # as it arrives over RPC: see below
-            details = json.loads(details)
-        details = details or {}
+        # As it arrives over RPC: see below.
+        loaded = json.loads(details) if isinstance(details, str) else details
+        details = dict(loaded or {})
         # Nameko's serializer turns every argument that is not a string, list or dict into a
         # string (a version 3 would arrive as "3", None as "None"), so details travel as JSON.
         super().__init__(message, json.dumps(details, default=str))
@@ -85,6 +85,16 @@ class Conflict(ServiceError):
 
     status = 409
     title = "Conflict"
+    settles_command = False
+
+
+@deserialize_to_instance
+class InsufficientFunds(ServiceError):
+    """A payout or payment asks for more than the balance has available; ``details`` carries
+    ``available``. Nothing moved, so the same command may be sent again once funds arrive."""
+
+    status = 409
+    title = "Insufficient funds"
     settles_command = False
 
 

@@ -46,6 +46,9 @@ NOTICES = {
     ),
     "document.uploaded": Notice((BUYER,), "A document ({kind}) was added to order {title}"),
     "payment.held": Notice((BUYER, SUPPLIER), "{money} for order {title} is held in escrow"),
+    "payment.failed": Notice((BUYER,), "The payment for order {title} failed: {reason}"),
+    "payment.released": Notice((SUPPLIER,), "{money} for order {title} was released to you"),
+    "payment.refunded": Notice((BUYER,), "{money} for order {title} was refunded to you"),
     "dispute.resolved": Notice((BUYER, SUPPLIER), "The dispute on order {title} was resolved"),
 }
 

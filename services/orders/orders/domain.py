@@ -51,6 +51,7 @@ from marshmallow import fields as schema_fields
 
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from contracts.events.base import Money
+from contracts.events.orders import PaymentChoice
 from orders.workflow import events
 from orders.workflow.calendar import Calendar, as_utc
 from orders.workflow.events import EMITTED_EVENTS
@@ -220,6 +221,8 @@ class _PlaceRequest(Schema):
     revisions_allowed = schema_fields.Integer(
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
+    # Passed on to the payments service in order.placed, never kept here.
+    payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
     @validates_schema
     def ships_before_delivery(self, data, **kwargs):
@@ -274,6 +277,8 @@ def place_order(
     summary = workflow.placement.summary.format_map({**details, "role": actor.role})
     entry = _activity(now, actor, "place", summary, details)
     order.timeline.append(entry)
+    if data["payment"]:
+        placed["payment"] = data["payment"]
     return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 

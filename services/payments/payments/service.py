@@ -1,10 +1,86 @@
-"""The payments service: it starts, owns its database and answers its health check."""
+"""The payments service: an escrow ledger moved by the orders service's events."""
 
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from sqlalchemy import select
+
+from chassis.clock import Clock
+from chassis.consumer import consume
 from chassis.health import ServiceBase
+from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments.models import metadata
+from payments import payouts, views
+from payments.escrow import PROCESSING_CHARGE, Escrow
+from payments.models import metadata, order_payments
+from payments.provider import Provider
 
 
 class PaymentsService(ServiceBase):
     name = "payments"
     uow = UnitOfWork(metadata)
+    clock = Clock()
+    config = Config()
+    provider = Provider()
+
+    @consume("order.placed")
+    def on_order_placed(self, event):
+        with self.uow.transaction() as tx:
+            self._escrow(tx).placed(event.event_id, event.data)
+
+    @consume("order.accepted")
+    @consume("order.partly_accepted")
+    @consume("order.rejected")
+    @consume("order.cancelled")
+    @consume("order.delivery_failed")
+    @consume("order.returned")
+    @consume("dispute.resolved")
+    def on_money_decided(self, event):
+        with self.uow.transaction() as tx:
+            self._escrow(tx).decided(event.event_id, event.event_type, event.data)
+
+    @every("CHARGE_CHECK_INTERVAL_S", 1)
+    def check_processing_charges(self):
+        """Charges the provider accepted but had not settled: held, or failed, once it knows."""
+        with self.uow.reading() as session:
+            processing = session.scalars(
+                select(order_payments.c.order_id).where(
+                    order_payments.c.status == PROCESSING_CHARGE
+                )
+            ).all()
+        for order_id in processing:
+            with self.uow.transaction() as tx:
+                self._escrow(tx).charge_settled(order_id)
+
+    @uow.command
+    def request_payout(self, tx, actor, request):
+        """Pay out (part of) the organisation's available balance to a provider bank token."""
+        return payouts.request(tx.session, self.clock(), actor, request, self.provider, tx.publish)
+
+    @every("PAYOUT_INTERVAL_S", 1)
+    def pay_out(self):
+        """Requested payouts go to the provider; each is paid, or failed and given back."""
+        with self.uow.reading() as session:
+            waiting = payouts.waiting(session)
+        for payout_id in waiting:
+            with self.uow.transaction() as tx:
+                payouts.settle(tx.session, self.clock(), payout_id, self.provider, tx.publish)
+
+    @rpc
+    def list_payouts(self, actor):
+        with self.uow.reading() as session:
+            return payouts.of_org(session, actor["org"])
+
+    @rpc
+    def get_order_payments(self, actor, order_id):
+        """The order's Payments tab; an admin also sees the ledger transactions behind it."""
+        with self.uow.reading() as session:
+            return views.order_payments_of(session, actor, order_id)
+
+    @rpc
+    def get_wallet(self, actor):
+        """The actor's organisation's balances per currency, and their history."""
+        with self.uow.reading() as session:
+            return views.wallet_of(session, actor["org"])
+
+    def _escrow(self, tx) -> Escrow:
+        return Escrow(tx.session, self.clock(), self.config, self.provider, tx.publish)

@@ -1,8 +1,9 @@
 """In-memory stand-ins for the orders service's storage, so its service layer runs in unit tests.
 
 ``FakeUnitOfWork`` is what a worker sees as ``self.uow`` (``transaction()``, ``reading()``,
-``ping()``), in the spirit of cosmicpython's FakeUnitOfWork: a transaction either commits (its
-events join ``published``) or leaves the store exactly as it was. ``FakeRepository`` answers the
+``ping()``, and ``run_command()`` for commands), in the spirit of cosmicpython's FakeUnitOfWork:
+a transaction either commits (its events join ``published``) or leaves the store exactly as it
+was. ``FakeRepository`` answers the
 calls the service makes on ``orders.repository``, over the same store.
 """
 
@@ -10,6 +11,7 @@ import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chassis.commands import InMemoryCommands
 from chassis.unit_of_work import Transaction
 from contracts.errors import Conflict, NotFound
 from orders.domain import Order
@@ -28,6 +30,7 @@ class FakeUnitOfWork:
         self.store = Store()
         self.published: list[dict] = []
         self.committed = 0
+        self.run_command = InMemoryCommands(self.transaction).run_command
 
     @contextmanager
     def transaction(self):
@@ -61,7 +64,7 @@ class FakeRepository:
     """``orders.repository`` over a ``Store`` (the "session" the service passes in)."""
 
     @staticmethod
-    def add(store, order, status_group, deadline, idempotency_key=None):
+    def add(store, order, status_group, deadline):
         store.orders[order.id] = {
             "state": order.to_dict(timeline=False),
             "buyer_org": order.buyer_org,
@@ -69,7 +72,6 @@ class FakeRepository:
             "supplier_org": order.supplier_org,
             "status_group": status_group,
             "next_deadline_at": deadline,
-            "idempotency_key": idempotency_key,
         }
 
     @staticmethod
@@ -94,17 +96,6 @@ class FakeRepository:
     def load_for_system(store, order_id):
         row = store.orders.get(order_id)
         return None if row is None else Order.from_dict(row["state"])
-
-    @staticmethod
-    def find_by_idempotency_key(store, buyer, key):
-        for row in store.orders.values():
-            if (row["buyer_org"], row["buyer_user"], row["idempotency_key"]) == (
-                buyer.org,
-                buyer.user_id,
-                key,
-            ):
-                return Order.from_dict(row["state"])
-        return None
 
     @staticmethod
     def append_activity(store, order_id, entries):

@@ -9,7 +9,7 @@ from unit.orders.fakes import FakeRepository, FakeUnitOfWork
 
 from chassis.envelope import new_envelope, parse_envelope
 from contracts.catalogue import CONTRACTS
-from contracts.errors import Conflict, IllegalTransition, NotFound
+from contracts.errors import Conflict, IdempotencyKeyReused, IllegalTransition, NotFound
 from orders import service as orders_service
 from orders.engine_provider import Workflows
 from orders.service import OrdersService
@@ -89,13 +89,13 @@ def test_another_organisations_order_is_not_found(orders):
         orders.get_order(OTHER_BUYER, order["id"])
 
 
-def test_an_idempotency_key_answers_with_the_order_it_placed(orders, uow):
-    first = orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
-    again = orders.place_order(BUYER, MANUFACTURING, idempotency_key="k-1")
+def test_a_repeated_command_answers_with_the_order_it_placed(orders, uow):
+    first = orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
+    again = orders.place_order(BUYER, MANUFACTURING, command_id="c-1")
 
-    assert again["id"] == first["id"] and len(uow.events("order.placed")) == 1
-    with pytest.raises(Conflict):
-        orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"}, idempotency_key="k-1")
+    assert again == first and len(uow.events("order.placed")) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        orders.place_order(BUYER, {**MANUFACTURING, "title": "Other"}, command_id="c-1")
 
 
 def test_an_event_for_an_unknown_order_is_logged_and_ignored(orders, uow, caplog):

@@ -6,7 +6,7 @@ ISO_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code su
 NON_NEGATIVE = validate.Range(min=0)
 
 
-def of_the_order(attribute: str) -> dict:
+def of_the_order(attribute: str) -> dict[str, str]:
     """Field metadata: the producer fills the field from the order's ``attribute`` unless the
     action that emits the event says otherwise."""
     return {"order": attribute}

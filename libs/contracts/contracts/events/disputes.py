@@ -19,6 +19,6 @@ CONTRACTS = [
         "disputes",
         "An admin resolved a dispute on an order.",
         {1: DisputeResolved},
-        ("orders", "chat"),
+        ("orders", "payments", "chat"),
     ),
 ]

@@ -1,5 +1,7 @@
 """Events published by the fulfillment service."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields
 
 from contracts.contract import EventContract
@@ -49,7 +51,9 @@ class DocumentUploaded(Payload):
     kind = fields.String(required=True, metadata={"example": "inspection_report"})
 
 
-def _fulfillment(name, schema, summary, consumers=()):
+def _fulfillment(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "fulfillment", summary, {1: schema}, tuple(consumers))
 
 

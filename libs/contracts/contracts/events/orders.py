@@ -1,5 +1,7 @@
 """Events published by the orders service."""
 
+from collections.abc import Sequence
+
 from marshmallow import fields, validate
 
 from contracts.contract import EventContract
@@ -28,6 +30,19 @@ class InspectedLine(Payload):
     rework = fields.Integer(required=True, validate=NON_NEGATIVE)
 
 
+class PaymentChoice(Payload):
+    """How the buyer pays: a test card token of the payment provider, or their wallet balance.
+    A card number never travels in an event."""
+
+    method = fields.String(required=True, validate=validate.OneOf(("card", "wallet")))
+    token = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^tok_\w{1,60}$", error="a provider token such as tok_visa"),
+        metadata={"example": "tok_visa"},
+    )
+
+
 class OrderPlaced(Money):
     buyer_user = fields.String(required=True, metadata=of_the_order("buyer_user"))
     title = fields.String(load_default="", metadata=of_the_order("title"))
@@ -42,6 +57,7 @@ class OrderPlaced(Money):
     revisions_allowed = fields.Integer(
         load_default=None, allow_none=True, metadata=of_the_order("revisions_allowed")
     )
+    payment = fields.Nested(PaymentChoice, load_default=None, allow_none=True)
 
 
 class OrderApproved(OrderPayload):
@@ -155,13 +171,18 @@ class ReviewPosted(OrderPayload):
     comment = fields.String(load_default="")
 
 
-def _orders(name, schema, summary, consumers=()):
+def _orders(
+    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
+) -> EventContract:
     return EventContract(name, "orders", summary, {1: schema}, tuple(consumers))
 
 
 CONTRACTS = [
     _orders(
-        "order.placed", OrderPlaced, "A buyer placed an order; its funds are to be held.", ["chat"]
+        "order.placed",
+        OrderPlaced,
+        "A buyer placed an order; its funds are to be held.",
+        ["payments", "chat"],
     ),
     _orders("order.status_changed", StatusChanged, "The order moved to another state.", ["chat"]),
     _orders(
@@ -194,23 +215,26 @@ CONTRACTS = [
         "order.delivery_failed",
         DeliveryFailed,
         "The carrier could not deliver the order; the buyer is to be refunded.",
-        ["chat"],
+        ["payments", "chat"],
     ),
     _orders(
         "order.accepted",
         OrderAccepted,
         "The buyer (or the system, when the inspection window closed) accepted the order; "
         "the funds are to be released.",
-        ["chat"],
+        ["payments", "chat"],
     ),
     _orders(
         "order.partly_accepted",
         OrderPartlyAccepted,
         "The buyer accepted part of the order: release accepted_amount, refund the rest.",
-        ["chat"],
+        ["payments", "chat"],
     ),
     _orders(
-        "order.rejected", OrderRejected, "The buyer rejected the order at inspection.", ["chat"]
+        "order.rejected",
+        OrderRejected,
+        "The buyer rejected the order at inspection.",
+        ["payments", "chat"],
     ),
     _orders(
         "order.rework_requested",
@@ -223,7 +247,7 @@ CONTRACTS = [
         "order.cancelled",
         OrderCancelled,
         "The order was cancelled; held funds are to be refunded.",
-        ["fulfillment", "chat"],
+        ["fulfillment", "payments", "chat"],
     ),
     _orders(
         "order.delivery_submitted",
@@ -256,7 +280,7 @@ CONTRACTS = [
         "order.returned",
         OrderReturned,
         "Returned goods reached the warehouse: refund returned_amount, release the rest.",
-        ["chat"],
+        ["payments", "chat"],
     ),
     _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
 ]

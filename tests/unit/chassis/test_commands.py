@@ -2,12 +2,20 @@
 
 import inspect
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import MetaData
 
-from chassis.commands import as_recorded, error_outcome, fingerprint, raise_recorded, recordable
+from chassis.commands import (
+    InMemoryCommands,
+    as_recorded,
+    error_outcome,
+    fingerprint,
+    raise_recorded,
+    recordable,
+)
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import (
     Conflict,
@@ -68,3 +76,26 @@ def test_refusals_before_acting_leave_the_command_id_free_and_others_settle_it()
     unsettled = [InvalidRequest, Conflict, IdempotencyKeyReused]
     assert [e for e in unsettled if e.settles_command] == []
     assert IllegalTransition.settles_command and NotFound.settles_command
+
+
+def test_the_in_memory_record_of_a_fake_unit_of_work_answers_as_the_table_does():
+    @contextmanager
+    def transaction():
+        yield "tx"
+
+    commands, runs = InMemoryCommands(transaction), []
+
+    def act(tx):
+        runs.append(tx)
+        return {"runs": len(runs)}
+
+    def refuse(tx):
+        raise InvalidRequest("no")
+
+    assert commands.run_command("act", "c-1", {"a": 1}, act) == {"runs": 1}
+    assert commands.run_command("act", "c-1", {"a": 1}, act) == {"runs": 1}
+    with pytest.raises(IdempotencyKeyReused):
+        commands.run_command("act", "c-1", {"a": 2}, act)
+    with pytest.raises(InvalidRequest):
+        commands.run_command("act", "c-2", {}, refuse)
+    assert commands.run_command("act", "c-2", {}, act) == {"runs": 2}

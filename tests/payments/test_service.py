@@ -1,0 +1,264 @@
+"""The payments service on a real broker and PostgreSQL: order events move the money."""
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import select
+
+from contracts.errors import InsufficientFunds, NotFound
+from payments.models import metadata, order_payments
+from payments.service import PaymentsService
+from support.escrow import CONFIG, order_event
+from support.events import publish
+from support.services import ADMIN, BUYER, SUPPLIER, query, rpc
+from support.waiting import eventually
+
+OUTBOX = metadata.tables["outbox"]
+
+
+@pytest.fixture
+def payments(container_factory, service_config):
+    config = service_config(
+        "payments",
+        SANDBOX_SETTLE_AFTER_S=0.3,
+        CHARGE_CHECK_INTERVAL_S=0.1,
+        PAYOUT_INTERVAL_S=0.1,
+        **CONFIG,
+    )
+    container = container_factory(PaymentsService, config)
+    container.start()
+    return container, config
+
+
+def deliver(payments, event, entrypoint):
+    container, config = payments
+    event_type, event_id, data = event
+    envelope = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": 1,
+        "occurred_at": "2026-01-05T12:00:00+00:00",
+        "producer": "disputes" if event_type.startswith("dispute") else "orders",
+        "correlation_id": event_id,
+        "causation_id": None,
+        "data": data,
+    }
+    with entrypoint_waiter(container, entrypoint):
+        publish(config["AMQP_URI"], event_type, None, envelope["producer"], envelope=envelope)
+
+
+def published(config, order_id):
+    rows = query(config["DATABASE_URL"], select(OUTBOX.c.event_type, OUTBOX.c.envelope))
+    return {
+        event_type: envelope["data"]
+        for event_type, envelope in rows
+        if envelope["data"]["order_id"] == order_id
+    }
+
+
+def card(token="tok_visa"):
+    return {"method": "card", "token": token}
+
+
+def test_funds_are_held_on_placement_and_released_minus_commission_on_acceptance(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-1", 10_000, "manufacturing", payment=card()),
+        "on_order_placed",
+    )
+    assert published(config, "o-1")["payment.held"]["amount"] == 10_000
+
+    accepted = order_event("order.accepted", "o-1", 10_000, "manufacturing", accepted_amount=10_000)
+    deliver(payments, accepted, "on_money_decided")
+    deliver(payments, accepted, "on_money_decided")  # redelivered: moves nothing
+
+    released = published(config, "o-1")["payment.released"]
+    assert (released["amount"], released["commission"], released["net"]) == (10_000, 1_000, 9_000)
+    with rpc(config) as proxy:
+        tab = proxy.payments.get_order_payments(BUYER, "o-1")
+        wallet = proxy.payments.get_wallet(SUPPLIER)
+        admin_tab = proxy.payments.get_order_payments(ADMIN, "o-1")
+    assert (tab["held"], tab["released"], tab["refunded"], tab["commission"]) == (
+        10_000,
+        10_000,
+        0,
+        1_000,
+    )
+    assert tab["in_escrow"] == 0 and "transactions" not in tab
+    assert [m["kind"] for m in tab["movements"]] == ["held", "released"]
+    assert wallet["balances"] == [
+        {"currency": "EUR", "available": 9_000, "pending": 0, "reserved": 0}
+    ]
+    assert {t["kind"] for t in admin_tab["transactions"]} == {"hold", "post", "release", "payable"}
+
+
+def test_partial_acceptance_splits_between_supplier_and_buyer(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-2", 10_000, "manufacturing", payment=card()),
+        "on_order_placed",
+    )
+    deliver(
+        payments,
+        order_event("order.partly_accepted", "o-2", 10_000, "manufacturing", accepted_amount=6_000),
+        "on_money_decided",
+    )
+    events = published(config, "o-2")
+    assert events["payment.released"]["amount"] == 6_000
+    assert events["payment.refunded"] == {
+        **events["payment.refunded"],
+        "amount": 4_000,
+        "to": "original",
+    }
+
+
+def test_a_cancellation_that_overtakes_the_placement_refunds_what_is_then_held(payments):
+    _, config = payments
+    deliver(payments, order_event("order.cancelled", "o-3", 5_000, "retail"), "on_money_decided")
+    assert "payment.held" not in published(config, "o-3")
+    deliver(
+        payments,
+        order_event("order.placed", "o-3", 5_000, "retail", payment=card()),
+        "on_order_placed",
+    )
+
+    events = published(config, "o-3")
+    assert events["payment.held"]["amount"] == events["payment.refunded"]["amount"] == 5_000
+    with rpc(config) as proxy:
+        tab = proxy.payments.get_order_payments(BUYER, "o-3")
+    assert (tab["held"], tab["refunded"], tab["in_escrow"]) == (5_000, 5_000, 0)
+
+
+def test_a_freelancers_cancellation_refunds_to_the_wallet_which_pays_the_next_order(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-4", 3_000, "services", payment=card()),
+        "on_order_placed",
+    )
+    deliver(
+        payments,
+        order_event("order.cancelled", "o-4", 3_000, "services", by="supplier"),
+        "on_money_decided",
+    )
+    assert published(config, "o-4")["payment.refunded"]["to"] == "wallet"
+
+    deliver(
+        payments,
+        order_event("order.placed", "o-5", 2_000, "services", payment={"method": "wallet"}),
+        "on_order_placed",
+    )
+    deliver(
+        payments,
+        order_event("order.placed", "o-6", 2_000, "services", payment={"method": "wallet"}),
+        "on_order_placed",
+    )
+
+    assert published(config, "o-5")["payment.held"]["method"] == "wallet"
+    failed = published(config, "o-6")["payment.failed"]
+    assert failed["reason"] == "Your wallet balance is too low for this order."
+    with rpc(config) as proxy:
+        wallet = proxy.payments.get_wallet(BUYER)
+    assert wallet["balances"] == [
+        {"currency": "EUR", "available": 1_000, "pending": 0, "reserved": 2_000}
+    ]
+
+
+def test_a_declined_card_fails_with_a_reason_the_buyer_sees(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-7", 900, "retail", payment=card("tok_declined")),
+        "on_order_placed",
+    )
+    assert published(config, "o-7")["payment.failed"]["reason"] == "Your card was declined."
+    with rpc(config) as proxy:
+        tab = proxy.payments.get_order_payments(BUYER, "o-7")
+    assert (tab["status"], tab["failure_reason"], tab["held"]) == (
+        "failed",
+        "Your card was declined.",
+        0,
+    )
+
+
+def test_a_card_that_fails_later_ends_failed_without_holding_anything(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-8", 900, "retail", payment=card("tok_fails_later")),
+        "on_order_placed",
+    )
+    failed = eventually(lambda: published(config, "o-8").get("payment.failed"))
+    assert "after it was authorised" in failed["reason"]
+    assert "payment.held" not in published(config, "o-8")
+    [row] = query(config["DATABASE_URL"], select(order_payments.c.status, order_payments.c.hold_id))
+    assert tuple(row) == ("failed", None)
+
+
+def test_another_organisation_does_not_see_the_order_payments(payments):
+    _, config = payments
+    deliver(
+        payments,
+        order_event("order.placed", "o-9", 900, "retail", payment=card()),
+        "on_order_placed",
+    )
+    stranger = {"user_id": "eve", "role": "buyer", "org": "other"}
+    with rpc(config) as proxy, pytest.raises(NotFound):
+        proxy.payments.get_order_payments(stranger, "o-9")
+
+
+def earn(payments, order_id, amount):
+    """The supplier earns ``amount`` less 10% on an accepted manufacturing order."""
+    placed = order_event("order.placed", order_id, amount, "manufacturing", payment=card())
+    deliver(payments, placed, "on_order_placed")
+    accepted = order_event(
+        "order.accepted", order_id, amount, "manufacturing", accepted_amount=amount
+    )
+    deliver(payments, accepted, "on_money_decided")
+
+
+def payout_status(config, payout_id):
+    with rpc(config) as proxy:
+        [payout] = [p for p in proxy.payments.list_payouts(SUPPLIER) if p["id"] == payout_id]
+    return payout["status"]
+
+
+def test_a_payout_is_paid_once_however_often_it_is_requested(payments):
+    _, config = payments
+    earn(payments, "o-p1", 10_000)
+    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-1")
+        again = proxy.payments.request_payout(SUPPLIER, request, command_id="c-1")
+        with pytest.raises(InsufficientFunds) as refused:
+            proxy.payments.request_payout(SUPPLIER, {**request, "amount": 4_001}, command_id="c-2")
+    assert again == payout and refused.value.details == {"available": 4_000}
+    eventually(lambda: payout_status(config, payout["id"]) == "paid")
+    with rpc(config) as proxy:
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    assert (balance["available"], balance["reserved"]) == (4_000, 0)
+    paid = [e for t, e in published_events(config) if t == "payout.paid"]
+    assert [e["amount"] for e in paid] == [5_000]
+
+
+def test_a_failed_payout_gives_the_money_back(payments):
+    _, config = payments
+    earn(payments, "o-p2", 10_000)
+    request = {"currency": "EUR", "destination": "tok_payout_fails"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-3")
+    assert payout["amount"] == 9_000  # everything available
+    eventually(lambda: payout_status(config, payout["id"]) == "failed")
+    with rpc(config) as proxy:
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+        [listed] = proxy.payments.list_payouts(SUPPLIER)
+    assert (balance["available"], balance["reserved"]) == (9_000, 0)
+    assert listed["failure_reason"] == "The bank account was closed."
+    [failed] = [e for t, e in published_events(config) if t == "payout.failed"]
+    assert failed["reason"] == "The bank account was closed."
+
+
+def published_events(config):
+    rows = query(config["DATABASE_URL"], select(OUTBOX.c.event_type, OUTBOX.c.envelope))
+    return [(event_type, envelope["data"]) for event_type, envelope in rows]
