@@ -109,6 +109,9 @@ class FakePayments:
     def get_order_payments(self, actor, order_id):
         raise NotFound("no payment for this order", {"order_id": order_id})
 
+    def health(self):
+        return {"status": "ok"}
+
 
 class FakeChat:
     def order_summary(self, actor, order_id):
