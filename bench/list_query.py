@@ -49,7 +49,6 @@ COLUMNS = (
     "updated_at",
     "next_deadline_at",
     "version",
-    "idempotency_key",
     "state",
 )
 REQUESTS = {  # what each workflow's placement requires
@@ -146,7 +145,6 @@ class Templates:
                         at,
                         "\\N",
                         str(w["version_no"]),
-                        "\\N",
                         state,
                     )
                 )

@@ -110,4 +110,19 @@ fi
 
 wait_until 15 can_login \
   || how_to "answers on $HOST:$PORT but user '$PGUSER_' cannot log in without a password"
+# The whole system runs several times over in one test session (end-to-end, crash and fuzz tests),
+# each service with its own pool: the packaged default of 100 connections is too few.
+MIN_CONNECTIONS=${POSTGRES_MIN_CONNECTIONS:-300}
+raise_max_connections() {
+  local now
+  now=$(psql -w -h "$HOST" -p "$PORT" -U "$PGUSER_" -d postgres -Atqc 'show max_connections') || return 0
+  [ "$now" -lt "$MIN_CONNECTIONS" ] || return 0
+  say "raising max_connections from $now to $MIN_CONNECTIONS and restarting the local cluster"
+  psql -w -h "$HOST" -p "$PORT" -U "$PGUSER_" -d postgres -Atqc \
+    "ALTER SYSTEM SET max_connections = $MIN_CONNECTIONS" >/dev/null
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(version)" main restart
+  wait_until 30 can_login || die "PostgreSQL did not come back after raising max_connections"
+}
+if [ "$local_server" = 1 ] && installed && command -v psql >/dev/null; then raise_max_connections; fi
+
 say "PostgreSQL is up on $HOST:$PORT (user $PGUSER_)"

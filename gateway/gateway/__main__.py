@@ -10,6 +10,7 @@ import eventlet
 # Before anything imports socket or threading, so that every library blocks only its green thread.
 eventlet.monkey_patch()
 
+import json
 import logging
 import os
 import signal
@@ -23,6 +24,27 @@ from gateway.app import create_app
 from gateway.settings import SettingsError, load_settings
 
 log = logging.getLogger("gateway")
+
+# The request line around the URL: method, spaces, "HTTP/1.1" and CRLF, with room to spare.
+REQUEST_LINE_SLACK = 1024
+
+
+def _too_long_problem(max_url) -> bytes:
+    """What eventlet answers for a request line past its own limit, before the app runs: the
+    app answers 414 for URLs up to that limit, and this keeps longer ones problem+json too."""
+    body = json.dumps(
+        {
+            "type": "urn:marketplace:problem:uri-too-long",
+            "title": "URI too long",
+            "status": 414,
+            "detail": f"Keep the URL under {max_url} bytes",
+        }
+    ).encode()
+    head = (
+        "HTTP/1.0 414 URI Too Long\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def main():
@@ -39,7 +61,9 @@ def main():
     api = f"http://{host}:{port}/api/v1"
     log.info(f"gateway serving the API at {api} and its docs at {api}/docs")
     try:
-        wsgi.server(listener, app, log_output=False)
+        max_url = settings["GATEWAY_MAX_URL_BYTES"]
+        wsgi.RESPONSE_414 = _too_long_problem(max_url)
+        wsgi.server(listener, app, log_output=False, url_length_limit=max_url + REQUEST_LINE_SLACK)
     finally:
         rpc.close(app)
         log.info("gateway stopped")

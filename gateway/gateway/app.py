@@ -2,7 +2,18 @@
 
 from flask import Flask
 
-from gateway import chat, correlation, health, idempotency, notifications, orders, payments, rpc
+from gateway import (
+    chat,
+    correlation,
+    docs,
+    health,
+    idempotency,
+    limits,
+    notifications,
+    orders,
+    payments,
+    rpc,
+)
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -14,7 +25,7 @@ API_CONFIG = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": docs.ASSETS_URL,
     "API_SPEC_OPTIONS": {
         "security": [{"bearerAuth": []}],
         "components": {
@@ -33,6 +44,7 @@ def create_app(settings: dict | None = None) -> Flask:
 
     log_requests(app)
     correlation.init_app(app)
+    limits.init_app(app)
     rpc.init_app(app)
     idempotency.init_app(app)
 
@@ -40,6 +52,7 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(orders.blp)
     api.register_blueprint(health.blp)
     api.register_blueprint(payments.blp)
+    app.register_blueprint(docs.blp)
     api.register_blueprint(chat.blp)
     api.register_blueprint(notifications.blp)
     return app

@@ -30,7 +30,11 @@ from gateway.chat_schemas import (
     UnreadCountsSchema,
     UnreadQuerySchema,
 )
+from gateway.openapi import documented
 from gateway.rpc import command, services
+
+MAX_FILES_PER_MESSAGE = 10
+FORM_SLACK_BYTES = 64 * 1024  # the text and the multipart boundaries around the files
 
 blp = Blueprint(
     "chat", __name__, url_prefix="/api/v1", description="Order conversations and their files"
@@ -65,7 +69,8 @@ POST_MESSAGE_BODY = {
 
 @blp.route("/orders/<order_id>/conversations")
 @blp.response(200, ConversationSchema(many=True))
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="listConversations")
+@documented(blp, 404)
 def list_conversations(order_id):
     """Your conversations of an order, with unread counts and whether you owe a reply"""
     return jsonify(services().call("chat.list_conversations", g.actor, order_id))
@@ -74,7 +79,8 @@ def list_conversations(order_id):
 @blp.route("/orders/<order_id>/messages")
 @blp.arguments(MessageQuerySchema, location="query")
 @blp.response(200, MessagePageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="searchOrderMessages")
+@documented(blp, 404)
 def search_messages(query, order_id):
     """Every message you can read about an order, newest first; ``q`` searches their text"""
     return jsonify(services().call("chat.list_messages", g.actor, order_id, None, query))
@@ -85,7 +91,8 @@ def search_messages(query, order_id):
 )
 @blp.arguments(MessageQuerySchema, location="query")
 @blp.response(200, MessagePageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="listMessages")
+@documented(blp, 404)
 def list_messages(query, order_id, conversation):
     """A page of a conversation's messages, newest first"""
     return jsonify(services().call("chat.list_messages", g.actor, order_id, conversation, query))
@@ -96,10 +103,9 @@ def list_messages(query, order_id, conversation):
     methods=["POST"],
     parameters=[CONVERSATION_PARAMETER],
 )
-@blp.doc(requestBody=POST_MESSAGE_BODY)
+@blp.doc(operationId="postMessage", requestBody=POST_MESSAGE_BODY)
 @blp.response(201, MessageSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@documented(blp, 403, 404)
 def post_message(order_id, conversation):
     """Write in a conversation, with files if you like
 
@@ -107,14 +113,21 @@ def post_message(order_id, conversation):
     number, a link, a handle on another app) is refused with 422, saying what was found, and
     nothing is stored. Platform staff are exempt.
     """
-    form = (
-        request.form if request.mimetype == "multipart/form-data" else request.get_json(silent=True)
-    )
+    multipart = request.mimetype == "multipart/form-data"
+    if multipart:  # files may be larger than the gateway's usual body limit
+        request.max_content_length = MAX_FILES_PER_MESSAGE * MAX_ATTACHMENT_BYTES + FORM_SLACK_BYTES
+    form = request.form if multipart else request.get_json(silent=True)
     try:
         message = PostMessageSchema().load(dict(form or {}))
     except ValidationError as error:
         raise InvalidRequest("The message is invalid", {"errors": error.messages}) from None
-    attachments = [_store_upload(upload) for upload in request.files.getlist("files")]
+    uploads = request.files.getlist("files")
+    if len(uploads) > MAX_FILES_PER_MESSAGE:
+        raise InvalidRequest(
+            f"Attach at most {MAX_FILES_PER_MESSAGE} files to a message",
+            {"errors": {"files": [f"{len(uploads)} files"]}},
+        )
+    attachments = [_store_upload(upload) for upload in uploads]
     return jsonify(
         command("chat.post_message", g.actor, order_id, conversation, message["body"], attachments)
     ), 201
@@ -123,7 +136,8 @@ def post_message(order_id, conversation):
 @blp.route("/messages/<message_id>", methods=["PATCH"])
 @blp.arguments(EditMessageSchema)
 @blp.response(200, MessageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="editMessage")
+@documented(blp, 404)
 def edit_message(edit, message_id):
     """Change the text of your message; its earlier texts stay in its history"""
     return jsonify(command("chat.edit_message", g.actor, message_id, edit["body"]))
@@ -131,7 +145,8 @@ def edit_message(edit, message_id):
 
 @blp.route("/messages/<message_id>/history")
 @blp.response(200, MessageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="getMessageHistory")
+@documented(blp, 404)
 def message_history(message_id):
     """A message with every text it had (``revisions``, oldest first)"""
     return jsonify(services().call("chat.message_history", g.actor, message_id))
@@ -144,7 +159,8 @@ def message_history(message_id):
 )
 @blp.arguments(MarkReadSchema, required=False)
 @blp.response(200, UnreadCountsSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="markConversationRead")
+@documented(blp, 404)
 def mark_read(marks, order_id, conversation):
     """Mark a conversation read (up to a message); answers the order's unread count"""
     return jsonify(
@@ -159,8 +175,8 @@ def mark_read(marks, order_id, conversation):
 )
 @blp.arguments(TagSchema)
 @blp.response(200, {"type": "array", "items": {"type": "string"}})
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="tagStaff")
+@documented(blp, 403, 404)
 def tag(tagged, order_id, conversation):
     """Tag a member of the platform's staff into a conversation; answers who is tagged"""
     return jsonify(
@@ -171,6 +187,8 @@ def tag(tagged, order_id, conversation):
 @blp.route("/unread")
 @blp.arguments(UnreadQuerySchema, location="query")
 @blp.response(200, UnreadCountsSchema)
+@blp.doc(operationId="countUnreadMessages")
+@documented(blp)
 def unread_counts(query):
     """Unread messages per order and in total: the red badges on order cards"""
     return jsonify(services().call("chat.unread_counts", g.actor, query.get("order_id")))
@@ -178,7 +196,8 @@ def unread_counts(query):
 
 @blp.route("/orders/<order_id>/attachments")
 @blp.response(200, AttachmentSchema(many=True))
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="listAttachments")
+@documented(blp, 404)
 def list_attachments(order_id):
     """Every file in your conversations of an order (the Attachments tab)"""
     return jsonify(services().call("chat.list_attachments", g.actor, order_id))
@@ -186,7 +205,8 @@ def list_attachments(order_id):
 
 @blp.route("/attachments/<attachment_id>/content")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="downloadAttachment")
+@documented(blp, 404)
 def download(attachment_id):
     """The file itself"""
     found = services().call("chat.get_attachment", g.actor, attachment_id)
@@ -195,7 +215,8 @@ def download(attachment_id):
 
 @blp.route("/attachments/<attachment_id>/thumbnail")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="getAttachmentThumbnail")
+@documented(blp, 404)
 def thumbnail(attachment_id):
     """A small PNG preview of an image"""
     found = services().call("chat.get_attachment", g.actor, attachment_id)

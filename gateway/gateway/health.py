@@ -6,6 +6,7 @@ from flask import jsonify
 from flask_smorest import Blueprint
 
 import contracts.events
+from gateway.openapi import SUCCESS_HEADERS, documented
 from gateway.problems import Problem
 from gateway.rpc import concurrently, probes, public_detail
 from gateway.schemas import LivenessSchema, ReadinessSchema
@@ -17,16 +18,18 @@ blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
 @blp.route("/healthz")
-@blp.doc(security=[])
-@blp.response(200, LivenessSchema)
+@blp.doc(security=[], operationId="liveness")
+@blp.response(200, LivenessSchema, headers=SUCCESS_HEADERS)
+@documented(blp, authenticated=False, calls_services=False)
 def liveness():
     """Whether the gateway process is alive (checks no dependency)"""
     return jsonify(status="alive")
 
 
 @blp.route("/readyz")
-@blp.doc(security=[])
-@blp.response(200, ReadinessSchema)
+@blp.doc(security=[], operationId="readiness")
+@blp.response(200, ReadinessSchema, headers=SUCCESS_HEADERS)
+@documented(blp, authenticated=False)
 def readiness():
     """Whether every service answers its health check through the broker"""
     rpc = probes()

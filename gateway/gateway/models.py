@@ -5,8 +5,6 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from gateway.schemas import MAX_IDEMPOTENCY_KEY_LENGTH
-
 
 class Base(DeclarativeBase):
     pass
@@ -15,8 +13,10 @@ class Base(DeclarativeBase):
 class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
 
-    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH), primary_key=True)
+    # org/role/sub: two claims of up to ID_LENGTH characters each, and the role.
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # Wider than the MAX_IDEMPOTENCY_KEY_LENGTH the door allows: keys stored before it stay.
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(2048))
     request_fingerprint: Mapped[str] = mapped_column(String(64))

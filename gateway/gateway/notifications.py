@@ -17,6 +17,7 @@ from gateway.chat_schemas import (
     WebhookRequestSchema,
     WebhookSchema,
 )
+from gateway.openapi import documented
 from gateway.rpc import command, services
 
 blp = Blueprint(
@@ -32,6 +33,8 @@ idempotency.apply_to(blp)
 @blp.route("/notifications")
 @blp.arguments(NotificationQuerySchema, location="query")
 @blp.response(200, NotificationPageSchema)
+@blp.doc(operationId="listNotifications")
+@documented(blp)
 def list_notifications(query):
     """Your feed, newest first; each notification links to its order page"""
     return jsonify(services().call("chat.list_notifications", g.actor, query))
@@ -39,6 +42,8 @@ def list_notifications(query):
 
 @blp.route("/notifications/count")
 @blp.response(200, UnreadSchema)
+@blp.doc(operationId="countNotifications")
+@documented(blp)
 def count_notifications():
     """How many notifications you have not read"""
     return jsonify(services().call("chat.notification_counts", g.actor))
@@ -46,7 +51,8 @@ def count_notifications():
 
 @blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @blp.response(200, UnreadSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="markNotificationRead")
+@documented(blp, 404)
 def mark_read(notification_id):
     """Mark one notification read"""
     return jsonify(command("chat.mark_notification_read", g.actor, notification_id))
@@ -54,6 +60,8 @@ def mark_read(notification_id):
 
 @blp.route("/notifications/read-all", methods=["POST"])
 @blp.response(200, UnreadSchema)
+@blp.doc(operationId="markAllNotificationsRead")
+@documented(blp)
 def mark_all_read():
     """Mark every notification read"""
     return jsonify(command("chat.mark_all_notifications_read", g.actor))
@@ -61,6 +69,8 @@ def mark_all_read():
 
 @blp.route("/notification-preferences")
 @blp.response(200, PreferencesSchema)
+@blp.doc(operationId="getNotificationPreferences")
+@documented(blp)
 def get_preferences():
     """What you receive by e-mail, and where (e-mail is sent where the platform set up SMTP)"""
     return jsonify(services().call("chat.get_preferences", g.actor))
@@ -69,6 +79,8 @@ def get_preferences():
 @blp.route("/notification-preferences", methods=["PUT"])
 @blp.arguments(PreferencesSchema)
 @blp.response(200, PreferencesSchema)
+@blp.doc(operationId="setNotificationPreferences")
+@documented(blp)
 def set_preferences(choice):
     """Choose what you receive by e-mail, and where"""
     return jsonify(command("chat.set_preferences", g.actor, choice))
@@ -76,6 +88,8 @@ def set_preferences(choice):
 
 @blp.route("/webhooks")
 @blp.response(200, WebhookSchema(many=True))
+@blp.doc(operationId="listWebhooks")
+@documented(blp)
 def list_webhooks():
     """Your organisation's webhook endpoints (platform admins: every endpoint)"""
     return jsonify(services().call("chat.list_webhooks", g.actor))
@@ -84,7 +98,8 @@ def list_webhooks():
 @blp.route("/webhooks", methods=["POST"])
 @blp.arguments(WebhookRequestSchema)
 @blp.response(201, WebhookSchema)
-@blp.alt_response(403, response="FORBIDDEN")
+@blp.doc(operationId="subscribeWebhook")
+@documented(blp, 403)
 def subscribe(request_body):
     """Subscribe an HTTPS endpoint to event types
 
@@ -97,7 +112,8 @@ def subscribe(request_body):
 @blp.route("/webhooks/<endpoint_id>", methods=["PATCH"])
 @blp.arguments(WebhookChangeSchema)
 @blp.response(200, WebhookSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="changeWebhook")
+@documented(blp, 404)
 def change(changes, endpoint_id):
     """Change an endpoint's URL or event types, or disable or re-enable it"""
     return jsonify(command("chat.update_webhook", g.actor, endpoint_id, changes))
@@ -105,7 +121,8 @@ def change(changes, endpoint_id):
 
 @blp.route("/webhooks/<endpoint_id>", methods=["DELETE"])
 @blp.response(204)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="removeWebhook")
+@documented(blp, 404)
 def remove(endpoint_id):
     """Remove an endpoint and its delivery log"""
     command("chat.delete_webhook", g.actor, endpoint_id)
@@ -113,7 +130,8 @@ def remove(endpoint_id):
 
 @blp.route("/webhooks/<endpoint_id>/rotate-secret", methods=["POST"])
 @blp.response(200, WebhookSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="rotateWebhookSecret")
+@documented(blp, 404)
 def rotate_secret(endpoint_id):
     """Give the endpoint a new secret; deliveries are signed with it from now on"""
     return jsonify(command("chat.rotate_webhook_secret", g.actor, endpoint_id))
@@ -122,7 +140,8 @@ def rotate_secret(endpoint_id):
 @blp.route("/webhooks/<endpoint_id>/deliveries")
 @blp.arguments(DeliveryQuerySchema, location="query")
 @blp.response(200, DeliveryPageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="listWebhookDeliveries")
+@documented(blp, 404)
 def deliveries(query, endpoint_id):
     """The delivery log: each message with every attempt (status, latency, error)"""
     return jsonify(services().call("chat.webhook_deliveries", g.actor, endpoint_id, query))
@@ -130,7 +149,8 @@ def deliveries(query, endpoint_id):
 
 @blp.route("/webhooks/<endpoint_id>/deliveries/<message_id>/redeliver", methods=["POST"])
 @blp.response(202, {"type": "object"})
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="redeliverWebhook")
+@documented(blp, 404)
 def redeliver(endpoint_id, message_id):
     """Send a message again (with the same webhook-id)"""
     return jsonify(command("chat.redeliver_webhook", g.actor, endpoint_id, message_id)), 202

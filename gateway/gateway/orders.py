@@ -12,8 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from contracts.errors import NotFound
+from contracts.rpc.orders import PERFORM_ACTION, check
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.openapi import ORDER_HEADERS, PLACED_ORDER_HEADERS, SUCCESS_HEADERS, documented
 from gateway.payments import order_payments_section
 from gateway.rpc import command, concurrently, public_detail, services
 from gateway.schemas import (
@@ -48,12 +50,11 @@ ORDER_PAGE_SECTIONS = {
     "chat": lambda rpc, actor, order_id: rpc.call("chat.order_summary", actor, order_id),
 }
 
-LOCATION_HEADER = {"description": "The order's URL", "schema": {"type": "string"}}
 ACTION_PARAMETER = {
     "in": "path",
     "name": "action",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "maxLength": 50},
     "description": "A workflow action; the order's workflow says which exist and who may take "
     "them from which state, and the order's allowed_actions lists those open now.",
     "examples": {
@@ -75,6 +76,73 @@ ACTION_PARAMETER = {
         )
     },
 }
+PLACEMENT_EXAMPLES = {
+    "manufacturing": {
+        "value": {
+            "workflow": "manufacturing",
+            "supplier_org": "forge",
+            "title": "Anodised brackets",
+            "currency": "EUR",
+            "committed_ship_by": "2031-03-10",
+            "committed_deliver_by": "2031-03-14",
+            "lines": [
+                {"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}
+            ],
+        }
+    },
+    "services": {
+        "value": {
+            "workflow": "services",
+            "kind": "job",
+            "revisions_allowed": 2,
+            "supplier_org": "studio",
+            "title": "Logo design",
+            "currency": "EUR",
+            "lines": [{"sku": "LOGO", "quantity": 1, "unit_price": 90000}],
+        }
+    },
+    "retail": {
+        "value": {
+            "workflow": "retail",
+            "supplier_org": "shop",
+            "title": "Mugs",
+            "currency": "USD",
+            "lines": [{"sku": "MUG-1", "quantity": 2, "unit_price": 1200}],
+        }
+    },
+}
+ORDER_EXAMPLE = {
+    "id": "5d0c7c8e-9a55-4c5b-9f0e-3c8f2f1f8a10",
+    "version": 1,
+    "workflow": "manufacturing",
+    "workflow_version": 1,
+    "kind": None,
+    "status": "ordered",
+    "status_group": "active",
+    "buyer_org": "acme",
+    "buyer_user": "alice",
+    "supplier_org": "forge",
+    "title": "Anodised brackets",
+    "currency": "EUR",
+    "total": 50000,
+    "lines": [
+        {
+            "line_id": "L1",
+            "sku": "BRKT-7",
+            "description": "Bracket",
+            "quantity": 40,
+            "unit_price": 1250,
+            "status": None,
+        }
+    ],
+    "placed_at": "2031-03-01T09:30:00+00:00",
+    "updated_at": "2031-03-01T09:30:00+00:00",
+    "committed_ship_by": "2031-03-10",
+    "committed_deliver_by": "2031-03-14",
+    "estimated_ship_by": "2031-03-10",
+    "estimated_deliver_by": "2031-03-14",
+    "allowed_actions": ["request_cancellation"],
+}
 ACTION_PAYLOAD_EXAMPLES = {
     "approve": {"value": {}},
     "partly_accept": {"value": {"lines": [{"line_id": "L1", "accepted": 90, "rejected": 10}]}},
@@ -83,11 +151,11 @@ ACTION_PAYLOAD_EXAMPLES = {
 
 
 @blp.route("/orders", methods=["POST"])
+@blp.doc(operationId="placeOrder")
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
-@blp.arguments(PlaceOrderSchema)
-@blp.response(201, OrderSchema, headers={"Location": LOCATION_HEADER, "ETag": "ETAG"})
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(409, response="CONFLICT")
+@blp.arguments(PlaceOrderSchema, examples=PLACEMENT_EXAMPLES)
+@blp.response(201, OrderSchema, headers=PLACED_ORDER_HEADERS, example=ORDER_EXAMPLE)
+@documented(blp, 403, 409)
 def place_order(headers, order_request):
     """Place an order (buyers)"""
     require_role("buyer")
@@ -97,8 +165,15 @@ def place_order(headers, order_request):
 
 
 @blp.route("/orders")
+@blp.doc(operationId="listOrders")
 @blp.arguments(OrderQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, OrderListSchema)
+@blp.response(
+    200,
+    OrderListSchema,
+    headers=SUCCESS_HEADERS,
+    example={"items": [ORDER_EXAMPLE], "next_cursor": None},
+)
+@documented(blp)
 def list_orders(query):
     """List the orders of your organisation: by status tab, text search, sort, cursor"""
     page = services().call("orders.list_orders", g.actor, query)
@@ -109,23 +184,28 @@ def list_orders(query):
 
 
 @blp.route("/workflows")
-@blp.response(200, WorkflowSchema(many=True))
+@blp.doc(operationId="listWorkflows")
+@blp.response(200, WorkflowSchema(many=True), headers=SUCCESS_HEADERS)
+@documented(blp)
 def list_workflows():
     """The workflows orders run on: states and their tabs, actions and who may take them"""
     return jsonify(services().call("orders.describe_workflows"))
 
 
 @blp.route("/orders/counts")
+@blp.doc(operationId="countOrders")
 @blp.arguments(OrderCountQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, OrderBoardCountsSchema)
+@blp.response(200, OrderBoardCountsSchema, headers=SUCCESS_HEADERS)
+@documented(blp)
 def count_orders(query):
     """Count your organisation's orders per status and group, in all and per workflow"""
     return jsonify(services().call("orders.count_orders", g.actor, query))
 
 
 @blp.route("/orders/<order_id>")
-@blp.response(200, OrderPageSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="getOrder")
+@blp.response(200, OrderPageSchema, headers=SUCCESS_HEADERS)
+@documented(blp, 404)
 def get_order(order_id):
     """The order page: the order with what the other services know about it"""
     found, failures = _order_with(order_id, ORDER_PAGE_SECTIONS)
@@ -142,8 +222,9 @@ def get_order(order_id):
 
 
 @blp.route("/orders/<order_id>/timeline")
-@blp.response(200, TimelineEntrySchema(many=True))
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="getTimeline")
+@blp.response(200, TimelineEntrySchema(many=True), headers=SUCCESS_HEADERS)
+@documented(blp, 404)
 def get_timeline(order_id):
     """The order's activity timeline"""
     found, failures = _order_with(order_id, {"timeline": ORDER_PAGE_SECTIONS["timeline"]})
@@ -172,23 +253,30 @@ def _order_with(order_id, sections):
 
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"], parameters=[ACTION_PARAMETER])
 @blp.arguments(ActionHeadersSchema, location="headers")
+@blp.doc(operationId="performAction")
 @blp.arguments(ActionPayloadSchema, required=False, examples=ACTION_PAYLOAD_EXAMPLES)
-@blp.response(200, OrderSchema, headers={"ETag": "ETAG"})
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(409, response="CONFLICT")
+@blp.response(200, OrderSchema, headers=ORDER_HEADERS, example=ORDER_EXAMPLE)
+@documented(blp, 403, 404, 409, 412)
 def perform_action(headers, payload, order_id, action):
     """Take a workflow action on the order
 
     One endpoint serves every workflow, since workflows are data. Send If-Match with the
-    version you saw to fail with 409 instead of acting on an order that changed meanwhile.
+    ETag you saw to fail with 412 instead of acting on an order that changed meanwhile.
     """
+    request = {
+        "order_id": order_id,
+        "action": action,
+        "payload": payload,
+        "expected_version": headers.get("expected_version"),
+    }
+    check(PERFORM_ACTION, request)
     order = command(
         "orders.perform_action",
         g.actor,
         order_id,
         action,
         payload,
-        headers.get("expected_version"),
+        request["expected_version"],
     )
     _check_visible(order, order_id)
     return _order_response(order)

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.payments_schemas import (
     OrderPaymentsSchema,
     PayoutRequestSchema,
@@ -29,8 +30,9 @@ def order_payments_section(rpc, actor, order_id):
 
 
 @blp.route("/orders/<order_id>/payments")
-@blp.response(200, OrderPaymentsSchema)
-@blp.alt_response(404, response="NOT_FOUND")
+@blp.doc(operationId="getOrderPayments")
+@blp.response(200, OrderPaymentsSchema, headers=SUCCESS_HEADERS)
+@documented(blp, 404)
 def get_order_payments(order_id):
     """The order's Payments tab: amount, commission, held, released, refunded, each movement"""
     payments = services().call("payments.get_order_payments", g.actor, order_id)
@@ -40,7 +42,9 @@ def get_order_payments(order_id):
 
 
 @blp.route("/wallet")
-@blp.response(200, WalletSchema)
+@blp.doc(operationId="getWallet")
+@blp.response(200, WalletSchema, headers=SUCCESS_HEADERS)
+@documented(blp)
 def get_wallet():
     """Your organisation's wallet: available, pending and reserved per currency, and history"""
     return jsonify(services().call("payments.get_wallet", g.actor))
@@ -49,9 +53,9 @@ def get_wallet():
 @blp.route("/payouts", methods=["POST"])
 @blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
 @blp.arguments(PayoutRequestSchema)
-@blp.response(201, PayoutSchema)
-@blp.alt_response(403, response="FORBIDDEN")
-@blp.alt_response(409, response="CONFLICT")
+@blp.doc(operationId="requestPayout")
+@blp.response(201, PayoutSchema, headers=REPLAYABLE_HEADERS)
+@documented(blp, 403, 409)
 def request_payout(headers, payout_request):
     """Pay out your organisation's available balance (all of it unless amount says less)"""
     require_role("buyer", "supplier")
@@ -60,7 +64,9 @@ def request_payout(headers, payout_request):
 
 
 @blp.route("/payouts")
-@blp.response(200, PayoutSchema(many=True))
+@blp.doc(operationId="listPayouts")
+@blp.response(200, PayoutSchema(many=True), headers=SUCCESS_HEADERS)
+@documented(blp)
 def list_payouts():
     """Your organisation's payouts, newest first"""
     return jsonify(services().call("payments.list_payouts", g.actor))

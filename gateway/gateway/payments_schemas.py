@@ -5,18 +5,6 @@ from marshmallow import Schema, fields, validate
 from gateway.schemas import PassThroughSchema
 
 
-class PaymentChoiceSchema(Schema):
-    """How the buyer pays. Card numbers never reach this API: the client sends the payment
-    provider's token for the card (the sandbox's test tokens: tok_visa succeeds, tok_declined is
-    declined, tok_fails_later is accepted and fails shortly after)."""
-
-    method = fields.String(required=True, validate=validate.OneOf(("card", "wallet")))
-    token = fields.String(
-        validate=validate.Regexp(r"^tok_\w{1,60}$", error="A provider token such as tok_visa."),
-        metadata={"example": "tok_visa"},
-    )
-
-
 class MovementSchema(PassThroughSchema):
     at = fields.DateTime()
     kind = fields.String(metadata={"description": "held, released or refunded"})

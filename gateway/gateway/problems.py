@@ -1,16 +1,23 @@
 """Every error the API returns, as an RFC 9457 ``application/problem+json`` document."""
 
-import http
 import re
 
 from flask import current_app, g, json, request
 from flask_smorest import Api
 
 from contracts.errors import ServiceError
+from gateway import openapi
 from gateway.schemas import ProblemSchema
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:marketplace:problem:"
+
+
+def problem_type(name):
+    """``urn:marketplace:problem:<slug>`` for a title or class name: "Not Found", "NotFound"
+    and "not-found" are one type, whether the gateway or a service answers it."""
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
+    return TYPE_PREFIX + "-".join(word.lower() for word in words)
 
 
 class Problem(Exception):
@@ -21,7 +28,7 @@ class Problem(Exception):
         self.status = status
         self.title = title
         self.detail = detail
-        self.type = TYPE_PREFIX + slug if slug else "about:blank"
+        self.type = problem_type(slug or title)
         self.headers = headers or {}
         self.extensions = extensions
 
@@ -30,6 +37,8 @@ class ProblemApi(Api):
     """A flask-smorest Api whose errors, both answered and documented, are problems."""
 
     ERROR_SCHEMA = ProblemSchema
+    # Every operation lists the statuses it answers; none hides behind "default".
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def init_app(self, app, **kwargs):
         super().init_app(app, **kwargs)
@@ -38,21 +47,16 @@ class ProblemApi(Api):
 
     def _register_responses(self):
         # flask-smorest would document its error responses (NOT_FOUND...) as application/json.
-        errors = [(status.name, status.phrase) for status in http.HTTPStatus if status >= 400]
-        for name, description in [*errors, ("DEFAULT_ERROR", "An error")]:
-            self.spec.components.response(
-                name,
-                {"description": description, "content": {MEDIA_TYPE: {"schema": ProblemSchema}}},
-                lazy=True,
-            )
+        openapi.register_components(self.spec, ProblemSchema, MEDIA_TYPE)
 
     def handle_http_exception(self, error):
         data = getattr(error, "data", None) or {}
         if "messages" in data:  # webargs could not parse or validate the request
             return problem_response(
-                error.code,
+                422,
                 "Invalid request",
                 "The request has invalid fields; see errors.",
+                problem_type=problem_type("invalid-request"),
                 extensions={"errors": _field_errors(data["messages"])},
             )
         if error.code >= 500:
@@ -60,7 +64,9 @@ class ProblemApi(Api):
         else:
             detail = error.description
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        return problem_response(error.code, error.name, detail, headers=headers)
+        return problem_response(
+            error.code, error.name, detail, problem_type=problem_type(error.name), headers=headers
+        )
 
 
 def problem_response(
@@ -92,12 +98,11 @@ def _gateway_problem(problem):
 
 
 def _service_problem(error):
-    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
     return problem_response(
         error.status,
         error.title,
         error.message,
-        problem_type=TYPE_PREFIX + slug,
+        problem_type=problem_type(type(error).__name__),
         extensions=error.details,
     )
 

@@ -1,18 +1,36 @@
 """The request and response bodies of the HTTP API, from which the OpenAPI document is generated.
 
-Requests are validated strictly here. Responses pass the services' dicts through unchanged, so
-their schemas document the main fields without filtering the rest.
+Requests are validated with the schemas of ``contracts.rpc``, the ones the services check again
+at their own door; this module only adds what the document says about them. Responses pass the
+services' dicts through unchanged, and their schemas here document every field they carry.
 """
 
 import re
 
 from marshmallow import INCLUDE, Schema, fields, post_load, validate
 
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
+from contracts.rpc import orders as rpc
+from contracts.rpc.limits import IDEMPOTENCY_KEY_LENGTH
+
+MAX_IDEMPOTENCY_KEY_LENGTH = IDEMPOTENCY_KEY_LENGTH
+
+# What each workflow asks of a placement (its ``placement`` section): the test that reads the
+# workflow files keeps this true.
+PLACEMENT_RULES = {
+    "manufacturing": {"required": ["committed_ship_by", "committed_deliver_by"], "kinds": []},
+    "factory": {"required": [], "kinds": []},
+    "services": {"required": ["revisions_allowed"], "kinds": ["service", "job"]},
+    "retail": {"required": [], "kinds": []},
+}
 
 
-def _identifier():
-    return fields.String(required=True, validate=validate.Length(min=1, max=128))
+def _placement_rules():
+    lines = []
+    for workflow, rules in PLACEMENT_RULES.items():
+        kinds = [f"kind ({' or '.join(rules['kinds'])})"] if rules["kinds"] else []
+        needs = rules["required"] + kinds
+        lines.append(f"- `{workflow}`: " + (", ".join(needs) if needs else "nothing more"))
+    return "The workflow to run the order on. Each requires more fields:\n" + "\n".join(lines)
 
 
 class ProblemSchema(Schema):
@@ -21,104 +39,43 @@ class ProblemSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    type = fields.String(metadata={"example": "urn:marketplace:problem:illegal-transition"})
+    type = fields.String(
+        metadata={
+            "example": "urn:marketplace:problem:illegal-transition",
+            "description": "urn:marketplace:problem:<slug>, the same for the gateway's errors "
+            "and the services' (see docs/api-conventions.md); about:blank for plain HTTP ones",
+        }
+    )
     title = fields.String(metadata={"example": "Action not allowed in this state"})
     status = fields.Integer(metadata={"example": 409})
     detail = fields.String()
     instance = fields.String(metadata={"description": "The request path"})
-    correlation_id = fields.String()
+    correlation_id = fields.String(allow_none=True)
     errors = fields.Dict(metadata={"description": "Field-level validation messages"})
 
 
 # Requests
 
 
-class OrderLineRequestSchema(Schema):
-    sku = _identifier()
-    description = fields.String(validate=validate.Length(max=2000))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    unit_price = fields.Integer(
+class PlaceOrderSchema(rpc.PlaceOrderRequestSchema):
+    workflow = rpc.name(
         required=True,
-        strict=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "Integer minor units of the order's currency"},
+        metadata={"enum": list(PLACEMENT_RULES), "description": _placement_rules()},
     )
 
 
-class PlaceOrderSchema(Schema):
-    supplier_org = _identifier()
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    currency = fields.String(
-        required=True,
-        validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code."),
-        metadata={"example": "EUR"},
-    )
-    workflow = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=50),
-        metadata={
-            "description": "The workflow to run the order on: manufacturing, factory, "
-            "services, retail, or any other the orders service has",
-            "example": "manufacturing",
-        },
-    )
-    kind = fields.String(
-        validate=validate.Length(min=1, max=64),
-        metadata={"description": "A workflow's variant, e.g. service or job order"},
-    )
-    lines = fields.List(
-        fields.Nested(OrderLineRequestSchema), required=True, validate=validate.Length(min=1)
-    )
-    committed_ship_by = fields.Date()
-    committed_deliver_by = fields.Date()
-    revisions_allowed = fields.Integer(strict=True, validate=validate.Range(min=0))
-    payment = fields.Nested("PaymentChoiceSchema")
+class OrderQuerySchema(rpc.OrderQuerySchema):
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=rpc.PAGE_SIZE))
 
 
-class OrderCountQuerySchema(Schema):
+class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
     """Filters a board may apply; an unknown one is a 422 (``unknown=RAISE`` at the route)."""
-
-    workflow = fields.String(
-        validate=validate.Length(max=64),
-        metadata={"example": "retail", "description": "Only this workflow's orders"},
-    )
-    kind = fields.String(
-        validate=validate.Length(max=64),
-        metadata={"example": "job", "description": "Only orders of this kind"},
-    )
-    delayed = fields.Boolean(
-        metadata={"description": "Only delayed (true) or only punctual (false) orders"}
-    )
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search"})
-
-
-class OrderQuerySchema(OrderCountQuerySchema):
-    status = fields.String(
-        validate=validate.Length(max=64),
-        metadata={"description": "A status tab: orders in this state"},
-    )
-    group = fields.String(
-        validate=validate.Length(max=64),
-        metadata={
-            "example": "completed",
-            "description": "A group tab (active, completed, cancelled, rejected)",
-        },
-    )
-    sort = fields.String(
-        validate=validate.OneOf(
-            ["placed_at", "-placed_at", "updated_at", "-updated_at", "total", "-total"]
-        ),
-        metadata={"description": "Newest first (-placed_at) by default; '-' for descending"},
-    )
-    cursor = fields.String(
-        validate=validate.Length(max=512),
-        metadata={"description": "The next_cursor of the previous page"},
-    )
-    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
 class ActionPayloadSchema(Schema):
-    """Whatever the action needs (a reason, per-line quantities, a new date...)."""
+    """Whatever the action needs (a reason, per-line quantities, a new date...): the workflow
+    says which fields; strings are at most 2000 characters, arrays 500 items, dates between
+    2000-01-01 and 2100-12-31."""
 
     class Meta:
         unknown = INCLUDE
@@ -128,24 +85,35 @@ class IdempotencyKeyHeaderSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
         validate=validate.Length(min=1, max=MAX_IDEMPOTENCY_KEY_LENGTH),
-        metadata={"description": "Retrying with the same key replays the first response"},
+        metadata={
+            "description": "Retrying with the same key replays the first response",
+            "pattern": "^[!-~]+$",
+            "example": "3f8e2c1a-place-brackets",
+        },
     )
 
 
-_VERSION_TAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+# RFC 9110 section 13.1.1: "*" or one strong entity-tag (our ETags are the order's version).
+_IF_MATCH = re.compile(r'\A(?:\*|"(\d{1,9})")\Z')
 
 
 class ActionHeadersSchema(IdempotencyKeyHeaderSchema):
     expected_version = fields.String(
         data_key="If-Match",
-        validate=validate.Regexp(_VERSION_TAG, error='Give the order\'s version, e.g. "3".'),
-        metadata={"description": "The order version the action expects (its ETag)"},
+        validate=validate.Regexp(_IF_MATCH, error='Give the order\'s ETag, e.g. "3", or *.'),
+        metadata={
+            "description": "The order's ETag the action expects: 412 if the order has changed "
+            "since; * acts on any version",
+            "pattern": '^(\\*|"[0-9]{1,9}")$',
+            "example": '"3"',
+        },
     )
 
     @post_load
     def version_number(self, headers, **kwargs):
         if "expected_version" in headers:
-            headers["expected_version"] = int(_VERSION_TAG.match(headers["expected_version"])[1])
+            version = _IF_MATCH.match(headers["expected_version"])[1]
+            headers["expected_version"] = None if version is None else int(version)
         return headers
 
 
@@ -153,18 +121,32 @@ class ActionHeadersSchema(IdempotencyKeyHeaderSchema):
 
 
 class PassThroughSchema(Schema):
-    """Documents the main fields of a service's answer, which may carry more."""
+    """Documents the fields of a service's answer, which may carry more."""
 
     class Meta:
         unknown = INCLUDE
 
 
+def _nullable(field_class, **kwargs):
+    return field_class(allow_none=True, **kwargs)
+
+
 class OrderLineSchema(PassThroughSchema):
+    line_id = fields.String(metadata={"example": "L1"})
     sku = fields.String()
     description = fields.String()
     quantity = fields.Integer()
-    unit_price = fields.Integer()
-    status = fields.String()
+    unit_price = fields.Integer(metadata={"description": "Minor units of the order's currency"})
+    status = _nullable(
+        fields.String, metadata={"description": "The line's state, where its workflow tracks lines"}
+    )
+    accepted_qty = fields.Integer()
+    rejected_qty = fields.Integer()
+    rework_qty = fields.Integer()
+    shipped_qty = fields.Integer()
+    delivered_qty = fields.Integer()
+    returned_qty = fields.Integer()
+    history = fields.List(fields.Dict(), metadata={"description": "{status, at, actor} entries"})
 
 
 class DeadlineSchema(Schema):
@@ -174,39 +156,63 @@ class DeadlineSchema(Schema):
 
 
 class OrderSchema(PassThroughSchema):
-    """An order as the orders service returns it (more fields than these may be present)."""
+    """An order as the orders service returns it, alone or in a list."""
 
     id = fields.String()
     version = fields.Integer(metadata={"description": "Also sent as the ETag"})
-    workflow = fields.String()
-    kind = fields.String()
-    status = fields.String()
+    workflow = fields.String(metadata={"example": "manufacturing"})
+    workflow_version = fields.Integer()
+    kind = _nullable(fields.String)
+    status = fields.String(metadata={"example": "ordered"})
+    status_group = fields.String(
+        metadata={"description": "The status's tab: active, completed, cancelled, rejected"}
+    )
+    status_entered_at = fields.DateTime()
     buyer_org = fields.String()
     buyer_user = fields.String()
     supplier_org = fields.String()
     title = fields.String()
-    currency = fields.String()
-    total = fields.Integer()
+    currency = fields.String(metadata={"example": "EUR"})
+    total = fields.Integer(metadata={"description": "Minor units of the currency"})
     lines = fields.List(fields.Nested(OrderLineSchema))
-    committed_ship_by = fields.Date()
-    committed_deliver_by = fields.Date()
-    allowed_actions = fields.List(fields.String())
+    placed_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = _nullable(fields.DateTime)
+    committed_ship_by = _nullable(fields.Date)
+    committed_deliver_by = _nullable(fields.Date)
+    estimated_ship_by = _nullable(fields.Date)
+    estimated_deliver_by = _nullable(fields.Date)
     delayed = fields.Boolean(
         metadata={"description": "The committed delivery date has passed, or the estimate is later"}
     )
-    tracking_number = fields.String(
-        allow_none=True, metadata={"description": "The latest parcel's tracking number"}
+    expecting_delay = fields.Boolean()
+    revisions_allowed = _nullable(fields.Integer, metadata={"description": "null: no limit"})
+    revisions_used = fields.Integer()
+    documents = fields.List(fields.String())
+    shipments = fields.List(fields.Dict())
+    deliveries = fields.List(fields.Dict())
+    cancellation_request = _nullable(fields.Dict)
+    reviews = fields.Dict(metadata={"description": "By the reviewer's role"})
+    inspection = _nullable(fields.Dict)
+    dispute = _nullable(fields.Dict)
+    funds_held = fields.Boolean()
+    fired_timers = fields.Dict()
+    tracking_number = _nullable(
+        fields.String, metadata={"description": "The latest parcel's tracking number"}
     )
     next_deadline = fields.Nested(
         DeadlineSchema,
         allow_none=True,
         metadata={"description": "When the system acts next on its own (auto-cancel, ...)"},
     )
+    allowed_actions = fields.List(
+        fields.String(), metadata={"description": "The actions the caller may take now"}
+    )
 
 
 class OrderListSchema(PassThroughSchema):
     items = fields.List(fields.Nested(OrderSchema))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = _nullable(fields.String)
 
 
 class OrderCountsSchema(PassThroughSchema):
@@ -230,25 +236,25 @@ class PageWarningSchema(Schema):
     detail = fields.String()
 
 
-class OrderPageSchema(Schema):
-    """The order with what other services know about it; a section they cannot give is null."""
-
-    order = fields.Nested(OrderSchema)
-    timeline = fields.List(fields.Nested(lambda: TimelineEntrySchema()), allow_none=True)
-    fulfillment = fields.Dict(allow_none=True)
-    payments = fields.Dict(allow_none=True)
-    chat = fields.Dict(allow_none=True, metadata={"description": "unread, latest messages"})
-    warnings = fields.List(fields.Nested(PageWarningSchema))
-
-
 class TimelineEntrySchema(PassThroughSchema):
-    at = fields.DateTime()
+    at = fields.DateTime(metadata={"description": "UTC, with its offset"})
     actor = fields.Dict(metadata={"description": "user_id, role and org of who acted"})
     kind = fields.String(
         metadata={"description": "The action, or place for the placement", "example": "approve"}
     )
     summary = fields.String()
     data = fields.Dict(metadata={"description": "The action's details, with from and to"})
+
+
+class OrderPageSchema(Schema):
+    """The order with what other services know about it; a section they cannot give is null."""
+
+    order = fields.Nested(OrderSchema)
+    timeline = _nullable(fields.List, cls_or_instance=fields.Nested(TimelineEntrySchema))
+    fulfillment = _nullable(fields.Dict)
+    payments = _nullable(fields.Dict)
+    chat = _nullable(fields.Dict, metadata={"description": "unread count, latest messages"})
+    warnings = fields.List(fields.Nested(PageWarningSchema))
 
 
 class WorkflowSchema(PassThroughSchema):
@@ -258,10 +264,13 @@ class WorkflowSchema(PassThroughSchema):
     version = fields.Integer()
     title = fields.String()
     initial = fields.String()
+    track_lines = fields.Boolean()
+    placement = fields.Dict(metadata={"description": "required fields and kinds"})
     states = fields.List(fields.Dict(), metadata={"description": "name, title, group, terminal"})
     actions = fields.List(
         fields.Dict(), metadata={"description": "name, roles, from, to, guards, payload, emits"}
     )
+    reactions = fields.Dict()
     timers = fields.List(fields.Dict())
 
 

@@ -3,6 +3,8 @@
 The fulfillment service stands in as the consumer: its ``order.approved`` handler opens a record.
 """
 
+import logging
+
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, text
 
@@ -10,19 +12,10 @@ from chassis.database import make_engine
 from chassis.deadletters import list_parked, replay
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
-from support.events import publish
+from support.events import APPROVED, publish
 from support.waiting import eventually
 
 QUEUE = "fulfillment--order.approved"
-APPROVED = {
-    "order_id": "o-7",
-    "buyer_org": "acme",
-    "supplier_org": "forge",
-    "workflow": "retail",
-    "workflow_version": 1,
-    "status": "approved",
-    "lines": [{"line_id": "l-1", "sku": "SKU-1", "quantity": 2, "unit_price": 500}],
-}
 
 
 def records(url) -> int:
@@ -99,3 +92,23 @@ def test_an_event_whose_payload_breaks_its_schema_is_parked_with_the_reason_and_
     assert "lines" in message.error and "Missing data" in message.error
     assert message.attempts == 0
     assert records(config["DATABASE_URL"]) == 1  # only the valid one
+
+
+def test_a_redelivered_event_is_applied_once_and_its_duplicate_logged_with_its_correlation_id(
+    container_factory, service_config, declared_topology, caplog
+):
+    config = service_config("fulfillment")
+    container = container_factory(FulfillmentService, config)
+    container.start()
+    with entrypoint_waiter(container, "on_order_approved"):
+        envelope = publish(config["AMQP_URI"], "order.approved", APPROVED, "orders")
+
+    with (
+        caplog.at_level(logging.INFO, logger="chassis.consumer"),
+        entrypoint_waiter(container, "on_order_approved"),
+    ):
+        publish(config["AMQP_URI"], "order.approved", None, "orders", envelope=envelope)
+
+    assert records(config["DATABASE_URL"]) == 1
+    [logged] = [r for r in caplog.records if r.getMessage().startswith("duplicate event ignored")]
+    assert (logged.event_id, logged.correlation_id) == (envelope["event_id"], envelope["event_id"])

@@ -11,20 +11,11 @@ from kombu import Connection, Producer, Queue
 from chassis.deadletters import list_parked, replay
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
-from support.events import publish
+from support.events import APPROVED, publish
 from support.services import count
 from support.waiting import eventually
 
 QUEUE = "fulfillment--order.approved"
-APPROVED = {
-    "order_id": "o-9",
-    "buyer_org": "acme",
-    "supplier_org": "forge",
-    "workflow": "retail",
-    "workflow_version": 1,
-    "status": "approved",
-    "lines": [{"line_id": "l-1", "sku": "SKU-1", "quantity": 2, "unit_price": 500}],
-}
 POISONS = {
     "invalid JSON": (b'{"event_id": "e-1", ', "application/json", "utf-8"),
     "non-UTF-8 bytes": (b'{"event_id": "\xff\xfe"}', "application/json", "utf-8"),

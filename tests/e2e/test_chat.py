@@ -1,7 +1,11 @@
 """Talking about an order, and hearing about it, through the gateway: the whole system as
 processes on a real broker and PostgreSQL."""
 
+import io
+import os
 from collections import Counter
+
+from PIL import Image
 
 from e2e.test_manufacturing import DOCUMENTS, ORDER
 from e2e.walk import act, page, problem, status_is, unique, when
@@ -12,6 +16,13 @@ from support.waiting import eventually
 def known_to_chat(client, order):
     """Chat learns of an order from its order.placed event: wait for it."""
     return eventually(lambda: client.get(f"/orders/{order['id']}/conversations").ok)
+
+
+def _noise_png(side=800) -> bytes:
+    """A PNG that does not compress: about 1.9 MB."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def unread(client, order):
@@ -54,6 +65,14 @@ def test_buyer_and_supplier_talk_with_files_support_answers_and_outsiders_see_no
     assert (photo["content_type"], photo["has_thumbnail"]) == ("image/jpeg", True)
     assert report["content_type"] == "application/pdf"
 
+    big = m.supplier.session.post(  # larger than the gateway's usual 1 MB body limit
+        f"{m.supplier.api_url}/orders/{order['id']}/conversations/order/messages",
+        files=[("files", ("scan.png", _noise_png(), "image/png"))],
+        timeout=60,
+    )
+    assert big.status_code == 201, big.text
+    assert big.json()["attachments"][0]["size"] > 1024 * 1024
+
     refused = problem(say(m.supplier, order, {"body": "faster on whatsapp: +1 415 555 0132"}), 422)
     assert "phone number" in refused["detail"] and "+14155550132" in refused["detail"]
     renamed = m.supplier.session.post(
@@ -63,7 +82,7 @@ def test_buyer_and_supplier_talk_with_files_support_answers_and_outsiders_see_no
     )
     assert "application/x-msdownload" in problem(renamed, 422)["detail"]
 
-    assert unread(m.buyer, order) == 1
+    assert unread(m.buyer, order) == 2  # the answer with its files, and the scan
     downloaded = m.buyer.get(f"/attachments/{report['id']}/content")
     assert downloaded.content == report_pdf and downloaded.headers["Content-Type"] == (
         "application/pdf"

@@ -25,7 +25,7 @@ outbox = metadata.tables["outbox"]
 RPC_TIMEOUT_S = 3
 CONCURRENCY = 12
 # Enough to have requests in flight at each kill, few enough to keep the suite quick.
-KEYED_PLACEMENTS, UNKEYED_PLACEMENTS, APPROVALS, ESTIMATES = 80, 30, 50, 50
+KEYED_PLACEMENTS, UNKEYED_PLACEMENTS, APPROVALS, ESTIMATES = 60, 20, 40, 40
 KILLS = 2
 MAX_ATTEMPTS = 20
 ORDER = {

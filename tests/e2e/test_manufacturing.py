@@ -321,7 +321,7 @@ def test_if_match_with_a_stale_version_is_refused_and_the_current_one_acts(marke
     order = m.place(ORDER)
 
     stale = m.supplier.act(order["id"], "approve", headers={"If-Match": '"7"'})
-    assert problem(stale, 409, "conflict")["version"] == order["version"]
+    assert problem(stale, 412, "precondition-failed")["version"] == order["version"]
     fresh = m.supplier.act(order["id"], "approve", headers={"If-Match": f'"{order["version"]}"'})
     assert fresh.status_code == 200, fresh.text
     assert fresh.headers["ETag"] == f'"{order["version"] + 1}"'

@@ -167,6 +167,6 @@ def test_a_declined_card_shows_the_buyer_why_and_holds_nothing(market):
         m.buyer.post("/orders", {**retail.ORDER, "payment": card_number, "supplier_org": "x"}),
         422,
     )
-    assert refused["errors"] == {"payment": {"token": ["A provider token such as tok_visa."]}}
+    assert refused["errors"] == {"payment": {"token": ["a provider token such as tok_visa"]}}
     stranger = market("pay-stranger").buyer
     problem(stranger.get(f"/orders/{order['id']}/payments"), 404)

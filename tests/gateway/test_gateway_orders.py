@@ -1,5 +1,7 @@
 import pytest
 
+from contracts.errors import PreconditionFailed
+
 
 def test_a_buyer_places_an_order(place, cluster):
     response = place(headers={"Idempotency-Key": "k-1"})
@@ -150,3 +152,44 @@ class TestOrgScoping:
             assert response.status_code == 404
             assert response.json["type"] == "urn:marketplace:problem:not-found"
         assert client.get("/api/v1/orders", headers=headers).json["items"] == []
+
+
+@pytest.mark.parametrize("if_match, expected", [("*", None), ('"7"', 7)])
+def test_if_match_star_acts_on_any_version(client, cluster, place, bearer, if_match, expected):
+    order_id = place().json["id"]
+
+    response = client.post(
+        f"/api/v1/orders/{order_id}/actions/approve",
+        headers={**bearer("supplier", "forge"), "If-Match": if_match},
+    )
+
+    assert response.status_code == 200
+    assert cluster.calls[-1][2][4] == expected
+
+
+def test_a_weak_or_listed_if_match_is_refused(client, place, bearer):
+    order_id = place().json["id"]
+    for if_match in ('W/"1"', '"1", "2"'):
+        response = client.post(
+            f"/api/v1/orders/{order_id}/actions/approve",
+            headers={**bearer("supplier", "forge"), "If-Match": if_match},
+        )
+        assert response.status_code == 422
+
+
+def test_a_stale_if_match_is_412_precondition_failed(client, cluster, place, bearer):
+    order_id = place().json["id"]
+
+    def stale(actor, order_id, action, payload, expected_version, **command):
+        raise PreconditionFailed("order is at version 2, not 1", {"version": 2})
+
+    cluster.orders.perform_action = stale
+    response = client.post(
+        f"/api/v1/orders/{order_id}/actions/approve",
+        headers={**bearer("supplier", "forge"), "If-Match": '"1"'},
+    )
+
+    assert response.status_code == 412
+    assert response.mimetype == "application/problem+json"
+    assert response.json["type"] == "urn:marketplace:problem:precondition-failed"
+    assert response.json["version"] == 2

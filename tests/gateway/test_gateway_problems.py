@@ -18,8 +18,15 @@ def assert_problem(response, status):
 def test_unknown_route_is_a_404_problem(client):
     problem = assert_problem(client.get("/api/v1/nothing-here"), 404)
 
-    assert problem["type"] == "about:blank"
+    # The same type as the orders service's NotFound: a client handles one 404, not two.
+    assert problem["type"] == "urn:marketplace:problem:not-found"
     assert problem["instance"] == "/api/v1/nothing-here"
+
+
+def test_a_services_not_found_has_the_same_type_as_the_gateways(client, bearer):
+    problem = assert_problem(client.get("/api/v1/orders/ord-404", headers=bearer()), 404)
+
+    assert problem["type"] == "urn:marketplace:problem:not-found"
 
 
 def test_wrong_method_is_a_405_problem_naming_the_allowed_ones(client):

@@ -12,6 +12,25 @@ def test_defaults(tmp_path):
     assert settings["GATEWAY_DATABASE_URL"] == f"sqlite:///{tmp_path}/gateway.db"
     assert (settings["RPC_TIMEOUT"], settings["RPC_POOL_SIZE"]) == (10.0, 32)
     assert (settings["GATEWAY_HOST"], settings["GATEWAY_PORT"]) == ("127.0.0.1", 8080)
+    assert (settings["GATEWAY_MAX_BODY_BYTES"], settings["GATEWAY_MAX_URL_BYTES"]) == (2**20, 8192)
+
+
+def test_request_limits_come_from_the_environment(tmp_path):
+    from gateway.app import create_app
+
+    settings = load_settings(
+        {
+            "JWT_SECRET": SECRET,
+            "DATA_DIR": str(tmp_path),
+            "GATEWAY_MAX_BODY_BYTES": "100",
+            "GATEWAY_MAX_URL_BYTES": "50",
+        }
+    )
+    client = create_app(settings).test_client()
+
+    assert client.get("/healthz?" + "x" * 50).status_code == 414
+    big = client.post("/api/v1/orders", data=f'"{"x" * 99}"', content_type="application/json")
+    assert big.status_code == 413
 
 
 @pytest.mark.parametrize(

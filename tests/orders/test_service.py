@@ -14,20 +14,13 @@ from orders.models import metadata as orders_metadata
 from orders.service import OrdersService
 from support.clock import FrozenClock
 from support.events import publish
+from support.logs import json_lines
+from support.orders import MANUFACTURING_ORDER as MANUFACTURING
 from support.services import BUYER, SUPPLIER, count, dependency, query, rpc
 from support.waiting import eventually
 
 outbox = orders_metadata.tables["outbox"]
 
-MANUFACTURING = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 RETAIL = {
     "workflow": "retail",
     "supplier_org": "forge",
@@ -198,3 +191,19 @@ def test_a_repeated_action_answers_its_first_outcome_and_never_a_false_conflict(
     assert again == approved
     url = system["orders_config"]["DATABASE_URL"]
     assert count(url, outbox, outbox.c.event_type == "order.approved") == 1
+
+
+def test_an_event_for_an_unknown_order_is_logged_as_json_with_its_correlation_id(system):
+    system["orders"].start()
+    with json_lines("orders.service") as lines, entrypoint_waiter(system["orders"], "on_event"):
+        envelope = publish(
+            system["orders_config"]["AMQP_URI"],
+            "payment.held",
+            {"order_id": "o-nowhere", "payment_id": "p-1", "amount": 100, "currency": "EUR"},
+            "payments",
+        )
+
+    [line] = lines
+    assert line["message"] == "payment.held ignored: no order o-nowhere here"
+    assert line["correlation_id"] == envelope["correlation_id"]
+    assert (line["order_id"], line["event_id"]) == ("o-nowhere", envelope["event_id"])

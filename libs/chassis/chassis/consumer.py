@@ -125,7 +125,11 @@ class EventConsumer(Consumer):
         elif isinstance(exc_info[1], AlreadyProcessed):
             log.info(
                 "duplicate event ignored: already processed",
-                extra={"queue": self.queue.name, "event_id": worker_ctx.args[0].event_id},
+                extra={
+                    "queue": self.queue.name,
+                    "event_id": worker_ctx.args[0].event_id,
+                    "correlation_id": worker_ctx.context_data.get("correlation_id"),
+                },
             )
         else:
             self._retry_or_park(message, exc_info[1])

@@ -107,6 +107,18 @@ class IdempotencyKeyReused(ServiceError):
     settles_command = False
 
 
+@deserialize_to_instance
+class PreconditionFailed(ServiceError):
+    """The caller's precondition (HTTP If-Match: the version it expects) does not hold.
+
+    ``details`` carries ``version``, the current one.
+    """
+
+    status = 412
+    title = "Precondition failed"
+    settles_command = False
+
+
 def error_class(name: str) -> type[ServiceError]:
     """The typed error called ``name``: a recorded outcome is raised again as what it was."""
     pending: list[type[ServiceError]] = [ServiceError]

@@ -45,6 +45,7 @@ appends to ``Order.timeline`` but never reads it, so an order may be loaded with
 import copy
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
+from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
@@ -55,7 +56,7 @@ from contracts.events.orders import PaymentChoice
 from orders.workflow import events
 from orders.workflow.calendar import Calendar, as_utc
 from orders.workflow.events import EMITTED_EVENTS
-from orders.workflow.model import Action, Branch, Step, Timer, Workflow
+from orders.workflow.model import JSON, Action, Branch, Step, Timer, Workflow
 
 __all__ = [
     "EMITTED_EVENTS",
@@ -101,7 +102,7 @@ class Line:
     shipped_qty: int = 0
     delivered_qty: int = 0
     returned_qty: int = 0
-    history: list[dict] = field(default_factory=list)  # [{status, at, actor}]
+    history: list[JSON] = field(default_factory=list)  # [{status, at, actor}]
 
     @property
     def amount(self) -> int:
@@ -133,25 +134,27 @@ class Order:
     revisions_allowed: int | None = None  # None: no limit
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
-    shipments: list[dict] = field(default_factory=list)
-    deliveries: list[dict] = field(default_factory=list)
-    cancellation_request: dict | None = None
-    reviews: dict[str, dict] = field(default_factory=dict)  # by the reviewer's role
-    inspection: dict | None = None
-    dispute: dict | None = None
+    shipments: list[JSON] = field(default_factory=list)
+    deliveries: list[JSON] = field(default_factory=list)
+    cancellation_request: JSON | None = None
+    reviews: dict[str, JSON] = field(default_factory=dict)  # by the reviewer's role
+    inspection: JSON | None = None
+    dispute: JSON | None = None
     funds_held: bool = False
     closed_at: datetime | None = None
-    fired_timers: dict[str, str] = field(default_factory=dict)  # timer -> anchor it fired for
+    fired_timers: dict[str, str | None] = field(
+        default_factory=dict
+    )  # timer -> anchor it fired for
     tracking_number: str | None = None  # of the latest parcel
-    next_deadline: dict | None = None  # {at, timer, action}: the next thing the system will do
+    next_deadline: JSON | None = None  # {at, timer, action}: the next thing the system will do
     version: int = 1
-    timeline: list[dict] = field(default_factory=list)
+    timeline: list[JSON] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(line.amount for line in self.lines)
 
-    def to_dict(self, timeline: bool = True) -> dict:
+    def to_dict(self, timeline: bool = True) -> JSON:
         data = asdict(self)
         data["documents"] = sorted(self.documents)
         for name in _DATES + _MOMENTS:
@@ -162,7 +165,7 @@ class Order:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Order":
+    def from_dict(cls, data: JSON) -> "Order":
         values = copy.deepcopy({f.name: data[f.name] for f in fields(cls) if f.name in data})
         values["lines"] = [Line(**line) for line in values.get("lines", [])]
         values["documents"] = set(values.get("documents", []))
@@ -183,8 +186,8 @@ class Outcome:
     """What one call produced: events to publish, timeline entries to append, and why anything
     the call was asked to do was left undone (for the service to log)."""
 
-    events: list[tuple[str, dict]] = field(default_factory=list)
-    activity: list[dict] = field(default_factory=list)
+    events: list[tuple[str, JSON]] = field(default_factory=list)
+    activity: list[JSON] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
     def extend(self, other: "Outcome") -> None:
@@ -225,7 +228,7 @@ class _PlaceRequest(Schema):
     payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
     @validates_schema
-    def ships_before_delivery(self, data, **kwargs):
+    def ships_before_delivery(self, data: JSON, **kwargs: Any) -> None:
         ship_by, deliver_by = data.get("committed_ship_by"), data.get("committed_deliver_by")
         if ship_by and deliver_by and ship_by > deliver_by:
             raise ValidationError("must not be after committed_deliver_by", "committed_ship_by")
@@ -238,7 +241,7 @@ def place_order(
     workflow: Workflow,
     order_id: str,
     actor: Actor,
-    request: dict,
+    request: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> tuple[Order, Outcome]:
@@ -282,26 +285,9 @@ def place_order(
     return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 
-def placement_terms(order: Order) -> dict:
-    """What the buyer asked for when placing the order, whatever happened to it since."""
-    return {
-        "supplier_org": order.supplier_org,
-        "workflow": order.workflow,
-        "kind": order.kind,
-        "currency": order.currency,
-        "title": order.title,
-        "lines": [
-            (line.sku, line.description, line.quantity, line.unit_price) for line in order.lines
-        ],
-        "committed_ship_by": order.committed_ship_by,
-        "committed_deliver_by": order.committed_deliver_by,
-        "revisions_allowed": order.revisions_allowed,
-    }
-
-
-def _placement(workflow: Workflow, actor: Actor, request: dict) -> dict:
+def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
     try:
-        data = _PLACE_REQUEST.load(request)
+        data: JSON = _PLACE_REQUEST.load(request)
     except ValidationError as error:
         raise InvalidRequest("invalid order", {"errors": error.messages}) from None
     errors = {
@@ -326,7 +312,7 @@ def perform(
     workflow: Workflow,
     actor: Actor,
     action: str,
-    payload: dict,
+    payload: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> Outcome:
@@ -340,7 +326,7 @@ def react(
     order: Order,
     workflow: Workflow,
     event_type: str,
-    data: dict,
+    data: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
 ) -> Outcome:
@@ -441,10 +427,10 @@ def _run(
     workflow: Workflow,
     actor: Actor,
     action: Action,
-    payload: dict | None,
+    payload: JSON | None,
     now: datetime,
     calendar: Calendar,
-    fired: tuple[str, str] | None = None,
+    fired: tuple[str, str | None] | None = None,
 ) -> Outcome:
     # Effects may fail halfway, so they work on a copy that replaces the order only on success.
     draft = copy.deepcopy(replace(order, timeline=[]))
@@ -560,11 +546,11 @@ def _fire(
         )
 
 
-def _event(order: Order, event_type: str, data: dict) -> tuple[str, dict]:
+def _event(order: Order, event_type: str, data: JSON) -> tuple[str, JSON]:
     return event_type, events.payload(order, event_type, data)
 
 
-def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: dict) -> dict:
+def _activity(now: datetime, actor: Actor, kind: str, summary: str, data: JSON) -> JSON:
     return {
         "at": now.isoformat(),
         "actor": asdict(actor),

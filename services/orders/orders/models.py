@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     false,
 )
 
@@ -46,10 +45,8 @@ orders = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("next_deadline_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False),
-    Column("idempotency_key", String(200)),
     Column("state", JSON, nullable=False),
     # The same user id may exist in two organisations: a key belongs to both, like the gateway's.
-    UniqueConstraint("buyer_org", "buyer_user", "idempotency_key", name="uq_orders_idempotency"),
 )
 
 # Each list tab is one index range scan, in keyset order: (scope, tab, placed_at, id).

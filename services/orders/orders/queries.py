@@ -6,7 +6,7 @@ values checked (``delayed`` as a bool, ``limit`` as an int); ``workflows`` are t
 ``{(name, version): Workflow}``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts.errors import InvalidRequest
@@ -59,6 +59,8 @@ def _checked(
     return given
 
 
-def _one_of(errors: dict, given: Mapping[str, Any], name: str, choices) -> None:
+def _one_of(
+    errors: dict[str, list[str]], given: Mapping[str, Any], name: str, choices: Sequence[str]
+) -> None:
     if name in given and given[name] not in choices:
         errors[name] = [f"one of {', '.join(choices)}"]

@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -106,7 +106,8 @@ def timeline(session: Session, order_id: str) -> list[dict]:
     ).all()
     return [
         {
-            "at": row.at.isoformat(),
+            # SQLite hands back the stored UTC moment without its offset; PostgreSQL with it.
+            "at": row.at.replace(tzinfo=row.at.tzinfo or UTC).isoformat(),
             "actor": row.actor,
             "kind": row.kind,
             "summary": row.summary,

@@ -15,7 +15,8 @@ from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from contracts.errors import Conflict, InvalidRequest
+from contracts.errors import InvalidRequest, PreconditionFailed
+from contracts.rpc import orders as requests
 from orders import domain, queries, repository
 from orders.engine_provider import WorkflowEngine
 from orders.models import metadata
@@ -40,6 +41,7 @@ def consume_each(event_types):
 
 
 def as_actor(actor: dict) -> domain.Actor:
+    requests.check(requests.ACTOR, actor, "actor")
     try:
         identity = domain.Actor(user_id=actor["user_id"], role=actor["role"], org=actor["org"])
     except (KeyError, TypeError):
@@ -64,6 +66,7 @@ class OrdersService(ServiceBase):
     @uow.command
     def place_order(self, tx, actor, request):
         buyer = as_actor(actor)
+        requests.check(requests.PLACE_ORDER, request)
         workflow = self.engine.latest(request.get("workflow"))
         order, outcome = domain.place_order(
             workflow,
@@ -80,9 +83,18 @@ class OrdersService(ServiceBase):
     @uow.command
     def perform_action(self, tx, actor, order_id, action, payload=None, expected_version=None):
         identity = as_actor(actor)
+        requests.check(
+            requests.PERFORM_ACTION,
+            {
+                "order_id": order_id,
+                "action": action,
+                "payload": payload or {},
+                "expected_version": expected_version,
+            },
+        )
         order = repository.load(tx.session, order_id, actor, for_update=True)
         if expected_version is not None and int(expected_version) != order.version:
-            raise Conflict(
+            raise PreconditionFailed(
                 f"order {order_id} is at version {order.version}, not {expected_version}",
                 {"order_id": order_id, "version": order.version},
             )
@@ -104,6 +116,7 @@ class OrdersService(ServiceBase):
     @rpc
     def get_order(self, actor, order_id):
         identity = as_actor(actor)
+        requests.check(requests.ORDER_REF, {"order_id": order_id})
         with self.uow.reading() as session:
             order = repository.load(session, order_id, actor)
         return self._view(order, identity)
@@ -111,20 +124,26 @@ class OrdersService(ServiceBase):
     @rpc
     def get_timeline(self, actor, order_id):
         as_actor(actor)
+        requests.check(requests.ORDER_REF, {"order_id": order_id})
         with self.uow.reading() as session:
             repository.load(session, order_id, actor)
             return repository.timeline(session, order_id)
 
     @rpc
     def list_orders(self, actor, query=None):
-        as_actor(actor)
+        identity = as_actor(actor)
+        requests.check(requests.ORDER_QUERY, query or {}, "query")
         checked = queries.list_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
-            return repository.list_page(session, actor, checked)
+            page = repository.list_page(session, actor, checked)
+        # Each item in the shape of a single order, with its group and the caller's actions.
+        items = [self._view(domain.Order.from_dict(item), identity) for item in page["items"]]
+        return {**page, "items": items}
 
     @rpc
     def count_orders(self, actor, query=None):
         as_actor(actor)
+        requests.check(requests.ORDER_COUNT_QUERY, query or {}, "query")
         checked = queries.count_query(query or {}, self.engine.workflows)
         with self.uow.reading() as session:
             return repository.count_by_status(session, actor, checked)

@@ -9,25 +9,22 @@ from unit.orders.fakes import FakeRepository, FakeUnitOfWork
 
 from chassis.envelope import new_envelope, parse_envelope
 from contracts.catalogue import CONTRACTS
-from contracts.errors import Conflict, IdempotencyKeyReused, IllegalTransition, NotFound
+from contracts.errors import (
+    IdempotencyKeyReused,
+    IllegalTransition,
+    NotFound,
+    PreconditionFailed,
+)
 from orders import service as orders_service
 from orders.engine_provider import Workflows
 from orders.service import OrdersService
 from orders.workflow import Calendar, load_workflows
 from support.clock import FrozenClock
+from support.orders import MANUFACTURING_ORDER as MANUFACTURING
 
 BUYER = {"user_id": "u-buyer", "role": "buyer", "org": "acme"}
 SUPPLIER = {"user_id": "u-supplier", "role": "supplier", "org": "forge"}
 OTHER_BUYER = {"user_id": "u-other", "role": "buyer", "org": "initech"}
-MANUFACTURING = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 WORKFLOWS = Workflows(load_workflows(), Calendar())
 
 
@@ -74,11 +71,11 @@ def test_a_refused_action_changes_nothing_and_publishes_nothing(orders, uow):
     assert (uow.store.orders[order["id"]]["state"], uow.store.activities, uow.published) == before
 
 
-def test_an_action_on_a_stale_version_is_a_conflict(orders, uow):
+def test_an_action_on_a_stale_version_is_a_failed_precondition(orders, uow):
     order = orders.place_order(BUYER, MANUFACTURING)
     orders.perform_action(SUPPLIER, order["id"], "approve")
 
-    with pytest.raises(Conflict):
+    with pytest.raises(PreconditionFailed):
         orders.perform_action(SUPPLIER, order["id"], "start_production", expected_version=1)
     assert uow.events("order.approved") and not uow.events("order.status_changed")[1:]
 

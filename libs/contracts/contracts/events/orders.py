@@ -13,6 +13,7 @@ from contracts.events.base import (
     Payload,
     of_the_order,
 )
+from contracts.rpc.fields import Exactly
 
 
 class OrderLine(Payload):
@@ -38,8 +39,8 @@ class PaymentChoice(Payload):
     token = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^tok_\w{1,60}$", error="a provider token such as tok_visa"),
-        metadata={"example": "tok_visa"},
+        validate=Exactly(r"tok_[A-Za-z0-9_]{1,60}", "a provider token such as tok_visa"),
+        metadata={"example": "tok_visa", "pattern": "^tok_[A-Za-z0-9_]{1,60}$"},
     )
 
 

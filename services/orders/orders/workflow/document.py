@@ -1,22 +1,24 @@
 """docs/workflows.md, written from the workflow files themselves (``make workflows``)."""
 
+from typing import Any
+
 from orders.workflow.loader import load_workflows
 
 
-def _moment(at: dict) -> str:
+def _moment(at: dict[str, Any]) -> str:
     amount, unit = at["amount"], at["unit"].replace("_", " ")
     side = "after" if amount >= 0 else "before"
     return f"{abs(amount)} {unit} {side} `{at['anchor']}`"
 
 
-def _states(states) -> str:
+def _states(states: list[dict[str, Any]]) -> str:
     return ", ".join(s["title"] + (" (end)" if s["terminal"] else "") for s in states)
 
 
-def render(workflow: dict) -> list[str]:
+def render(workflow: dict[str, Any]) -> list[str]:
     lines = [f"## {workflow['title']} — `{workflow['name']}` v{workflow['version']}", ""]
     lines.append(f"States: {_states(workflow['states'])}. Starts in `{workflow['initial']}`.")
-    groups = {}
+    groups: dict[str, list[str]] = {}
     for state in workflow["states"]:
         groups.setdefault(state["group"], []).append(f"`{state['name']}`")
     lines.append(

@@ -5,15 +5,19 @@ workflow loads, so a bad parameter fails the load and never an order. An effect 
 ``step.details`` what the action's events and timeline entry say beyond the payload.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from contracts.errors import InvalidRequest
-from orders.workflow.model import ROLES, Apply, registrar
+from contracts.errors import GuardFailed, InvalidRequest
+from orders.workflow.model import JSON, ROLES, Apply, Step, registrar
 from orders.workflow.records import line_quantities, require_flag, ship, shipment_of
 
 INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
 ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
+
+if TYPE_CHECKING:
+    from orders.domain import Order
 
 EFFECTS: dict[str, Callable[..., Apply]] = {}
 effect = registrar(EFFECTS)
@@ -37,7 +41,7 @@ def close() -> Apply:
 
 @effect("record_shipment")
 def record_shipment(line_status: str) -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         ship(order, step, line_status)
 
     return apply
@@ -45,7 +49,7 @@ def record_shipment(line_status: str) -> Apply:
 
 @effect("deliver_shipment")
 def deliver_shipment(line_status: str) -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         # A delivery may overtake the scan that would have recorded its shipment.
         shipment = shipment_of(order, step.payload["shipment_id"]) or ship(order, step)
         shipment.update(status="delivered", delivered_at=step.now.isoformat())
@@ -61,7 +65,7 @@ def deliver_shipment(line_status: str) -> Apply:
 
 @effect("fail_shipment")
 def fail_shipment() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         shipment = shipment_of(order, step.payload["shipment_id"]) or ship(order, step)
         shipment["status"] = "delivery_failed"
 
@@ -70,7 +74,7 @@ def fail_shipment() -> Apply:
 
 @effect("receive_all_shipments")
 def receive_all_shipments() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         for shipment in order.shipments:
             if shipment["status"] != "delivered":
                 shipment.update(status="delivered", delivered_at=step.now.isoformat())
@@ -85,7 +89,7 @@ def record_inspection(result: str, line_status: str | None = None) -> Apply:
     if result not in INSPECTION_RESULTS:
         raise ValueError(f"result must be one of {', '.join(INSPECTION_RESULTS)}")
 
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         verdicts = _verdicts(result, order, step.payload)
         for line in order.lines:
             line.accepted_qty, line.rejected_qty, line.rework_qty = verdicts.get(
@@ -121,7 +125,7 @@ def record_inspection(result: str, line_status: str | None = None) -> Apply:
     return apply
 
 
-def _verdicts(result: str, order, payload: dict) -> dict[str, tuple[int, int, int]]:
+def _verdicts(result: str, order: "Order", payload: JSON) -> dict[str, tuple[int, int, int]]:
     """line_id -> (accepted, rejected, rework) quantities for an inspection ``result``."""
     if result == "accepted":
         return {line.line_id: (line.quantity, 0, 0) for line in order.lines}
@@ -135,7 +139,7 @@ def _verdicts(result: str, order, payload: dict) -> dict[str, tuple[int, int, in
     return _partial_verdicts(order, payload["lines"])
 
 
-def _partial_verdicts(order, rows: list[dict]) -> dict[str, tuple[int, int, int]]:
+def _partial_verdicts(order: "Order", rows: list[JSON]) -> dict[str, tuple[int, int, int]]:
     quantities = {line.line_id: line.quantity for line in order.lines}
     given = {row["line_id"]: (row["accepted"], row["rejected"], row["rework"]) for row in rows}
     errors = []
@@ -163,7 +167,7 @@ def _partial_verdicts(order, rows: list[dict]) -> dict[str, tuple[int, int, int]
 
 @effect("update_estimate")
 def update_estimate() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         changes = {name: step.payload[name] for name in ESTIMATES if name in step.payload}
         if not changes:
             raise InvalidRequest(
@@ -193,8 +197,8 @@ def update_estimate() -> Apply:
             step.emit(
                 "order.delayed",
                 kind="estimate_past_committed",
-                committed_deliver_by=committed.isoformat(),
-                estimated_deliver_by=deliver_by.isoformat(),
+                committed_deliver_by=_iso(committed),
+                estimated_deliver_by=_iso(deliver_by),
             )
         # Seed 000: delayed while the committed date has passed or the estimate is later than it.
         order.delayed = late_estimate or date_passed
@@ -205,19 +209,19 @@ def update_estimate() -> Apply:
 
 @effect("record_tracking_number")
 def record_tracking_number() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         order.tracking_number = step.payload["tracking_number"]
 
     return apply
 
 
 @effect("cancel")
-def cancel(against_supplier: list[str] = ()) -> Apply:
+def cancel(against_supplier: Sequence[str] = ()) -> Apply:
     """Record who cancelled, and whether it counts in the supplier's cancellation rate."""
     if unknown := set(against_supplier) - set(ROLES):
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
 
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         role = step.actor.role
         step.details.update(by=role, counts_against_supplier=role in against_supplier)
 
@@ -226,7 +230,7 @@ def cancel(against_supplier: list[str] = ()) -> Apply:
 
 @effect("request_cancellation")
 def request_cancellation() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         order.cancellation_request = {
             "status": "pending",
             "reason": step.payload["reason"],
@@ -243,8 +247,10 @@ def answer_cancellation(answer: str) -> Apply:
     if answer not in ("approved", "rejected"):
         raise ValueError("answer must be approved or rejected")
 
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         request = order.cancellation_request
+        if request is None:
+            raise GuardFailed("no cancellation request is pending", {"state": order.status})
         request.update(status=answer, answered_by=step.by, answered_at=step.now.isoformat())
         step.details.update(reason=request["reason"], description=request["description"])
         if answer == "approved":
@@ -255,7 +261,7 @@ def answer_cancellation(answer: str) -> Apply:
 
 @effect("submit_delivery")
 def submit_delivery() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         delivery = {
             "number": len(order.deliveries) + 1,
             "type": step.payload["type"],
@@ -272,7 +278,7 @@ def submit_delivery() -> Apply:
 
 @effect("use_revision")
 def use_revision() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         order.revisions_used += 1
         step.details.update(
             revisions_used=order.revisions_used, revisions_allowed=order.revisions_allowed
@@ -283,7 +289,7 @@ def use_revision() -> Apply:
 
 @effect("record_review")
 def record_review() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         order.reviews[step.actor.role] = {
             "rating": step.payload["rating"],
             "comment": step.payload.get("comment"),
@@ -297,7 +303,7 @@ def record_review() -> Apply:
 
 @effect("record_dispute")
 def record_dispute() -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         order.dispute = {
             "dispute_id": step.payload["dispute_id"],
             "outcome": step.payload["outcome"],
@@ -309,7 +315,7 @@ def record_dispute() -> Apply:
 
 @effect("receive_return")
 def receive_return(line_status: str) -> Apply:
-    def apply(order, step):
+    def apply(order: "Order", step: Step) -> None:
         returned = line_quantities(
             order,
             step.payload.get("lines"),

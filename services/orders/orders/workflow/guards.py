@@ -5,9 +5,13 @@ Factories run once, when a workflow loads, so a bad parameter fails the load and
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from orders.workflow.model import Check, Moment, registrar
+from orders.workflow.model import Check, Moment, Step, registrar
 from orders.workflow.records import pending_cancellation, require_flag, shipment_of
+
+if TYPE_CHECKING:
+    from orders.domain import Order
 
 GUARDS: dict[str, Callable[..., Check]] = {}
 guard = registrar(GUARDS)
@@ -18,7 +22,7 @@ def requires_documents(*kinds: str) -> Check:
     if not kinds:
         raise ValueError("name at least one document")
 
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         missing = sorted(set(kinds) - order.documents)
         return f"missing documents: {', '.join(missing)}" if missing else None
 
@@ -27,7 +31,7 @@ def requires_documents(*kinds: str) -> Check:
 
 @guard("revisions_remaining")
 def revisions_remaining() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         allowed = order.revisions_allowed
         if allowed is not None and order.revisions_used >= allowed:
             return f"all {allowed} revisions included in the order have been used"
@@ -37,10 +41,10 @@ def revisions_remaining() -> Check:
 
 
 @guard("within")
-def within(**window) -> Check:
+def within(**window: Any) -> Check:
     moment = Moment.parse(window)
 
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         closes = moment.resolve(order, step.calendar)
         if closes is None:
             return f"the window for this action opens with {moment.anchor}, which is not set"
@@ -52,11 +56,11 @@ def within(**window) -> Check:
 
 
 @guard("payload_equals")
-def payload_equals(**expected) -> Check:
+def payload_equals(**expected: Any) -> Check:
     if not expected:
         raise ValueError("name at least one field")
 
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         wrong = [
             f"{name} must be {value!r}"
             for name, value in expected.items()
@@ -74,7 +78,7 @@ def unset(flag: str) -> Check:
 
 
 def _all_lines(done: str) -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         waiting = [
             line.line_id for line in order.lines if getattr(line, f"{done}_qty") < line.quantity
         ]
@@ -95,7 +99,7 @@ def all_lines_delivered() -> Check:
 
 @guard("new_shipment")
 def new_shipment() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         shipment_id = step.payload["shipment_id"]
         known = shipment_of(order, shipment_id) is not None
         return f"shipment {shipment_id} is already recorded" if known else None
@@ -105,7 +109,7 @@ def new_shipment() -> Check:
 
 @guard("shipment_undelivered")
 def shipment_undelivered() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         shipment = shipment_of(order, step.payload["shipment_id"])
         if shipment is not None and shipment["status"] == "delivered":
             return f"shipment {shipment['shipment_id']} is already delivered"
@@ -121,7 +125,7 @@ def has_review(role: str) -> Check:
 
 @guard("not_reviewed")
 def not_reviewed() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         if step.actor.role in order.reviews:
             return f"the {step.actor.role} has already reviewed this order"
         return None
@@ -131,7 +135,7 @@ def not_reviewed() -> Check:
 
 @guard("cancellation_pending")
 def cancellation_pending() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         return None if pending_cancellation(order) else "no cancellation request is pending"
 
     return check
@@ -139,7 +143,7 @@ def cancellation_pending() -> Check:
 
 @guard("no_cancellation_pending")
 def no_cancellation_pending() -> Check:
-    def check(order, step):
+    def check(order: "Order", step: Step) -> str | None:
         return "a cancellation request is already pending" if pending_cancellation(order) else None
 
     return check

@@ -47,6 +47,7 @@ Events must be in ``events.EMITTED_EVENTS`` and ``events.REACTED_EVENTS``; ancho
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import yaml
 from marshmallow import (
@@ -62,6 +63,7 @@ from marshmallow import (
 
 from contracts.errors import NotFound
 from orders.workflow import effects, events, guards, model
+from orders.workflow.model import JSON
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "workflows"
 IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use snake_case")
@@ -70,7 +72,7 @@ IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use snake_case")
 class WorkflowError(ValueError):
     """A workflow file is invalid; ``errors`` maps paths in the file to messages."""
 
-    def __init__(self, source: str, errors: dict):
+    def __init__(self, source: str, errors: JSON) -> None:
         super().__init__(f"invalid workflow {source}: {errors}")
         self.source = source
         self.errors = errors
@@ -95,9 +97,11 @@ class _LineVerdict(Schema):
 
 
 NON_EMPTY = validate.Length(min=1)
+FieldOf = fields.Field[Any]
+Validator = Callable[[Any], Any]
 
 # type -> (field class, the validators every field of that type has)
-FIELD_TYPES: dict[str, tuple[Callable[..., fields.Field], tuple]] = {
+FIELD_TYPES: dict[str, tuple[Callable[..., FieldOf], tuple[Validator, ...]]] = {
     "string": (fields.String, (NON_EMPTY,)),
     "text": (fields.String, ()),
     "integer": (partial(fields.Integer, strict=True), ()),
@@ -116,10 +120,10 @@ class _FieldSpec(Schema):
     max = fields.Integer(strict=True)
 
 
-def _payload_schema(specs: Mapping[str, Mapping]) -> Schema:
-    def build(spec: Mapping) -> fields.Field:
-        make, validators = FIELD_TYPES[spec["type"]]
-        validators = list(validators)
+def _payload_schema(specs: Mapping[str, Mapping[str, Any]]) -> Schema:
+    def build(spec: Mapping[str, Any]) -> FieldOf:
+        make, common = FIELD_TYPES[spec["type"]]
+        validators = list(common)
         if "choices" in spec:
             validators.append(validate.OneOf(spec["choices"]))
         if "min" in spec or "max" in spec:
@@ -130,7 +134,7 @@ def _payload_schema(specs: Mapping[str, Mapping]) -> Schema:
     return Schema.from_dict({name: build(spec) for name, spec in specs.items()})(unknown=EXCLUDE)
 
 
-def _bind(registry: dict, spec) -> tuple[str, object, Callable]:
+def _bind(registry: Mapping[str, Callable[..., Any]], spec: Any) -> tuple[str, Any, Any]:
     """(name, params, what the factory made) for a ``name`` or ``{name: params}`` reference."""
     if isinstance(spec, str):
         spec = {spec: None}
@@ -152,10 +156,10 @@ def _bind(registry: dict, spec) -> tuple[str, object, Callable]:
         raise ValidationError(f"{name}: {error}") from None
 
 
-class _GuardField(fields.Field):
+class _GuardField(fields.Field[model.Guard]):
     """``name``, or ``{name: params}``, optionally with ``roles``: the roles it applies to."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> model.Guard:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> model.Guard:
         roles = None
         if isinstance(value, Mapping) and "roles" in value:
             value = dict(value)
@@ -167,17 +171,17 @@ class _GuardField(fields.Field):
         return model.Guard(name, check, roles)
 
 
-class _EffectField(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs) -> model.Effect:
+class _EffectField(fields.Field[model.Effect]):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> model.Effect:
         return model.Effect(*_bind(effects.EFFECTS, value))
 
 
-class _MomentField(fields.Field):
-    def __init__(self, sign: int, **kwargs):
+class _MomentField(fields.Field[model.Moment]):
+    def __init__(self, sign: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sign = sign
 
-    def _deserialize(self, value, attr, data, **kwargs) -> model.Moment:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> model.Moment:
         if not isinstance(value, Mapping):
             raise ValidationError("give {<unit>: N, from: <anchor>}")
         try:
@@ -195,22 +199,24 @@ class _BranchSpec(Schema):
     )
 
     @pre_load
-    def listify_when(self, data, **kwargs):
+    def listify_when(self, data: Any, **kwargs: Any) -> Any:
         if isinstance(data, Mapping) and "when" in data and not isinstance(data["when"], list):
             return {**data, "when": [data["when"]]}
         return data
 
     @post_load
-    def build(self, spec, **kwargs) -> model.Branch:
+    def build(self, spec: JSON, **kwargs: Any) -> model.Branch:
         return model.Branch(
             spec["state"], spec.get("source"), tuple(spec["when"]), tuple(spec["emits"])
         )
 
 
-class _TargetsField(fields.Field):
+class _TargetsField(fields.Field[tuple[model.Branch, ...]]):
     """``to``: a state, a mapping of from-state to to-state, or a list of branches."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> tuple[model.Branch, ...]:
+    def _deserialize(
+        self, value: Any, attr: Any, data: Any, **kwargs: Any
+    ) -> tuple[model.Branch, ...]:
         if isinstance(value, str):
             return (model.Branch(value),)
         if isinstance(value, Mapping):
@@ -220,14 +226,14 @@ class _TargetsField(fields.Field):
         raise ValidationError("give a state, a mapping of states, or a list of branches")
 
 
-class _SourcesField(fields.Field):
+class _SourcesField(fields.Field[list[str] | str]):
     """``from``: a list of states, or "*" for every state."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> list[str] | str:
-        if value == "*" or (
-            isinstance(value, list) and value and all(isinstance(state, str) for state in value)
-        ):
-            return value
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str] | str:
+        if value == "*":
+            return "*"
+        if isinstance(value, list) and value and all(isinstance(state, str) for state in value):
+            return list(value)
         raise ValidationError('give a list of states or "*"')
 
 
@@ -249,7 +255,7 @@ class _ActionSpec(Schema):
     )
 
     @validates_schema
-    def sources_given(self, spec, **kwargs):
+    def sources_given(self, spec: JSON, **kwargs: Any) -> None:
         targets = spec.get("to", ())
         if "sources" not in spec and (not targets or any(b.source is None for b in targets)):
             raise ValidationError("give the states this action leaves from", "from")
@@ -263,7 +269,7 @@ class _TimerSpec(Schema):
     payload = fields.Dict(keys=fields.String(), load_default=dict)
 
     @validates_schema
-    def one_moment(self, spec, **kwargs):
+    def one_moment(self, spec: JSON, **kwargs: Any) -> None:
         if ("after" in spec) == ("before" in spec):
             raise ValidationError("give exactly one of after and before")
 
@@ -311,14 +317,14 @@ class _WorkflowSpec(Schema):
     )
 
     @post_load
-    def build(self, spec, **kwargs) -> model.Workflow:
+    def build(self, spec: JSON, **kwargs: Any) -> model.Workflow:
         workflow = _assemble(spec)
         if problems := _problems(workflow):
             raise ValidationError(problems)
         return workflow
 
 
-def _assemble(spec: dict) -> model.Workflow:
+def _assemble(spec: JSON) -> model.Workflow:
     states = {name: model.State(name, **state) for name, state in spec["states"].items()}
     return model.Workflow(
         name=spec["name"],
@@ -347,7 +353,7 @@ def _assemble(spec: dict) -> model.Workflow:
     )
 
 
-def _action(name: str, spec: dict, states: Mapping) -> model.Action:
+def _action(name: str, spec: JSON, states: Mapping[str, model.State]) -> model.Action:
     sources = spec.get("sources")
     if sources is None:
         sources = [branch.source for branch in spec["to"]]
@@ -410,7 +416,9 @@ def _problems(workflow: model.Workflow) -> dict[str, list[str]]:
     return problems
 
 
-def _require_system_action(workflow, name, path, problem) -> bool:
+def _require_system_action(
+    workflow: model.Workflow, name: str, path: str, problem: Callable[[str, str], None]
+) -> bool:
     action = workflow.actions.get(name)
     if action is None:
         problem(path, f"unknown action {name!r}")
@@ -419,14 +427,17 @@ def _require_system_action(workflow, name, path, problem) -> bool:
     return action is not None
 
 
-def parse_workflow(document: Mapping | str, source: str = "<workflow>") -> model.Workflow:
+def parse_workflow(document: Mapping[str, Any] | str, source: str = "<workflow>") -> model.Workflow:
     """Build a workflow from its YAML text or its parsed document; raises WorkflowError."""
-    if isinstance(document, str):
-        document = yaml.safe_load(document)
+    parsed = yaml.safe_load(document) if isinstance(document, str) else document
     try:
-        return _WorkflowSpec().load(document)
+        workflow: model.Workflow = _WorkflowSpec().load(parsed)
     except ValidationError as error:
-        raise WorkflowError(source, error.messages) from None
+        messages = error.messages
+        raise WorkflowError(
+            source, messages if isinstance(messages, dict) else {"_schema": messages}
+        ) from None
+    return workflow
 
 
 def load_workflows(directory: str | Path | None = None) -> dict[tuple[str, int], model.Workflow]:

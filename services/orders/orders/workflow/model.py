@@ -17,12 +17,15 @@ The guards and effects a workflow names are in ``guards`` and ``effects``.
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError
 
 from contracts.errors import GuardFailed, InvalidRequest
 from orders.workflow.calendar import Calendar
+
+if TYPE_CHECKING:  # the domain imports this module: its types are for the checker only
+    from orders.domain import Actor, Line, Order
 
 ROLES = ("buyer", "supplier", "admin", "support", "system")
 GROUPS = ("active", "completed", "cancelled", "rejected")
@@ -37,36 +40,38 @@ ANCHORS = (
 UNITS = ("business_days", "days", "hours")
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
 
+JSON = dict[str, Any]  # a JSON object: payloads, details, records kept on the order
+
 
 @dataclass
 class Step:
     """One action in progress: who takes it, when, with what payload, and what it produced."""
 
-    actor: Any
+    actor: "Actor"
     now: datetime
     calendar: Calendar
     track_lines: bool
-    payload: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
-    events: list[tuple[str, dict]] = field(default_factory=list)
+    payload: JSON = field(default_factory=dict)
+    details: JSON = field(default_factory=dict)
+    events: list[tuple[str, JSON]] = field(default_factory=list)
     moved_lines: set[str] = field(default_factory=set)
 
     @property
-    def by(self) -> dict:
+    def by(self) -> JSON:
         return asdict(self.actor)
 
-    def emit(self, event_type: str, **data) -> None:
+    def emit(self, event_type: str, **data: Any) -> None:
         self.events.append((event_type, data))
 
-    def move_line(self, line, status: str) -> None:
+    def move_line(self, line: "Line", status: str) -> None:
         if self.track_lines and line.status != status:
             line.status = status
             line.history.append({"status": status, "at": self.now.isoformat(), "actor": self.by})
         self.moved_lines.add(line.line_id)
 
 
-Check = Callable[[Any, Step], str | None]
-Apply = Callable[[Any, Step], None]
+Check = Callable[["Order", Step], str | None]
+Apply = Callable[["Order", Step], None]
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Moment:
     unit: str
 
     @classmethod
-    def parse(cls, spec: Mapping, sign: int = 1) -> "Moment":
+    def parse(cls, spec: Mapping[str, Any], sign: int = 1) -> "Moment":
         spec = dict(spec)
         anchor = spec.pop("from", None)
         if anchor not in ANCHORS:
@@ -90,10 +95,11 @@ class Moment:
             raise ValueError(f"{unit} must be a positive integer")
         return cls(anchor, sign * amount, unit)
 
-    def anchor_value(self, order) -> date | datetime | None:
-        return getattr(order, self.anchor)
+    def anchor_value(self, order: "Order") -> date | datetime | None:
+        value: date | datetime | None = getattr(order, self.anchor)
+        return value
 
-    def resolve(self, order, calendar: Calendar) -> datetime | None:
+    def resolve(self, order: "Order", calendar: Calendar) -> datetime | None:
         value = self.anchor_value(order)
         if value is None:
             return None
@@ -109,7 +115,7 @@ class Guard:
     check: Check
     roles: frozenset[str] | None = None  # None: applies whoever acts
 
-    def failure(self, order, step: Step) -> str | None:
+    def failure(self, order: "Order", step: Step) -> str | None:
         if self.roles is not None and step.actor.role not in self.roles:
             return None
         return self.check(order, step)
@@ -131,7 +137,7 @@ class Branch:
     conditions: tuple[Guard, ...] = ()
     emits: tuple[str, ...] = ()
 
-    def fits(self, order, step: Step) -> bool:
+    def fits(self, order: "Order", step: Step) -> bool:
         return self.source in (None, order.status) and not any(
             condition.failure(order, step) for condition in self.conditions
         )
@@ -152,7 +158,7 @@ class Action:
     roles: frozenset[str]
     sources: frozenset[str]
     payload: Schema
-    fields: Mapping[str, Mapping] = field(default_factory=dict)  # the payload as declared
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the payload as declared
     branches: tuple[Branch, ...] = ()  # none fits: the order stays where it is
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
@@ -162,7 +168,9 @@ class Action:
     def targets(self, source: str) -> set[str]:
         return {branch.state for branch in self.branches if branch.source in (None, source)}
 
-    def execute(self, order, step: Step, payload: Mapping | None) -> Branch | None:
+    def execute(
+        self, order: "Order", step: Step, payload: Mapping[str, Any] | None
+    ) -> Branch | None:
         """Apply this action to ``order``; the branch taken, or None when the order stays."""
         try:
             step.payload = self.payload.load(payload or {})
@@ -189,11 +197,11 @@ class Timer:
     action: str
     payload: Mapping[str, Any] = field(default_factory=dict)
 
-    def anchor_key(self, order) -> str | None:
+    def anchor_key(self, order: "Order") -> str | None:
         value = self.moment.anchor_value(order)
         return None if value is None else value.isoformat()
 
-    def due_at(self, order, calendar: Calendar) -> datetime | None:
+    def due_at(self, order: "Order", calendar: Calendar) -> datetime | None:
         """When the timer fires for this order; None when it does not apply or already fired.
 
         A timer fires once per value of its anchor, so re-entering a state re-arms it.
@@ -228,7 +236,7 @@ class Workflow:
     def group_of(self, status: str) -> str:
         return self.states[status].group
 
-    def describe(self) -> dict:
+    def describe(self) -> JSON:
         """The workflow as JSON, for clients drawing boards, tabs and action buttons."""
         return {
             "name": self.name,

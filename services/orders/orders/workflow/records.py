@@ -1,9 +1,13 @@
 """What guards and effects read and change on an order, beyond single attributes."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from contracts.errors import GuardFailed, InvalidRequest
-from orders.workflow.model import Step
+from orders.workflow.model import JSON, Step
+
+if TYPE_CHECKING:
+    from orders.domain import Line, Order
 
 FLAGS = ("delayed", "expecting_delay", "funds_held")
 
@@ -13,15 +17,17 @@ def require_flag(flag: str) -> None:
         raise ValueError(f"flag must be one of {', '.join(FLAGS)}")
 
 
-def pending_cancellation(order) -> bool:
+def pending_cancellation(order: "Order") -> bool:
     return (order.cancellation_request or {}).get("status") == "pending"
 
 
-def shipment_of(order, shipment_id: str) -> dict | None:
+def shipment_of(order: "Order", shipment_id: str) -> JSON | None:
     return next((s for s in order.shipments if s["shipment_id"] == shipment_id), None)
 
 
-def line_quantities(order, requested: list[dict] | None, room: Callable) -> list[tuple]:
+def line_quantities(
+    order: "Order", requested: list[JSON] | None, room: Callable[["Line"], int]
+) -> list[tuple["Line", int]]:
     """(line, quantity) pairs for ``requested``; when it is None, each line's whole ``room``."""
     if requested is None:
         return [(line, room(line)) for line in order.lines if room(line) > 0]
@@ -40,7 +46,7 @@ def line_quantities(order, requested: list[dict] | None, room: Callable) -> list
     return [(lines[line_id], quantity) for line_id, quantity in totals.items()]
 
 
-def ship(order, step: Step, line_status: str | None = None) -> dict:
+def ship(order: "Order", step: Step, line_status: str | None = None) -> JSON:
     shipped = line_quantities(
         order, step.payload.get("lines"), room=lambda line: line.quantity - line.shipped_qty
     )

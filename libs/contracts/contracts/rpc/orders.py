@@ -1,0 +1,187 @@
+"""The requests the orders service answers over RPC, as the gateway sends them.
+
+The gateway validates a client's request against these schemas before it calls, and the orders
+service validates its input against them again at its entry, so a limit holds at both doors
+whoever calls. ``describe`` metadata documents them in the gateway's OpenAPI document.
+"""
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from contracts.errors import InvalidRequest
+from contracts.events.orders import PaymentChoice
+from contracts.rpc.fields import (
+    count,
+    day,
+    identifier,
+    json_problems,
+    name,
+    pattern,
+    text,
+)
+from contracts.rpc.limits import (
+    CURSOR_LENGTH,
+    LIMITS,
+    PAGE_SIZE,
+    PAYLOAD_DEPTH,
+    PAYLOAD_KEYS,
+    TEXT_LENGTH,
+    TITLE_LENGTH,
+)
+
+ROLES = ("buyer", "supplier", "admin", "support")
+SORTS = ("placed_at", "-placed_at", "updated_at", "-updated_at", "total", "-total")
+
+
+class ActorSchema(Schema):
+    """Who is calling, as the gateway verified it from the token."""
+
+    user_id = identifier(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    org = identifier(required=True)
+
+
+class OrderLineRequestSchema(Schema):
+    sku = identifier(required=True, metadata={"example": "BRK-7"})
+    description = text(TEXT_LENGTH, metadata={"example": "Steel bracket"})
+    quantity = count(LIMITS.max_quantity, minimum=1, required=True, metadata={"example": 100})
+    unit_price = count(
+        LIMITS.max_order_total,
+        required=True,
+        metadata={"description": "Integer minor units of the order's currency", "example": 250},
+    )
+
+
+class PlaceOrderRequestSchema(Schema):
+    supplier_org = identifier(required=True, metadata={"example": "forge"})
+    title = text(TITLE_LENGTH, min_length=1, required=True, metadata={"example": "Brackets"})
+    currency = pattern(
+        "[A-Z]{3}", "Use an ISO 4217 code such as EUR.", example="EUR", required=True
+    )
+    workflow = name(required=True, metadata={"example": "manufacturing"})
+    kind = name(allow_none=True, metadata={"description": "A workflow's variant"})
+    lines = fields.List(
+        fields.Nested(OrderLineRequestSchema),
+        required=True,
+        validate=validate.Length(min=1, max=LIMITS.max_order_lines),
+        metadata={"description": f"At most {LIMITS.max_order_lines} lines (ORDER_MAX_LINES)"},
+    )
+    committed_ship_by = day(allow_none=True)
+    committed_deliver_by = day(allow_none=True)
+    revisions_allowed = count(100, allow_none=True)
+    payment = fields.Nested(PaymentChoice, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def total_within_limit(self, data: dict[str, Any], **kwargs: Any) -> None:
+        total = sum(line["quantity"] * line["unit_price"] for line in data.get("lines", ()))
+        if total > LIMITS.max_order_total:
+            raise ValidationError(
+                f"the order's total must not exceed {LIMITS.max_order_total} (ORDER_MAX_TOTAL)",
+                "lines",
+            )
+
+
+class OrderCountQuerySchema(Schema):
+    """Filters a board may apply. The orders service checks the values against its workflows."""
+
+    class Meta:
+        unknown = EXCLUDE  # the service names unknown filters itself
+
+    workflow = name(metadata={"example": "retail", "description": "Only this workflow's orders"})
+    kind = name(metadata={"example": "job", "description": "Only orders of this kind"})
+    delayed = fields.Boolean(
+        metadata={"description": "Only delayed (true) or only punctual (false) orders"}
+    )
+    q = text(200, metadata={"description": "Text search"})
+
+
+class OrderQuerySchema(OrderCountQuerySchema):
+    status = name(metadata={"description": "A status tab: orders in this state"})
+    group = name(
+        metadata={
+            "example": "completed",
+            "description": "A group tab (active, completed, cancelled, rejected)",
+        }
+    )
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "Newest first (-placed_at) by default; '-' for descending"},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=CURSOR_LENGTH),
+        metadata={"description": "The next_cursor of the previous page"},
+    )
+    limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_SIZE))
+
+    @validates("cursor")
+    def issued_by_the_service(self, cursor: str, **kwargs: Any) -> None:
+        """A cursor is base64 JSON of plain values: refuse any other before a query uses it."""
+        try:
+            values = json.loads(
+                base64.urlsafe_b64decode(cursor.encode("ascii")), parse_constant=_refuse
+            )
+        except (ValueError, UnicodeError, binascii.Error):
+            values = None
+        if not isinstance(values, list) or json_problems(values, max_depth=1, max_string=200):
+            raise ValidationError("not a cursor this API issued")
+
+
+class OrderRefSchema(Schema):
+    order_id = identifier(required=True)
+
+
+class PerformActionRequestSchema(OrderRefSchema):
+    """The order and action, as path parameters, and the payload: each workflow action
+    declares its own fields; every request's shape and sizes are bounded here."""
+
+    action = name(required=True)
+    payload = fields.Dict(load_default=dict)
+    expected_version = fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=2**31 - 1)
+    )
+
+    @validates("payload")
+    def bounded(self, payload: dict[str, Any], **kwargs: Any) -> None:
+        problems = json_problems(
+            payload,
+            max_depth=PAYLOAD_DEPTH,
+            max_string=TEXT_LENGTH,
+            max_items=LIMITS.max_order_lines,
+            max_keys=PAYLOAD_KEYS,
+            dates=True,
+        )
+        if problems:
+            raise ValidationError(problems)
+
+
+ACTOR = ActorSchema()
+PLACE_ORDER = PlaceOrderRequestSchema()
+ORDER_QUERY = OrderQuerySchema()
+ORDER_COUNT_QUERY = OrderCountQuerySchema()
+ORDER_REF = OrderRefSchema()
+PERFORM_ACTION = PerformActionRequestSchema()
+
+
+def check(schema: Schema, data: Any, field: str | None = None) -> None:
+    """Raise InvalidRequest, naming each wrong field, unless ``data`` fits ``schema``."""
+    errors = schema.validate(data) if isinstance(data, dict) else {"_schema": ["not an object"]}
+    if errors:
+        raise InvalidRequest(
+            f"invalid {field or 'request'}", {"errors": {field: errors} if field else errors}
+        )
+
+
+def _refuse(constant: str) -> None:
+    raise ValueError(f"{constant} is not a number")
