@@ -20,7 +20,9 @@ class EditMessageSchema(Schema):
 
 
 class MessageQuerySchema(Schema):
-    before = fields.String(metadata={"description": "next_cursor of the previous page"})
+    before = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "next_cursor of the previous page"}
+    )
     limit = fields.Integer(validate=validate.Range(min=1, max=200))
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "search"})
 
@@ -85,7 +87,7 @@ class UnreadCountsSchema(PassThroughSchema):
 
 
 class NotificationQuerySchema(Schema):
-    before = fields.String()
+    before = fields.Integer(validate=validate.Range(min=1))
     limit = fields.Integer(validate=validate.Range(min=1, max=200))
     unread_only = fields.Boolean()
     order_id = fields.String(validate=validate.Length(min=1, max=128))
@@ -117,6 +119,7 @@ class PreferencesSchema(Schema):
         required=True,
         metadata={"description": 'event types to receive by e-mail; ["*"] for all'},
     )
+    choosable_events = fields.List(fields.String(), dump_only=True)
 
 
 class WebhookRequestSchema(Schema):
@@ -145,7 +148,7 @@ class WebhookSchema(PassThroughSchema):
 
 
 class DeliveryQuerySchema(Schema):
-    before = fields.String()
+    before = fields.Integer(validate=validate.Range(min=1))
     limit = fields.Integer(validate=validate.Range(min=1, max=200))
     status = fields.String(validate=validate.OneOf(("pending", "delivered", "failed")))
 
