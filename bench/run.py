@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,payments,scans,list,queue]
+        [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,list,queue]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import approvals
 import broker_hop
+import chat_messages
 import consumer
 import list_query
 import payments_ledger
@@ -49,6 +50,7 @@ MEASUREMENTS = {
     "consumer": consumer,
     "payments": payments_ledger,
     "scans": scans,
+    "chat": chat_messages,
     "list": list_query,
     "queue": staff_queue,
 }

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from gateway import (
+    chat,
     correlation,
     disputes,
     docs,
@@ -10,6 +11,7 @@ from gateway import (
     health,
     idempotency,
     limits,
+    notifications,
     orders,
     payments,
     rpc,
@@ -46,6 +48,8 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(payments.blp)
     api.register_blueprint(fulfillment.blp)
     api.register_blueprint(carrier_door.blp)
+    api.register_blueprint(chat.blp)
+    api.register_blueprint(notifications.blp)
     app.register_blueprint(docs.blp)
     return app
 

@@ -263,6 +263,7 @@ class OrderPageSchema(Schema):
     fulfillment = _nullable(fields.Dict)
     payments = _nullable(fields.Dict)
     disputes = _nullable(fields.List, cls_or_instance=fields.Dict())
+    chat = _nullable(fields.Dict, metadata={"description": "unread count, latest messages"})
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

@@ -224,10 +224,13 @@ CONTRACTS = [
         "order.placed",
         OrderPlaced,
         "A buyer placed an order; its funds are to be held.",
-        ["fulfillment", "payments", "disputes"],
+        ["fulfillment", "payments", "disputes", "chat"],
     ),
     _orders(
-        "order.status_changed", StatusChanged, "The order moved to another state.", ["disputes"]
+        "order.status_changed",
+        StatusChanged,
+        "The order moved to another state.",
+        ["disputes", "chat"],
     ),
     _orders(
         "order.approved",
@@ -235,17 +238,20 @@ CONTRACTS = [
         "The supplier approved the order; fulfillment opens a record for it.",
         ["fulfillment"],
     ),
-    _orders("order.dates_changed", DatesChanged, "The supplier changed the estimated dates."),
+    _orders(
+        "order.dates_changed", DatesChanged, "The supplier changed the estimated dates.", ["chat"]
+    ),
     _orders(
         "order.delayed",
         OrderDelayed,
         "The order is late, or expected to be, against its committed dates.",
+        ["chat"],
     ),
     _orders(
         "order.ready_to_ship",
         ReadyToShip,
         "The seller labelled the parcel; it carries the tracking number.",
-        ["fulfillment"],
+        ["fulfillment", "chat"],
     ),
     _orders(
         "order.delivered",
@@ -256,66 +262,78 @@ CONTRACTS = [
         "order.delivery_failed",
         DeliveryFailed,
         "The carrier could not deliver the order; the buyer is to be refunded.",
-        ["payments"],
+        ["payments", "chat"],
     ),
     _orders(
         "order.accepted",
         OrderAccepted,
         "The buyer (or the system, when the inspection window closed) accepted the order; "
         "the funds are to be released.",
-        ["payments"],
+        ["payments", "chat"],
     ),
     _orders(
         "order.partly_accepted",
         OrderPartlyAccepted,
         "The buyer accepted part of the order: release accepted_amount, refund the rest.",
-        ["payments"],
+        ["payments", "chat"],
     ),
     _orders(
         "order.rejected",
         OrderRejected,
         "The buyer rejected the order at inspection.",
-        ["payments"],
+        ["payments", "chat"],
     ),
-    _orders("order.rework_requested", ReworkRequested, "The buyer sent parts back for re-work."),
+    _orders(
+        "order.rework_requested",
+        ReworkRequested,
+        "The buyer sent parts back for re-work.",
+        ["chat"],
+    ),
     _orders("order.completed", OrderPayload, "The order reached its successful end."),
     _orders(
         "order.cancelled",
         OrderCancelled,
         "The order was cancelled; held funds are to be refunded.",
-        ["fulfillment", "payments"],
+        ["fulfillment", "payments", "chat"],
     ),
     _orders(
         "order.delivery_submitted",
         DeliverySubmitted,
         "A freelancer submitted draft work or a final delivery.",
+        ["chat"],
     ),
     _orders(
         "order.revision_requested",
         RevisionRequested,
         "The employer asked for a revision of a delivery.",
+        ["chat"],
     ),
     _orders(
         "order.cancellation_requested",
         CancellationRequested,
         "The buyer asked the supplier to cancel the order.",
+        ["chat"],
     ),
     _orders(
         "order.cancellation_rejected",
         CancellationRejected,
         "The supplier refused a cancellation request; the order stays active.",
+        ["chat"],
+    ),
+    _orders(
+        "order.return_requested", ReturnRequested, "The buyer asked to return the goods.", ["chat"]
     ),
     _orders(
         "order.return_requested",
         ReturnRequested,
         "The buyer asked to return the goods.",
-        ["fulfillment"],
+        ["fulfillment", "chat"],
     ),
     _orders(
         "order.returned",
         OrderReturned,
         "Returned goods reached the warehouse: refund returned_amount, release the rest.",
-        ["payments"],
+        ["payments", "chat"],
     ),
     _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
 ]
