@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gateway import correlation, docs, health, idempotency, limits, orders, payments, rpc
+from gateway import correlation, docs, health, idempotency, limits, orders, payments, profiles, rpc
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -41,5 +41,6 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(orders.blp)
     api.register_blueprint(health.blp)
     api.register_blueprint(payments.blp)
+    api.register_blueprint(profiles.blp)
     app.register_blueprint(docs.blp)
     return app
