@@ -128,6 +128,7 @@ class FakeCluster:
             "chat": FakeHealthOnly(),
             "payments": FakePayments(),
             "disputes": FakeHealthOnly(),
+            "profiles": FakeHealthOnly(),
         }
         self.broker_up = True
         self.silent = set()  # services that never reply
