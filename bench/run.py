@@ -1,6 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--only broker,propagation,approvals,transitions,list]
+    .venv/bin/python bench/run.py [--quick]
+        [--only broker,propagation,approvals,transitions,list,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import approvals
 import broker_hop
 import list_query
+import profile_read
 import propagation
 import transitions
 from report import Report
@@ -42,8 +44,9 @@ MEASUREMENTS = {
     "approvals": approvals,
     "transitions": transitions,
     "list": list_query,
+    "profile": profile_read,
 }
-ALIASES = {"list_query": "list", "broker_hop": "broker"}
+ALIASES = {"list_query": "list", "broker_hop": "broker", "profile_read": "profile"}
 
 
 def main(argv=None) -> int:
@@ -68,7 +71,7 @@ def main(argv=None) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name == "list":
+            if name in ("list", "profile"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()

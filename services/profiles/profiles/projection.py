@@ -78,8 +78,27 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """An event's loaded payload as JSON again, to keep in the history."""
+# What the history keeps of a payload: only what the rules above read, so that nothing else
+# of an order (a retail buyer's address, say) is copied into this service.
+KEPT = (
+    "order_id",
+    "buyer_org",
+    "supplier_org",
+    "workflow",
+    "title",
+    "committed_deliver_by",
+    "by",
+    "counts_against_supplier",
+    "reviewer_role",
+    "rating",
+    "comment",
+)
+
+
+def kept(data: dict[str, Any]) -> dict[str, Any]:
+    """The part of an event's loaded payload kept in the history, as JSON."""
     return {
-        key: value.isoformat() if isinstance(value, date) else value for key, value in data.items()
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in data.items()
+        if key in KEPT
     }

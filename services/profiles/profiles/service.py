@@ -17,7 +17,7 @@ from contracts.errors import Forbidden, InvalidRequest, NotFound
 from contracts.rpc import orders as requests
 from profiles import figures, repository
 from profiles.models import metadata
-from profiles.projection import EVENT_TYPES, change, jsonable
+from profiles.projection import EVENT_TYPES, change, kept
 
 STAFF = frozenset({"admin", "support"})
 REASON_LENGTH = 2000
@@ -55,7 +55,7 @@ class ProfilesService(ServiceBase):
     @consume_each(EVENT_TYPES)
     def on_order_event(self, event):
         with self.uow.transaction() as tx:
-            data = jsonable(event.data)
+            data = kept(event.data)
             repository.record(tx.session, event.event_id, event.event_type, event.occurred_at, data)
             repository.apply(
                 tx.session,
