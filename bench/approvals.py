@@ -10,7 +10,12 @@ import time
 
 import cpu
 from report import percentile
-from system import place_orders, run_concurrently, wait_for_fulfillments
+from system import (
+    check_approvals_applied_once,
+    place_orders,
+    run_concurrently,
+    wait_for_fulfillments,
+)
 
 NAME = "approvals"
 LEVELS = (16, 32, 64)
@@ -60,7 +65,7 @@ def run(infra, report, quick):
                     errors.append(f"{response.status_code} {response.text[:200]}")
 
         if i == 0:
-            cpu_first, wall_first = cpu.snapshot(infra.system), time.perf_counter()
+            cpu_first, wall_first = infra.cpu_snapshot(), time.perf_counter()
         elapsed = run_concurrently(worker, concurrency)
         total_ok += ok[0]
         total_s += elapsed
@@ -84,11 +89,20 @@ def run(infra, report, quick):
             best = (rate, concurrency, len(errors))
     lag = wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
     # Over all levels and the final catch-up: everything one approval costs, events included.
-    cpu_end = cpu.snapshot(infra.system)
-    cpu.report_per_op(
+    cpu_end = infra.cpu_snapshot()
+    per_op = cpu.report_per_op(
         report, "approvals", cpu_first, cpu_end, total_ok, time.perf_counter() - wall_first
     )
-    report.metric("approvals.best_per_s", best[0], "approvals/s", 300, ">=")
+    report.metric("approvals.cpu_ms_per_op.ours", cpu.ours(per_op), "ms")
+    report.metric(
+        "approvals.cpu_ours_over_broker_and_database",
+        cpu.ours(per_op) / cpu.broker_and_database(per_op),
+        "x",
+        1.0,
+        "<=",
+    )
+    check_approvals_applied_once(infra, report)
+    report.metric("approvals.best_per_s", best[0], "approvals/s")
     report.metric("approvals.best_concurrency", best[1], "clients")
     report.metric("approvals.errors", total_errors, "count")
     report.metric("approvals.fulfillment_catch_up_s", lag, "s")

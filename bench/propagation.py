@@ -58,5 +58,7 @@ def run(infra, report, quick, hop_p50_ms=None):
     report.metric("approve.http.p50", percentile(http_ms, 50), "ms")
     report.latency("propagation", delays, p50_target=10, p99_target=50)
     if hop_p50_ms:
-        report.metric("propagation.p50_over_hop_p50", percentile(delays, 50) / hop_p50_ms, "x")
+        report.metric(
+            "propagation.p50_over_hop_p50", percentile(delays, 50) / hop_p50_ms, "x", 10, "<="
+        )
     return {}

@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick]
-        [--only broker,propagation,approvals,transitions,list,profile]
+    .venv/bin/python bench/run.py [--quick] [--replicas N]
+        [--only broker,propagation,approvals,transitions,consumer,list,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import approvals
 import broker_hop
+import consumer
 import list_query
 import profile_read
 import propagation
@@ -43,6 +44,7 @@ MEASUREMENTS = {
     "propagation": propagation,
     "approvals": approvals,
     "transitions": transitions,
+    "consumer": consumer,
     "list": list_query,
     "profile": profile_read,
 }
@@ -53,6 +55,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(MEASUREMENTS)}")
     parser.add_argument("--quick", action="store_true", help="smaller counts: a smoke run")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes of orders and of fulfillment, sharing their queues (default 1)",
+    )
     args = parser.parse_args(argv)
     chosen = list(MEASUREMENTS)
     if args.only:
@@ -62,7 +70,8 @@ def main(argv=None) -> int:
             parser.error(f"unknown measurement(s) {unknown}; choose from {list(MEASUREMENTS)}")
 
     report = Report()
-    infra = Infra()
+    infra = Infra(replicas=args.replicas)
+    report.metric("replicas", args.replicas, "processes", services="orders,fulfillment")
     context: dict = {}
     failed = []
     started = time.monotonic()

@@ -5,6 +5,7 @@ Like tests/e2e/conftest.py: each component's database is migrated with Alembic, 
 started with tools/launch.py's start_system, and tokens are minted with gateway.tokens.mint.
 """
 
+import os
 import secrets
 import sys
 import time
@@ -12,6 +13,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import cpu
 import eventlet
 import psycopg2
 import requests
@@ -26,8 +28,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 from launch import component_dirs, start_system
 
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
-BROKER = "guest:guest@127.0.0.1:5672"
-MANAGEMENT = "http://127.0.0.1:15672/api"
+# A broker of the bench's own (say, a second RabbitMQ node on other ports) keeps other users'
+# traffic out of its CPU figures: BENCH_BROKER=guest:guest@127.0.0.1:5673
+# BENCH_MANAGEMENT=http://127.0.0.1:15673/api.
+BROKER = os.environ.get("BENCH_BROKER", "guest:guest@127.0.0.1:5672")
+MANAGEMENT = os.environ.get("BENCH_MANAGEMENT", "http://127.0.0.1:15672/api")
 AUTH = ("guest", "guest")
 HTTP_TIMEOUT = 30
 
@@ -54,7 +59,9 @@ def migrate(component: str, url: str) -> None:
 class Infra:
     """Everything one run creates; close() removes all of it."""
 
-    def __init__(self):
+    def __init__(self, replicas: int = 1):
+        # Replicas of the services that scale out on shared queues.
+        self.replicas = {"orders": replicas, "fulfillment": replicas}
         self.run_id = uuid.uuid4().hex[:8]
         self.vhost = None
         self.databases: dict[str, str] = {}  # key -> url
@@ -116,7 +123,9 @@ class Infra:
         self._log = open(RESULTS / "system.log", "w")
         started = time.monotonic()
         # Migrated above with Alembic; launch still declares the topology.
-        self.system = start_system(env, port=0, output=self._log, run_migrations=False)
+        self.system = start_system(
+            env, port=0, output=self._log, run_migrations=False, replicas=self.replicas
+        )
         print(
             f"bench: system up in {time.monotonic() - started:.1f}s at {self.system.api_url} "
             f"(vhost {self.vhost}; output in {self._log.name})",
@@ -129,6 +138,14 @@ class Infra:
         if self.system is not None:
             self.system.stop()
             self.system = None
+
+    def cpu_snapshot(self) -> dict:
+        """CPU so far of every process (see cpu.py); PostgreSQL only for this run's databases."""
+        return cpu.snapshot(
+            self.system,
+            broker_port=int(BROKER.rsplit(":", 1)[1]),
+            databases=[url.rsplit("/", 1)[1] for url in self.databases.values()],
+        )
 
     def client(self, sub: str, role: str, org: str) -> "Client":
         return Client(self.start().api_url, mint(sub, role, org, ttl=3600, key=self.jwt_secret))
@@ -241,3 +258,43 @@ def run_concurrently(worker, concurrency: int) -> float:
         pool.spawn(worker)
     pool.waitall()
     return time.perf_counter() - started
+
+
+def check_approvals_applied_once(infra: Infra, report) -> None:
+    """Every approved order has exactly one fulfillment record, opened by exactly one delivery
+    of its ``order.approved`` (however many replicas shared the queues); none is missing."""
+    approved = _scalars(infra.database("orders"), "SELECT id FROM orders WHERE status = 'approved'")
+    opened = _scalars(infra.database("fulfillment"), "SELECT order_id FROM fulfillments")
+    handled = _scalars(
+        infra.database("fulfillment"),
+        "SELECT event_id FROM inbox WHERE consumer LIKE %s",
+        ("%order.approved",),
+    )
+    announced = _scalars(
+        infra.database("fulfillment"),
+        "SELECT event_id FROM outbox WHERE event_type = 'fulfillment.opened'",
+    )
+    missing, unexpected = set(approved) - set(opened), set(opened) - set(approved)
+    duplicates = len(opened) - len(set(opened)) + len(announced) - len(set(announced))
+    report.metric("approvals.approved_orders", len(approved), "orders")
+    report.metric("approvals.fulfillments_missing", len(missing), "count", 0, "<=")
+    report.metric("approvals.fulfillments_unexpected", len(unexpected), "count", 0, "<=")
+    report.metric("approvals.duplicates", duplicates, "count", 0, "<=")
+    report.metric(
+        "approvals.events_handled_minus_records",
+        len(handled) - len(opened),
+        "count",
+        0,
+        "<=",
+        announced=len(announced),
+    )
+
+
+def _scalars(url: str, query: str, params=()) -> list:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()

@@ -419,9 +419,12 @@ def start_system(
     python: str | None = None,
     run_migrations: bool = True,
     run_topology: bool = True,
+    replicas: Mapping[str, int] | None = None,
 ) -> System:
     """Start everything and return once /readyz is 200. `env` overlays os.environ; port=0 picks
-    a free port. Raises LaunchError (ChildExited if a process died), with nothing left running."""
+    a free port; `replicas` runs more processes of the named services on the same queues (named
+    "orders#2" and so on). Raises LaunchError (ChildExited if a process died), with nothing left
+    running."""
     python = python or sys.executable
     output = output or sys.stdout
     full_env = build_env(env, port, host)
@@ -450,6 +453,8 @@ def start_system(
             str(config),
             f"{name}.service:{service_class(name)}",
         ]
+        for replica in range(2, (replicas or {}).get(name, 1) + 1):
+            commands[f"{name}#{replica}"] = commands[name]
     commands["gateway"] = [python, "-m", "gateway"]
 
     lock, width = threading.Lock(), max(map(len, commands))

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kombu.utils.json import dumps as kombu_dumps
 from kombu.utils.json import loads as kombu_loads
 from nameko.rpc import rpc
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,6 +137,12 @@ class CommandLog:
 
     def __init__(self, table: Table):
         self.table = table
+        columns = table.c
+        # Built once: a statement built per call costs more CPU than its round trip.
+        self._insert_statement = insert(table)
+        self._settle_statement = update(table).where(
+            columns.scope == bindparam("key_scope"), columns.command_id == bindparam("key_id")
+        )
 
     def find(self, session: Session, scope: str, command_id: str) -> Any:
         columns = self.table.c
@@ -151,11 +157,9 @@ class CommandLog:
         self._insert(session, scope, command_id, fingerprint, False, {"pending": True})
 
     def settle(self, session: Session, scope: str, command_id: str, result: Any) -> None:
-        columns = self.table.c
         session.execute(
-            self.table.update()
-            .where(columns.scope == scope, columns.command_id == command_id)
-            .values(outcome={"result": result})
+            self._settle_statement,
+            {"key_scope": scope, "key_id": command_id, "outcome": {"result": result}},
         )
 
     def record_failure(
@@ -194,16 +198,16 @@ class CommandLog:
     ) -> None:
         try:
             session.execute(
-                insert(self.table).values(
-                    scope=scope,
-                    command_id=command_id,
-                    fingerprint=fingerprint,
-                    failed=failed,
-                    outcome=outcome,
-                    created_at=utc_now(),
-                )
+                self._insert_statement,
+                {
+                    "scope": scope,
+                    "command_id": command_id,
+                    "fingerprint": fingerprint,
+                    "failed": failed,
+                    "outcome": outcome,
+                    "created_at": utc_now(),
+                },
             )
-            session.flush()
         except IntegrityError:
             raise AlreadyRecorded(f"{scope} {command_id}") from None
 
@@ -264,10 +268,8 @@ def run_once(
     """Run ``body`` in one transaction that records its outcome, or answer from the record."""
     commands = transactions.commands
     expected = fingerprint(arguments)
-    with transactions.reading() as session:
-        recorded = commands.find(session, scope, command_id)
-    if recorded is not None:
-        return replay(scope, command_id, expected, recorded)
+    # No look-up first: a repeated id fails the claim, its first statement, and is answered from
+    # the record below; a new one (nearly every call) pays no extra round trip.
     try:
         with transactions.command_transaction() as tx:
             commands.claim(tx.session, scope, command_id, expected)

@@ -2,6 +2,7 @@
 
 from nameko.rpc import rpc
 
+import chassis.replies  # noqa: F401  (every service answers RPC without waiting for a confirm)
 from chassis.logs import CorrelationLogging
 from chassis.unit_of_work import Transactions
 

@@ -1,11 +1,41 @@
-"""Puts envelopes on the broker, waiting for the broker's confirm of each one."""
+"""Puts envelopes on the broker and knows which ones the broker has confirmed.
 
+``EventPublisher.publish_event`` publishes one envelope and waits for its confirm (the relay,
+tools, tests). ``ConfirmedBatches`` is the outbox's fast path: a transaction's envelopes are
+queued as it commits and the worker goes on; one green thread publishes everything queued
+back to back on a warm channel, waits once for the broker to confirm all of it, and reports
+the confirmed event ids. Under load many transactions share one wait; an envelope whose confirm
+never comes is simply not reported, and the relay publishes its row again.
+"""
+
+import logging
+from collections.abc import Callable
 from typing import Any
 
+import amqp
+import eventlet
+from eventlet.event import Event
+from eventlet.queue import LightQueue
+from kombu import Connection
 from kombu.message import Message
+from kombu.serialization import dumps
 from nameko.amqp.publish import Publisher
 
 from chassis.topology import DEFAULT_EXCHANGE, event_exchange
+
+log = logging.getLogger(__name__)
+
+CONFIRM_TIMEOUT_S = 10
+PERSISTENT = 2
+
+
+Envelope = dict[str, Any]
+OnConfirmed = Callable[[list[str]], object]
+
+
+def _headers(envelope: Envelope) -> dict[str, Any]:
+    # Nameko consumers unpack ``nameko.*`` headers into their worker's context data.
+    return {"nameko.correlation_id": envelope["correlation_id"]}
 
 
 class EventPublisher:
@@ -17,8 +47,7 @@ class EventPublisher:
             envelope,
             exchange=event_exchange(envelope["producer"]),
             routing_key=envelope["event_type"],
-            # Nameko consumers unpack ``nameko.*`` headers into their worker's context data.
-            headers={"nameko.correlation_id": envelope["correlation_id"]},
+            headers=_headers(envelope),
         )
 
     def send_to_queue(self, body: Any, queue_name: str, headers: dict[str, Any]) -> None:
@@ -36,3 +65,115 @@ class EventPublisher:
             content_type=message.content_type or "application/octet-stream",
             content_encoding=message.content_encoding or "binary",
         )
+
+
+class ConfirmedBatches:
+    """Publishes queued envelopes in batches, one confirm wait per batch, on one connection."""
+
+    def __init__(self, amqp_uri: str, confirm_timeout: float = CONFIRM_TIMEOUT_S):
+        self._uri = amqp_uri
+        self._confirm_timeout = confirm_timeout
+        self._queue: LightQueue = LightQueue()
+        self._connection: Connection | None = None
+        self._channel: Any = None
+        self._next_tag = 1
+        self._outstanding: set[int] = set()
+        self._acked: set[int] = set()
+        self._idle = Event()
+        self._idle.send()
+
+    def submit(self, envelopes: list[Envelope], on_confirmed: OnConfirmed) -> None:
+        """Queue ``envelopes``; ``on_confirmed(event_ids)`` is called once the broker has them."""
+        if envelopes:
+            if self._idle.ready():
+                self._idle = Event()
+            self._queue.put((envelopes, on_confirmed))
+
+    def run(self) -> None:
+        """The publishing loop: run it on a green thread of its own."""
+        while True:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            self._publish(batch)
+            if self._queue.empty() and not self._idle.ready():
+                self._idle.send()
+
+    def flush(self, timeout: float) -> None:
+        """Wait until everything queued so far has been published (or given up on)."""
+        with eventlet.Timeout(timeout, False):
+            self._idle.wait()
+
+    def close(self) -> None:
+        self._disconnect()
+
+    def _publish(self, batch: list[tuple[list[Envelope], OnConfirmed]]) -> None:
+        envelopes = [e for envelopes, _ in batch for e in envelopes]
+        try:
+            confirmed = self._publish_confirmed(envelopes)
+        except Exception:
+            log.warning(
+                "publishing %d events failed; the relay will retry", len(envelopes), exc_info=True
+            )
+            self._disconnect()
+            return
+        for envelopes, on_confirmed in batch:
+            ids = [e["event_id"] for e in envelopes if e["event_id"] in confirmed]
+            if ids:
+                on_confirmed(ids)
+
+    def _publish_confirmed(self, envelopes: list[Envelope]) -> set[str]:
+        """Publish every envelope, then wait for all their confirms; the ids acknowledged."""
+        connection, channel = self._open()
+        by_tag = {}
+        for envelope in envelopes:
+            # Registered before publishing: py-amqp may read confirms while it publishes.
+            by_tag[self._next_tag] = envelope["event_id"]
+            self._outstanding.add(self._next_tag)
+            self._next_tag += 1
+            content_type, encoding, body = dumps(envelope, serializer="json")
+            channel.basic_publish(
+                amqp.Message(
+                    body,
+                    content_type=content_type,
+                    content_encoding=encoding,
+                    application_headers=_headers(envelope),
+                    delivery_mode=PERSISTENT,
+                ),
+                exchange=event_exchange(envelope["producer"]).name,
+                routing_key=envelope["event_type"],
+            )
+        while self._outstanding:
+            connection.drain_events(timeout=self._confirm_timeout)
+        acked, self._acked = self._acked, set()
+        return {event_id for tag, event_id in by_tag.items() if tag in acked}
+
+    def _settle(self, tag: int, multiple: bool, ok: bool) -> None:
+        done = {t for t in self._outstanding if t <= tag} if multiple else {tag}
+        self._outstanding -= done
+        if ok:
+            self._acked |= done
+
+    def _open(self) -> tuple[Connection, Any]:
+        """The warm connection and its confirm-mode channel, opened if need be."""
+        if self._connection is None:
+            connection = Connection(self._uri)
+            channel = connection.channel()
+            channel.events["basic_ack"].add(lambda tag, multiple: self._settle(tag, multiple, True))
+            channel.events["basic_nack"].add(
+                lambda tag, multiple: self._settle(tag, multiple, False)
+            )
+            channel.confirm_select()
+            self._connection, self._channel = connection, channel
+            self._next_tag = 1
+            self._outstanding.clear()
+            self._acked.clear()
+        return self._connection, self._channel
+
+    def _disconnect(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # it is being dropped because it broke
+                log.debug("closing a broken publishing connection failed", exc_info=True)

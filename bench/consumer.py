@@ -1,0 +1,71 @@
+"""5. One consumer's cost: fulfillment on ``order.approved`` (one inbox row, one record, one
+outbox row, one published ``fulfillment.opened`` per event).
+
+N valid ``order.approved`` envelopes are published straight to the orders exchange, as the
+orders service would (chassis.publishing, one confirm each), while fulfillment consumes them;
+the phase ends when fulfillment holds N more records. Its CPU per event is set against the
+broker's CPU for the same messages (each one published, routed, delivered and acknowledged,
+and the event fulfillment publishes in turn).
+"""
+
+import time
+import uuid
+
+import cpu
+import psycopg2
+from system import wait_for_fulfillments
+
+from chassis.envelope import new_envelope
+from chassis.publishing import EventPublisher
+
+NAME = "consumer"
+
+
+def approved(order_id: str) -> dict:
+    return {
+        "order_id": order_id,
+        "buyer_org": "acme",
+        "supplier_org": "forge",
+        "workflow": "manufacturing",
+        "workflow_version": 1,
+        "status": "approved",
+        "lines": [
+            {
+                "line_id": "1",
+                "sku": "BRKT-7",
+                "description": "Bracket",
+                "quantity": 40,
+                "unit_price": 1250,
+            }
+        ],
+    }
+
+
+def run(infra, report, quick):
+    n = 300 if quick else 2000
+    infra.start()
+    fulfillment_url = infra.database("fulfillment")
+    envelopes = [
+        new_envelope("order.approved", approved(str(uuid.uuid4())), "orders") for _ in range(n)
+    ]
+    publisher = EventPublisher(infra.amqp_uri)
+    with psycopg2.connect(fulfillment_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM fulfillments")
+        before = cursor.fetchone()[0]
+    connection.close()
+
+    cpu_before, started = infra.cpu_snapshot(), time.perf_counter()
+    for envelope in envelopes:
+        publisher.publish_event(envelope)
+    wait_for_fulfillments(fulfillment_url, before + n, timeout=180)
+    elapsed = time.perf_counter() - started
+    per_op = cpu.report_per_op(report, NAME, cpu_before, infra.cpu_snapshot(), n, elapsed)
+    report.metric(f"{NAME}.events_per_s", n / elapsed, "events/s", events=n)
+    report.metric(
+        f"{NAME}.cpu_fulfillment_over_broker",
+        per_op["fulfillment"] / per_op["rabbitmq"],
+        "x",
+        1.5,
+        "<=",
+    )
+    return {}
