@@ -23,15 +23,6 @@ STAFF = frozenset({"admin", "support"})
 REASON_LENGTH = 2000
 
 
-def consume_each(event_types):
-    def decorate(handler):
-        for event_type in event_types:
-            handler = consume(event_type)(handler)
-        return handler
-
-    return decorate
-
-
 def checked_actor(actor: dict) -> dict:
     requests.check(requests.ACTOR, actor, "actor")
     return actor
@@ -52,7 +43,6 @@ class ProfilesService(ServiceBase):
     clock = Clock()
     config = Config()
 
-    @consume_each(EVENT_TYPES)
     def on_order_event(self, event):
         with self.uow.transaction() as tx:
             data = kept(event.data)
@@ -63,6 +53,11 @@ class ProfilesService(ServiceBase):
                 event.occurred_at,
                 change(event.event_type, data, event.occurred_at),
             )
+
+    # One ``@consume`` per event the projection reads (``projection.EVENT_TYPES``).
+    for _event_type in EVENT_TYPES:
+        on_order_event = consume(_event_type)(on_order_event)
+    del _event_type
 
     @rpc
     def get_profile(self, actor, org):
