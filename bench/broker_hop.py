@@ -85,9 +85,10 @@ def run(infra, report, quick):
             eventlet.spawn(publisher).wait()
             published = time.perf_counter()
             finished = done.wait()
+            throughput = n_throughput / (finished - started)
             report.metric(
                 "broker.throughput",
-                n_throughput / (finished - started),
+                throughput,
                 "msg/s",
                 messages=n_throughput,
             )
@@ -105,4 +106,7 @@ def run(infra, report, quick):
             stop.append(True)
             drainer.wait()
         queue(consumer_conn.default_channel).delete()
-    return {"hop_p50_ms": sorted(state["hops"])[len(state["hops"]) // 2]}
+    return {
+        "hop_p50_ms": sorted(state["hops"])[len(state["hops"]) // 2],
+        "broker_msgs_per_s": throughput,
+    }

@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,list,profile]
+        [--only broker,propagation,approvals,transitions,consumer,payments,list,queue,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -30,8 +30,10 @@ import approvals
 import broker_hop
 import consumer
 import list_query
+import payments_ledger
 import profile_read
 import propagation
+import staff_queue
 import transitions
 from report import Report
 from system import Infra
@@ -45,8 +47,10 @@ MEASUREMENTS = {
     "approvals": approvals,
     "transitions": transitions,
     "consumer": consumer,
+    "payments": payments_ledger,
     "list": list_query,
     "profile": profile_read,
+    "queue": staff_queue,
 }
 ALIASES = {"list_query": "list", "broker_hop": "broker", "profile_read": "profile"}
 
@@ -80,7 +84,7 @@ def main(argv=None) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name in ("list", "profile"):
+            if name in ("list", "queue", "profile"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()

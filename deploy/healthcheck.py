@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Container health check (installed as marketplace-healthcheck; compose and the k8s probes run it).
 
-gateway: GET http://127.0.0.1:$GATEWAY_PORT/healthz answers 200.
+gateway: GET http://127.0.0.1:$GATEWAY_PORT/healthz answers 200 ($HEALTH_URL instead, when set:
+the admin gateway sets it).
 service: the service answers its RPC health check, `<service>.<HEALTH_RPC_METHOD>()` (default
 `health`), over the broker at AMQP_URI within HEALTH_TIMEOUT seconds (default 5).
 Exit 0 when healthy, 1 otherwise, with the reason on stderr.
@@ -18,7 +19,8 @@ def main() -> int:
     timeout = float(os.environ.get("HEALTH_TIMEOUT", "5"))
     try:
         if service == "gateway":
-            url = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}/healthz"
+            port = os.environ.get("GATEWAY_PORT", "8080")
+            url = os.environ.get("HEALTH_URL") or f"http://127.0.0.1:{port}/healthz"
             with urllib.request.urlopen(url, timeout=timeout) as resp:
                 return 0 if resp.status == 200 else 1
         warnings.simplefilter("ignore")  # eventlet's deprecation notice is not a health problem

@@ -6,7 +6,8 @@
 In order: fill in the environment's defaults (DATA_DIR, one SQLite URL per service, dev-only
 secrets kept in $DATA_DIR/dev-secrets.env), apply every service's and the gateway's Alembic
 migrations, declare the broker topology (`python -m chassis.topology`), start the five services
-(`nameko run`) and the gateway (`python -m gateway`) as children with their output prefixed by
+(`nameko run`), the gateway (`python -m gateway`) and the admin gateway (`python -m gateway.admin`,
+on ADMIN_PORT) as children with their output prefixed by
 name, wait until the gateway's /readyz answers 200, and print where the API is. Ctrl-C or SIGTERM
 stops every child (SIGTERM, then SIGKILL after a timeout) and exits 0; a child that dies stops
 the rest and exits 1, naming it.
@@ -132,6 +133,11 @@ def build_env(
     if port is not None:
         merged["GATEWAY_PORT"] = str(port or _free_port(merged["GATEWAY_HOST"]))
     default("GATEWAY_PORT", "8080")
+    # The admin gateway stays on the loopback unless told otherwise: staff only.
+    default("ADMIN_HOST", "127.0.0.1")
+    if port == 0:
+        merged["ADMIN_PORT"] = str(_free_port(merged["ADMIN_HOST"]))
+    default("ADMIN_PORT", "8081")
     missing = [n for n in DEV_SECRETS if not merged.get(n)]
     if missing:
         merged.update(_dev_secrets(data_dir, missing))
@@ -314,6 +320,8 @@ class System:
         self.base_url = f"http://{env['GATEWAY_HOST']}:{env['GATEWAY_PORT']}"
         self.api_url = self.base_url + "/api/v1"
         self.docs_url = self.api_url + "/docs"
+        self.admin_base_url = f"http://{env['ADMIN_HOST']}:{env['ADMIN_PORT']}"
+        self.admin_url = self.admin_base_url + "/admin/v1"
         self._stopped = False
 
     def dead(self) -> Child | None:
@@ -359,8 +367,12 @@ class System:
         self.children[index] = child.respawn()
 
     def wait_ready(self, timeout: float) -> None:
-        url, last = self.base_url + "/readyz", "the gateway is not answering yet"
         deadline = time.monotonic() + timeout
+        for url in (self.base_url + "/readyz", self.admin_base_url + "/healthz"):
+            self._wait_for(url, deadline, timeout)
+
+    def _wait_for(self, url: str, deadline: float, timeout: float) -> None:
+        last = f"nothing is answering at {url} yet"
         while time.monotonic() < deadline:
             if (child := self.dead()) is not None:
                 raise ChildExited(child)
@@ -393,6 +405,7 @@ class System:
             f"  API    {self.api_url}",
             f"  Docs   {self.docs_url}",
             f"  Ready  {self.base_url}/readyz",
+            f"  Admin  {self.admin_url}  (platform staff: --role admin|support --org platform)",
             "A token for a buyer of org acme, and a first call:",
             f"  TOKEN=$({source}.venv/bin/mint-token --sub alice --role buyer --org acme)",
             f'  curl -H "Authorization: Bearer $TOKEN" {self.api_url}/orders',
@@ -430,6 +443,7 @@ def start_system(
     full_env = build_env(env, port, host)
     check_broker(full_env)
     check_port_free(full_env["GATEWAY_HOST"], int(full_env["GATEWAY_PORT"]))
+    check_port_free(full_env["ADMIN_HOST"], int(full_env["ADMIN_PORT"]))
 
     def say(msg: str) -> None:
         output.write(msg + "\n")
@@ -456,6 +470,7 @@ def start_system(
         for replica in range(2, (replicas or {}).get(name, 1) + 1):
             commands[f"{name}#{replica}"] = commands[name]
     commands["gateway"] = [python, "-m", "gateway"]
+    commands["admin"] = [python, "-m", "gateway.admin"]
 
     lock, width = threading.Lock(), max(map(len, commands))
     children: list[Child] = []

@@ -18,8 +18,12 @@ bash tools/ensure-postgres.sh
 targets=(tests)
 for arg in "$@"; do [ -e "${arg%%::*}" ] && { targets=(); break; }; done
 
+# Green threads before any pytest plugin loads: a plugin that imports ssl first (schemathesis's
+# does) leaves ssl half-patched, and boto3's TLS setup then recurses forever.
+green_pytest=(.venv/bin/python -c 'import warnings; warnings.filterwarnings("ignore", r"\s*Eventlet is deprecated")
+import eventlet; eventlet.monkey_patch(); import sys, pytest; sys.exit(pytest.main())')
 rc=0   # nameko's pytest plugin takes the broker from options, not the environment
-.venv/bin/pytest --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" "${targets[@]}" "$@" || rc=$?
+"${green_pytest[@]}" --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" "${targets[@]}" "$@" || rc=$?
 case $rc in
   0) ;;
   5) echo "test.sh: pytest collected no tests: that is a failure (exit 5)" >&2 ;;

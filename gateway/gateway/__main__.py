@@ -47,26 +47,31 @@ def _too_long_problem(max_url) -> bytes:
     return head.encode() + body
 
 
-def main():
+def serve(create, prefix, base, name):
+    """Build the app with ``create`` and serve it on ``<prefix>_HOST``:``<prefix>_PORT``."""
     logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         settings = load_settings()
     except SettingsError as error:
-        sys.exit(f"gateway: {error}")
-    app = create_app(settings)
-    host, port = settings["GATEWAY_HOST"], settings["GATEWAY_PORT"]
+        sys.exit(f"{name}: {error}")
+    app = create(settings)
+    host, port = settings[f"{prefix}_HOST"], settings[f"{prefix}_PORT"]
     listener = eventlet.listen((host, port))
     # The WSGI server stops accepting on KeyboardInterrupt and lets requests in flight finish.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    api = f"http://{host}:{port}/api/v1"
-    log.info(f"gateway serving the API at {api} and its docs at {api}/docs")
+    api = f"http://{host}:{port}{base}"
+    log.info(f"{name} serving the API at {api} and its docs at {api}/docs")
     try:
         max_url = settings["GATEWAY_MAX_URL_BYTES"]
         wsgi.RESPONSE_414 = _too_long_problem(max_url)
         wsgi.server(listener, app, log_output=False, url_length_limit=max_url + REQUEST_LINE_SLACK)
     finally:
         rpc.close(app)
-        log.info("gateway stopped")
+        log.info(f"{name} stopped")
+
+
+def main():
+    serve(create_app, "GATEWAY", "/api/v1", "gateway")
 
 
 if __name__ == "__main__":

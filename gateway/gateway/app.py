@@ -2,7 +2,18 @@
 
 from flask import Flask
 
-from gateway import correlation, docs, health, idempotency, limits, orders, payments, profiles, rpc
+from gateway import (
+    correlation,
+    disputes,
+    docs,
+    health,
+    idempotency,
+    limits,
+    orders,
+    payments,
+    profiles,
+    rpc,
+)
 from gateway.logs import log_requests
 from gateway.problems import ProblemApi
 from gateway.settings import load_settings
@@ -27,20 +38,26 @@ API_CONFIG = {
 
 
 def create_app(settings: dict | None = None) -> Flask:
+    app, api = conventional_app(settings, API_CONFIG)
+    api.register_blueprint(orders.blp)
+    api.register_blueprint(disputes.blp)
+    api.register_blueprint(health.blp)
+    api.register_blueprint(payments.blp)
+    api.register_blueprint(profiles.blp)
+    app.register_blueprint(docs.blp)
+    return app
+
+
+def conventional_app(settings: dict | None, api_config: dict) -> tuple[Flask, ProblemApi]:
+    """A Flask app with the gateway's conventions: request logs, correlation ids, the RPC pool,
+    idempotency keys and problem+json errors; the public and the admin gateway are two of them."""
     app = Flask(__name__)
     app.config.from_mapping(settings if settings is not None else load_settings())
-    app.config.from_mapping(API_CONFIG)
+    app.config.from_mapping(api_config)
 
     log_requests(app)
     correlation.init_app(app)
     limits.init_app(app)
     rpc.init_app(app)
     idempotency.init_app(app)
-
-    api = ProblemApi(app)
-    api.register_blueprint(orders.blp)
-    api.register_blueprint(health.blp)
-    api.register_blueprint(payments.blp)
-    api.register_blueprint(profiles.blp)
-    app.register_blueprint(docs.blp)
-    return app
+    return app, ProblemApi(app)

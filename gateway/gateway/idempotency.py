@@ -146,9 +146,12 @@ def _record(response):
     key = g.pop("idempotency_key", None)
     if key is None:
         return response
-    if response.status_code >= 500:
-        # Nothing to replay: the retry asks the service again, under the same command id, and
-        # gets the outcome of this request if it did take effect.
+    settled = response.status_code < 400 or g.pop("outcome_settled", False)
+    if not settled:
+        # Only a request that started executing keeps its result (Stripe's convention): after a
+        # refusal of the request itself the client may fix it and send it again under the same
+        # key; after a 5xx the retry asks the service again, under the same command id, and gets
+        # the outcome of this request if it did take effect.
         _store().release(_owner(), key)
     else:
         headers = {name: value for name, value in response.headers if name in REPLAYED_HEADERS}

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,6 +25,31 @@ class IdempotencyKey(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffAction(Base):
+    """The admin gateway's audit log: who did what to which resource, why and when."""
+
+    __tablename__ = "staff_actions"
+    __table_args__ = (
+        Index("ix_staff_actions_at", "at", "id"),
+        Index("ix_staff_actions_user", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(20))
+    org: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2048))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    status_code: Mapped[int]
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
 
 
 metadata = Base.metadata

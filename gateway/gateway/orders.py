@@ -46,6 +46,7 @@ ORDER_PAGE_SECTIONS = {
     "fulfillment": lambda rpc, actor, order_id: rpc.call(
         "fulfillment.get_fulfillment", actor, order_id
     ),
+    "disputes": lambda rpc, actor, order_id: rpc.call("disputes.order_disputes", actor, order_id),
     "payments": order_payments_section,
 }
 

@@ -1,13 +1,19 @@
 """Payments under ``/api/v1``: an order's Payments tab, the organisation's wallet, payouts."""
 
-from flask import g, jsonify
+import base64
+import io
+
+from flask import g, jsonify, send_file
 from flask_smorest import Blueprint
 
+from chassis.blobs import DOCUMENTS
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.payments_schemas import (
+    InvoiceSchema,
+    InvoiceUploadSchema,
     OrderPaymentsSchema,
     PayoutRequestSchema,
     PayoutSchema,
@@ -15,6 +21,8 @@ from gateway.payments_schemas import (
 )
 from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
+
+BINARY = {"type": "string", "format": "binary"}
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Payments and wallets")
 blp.before_request(authenticate)
@@ -70,3 +78,47 @@ def request_payout(headers, payout_request):
 def list_payouts():
     """Your organisation's payouts, newest first"""
     return jsonify(services().call("payments.list_payouts", g.actor))
+
+
+@blp.route("/orders/<order_id>/invoice", methods=["POST"])
+@blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
+@blp.arguments(InvoiceUploadSchema, location="files")
+@blp.doc(operationId="uploadInvoice")
+@blp.response(201, InvoiceSchema, headers=REPLAYABLE_HEADERS)
+@documented(blp, 403, 404, 409)
+def upload_invoice(headers, files, order_id):
+    """Upload your invoice for the order (suppliers): the payment terms count from it"""
+    require_role("supplier")
+    file = files["file"]
+    upload = {
+        "filename": file.filename or "",
+        "content": base64.b64encode(file.read()).decode(),
+    }
+    return jsonify(command("payments.upload_invoice", g.actor, order_id, upload)), 201
+
+
+@blp.route("/orders/<order_id>/invoice")
+@blp.doc(
+    operationId="downloadInvoice",
+    responses={
+        "200": {
+            # The file comes back as the type sniffed from its bytes when it was uploaded.
+            "description": "The invoice file",
+            "content": {media_type: {"schema": BINARY} for media_type in DOCUMENTS},
+            "headers": {
+                name: {"$ref": f"#/components/headers/{ref}"}
+                for name, ref in SUCCESS_HEADERS.items()
+            },
+        }
+    },
+)
+@documented(blp, 404)
+def download_invoice(order_id):
+    """Download the supplier's invoice for the order"""
+    invoice = services().call("payments.get_invoice", g.actor, order_id)
+    return send_file(
+        io.BytesIO(base64.b64decode(invoice["content"])),
+        mimetype=invoice["media_type"],
+        as_attachment=True,
+        download_name=invoice["filename"],
+    )

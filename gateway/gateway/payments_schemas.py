@@ -1,5 +1,6 @@
 """Request and response bodies of the payments endpoints."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from gateway.schemas import PassThroughSchema
@@ -79,3 +80,16 @@ class PayoutSchema(PassThroughSchema):
     status = fields.String(metadata={"description": "requested, paid or failed"})
     failure_reason = fields.String(allow_none=True)
     requested_at = fields.DateTime()
+
+
+class InvoiceUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "PDF, image or office document"})
+
+
+class InvoiceSchema(PassThroughSchema):
+    id = fields.String()
+    order_id = fields.String()
+    filename = fields.String()
+    media_type = fields.String(metadata={"description": "Sniffed from the bytes"})
+    size = fields.Integer()
+    uploaded_at = fields.DateTime()

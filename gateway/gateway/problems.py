@@ -98,6 +98,8 @@ def _gateway_problem(problem):
 
 
 def _service_problem(error):
+    # A refusal that settles nothing (invalid input, a lost race) must leave the key reusable.
+    g.outcome_settled = error.settles_command
     return problem_response(
         error.status,
         error.title,

@@ -42,8 +42,8 @@ class ProblemSchema(Schema):
     type = fields.String(
         metadata={
             "example": "urn:marketplace:problem:illegal-transition",
-            "description": "urn:marketplace:problem:<slug>, the same for the gateway's errors "
-            "and the services' (see docs/api-conventions.md); about:blank for plain HTTP ones",
+            "description": "urn:marketplace:problem:<slug>: one vocabulary for the gateway's "
+            "errors and the services' (docs/api-conventions.md)",
         }
     )
     title = fields.String(metadata={"example": "Action not allowed in this state"})
@@ -74,8 +74,8 @@ class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
 
 class ActionPayloadSchema(Schema):
     """Whatever the action needs (a reason, per-line quantities, a new date...): the workflow
-    says which fields; strings are at most 2000 characters, arrays 500 items, dates between
-    2000-01-01 and 2100-12-31."""
+    says which fields; strings are at most 2000 characters, arrays ORDER_MAX_LINES items, dates
+    between 2000-01-01 and 2100-12-31."""
 
     class Meta:
         unknown = INCLUDE
@@ -199,7 +199,13 @@ class OrderSchema(PassThroughSchema):
     cancellation_request = _nullable(fields.Dict)
     reviews = fields.Dict(metadata={"description": "By the reviewer's role"})
     inspection = _nullable(fields.Dict)
-    dispute = _nullable(fields.Dict)
+    dispute = _nullable(fields.Dict, metadata={"description": "The last dispute's resolution"})
+    disputed = fields.Boolean(
+        metadata={"description": "A dispute is open: the automatic timers it pauses wait"}
+    )
+    timers_resumed_at = _nullable(
+        fields.DateTime, metadata={"description": "When a dispute's end restarted the timers"}
+    )
     funds_held = fields.Boolean()
     fired_timers = fields.Dict()
     tracking_number = _nullable(
@@ -258,6 +264,7 @@ class OrderPageSchema(Schema):
     timeline = _nullable(fields.List, cls_or_instance=fields.Nested(TimelineEntrySchema))
     fulfillment = _nullable(fields.Dict)
     payments = _nullable(fields.Dict)
+    disputes = _nullable(fields.List, cls_or_instance=fields.Dict())
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

@@ -28,6 +28,8 @@ def load_settings(environ=None) -> dict:
         "RPC_POOL_SIZE": _number(environ, "RPC_POOL_SIZE", 32, int),
         "GATEWAY_HOST": environ.get("GATEWAY_HOST", "127.0.0.1"),
         "GATEWAY_PORT": _number(environ, "GATEWAY_PORT", 8080, int),
+        "ADMIN_HOST": environ.get("ADMIN_HOST", "127.0.0.1"),
+        "ADMIN_PORT": _number(environ, "ADMIN_PORT", 8081, int),
         "GATEWAY_MAX_BODY_BYTES": _number(environ, "GATEWAY_MAX_BODY_BYTES", 1024 * 1024, int),
         "GATEWAY_MAX_URL_BYTES": _number(environ, "GATEWAY_MAX_URL_BYTES", 8192, int),
     }

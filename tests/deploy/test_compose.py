@@ -16,6 +16,8 @@ import yaml
 
 from support.components import COMPONENTS, ROOT, SERVICES
 
+# The admin gateway is a second deployment of the gateway's image, on its own port (ADR 10).
+IMAGE_OF = {**{name: name for name in COMPONENTS}, "admin": "gateway"}
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"
 
@@ -206,6 +208,15 @@ def test_the_gateway_listens_on_8080_on_all_interfaces(services):
     assert env["GATEWAY_HOST"] == "0.0.0.0" and str(env["GATEWAY_PORT"]) == "8080"
 
 
+def test_the_admin_gateway_listens_on_the_hosts_loopback_only(services):
+    admin = services["admin"]
+    assert as_argv(admin["command"]) == ["python", "-m", "gateway.admin"]
+    assert [str(p) for p in admin["ports"]] == ["127.0.0.1:8081:8081"]
+    env = as_dict(admin["environment"])
+    assert env["ADMIN_HOST"] == "0.0.0.0" and str(env["ADMIN_PORT"]) == "8081"
+    assert importlib.util.find_spec("gateway.admin.__main__")
+
+
 def test_secrets_come_from_the_environment_not_literals(services):
     for name, service in services.items():
         for key, value in as_dict(service.get("environment")).items():
@@ -249,11 +260,11 @@ def test_the_gateway_command_runs_the_gateway_package(services):
 
 def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs, services):
     deployments = {d["metadata"]["name"]: d for d in k8s_docs if d["kind"] == "Deployment"}
-    assert set(deployments) == set(COMPONENTS)
+    assert set(deployments) == set(IMAGE_OF)
     for name, deployment in deployments.items():
         assert deployment["spec"]["replicas"] >= 1
         [container] = deployment["spec"]["template"]["spec"]["containers"]
-        assert container["image"].split(":")[0] == f"marketplace/{name}"
+        assert container["image"].split(":")[0] == f"marketplace/{IMAGE_OF[name]}"
         assert container["args"] == as_argv(services[name]["command"])
         assert container.get("readinessProbe") and container.get("livenessProbe"), name
         secret_keys = {
@@ -262,7 +273,8 @@ def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs
             if "valueFrom" in e
         }
         db_keys = {k for k in secret_keys if k.endswith("_DATABASE_URL")}
-        assert db_keys == {f"{name.upper()}_DATABASE_URL"} and "AMQP_URI" in secret_keys, name
+        assert db_keys == {f"{IMAGE_OF[name].upper()}_DATABASE_URL"}, name
+        assert "AMQP_URI" in secret_keys, name
 
 
 def test_k8s_gateway_has_a_service(k8s_docs):

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from support.orders import MANUFACTURING_ORDER
 
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 5
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

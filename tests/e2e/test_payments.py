@@ -61,7 +61,18 @@ def test_manufacturing_holds_on_placement_and_releases_minus_commission_on_accep
         ("held", "order.placed"),
         ("released", "order.accepted"),
     ]
-    assert balances(m.supplier)["EUR"]["available"] == manufacturing.TOTAL - commission
+    # Manufacturing pays net 30 from the supplier's invoice: earned, not payable yet.
+    assert balances(m.supplier)["EUR"]["pending"] == manufacturing.TOTAL - commission
+    assert tab["payable"]["due_at"] is None
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    uploaded = m.supplier.post(
+        f"/orders/{order['id']}/invoice", files={"file": ("invoice.pdf", pdf)}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    tab = payments(m.supplier, order)
+    assert tab["invoice"]["filename"] == "invoice.pdf" and tab["payable"]["due_at"]
+    downloaded = m.buyer.get(f"/orders/{order['id']}/invoice")
+    assert (downloaded.content, downloaded.headers["Content-Type"]) == (pdf, "application/pdf")
     assert "transactions" not in tab
     assert payments(m.admin, order)["transactions"]
     assert page(m.buyer, order)["payments"]["released"] == manufacturing.TOTAL

@@ -118,6 +118,11 @@ class FakeHealthOnly:
         return {"status": "ok"}
 
 
+class FakeDisputes(FakeHealthOnly):
+    def order_disputes(self, actor, order_id):
+        return []
+
+
 class FakeCluster:
     """The services, the broker's state, and a record of every call and proxy."""
 
@@ -127,7 +132,7 @@ class FakeCluster:
             "fulfillment": FakeFulfillment(),
             "chat": FakeHealthOnly(),
             "payments": FakePayments(),
-            "disputes": FakeHealthOnly(),
+            "disputes": FakeDisputes(),
             "profiles": FakeHealthOnly(),
         }
         self.broker_up = True

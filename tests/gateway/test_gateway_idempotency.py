@@ -112,14 +112,28 @@ def test_a_retry_after_a_timeout_gets_the_outcome_of_the_first_request_once(
     assert first_call == retried_call
 
 
-def test_a_client_error_is_replayed_too(place, cluster):
+def test_a_request_refused_as_invalid_does_not_burn_its_key(place, cluster):
     invalid = place(headers={"Idempotency-Key": "k-1"}, currency="euro")
 
-    retry = place(headers={"Idempotency-Key": "k-1"}, currency="euro")
+    corrected = place(headers={"Idempotency-Key": "k-1"})
 
-    assert invalid.status_code == retry.status_code == 422
+    assert invalid.status_code == 422 and invalid.mimetype == "application/problem+json"
+    assert corrected.status_code == 201
+    assert "Idempotent-Replayed" not in corrected.headers
+    assert len(placed(cluster)) == 1
+
+
+def test_a_refusal_that_settled_the_command_is_replayed(client, cluster, place, bearer):
+    order_id = place().json["id"]
+    headers = {**bearer("supplier", "forge"), "Idempotency-Key": "ship-1"}
+
+    first = client.post(f"/api/v1/orders/{order_id}/actions/ship", json={}, headers=headers)
+    retry = client.post(f"/api/v1/orders/{order_id}/actions/ship", json={}, headers=headers)
+
+    assert first.status_code == retry.status_code == 409
     assert retry.headers["Idempotent-Replayed"] == "true"
-    assert retry.mimetype == "application/problem+json"
+    assert retry.json == first.json
+    assert [call[1] for call in cluster.calls].count("perform_action") == 1
 
 
 def test_a_key_too_long_is_422(place):

@@ -112,3 +112,24 @@ def test_two_orders_racing_for_one_wallet_never_overdraw_it(engine):
     assert wallet.available == 0 and wallet.posted == 1_000
     # One order holds the money; the other was refused (or failed its charge for want of funds).
     assert statuses == ["failed", "held"] or (statuses == ["held"] and len(errors) == 1)
+
+
+def test_settlements_racing_for_one_suppliers_earnings_all_go_through(engine):
+    """Each release credits the supplier's earnings (a foreign key: KEY SHARE on the account)
+    and then pays them into the wallet (which locks the account): without care, a deadlock."""
+    url = engine.url.render_as_string(hide_password=False)
+    card = {"method": "card", "token": "tok_visa"}
+    orders = [f"o-s{number}" for number in range(6)]
+    with Session(engine) as session, session.begin():
+        apply(
+            session, [order_event("order.placed", o, 1_000, "retail", payment=card) for o in orders]
+        )
+    accepted = [
+        [order_event("order.accepted", o, 1_000, "retail", accepted_amount=1_000)] for o in orders
+    ]
+
+    assert race(url, *accepted) == []
+
+    with Session(engine) as session:
+        wallet = Books(session, NOW).balance(account_id(WALLET, "forge", "EUR"))
+    assert wallet.available == len(orders) * 900

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine
-from payments import ledger
+from payments import ledger, reconcile
 from payments.books import CLEARING, ESCROW, WALLET, Books, account_id, balances
 from payments.escrow import Escrow
 from payments.models import accounts, entries, ledger_transactions, metadata, order_payments
@@ -164,6 +164,12 @@ def test_random_histories_keep_the_books_right(history):
         expected = hold["amount"] if refund == ALL else min(refund, hold["amount"])
         assert refunded == expected
 
+    with Session(world.engine) as session:
+        reconciled = reconcile.report(session)
+    assert reconciled["problems"] == []
+    for row in reconciled["orders"]:
+        if row["released"] or row["refunded"]:
+            assert row["held"] == row["released"] + row["refunded"]
     event(f"statuses {sorted(order['status'] for order in orders)}")
     held_events = [data["order_id"] for name, data in world.published if name == "payment.held"]
     assert len(held_events) == len(set(held_events))

@@ -1,10 +1,13 @@
 """The payments service on a real broker and PostgreSQL: order events move the money."""
 
+import base64
+from datetime import datetime, timedelta
+
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
-from contracts.errors import InsufficientFunds, NotFound
+from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from payments.models import metadata, order_payments
 from payments.service import PaymentsService
 from support.escrow import CONFIG, order_event
@@ -262,3 +265,65 @@ def test_a_failed_payout_gives_the_money_back(payments):
 def published_events(config):
     rows = query(config["DATABASE_URL"], select(OUTBOX.c.event_type, OUTBOX.c.envelope))
     return [(event_type, envelope["data"]) for event_type, envelope in rows]
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+TERMS = {
+    "PAYMENT_TERMS": {
+        "manufacturing": {"net_days": 30, "invoice": True},
+        "factory": {"net_days": 0, "invoice": True},
+    }
+}
+
+
+@pytest.fixture
+def payments_with_terms(container_factory, service_config):
+    config = service_config("payments", **CONFIG, **TERMS)
+    container = container_factory(PaymentsService, config)
+    container.start()
+    return container, config
+
+
+def upload(proxy, actor, order_id, content=PDF, command_id=None):
+    encoded = base64.b64encode(content).decode()
+    return proxy.payments.upload_invoice(
+        actor,
+        order_id,
+        {"filename": "invoice-7.pdf", "content": encoded},
+        command_id=command_id or f"invoice-{order_id}",
+    )
+
+
+def test_earnings_wait_for_the_invoice_and_then_for_the_payment_terms(payments_with_terms):
+    _, config = payments_with_terms
+    earn(payments_with_terms, "o-t1", 10_000)
+    with rpc(config) as proxy:
+        assert proxy.payments.get_wallet(SUPPLIER)["balances"][0]["pending"] == 9_000
+        assert proxy.payments.get_order_payments(SUPPLIER, "o-t1")["payable"]["due_at"] is None
+        with pytest.raises(Forbidden):
+            upload(proxy, BUYER, "o-t1", command_id="c-buyer")
+        with pytest.raises(InvalidRequest):
+            upload(proxy, SUPPLIER, "o-t1", content=b"just some text", command_id="c-text")
+        invoice = upload(proxy, SUPPLIER, "o-t1")
+        assert upload(proxy, SUPPLIER, "o-t1") == invoice  # the same command, answered again
+        tab = proxy.payments.get_order_payments(BUYER, "o-t1")
+        downloaded = proxy.payments.get_invoice(BUYER, "o-t1")
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    uploaded = datetime.fromisoformat(invoice["uploaded_at"])
+    assert datetime.fromisoformat(tab["payable"]["due_at"]) == uploaded + timedelta(days=30)
+    assert tab["invoice"]["media_type"] == "application/pdf"
+    assert base64.b64decode(downloaded["content"]) == PDF
+    assert (balance["available"], balance["pending"]) == (0, 9_000)
+
+
+def test_an_invoice_under_immediate_terms_makes_the_earnings_available(payments_with_terms):
+    _, config = payments_with_terms
+    placed = order_event("order.placed", "o-t2", 5_000, "factory", payment=card())
+    deliver(payments_with_terms, placed, "on_order_placed")
+    with rpc(config) as proxy:
+        upload(proxy, SUPPLIER, "o-t2")  # before the release: the terms count from it
+    accepted = order_event("order.accepted", "o-t2", 5_000, "factory", accepted_amount=5_000)
+    deliver(payments_with_terms, accepted, "on_money_decided")
+    with rpc(config) as proxy:
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    assert (balance["available"], balance["pending"]) == (4_500, 0)

@@ -78,7 +78,7 @@ PLATFORM = "platform"  # the organisation of the system actor
 DEFAULT_CALENDAR = Calendar()
 
 _DATES = ("committed_ship_by", "committed_deliver_by", "estimated_ship_by", "estimated_deliver_by")
-_MOMENTS = ("status_entered_at", "placed_at", "updated_at", "closed_at")
+_MOMENTS = ("status_entered_at", "placed_at", "updated_at", "closed_at", "timers_resumed_at")
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,8 @@ class Order:
     inspection: JSON | None = None
     dispute: JSON | None = None
     funds_held: bool = False
+    disputed: bool = False  # a dispute is open: timers that it pauses wait
+    timers_resumed_at: datetime | None = None
     closed_at: datetime | None = None
     fired_timers: dict[str, str | None] = field(
         default_factory=dict

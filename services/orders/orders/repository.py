@@ -62,9 +62,11 @@ _APPEND_ACTIVITY = insert(activities)
 
 
 @functools.cache
-def _load_statement(role: str, for_update: bool) -> Select:
+def _load_statement(role: str, staff: bool, for_update: bool) -> Select:
+    # Platform staff see every order whatever the bound org; anyone else is scoped by it.
+    org = access.platform_org() if staff else bindparam("org")
     query = select(orders.c.state).where(
-        orders.c.id == bindparam("key_id"), visible_to({"role": role, "org": bindparam("org")})
+        orders.c.id == bindparam("key_id"), visible_to({"role": role, "org": org})
     )
     return query.with_for_update() if for_update else query
 
@@ -87,7 +89,8 @@ def save(session: Session, order: Order, expected_version: int, status_group: st
 
 def load(session: Session, order_id: str, actor: dict, for_update=False) -> Order:
     state = session.execute(
-        _load_statement(actor["role"], for_update), {"key_id": order_id, "org": actor["org"]}
+        _load_statement(actor["role"], access.is_staff(actor), for_update),
+        {"key_id": order_id, "org": actor["org"]},
     ).scalar_one_or_none()
     if state is None:
         raise NotFound(f"order {order_id} not found", {"order_id": order_id})

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from payments import ledger, settlement
+from payments import ledger, settlement, terms
 from payments.books import (
     CLEARING,
     COMMISSION,
@@ -181,7 +181,7 @@ class Escrow:
                 cause=cause,
                 order_id=order_id,
             )
-            self._make_payable(order, plan.supplier_gets, cause)
+            terms.schedule(self.session, self.now, self.config, order, plan.supplier_gets, cause)
         if plan.refund and plan.refund_to == settlement.WALLET:
             wallet = self.books.account(WALLET, order["buyer_org"], currency)
             self.books.record(
@@ -217,24 +217,6 @@ class Escrow:
                     "buyer_org": order["buyer_org"],
                 },
             )
-
-    def _make_payable(self, order: dict, amount: int, cause: tuple[str, str]) -> None:
-        """Earnings become the supplier's available balance (payment terms come with invoices)."""
-        if not amount:
-            return
-        currency = order["currency"]
-        self.books.record(
-            f"{cause[1]}:payable",
-            "payable",
-            ledger.move(
-                self.books.account(EARNINGS, order["supplier_org"], currency),
-                self.books.account(WALLET, order["supplier_org"], currency),
-                currency,
-                amount,
-            ),
-            cause=cause,
-            order_id=order["order_id"],
-        )
 
     def _fail(self, order: dict, reason: str) -> None:
         order = self._change(order, status=FAILED_CHARGE, failure_reason=reason)

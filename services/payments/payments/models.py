@@ -112,3 +112,32 @@ payouts = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# When a release becomes the supplier's to pay out: the workflow's payment terms (net days,
+# counted from the invoice where the workflow asks for one).
+payables = Table(
+    "payables",
+    metadata,
+    Column("order_id", String(36), primary_key=True),
+    Column("supplier_org", String(100), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("net_days", Integer, nullable=False),
+    Column("released_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), index=True),
+    Column("available_at", DateTime(timezone=True)),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), nullable=False, unique=True),
+    Column("supplier_org", String(100), nullable=False),
+    Column("blob_key", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+)

@@ -4,12 +4,13 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import select
 
+from chassis.blobs import Blobs
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments import payouts, views
+from payments import payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
@@ -21,6 +22,7 @@ class PaymentsService(ServiceBase):
     clock = Clock()
     config = Config()
     provider = Provider()
+    blobs = Blobs()
 
     @consume("order.placed")
     def on_order_placed(self, event):
@@ -64,6 +66,26 @@ class PaymentsService(ServiceBase):
         for payout_id in waiting:
             with self.uow.transaction() as tx:
                 payouts.settle(tx.session, self.clock(), payout_id, self.provider, tx.publish)
+
+    @uow.command
+    def upload_invoice(self, tx, actor, order_id, upload):
+        """The supplier's invoice for the order (``upload``: filename, base64 content)."""
+        return terms.upload_invoice(tx.session, self.clock(), actor, order_id, upload, self.blobs)
+
+    @rpc
+    def get_invoice(self, actor, order_id):
+        with self.uow.reading() as session:
+            return terms.invoice_of(session, actor, order_id, self.blobs)
+
+    @every("PAYABLES_INTERVAL_S", 60)
+    def make_due_payables_available(self):
+        """Earnings whose payment terms have run become the supplier's available balance."""
+        now = self.clock()
+        with self.uow.reading() as session:
+            due = terms.due(session, now)
+        for order_id in due:
+            with self.uow.transaction() as tx:
+                terms.make_available_if_due(tx.session, now, order_id, ("payment.due", order_id))
 
     @rpc
     def list_payouts(self, actor):

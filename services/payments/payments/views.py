@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from chassis.access import visible_to
 from contracts.errors import NotFound
+from payments import terms
 from payments.books import COMMISSION, EARNINGS, ESCROW, WALLET, account_id, balances
 from payments.models import accounts, entries, ledger_transactions, order_payments
 
@@ -21,8 +22,8 @@ def order_payments_of(session: Session, actor: dict, order_id: str) -> dict:
     ).first()
     if order is None or not order.placed_at:
         raise NotFound("no payment for this order", {"order_id": order_id})
-    transactions = _transactions_of(session, order_id)
-    movements = list(_movements(transactions))
+    transactions = transactions_with_entries(session, ledger_transactions.c.order_id == order_id)
+    movements = list(movements_of(transactions))
     totals = {"held": 0, "released": 0, "refunded": 0, "commission": 0}
     for movement in movements:
         totals[movement["kind"]] += movement["amount"]
@@ -44,6 +45,8 @@ def order_payments_of(session: Session, actor: dict, order_id: str) -> dict:
         **totals,
         "in_escrow": 0 if in_escrow is None else in_escrow.posted + in_escrow.pending,
         "movements": movements,
+        "invoice": terms.invoice_summary(session, order_id),
+        "payable": terms.payable_view(session, order_id),
     }
     if actor["role"] in STAFF:
         view["transactions"] = [_ledger_view(t) for t in transactions]
@@ -107,34 +110,40 @@ def wallet_of(session: Session, org: str) -> dict:
     }
 
 
-def _transactions_of(session: Session, order_id: str) -> list[dict]:
+def transactions_with_entries(session: Session, *where) -> list[dict]:
+    """Ledger transactions (in the order they happened), each with its entries and the
+    transaction that resolved it if it was a hold."""
     rows = session.execute(
         select(ledger_transactions)
-        .where(ledger_transactions.c.order_id == order_id)
+        .where(*where)
         .order_by(ledger_transactions.c.created_at, ledger_transactions.c.kind.desc())
     ).all()
     transactions = [row._asdict() for row in rows]
     posted = session.execute(
-        select(entries).where(entries.c.transaction_id.in_([t["id"] for t in transactions]))
+        select(entries)
+        .join(ledger_transactions, entries.c.transaction_id == ledger_transactions.c.id)
+        .where(*where)
     ).all()
-    for transaction in transactions:
-        transaction["entries"] = [
+    by_transaction: dict[str, list[dict]] = {}
+    for e in posted:
+        by_transaction.setdefault(e.transaction_id, []).append(
             {"account": e.account_id, "currency": e.currency, "amount": e.amount}
-            for e in posted
-            if e.transaction_id == transaction["id"]
-        ]
-        transaction["resolved_by"] = next(
-            (t for t in transactions if t["resolves"] == transaction["id"]), None
         )
+    resolutions = {t["resolves"]: t for t in transactions if t["resolves"]}
+    for transaction in transactions:
+        transaction["entries"] = by_transaction.get(transaction["id"], [])
+        transaction["resolved_by"] = resolutions.get(transaction["id"])
     return transactions
 
 
-def _movements(transactions: list[dict]):
+def movements_of(transactions: list[dict]):
     """The money's story in the parties' words: held, then released and refunded."""
     holds = {t["id"]: t for t in transactions if t["pending"]}
     for t in transactions:
         base = {
             "at": t["created_at"].isoformat(),
+            "order_id": t["order_id"],
+            "currency": t["currency"],
             "cause": t["cause_type"],
             "cause_id": t["cause_id"],
         }

@@ -78,7 +78,10 @@ CONTRACTS = [
         ["orders"],
     ),
     _fulfillment(
-        "return.received", ReturnReceived, "Returned goods reached the warehouse.", ["orders"]
+        "return.received",
+        ReturnReceived,
+        "Returned goods reached the warehouse.",
+        ["orders", "disputes"],
     ),
     _fulfillment(
         "document.uploaded",

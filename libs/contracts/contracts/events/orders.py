@@ -76,6 +76,8 @@ class StatusChanged(OrderPayload):
 class DatesChanged(OrderPayload):
     estimated_ship_by = fields.Date(allow_none=True, load_default=None)
     estimated_deliver_by = fields.Date(allow_none=True, load_default=None)
+    committed_ship_by = fields.Date(allow_none=True, load_default=None)
+    committed_deliver_by = fields.Date(allow_none=True, load_default=None)
     previous = fields.Dict(load_default=dict)
     reason = fields.String(required=True)
     # Whether the order is delayed after the change: an estimate back within the committed
@@ -183,9 +185,11 @@ CONTRACTS = [
         "order.placed",
         OrderPlaced,
         "A buyer placed an order; its funds are to be held.",
-        ["payments", "profiles"],
+        ["payments", "disputes", "profiles"],
     ),
-    _orders("order.status_changed", StatusChanged, "The order moved to another state."),
+    _orders(
+        "order.status_changed", StatusChanged, "The order moved to another state.", ["disputes"]
+    ),
     _orders(
         "order.approved",
         OrderApproved,

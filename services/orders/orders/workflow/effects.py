@@ -15,6 +15,7 @@ from orders.workflow.records import line_quantities, require_flag, ship, shipmen
 
 INSPECTION_RESULTS = ("accepted", "partly_accepted", "rejected", "rework")
 ESTIMATES = ("estimated_ship_by", "estimated_deliver_by")
+COMMITMENTS = ("committed_ship_by", "committed_deliver_by")
 
 if TYPE_CHECKING:
     from orders.domain import Order
@@ -32,6 +33,19 @@ def record_document() -> Apply:
 def set_flag(flag: str) -> Apply:
     require_flag(flag)
     return lambda order, step: setattr(order, flag, True)
+
+
+@effect("lift_pause")
+def lift_pause(flag: str) -> Apply:
+    """Clear ``flag``; the timers it paused start their whole window again from now."""
+    require_flag(flag)
+
+    def apply(order: "Order", step: Step) -> None:
+        if getattr(order, flag):
+            setattr(order, flag, False)
+            order.timers_resumed_at = step.now
+
+    return apply
 
 
 @effect("close")
@@ -211,6 +225,38 @@ def update_estimate() -> Apply:
 def record_tracking_number() -> Apply:
     def apply(order: "Order", step: Step) -> None:
         order.tracking_number = step.payload["tracking_number"]
+
+    return apply
+
+
+@effect("change_commitments")
+def change_commitments() -> Apply:
+    """Staff move the committed dates (seed 000: only through support, with a reason)."""
+
+    def apply(order: "Order", step: Step) -> None:
+        changes = {name: step.payload[name] for name in COMMITMENTS if name in step.payload}
+        if not changes:
+            raise InvalidRequest(
+                "nothing to change",
+                {"errors": {"_schema": ["give committed_ship_by, committed_deliver_by or both"]}},
+            )
+        ship_by = changes.get("committed_ship_by", order.committed_ship_by)
+        deliver_by = changes.get("committed_deliver_by", order.committed_deliver_by)
+        if ship_by and deliver_by and ship_by > deliver_by:
+            raise InvalidRequest(
+                "shipping after delivery",
+                {"errors": {"committed_ship_by": ["must not be after committed_deliver_by"]}},
+            )
+        step.details.update(
+            previous={name: _iso(getattr(order, name)) for name in COMMITMENTS},
+            committed_ship_by=_iso(ship_by),
+            committed_deliver_by=_iso(deliver_by),
+        )
+        order.committed_ship_by, order.committed_deliver_by = ship_by, deliver_by
+        # Delays were measured against the old commitment; the timers re-arm on the new one.
+        estimate = order.estimated_deliver_by
+        order.delayed = bool(estimate and deliver_by and estimate > deliver_by)
+        order.expecting_delay = False
 
     return apply
 

@@ -62,7 +62,7 @@ from marshmallow import (
 )
 
 from contracts.errors import NotFound
-from orders.workflow import effects, events, guards, model
+from orders.workflow import effects, events, guards, model, records
 from orders.workflow.model import JSON
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "workflows"
@@ -267,6 +267,9 @@ class _TimerSpec(Schema):
     before = _MomentField(sign=-1)
     action = fields.String(required=True)
     payload = fields.Dict(keys=fields.String(), load_default=dict)
+    paused_while = fields.List(
+        fields.String(validate=validate.OneOf(records.FLAGS)), load_default=list
+    )
 
     @validates_schema
     def one_moment(self, spec: JSON, **kwargs: Any) -> None:
@@ -347,6 +350,7 @@ def _assemble(spec: JSON) -> model.Workflow:
                 timer.get("after") or timer["before"],
                 timer["action"],
                 timer["payload"],
+                frozenset(timer["paused_while"]),
             )
             for name, timer in spec["timers"].items()
         ),

@@ -104,6 +104,9 @@ class Moment:
         if value is None:
             return None
         start = value if isinstance(value, datetime) else datetime.combine(value, time(), UTC)
+        return self.counted_from(start, calendar)
+
+    def counted_from(self, start: datetime, calendar: Calendar) -> datetime:
         if self.unit == "business_days":
             return calendar.add_business_days(start, self.amount)
         return start + timedelta(**{self.unit: self.amount})
@@ -196,6 +199,7 @@ class Timer:
     moment: Moment
     action: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    paused_while: frozenset[str] = frozenset()  # flags; lifting one restarts the whole window
 
     def anchor_key(self, order: "Order") -> str | None:
         value = self.moment.anchor_value(order)
@@ -210,7 +214,13 @@ class Timer:
             return None
         if order.fired_timers.get(self.name) == self.anchor_key(order):
             return None
-        return self.moment.resolve(order, calendar)
+        if any(getattr(order, flag) for flag in self.paused_while):
+            return None
+        due = self.moment.resolve(order, calendar)
+        resumed = order.timers_resumed_at if self.paused_while else None
+        if due is not None and resumed is not None:
+            due = max(due, self.moment.counted_from(resumed, calendar))
+        return due
 
 
 @dataclass(frozen=True)
@@ -268,6 +278,7 @@ class Workflow:
                     "from": sorted(timer.sources),
                     "action": timer.action,
                     "at": asdict(timer.moment),
+                    "paused_while": sorted(timer.paused_while),
                 }
                 for timer in self.timers
             ],

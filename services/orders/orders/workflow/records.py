@@ -9,7 +9,7 @@ from orders.workflow.model import JSON, Step
 if TYPE_CHECKING:
     from orders.domain import Line, Order
 
-FLAGS = ("delayed", "expecting_delay", "funds_held")
+FLAGS = ("delayed", "expecting_delay", "funds_held", "disputed")
 
 
 def require_flag(flag: str) -> None:

@@ -1,0 +1,131 @@
+"""Every order across organisations, for staff: the list with the public API's filters and tabs,
+the whole order in one place, workflow actions as admin, and committed dates moved with a reason.
+"""
+
+from functools import partial
+
+from flask import g, jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from gateway import idempotency
+from gateway.admin import audit
+from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
+from gateway.orders import ORDER_PAGE_SECTIONS
+from gateway.rpc import command, concurrently, public_detail, services
+from gateway.schemas import (
+    ActionHeadersSchema,
+    ActionPayloadSchema,
+    OrderCountsSchema,
+    OrderListSchema,
+    OrderPageSchema,
+    OrderQuerySchema,
+    OrderSchema,
+)
+
+blp = Blueprint(
+    "admin_orders", __name__, url_prefix="/admin/v1", description="Every order, for staff"
+)
+blp.before_request(authenticate_staff)
+idempotency.apply_to(blp)
+audit.apply_to(blp)
+
+
+class CommitmentsSchema(Schema):
+    committed_ship_by = fields.Date()
+    committed_deliver_by = fields.Date()
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"example": "The customer asked to halt production for a week"},
+    )
+
+
+@blp.route("/orders")
+@blp.arguments(OrderQuerySchema, location="query")
+@blp.response(200, OrderListSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListOrders")
+@documented(blp)
+def list_orders(query):
+    """Every organisation's orders: by status tab, text search, sort, cursor"""
+    return jsonify(services().call("orders.list_orders", g.actor, query))
+
+
+@blp.route("/orders/counts")
+@blp.response(200, OrderCountsSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminCountOrders")
+@documented(blp)
+def count_orders():
+    """Orders per status and group, across organisations"""
+    return jsonify(services().call("orders.count_orders", g.actor))
+
+
+@blp.route("/orders/<order_id>")
+@blp.response(200, OrderPageSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminGetOrder")
+@documented(blp, 404)
+def get_order(order_id):
+    """The whole order in one place: timeline, shipments, disputes... fetched at once"""
+    rpc, actor = services(), g.actor
+    found, failures = concurrently(
+        {
+            "order": partial(rpc.call, "orders.get_order", actor, order_id),
+            **{
+                name: partial(fetch, rpc, actor, order_id)
+                for name, fetch in ORDER_PAGE_SECTIONS.items()
+            },
+        }
+    )
+    if "order" in failures:
+        raise failures.pop("order")
+    return jsonify(
+        {
+            "order": found["order"],
+            **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
+            "warnings": [
+                {"section": name, "detail": public_detail(error)}
+                for name, error in failures.items()
+            ],
+        }
+    )
+
+
+@blp.route("/orders/<order_id>/actions/<action>", methods=["POST"])
+@blp.arguments(ActionHeadersSchema, location="headers")
+@blp.arguments(ActionPayloadSchema, required=False)
+@blp.response(200, OrderSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="adminPerformAction")
+@documented(blp, 403, 404, 409)
+def perform_action(headers, payload, order_id, action):
+    """Take a workflow action on the order as admin (complete, cancel...); give a reason"""
+    require_admin()
+    order = command(
+        "orders.perform_action",
+        g.actor,
+        order_id,
+        action,
+        payload,
+        headers.get("expected_version"),
+    )
+    return jsonify(order), 200, {"ETag": f'"{order["version"]}"'}
+
+
+@blp.route("/orders/<order_id>/commitments", methods=["POST"])
+@blp.arguments(ActionHeadersSchema, location="headers")
+@blp.arguments(CommitmentsSchema)
+@blp.response(200, OrderSchema, headers=REPLAYABLE_HEADERS)
+@blp.doc(operationId="adminChangeCommitments")
+@documented(blp, 403, 404, 409)
+def change_commitments(headers, request, order_id):
+    """Move the committed shipping and delivery dates, with the reason (admins; seed 000)"""
+    require_admin()
+    order = command(
+        "orders.perform_action",
+        g.actor,
+        order_id,
+        "change_commitments",
+        CommitmentsSchema().dump(request),
+        headers.get("expected_version"),
+    )
+    return jsonify(order), 200, {"ETag": f'"{order["version"]}"'}

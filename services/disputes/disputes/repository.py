@@ -1,0 +1,276 @@
+"""Loading, saving and querying disputes, claims and the order projection. The only module that
+knows the tables."""
+
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy import false, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from chassis import access
+from contracts.errors import InvalidRequest, NotFound
+from disputes.domain import ACTIVE, Claim, Dispute, OrderFacts
+from disputes.models import claim_triggers, claims, disputes, order_facts
+
+MAX_PAGE = 100
+QUEUE_SORTS = ("opened_at", "-opened_at", "amount", "-amount")
+
+
+# --- the projection of orders -------------------------------------------------------------
+
+
+def order(session: Session, order_id: str) -> OrderFacts | None:
+    row = session.execute(select(order_facts).where(order_facts.c.order_id == order_id)).first()
+    return None if row is None else OrderFacts(**row._mapping)
+
+
+def remember_order(session: Session, facts: OrderFacts) -> None:
+    values = vars(facts)
+    if order(session, facts.order_id) is None:
+        session.execute(insert(order_facts).values(**values))
+    else:
+        session.execute(
+            update(order_facts).where(order_facts.c.order_id == facts.order_id).values(**values)
+        )
+
+
+def update_order_status(session: Session, order_id: str, status: str) -> None:
+    session.execute(
+        update(order_facts).where(order_facts.c.order_id == order_id).values(status=status)
+    )
+
+
+# --- disputes -----------------------------------------------------------------------------
+
+
+def _dispute_columns(dispute: Dispute) -> dict:
+    return {
+        "order_id": dispute.order_id,
+        "buyer_org": dispute.buyer_org,
+        "supplier_org": dispute.supplier_org,
+        "status": dispute.status,
+        "reason": dispute.reason,
+        "currency": dispute.currency,
+        "amount": dispute.amount,
+        "opened_at": dispute.opened_at,
+        "respond_by": dispute.respond_by,
+        "awaiting": dispute.awaiting,
+        "state": dispute.to_dict(),
+    }
+
+
+def add_dispute(session: Session, dispute: Dispute) -> None:
+    session.execute(insert(disputes).values(id=dispute.id, **_dispute_columns(dispute)))
+
+
+def save_dispute(session: Session, dispute: Dispute) -> None:
+    session.execute(
+        update(disputes).where(disputes.c.id == dispute.id).values(**_dispute_columns(dispute))
+    )
+
+
+def dispute(session: Session, dispute_id: str, actor: dict, for_update=False) -> Dispute:
+    query = select(disputes.c.state).where(
+        disputes.c.id == dispute_id,
+        access.visible_to(actor, disputes.c.buyer_org, disputes.c.supplier_org),
+    )
+    if for_update:
+        query = query.with_for_update()
+    state = session.execute(query).scalar_one_or_none()
+    if state is None:
+        raise NotFound(f"dispute {dispute_id} not found", {"dispute_id": dispute_id})
+    return _dispute(state)
+
+
+def active_dispute(session: Session, order_id: str) -> Dispute | None:
+    state = session.execute(
+        select(disputes.c.state).where(
+            disputes.c.order_id == order_id, disputes.c.status.in_(ACTIVE)
+        )
+    ).scalar_one_or_none()
+    return None if state is None else _dispute(state)
+
+
+def order_disputes(session: Session, order_id: str, actor: dict) -> list[dict]:
+    return list(
+        session.execute(
+            select(disputes.c.state)
+            .where(
+                disputes.c.order_id == order_id,
+                access.visible_to(actor, disputes.c.buyer_org, disputes.c.supplier_org),
+            )
+            .order_by(disputes.c.opened_at)
+        ).scalars()
+    )
+
+
+def overdue_dispute_ids(session: Session, now: datetime, limit: int) -> list[str]:
+    return list(
+        session.execute(
+            select(disputes.c.id)
+            .where(
+                disputes.c.status == "open",
+                disputes.c.awaiting.isnot(None),
+                disputes.c.respond_by <= now,
+            )
+            .order_by(disputes.c.respond_by)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def lock_if_overdue(session: Session, dispute_id: str, now: datetime) -> Dispute | None:
+    """The dispute, locked, if it is still overdue and no other replica is escalating it."""
+    state = session.execute(
+        select(disputes.c.state)
+        .where(
+            disputes.c.id == dispute_id,
+            disputes.c.status == "open",
+            disputes.c.awaiting.isnot(None),
+            disputes.c.respond_by <= now,
+        )
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    return None if state is None else _dispute(state)
+
+
+def _dispute(state: dict) -> Dispute:
+    values = dict(state)
+    for name in ("opened_at", "respond_by", "escalated_at", "closed_at"):
+        values[name] = _moment(values[name])
+    return Dispute(**values)
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def remember_trigger(session: Session, order_id: str, kind: str, reference: str, at, data) -> None:
+    key = (order_id, kind, reference)
+    exists = session.execute(
+        select(claim_triggers.c.at).where(
+            tuple_(claim_triggers.c.order_id, claim_triggers.c.kind, claim_triggers.c.reference)
+            == key
+        )
+    ).first()
+    if exists is None:
+        session.execute(
+            insert(claim_triggers).values(
+                order_id=order_id, kind=kind, reference=reference, at=at, data=data
+            )
+        )
+
+
+def trigger(session: Session, order_id: str, kind: str, reference: str) -> dict | None:
+    row = session.execute(
+        select(claim_triggers.c.kind, claim_triggers.c.at).where(
+            claim_triggers.c.order_id == order_id,
+            claim_triggers.c.kind == kind,
+            claim_triggers.c.reference == reference,
+        )
+    ).first()
+    return None if row is None else {"kind": row.kind, "at": _moment(row.at)}
+
+
+def _claim_columns(claim: Claim, amount: int) -> dict:
+    return {
+        "order_id": claim.order_id,
+        "kind": claim.kind,
+        "reference": claim.reference,
+        "buyer_org": claim.buyer_org,
+        "supplier_org": claim.supplier_org,
+        "status": claim.status,
+        "currency": claim.currency,
+        "amount": amount,
+        "opened_at": claim.opened_at,
+        "state": claim.to_dict(),
+    }
+
+
+def add_claim(session: Session, claim: Claim, order_amount: int) -> None:
+    session.execute(insert(claims).values(id=claim.id, **_claim_columns(claim, order_amount)))
+
+
+def save_claim(session: Session, claim: Claim) -> None:
+    session.execute(
+        update(claims)
+        .where(claims.c.id == claim.id)
+        .values(status=claim.status, state=claim.to_dict())
+    )
+
+
+def claim(session: Session, claim_id: str, actor: dict, for_update=False) -> Claim:
+    # A claim is between the seller and the platform: the buyer does not see it.
+    visible = (
+        false()
+        if actor["role"] == "buyer"
+        else access.visible_to(actor, claims.c.buyer_org, claims.c.supplier_org)
+    )
+    query = select(claims.c.state).where(claims.c.id == claim_id, visible)
+    if for_update:
+        query = query.with_for_update()
+    state = session.execute(query).scalar_one_or_none()
+    if state is None:
+        raise NotFound(f"claim {claim_id} not found", {"claim_id": claim_id})
+    values = dict(state)
+    for name in ("opened_at", "decided_at"):
+        values[name] = _moment(values[name])
+    return Claim(**values)
+
+
+# --- the staff queues ---------------------------------------------------------------------
+
+
+def queue(session: Session, table, query: dict) -> dict:
+    """One page of disputes or claims for staff: filtered by status (and kind, reason,
+    currency, organisation), oldest first unless sorted by amount; keyset-paged."""
+    sort = query.get("sort") or "opened_at"
+    if sort not in QUEUE_SORTS:
+        raise InvalidRequest(
+            f"cannot sort by {sort!r}", {"errors": {"sort": [f"one of {list(QUEUE_SORTS)}"]}}
+        )
+    descending, name = sort.startswith("-"), sort.lstrip("-")
+    key = table.c[name]
+    limit = min(int(query.get("limit") or 25), MAX_PAGE)
+    filters = []
+    for column in ("status", "kind", "reason", "currency", "order_id"):
+        if query.get(column) and column in table.c:
+            filters.append(table.c[column] == query[column])
+    if query.get("org"):
+        filters.append((table.c.buyer_org == query["org"]) | (table.c.supplier_org == query["org"]))
+    if query.get("cursor"):
+        last_key, last_id = _decode_cursor(query["cursor"], name)
+        position, last = tuple_(key, table.c.id), tuple_(last_key, last_id)
+        filters.append(position < last if descending else position > last)
+    order_by = [key.desc(), table.c.id.desc()] if descending else [key.asc(), table.c.id.asc()]
+    rows = session.execute(
+        select(table.c.state, key.label("sort_key"), table.c.id)
+        .where(*filters)
+        .order_by(*order_by)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor([rows[-1].sort_key, rows[-1].id]) if more else None
+    return {"items": [row.state for row in rows], "next_cursor": next_cursor}
+
+
+def _encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+
+
+def _decode_cursor(cursor: str, name: str) -> tuple:
+    try:
+        last_key, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return (int(last_key) if name == "amount" else _moment(last_key)), str(last_id)
+    except (ValueError, TypeError):
+        raise InvalidRequest(
+            "cursor is not one this service issued for this sort",
+            {"errors": {"cursor": ["invalid cursor"]}},
+        ) from None
+
+
+def _moment(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
