@@ -14,6 +14,7 @@ from gateway import (
     notifications,
     orders,
     payments,
+    profiles,
     rpc,
 )
 from gateway.carriers import door as carrier_door
@@ -50,6 +51,7 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(carrier_door.blp)
     api.register_blueprint(chat.blp)
     api.register_blueprint(notifications.blp)
+    api.register_blueprint(profiles.blp)
     app.register_blueprint(docs.blp)
     return app
 

@@ -187,6 +187,11 @@ class OrderSchema(PassThroughSchema):
     )
     expecting_delay = fields.Boolean()
     revisions_allowed = _nullable(fields.Integer, metadata={"description": "null: no limit"})
+    package = fields.Nested(
+        rpc.ServicePackageSchema,
+        allow_none=True,
+        metadata={"description": "A services order's package as agreed; null for other orders"},
+    )
     revisions_used = fields.Integer()
     documents = fields.List(fields.String())
     shipments = fields.List(fields.Dict())

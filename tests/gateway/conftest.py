@@ -141,6 +141,7 @@ class FakeCluster:
             "chat": FakeChat(),
             "payments": FakePayments(),
             "disputes": FakeDisputes(),
+            "profiles": FakeHealthOnly(),
         }
         self.broker_up = True
         self.silent = set()  # services that never reply

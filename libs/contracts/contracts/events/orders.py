@@ -224,7 +224,7 @@ CONTRACTS = [
         "order.placed",
         OrderPlaced,
         "A buyer placed an order; its funds are to be held.",
-        ["fulfillment", "payments", "disputes", "chat"],
+        ["fulfillment", "payments", "disputes", "chat", "profiles"],
     ),
     _orders(
         "order.status_changed",
@@ -236,7 +236,7 @@ CONTRACTS = [
         "order.approved",
         OrderApproved,
         "The supplier approved the order; fulfillment opens a record for it.",
-        ["fulfillment"],
+        ["fulfillment", "profiles"],
     ),
     _orders(
         "order.dates_changed", DatesChanged, "The supplier changed the estimated dates.", ["chat"]
@@ -257,6 +257,7 @@ CONTRACTS = [
         "order.delivered",
         OrderPayload,
         "Every ordered quantity reached the buyer, or the buyer confirmed receipt.",
+        ["profiles"],
     ),
     _orders(
         "order.delivery_failed",
@@ -269,32 +270,32 @@ CONTRACTS = [
         OrderAccepted,
         "The buyer (or the system, when the inspection window closed) accepted the order; "
         "the funds are to be released.",
-        ["payments", "chat"],
+        ["payments", "chat", "profiles"],
     ),
     _orders(
         "order.partly_accepted",
         OrderPartlyAccepted,
         "The buyer accepted part of the order: release accepted_amount, refund the rest.",
-        ["payments", "chat"],
+        ["payments", "chat", "profiles"],
     ),
     _orders(
         "order.rejected",
         OrderRejected,
         "The buyer rejected the order at inspection.",
-        ["payments", "chat"],
+        ["payments", "chat", "profiles"],
     ),
     _orders(
         "order.rework_requested",
         ReworkRequested,
         "The buyer sent parts back for re-work.",
-        ["chat"],
+        ["chat", "profiles"],
     ),
-    _orders("order.completed", OrderPayload, "The order reached its successful end."),
+    _orders("order.completed", OrderPayload, "The order reached its successful end.", ["profiles"]),
     _orders(
         "order.cancelled",
         OrderCancelled,
         "The order was cancelled; held funds are to be refunded.",
-        ["fulfillment", "payments", "chat"],
+        ["fulfillment", "payments", "chat", "profiles"],
     ),
     _orders(
         "order.delivery_submitted",
@@ -335,5 +336,10 @@ CONTRACTS = [
         "Returned goods reached the warehouse: refund returned_amount, release the rest.",
         ["payments", "chat"],
     ),
-    _orders("review.posted", ReviewPosted, "A party reviewed the other after the order."),
+    _orders(
+        "review.posted",
+        ReviewPosted,
+        "A party reviewed the other after the order.",
+        ["profiles"],
+    ),
 ]
