@@ -1,7 +1,8 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
-        [--only broker,propagation,approvals,transitions,consumer,payments,scans,list,queue]
+        [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
+                list,queue,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -28,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import approvals
 import broker_hop
+import chat_messages
 import consumer
 import list_query
 import payments_ledger
+import profile_read
 import propagation
 import scans
 import staff_queue
@@ -49,10 +52,12 @@ MEASUREMENTS = {
     "consumer": consumer,
     "payments": payments_ledger,
     "scans": scans,
+    "chat": chat_messages,
     "list": list_query,
+    "profile": profile_read,
     "queue": staff_queue,
 }
-ALIASES = {"list_query": "list", "broker_hop": "broker"}
+ALIASES = {"list_query": "list", "broker_hop": "broker", "profile_read": "profile"}
 
 
 def main(argv=None) -> int:
@@ -84,7 +89,7 @@ def main(argv=None) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name in ("list", "queue"):
+            if name in ("list", "queue", "profile"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             t0 = time.monotonic()

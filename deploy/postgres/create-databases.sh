@@ -3,7 +3,7 @@
 # mounts it into /docker-entrypoint-initdb.d). One database per component, owned by a role of the
 # same name; PUBLIC may not connect, so no component can read another's data.
 set -euo pipefail
-DATABASES="orders fulfillment chat payments disputes gateway"
+DATABASES="orders fulfillment chat payments disputes profiles gateway"
 : "${SERVICE_DB_PASSWORD:?set SERVICE_DB_PASSWORD}"
 for db in $DATABASES; do
   echo "create-databases: role and database $db"

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from gateway import (
+    chat,
     correlation,
     disputes,
     docs,
@@ -10,8 +11,10 @@ from gateway import (
     health,
     idempotency,
     limits,
+    notifications,
     orders,
     payments,
+    profiles,
     rpc,
 )
 from gateway.carriers import door as carrier_door
@@ -46,6 +49,9 @@ def create_app(settings: dict | None = None) -> Flask:
     api.register_blueprint(payments.blp)
     api.register_blueprint(fulfillment.blp)
     api.register_blueprint(carrier_door.blp)
+    api.register_blueprint(chat.blp)
+    api.register_blueprint(notifications.blp)
+    api.register_blueprint(profiles.blp)
     app.register_blueprint(docs.blp)
     return app
 

@@ -48,6 +48,7 @@ ORDER_PAGE_SECTIONS = {
     ),
     "disputes": lambda rpc, actor, order_id: rpc.call("disputes.order_disputes", actor, order_id),
     "payments": order_payments_section,
+    "chat": lambda rpc, actor, order_id: rpc.call("chat.order_summary", actor, order_id),
 }
 
 ACTION_PARAMETER = {

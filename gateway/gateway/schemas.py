@@ -185,6 +185,11 @@ class OrderSchema(PassThroughSchema):
     )
     expecting_delay = fields.Boolean()
     revisions_allowed = _nullable(fields.Integer, metadata={"description": "null: no limit"})
+    package = fields.Nested(
+        rpc.ServicePackageSchema,
+        allow_none=True,
+        metadata={"description": "A services order's package as agreed; null for other orders"},
+    )
     revisions_used = fields.Integer()
     documents = fields.List(fields.String())
     shipments = fields.List(fields.Dict())
@@ -261,6 +266,7 @@ class OrderPageSchema(Schema):
     fulfillment = _nullable(fields.Dict)
     payments = _nullable(fields.Dict)
     disputes = _nullable(fields.List, cls_or_instance=fields.Dict())
+    chat = _nullable(fields.Dict, metadata={"description": "unread count, latest messages"})
     warnings = fields.List(fields.Nested(PageWarningSchema))
 
 

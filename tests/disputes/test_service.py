@@ -265,6 +265,35 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
     assert approved.envelope["data"]["amount"] == 4500
 
 
+def test_an_unscanned_parcel_claim_waits_for_fulfillments_word(system):
+    order = placed(system)
+    config = system["config"]["disputes"]
+    claim = {
+        "kind": "unscanned_parcel",
+        "reference": "TRK-404",
+        "description": "Handed over on Monday, never scanned",
+        "evidence": [{"file_id": "r-1", "name": "receipt.pdf", "content_type": "application/pdf"}],
+    }
+    with rpc(config) as proxy, pytest.raises(GuardFailed) as early:
+        proxy.disputes.open_claim(SUPPLIER, order["id"], claim)
+    assert "has not been reported unscanned" in str(early.value)
+
+    unscanned = {
+        "order_id": order["id"],
+        "shipment_id": "s-1",
+        "tracking_number": "TRK-404",
+        "carrier": "dhl",
+        "handed_over_at": MONDAY.isoformat(),
+        "due_at": (MONDAY + timedelta(days=1)).isoformat(),
+    }
+    publish(config["AMQP_URI"], "parcel.unscanned", unscanned, "fulfillment")
+    eventually(lambda: count(url(system, "disputes"), claim_triggers) == 1)
+
+    with rpc(config) as proxy:
+        opened = proxy.disputes.open_claim(SUPPLIER, order["id"], claim)
+    assert opened["kind"] == "unscanned_parcel" and opened["reference"] == "TRK-404"
+
+
 def test_a_repeated_command_opens_one_dispute_and_gets_the_same_answer(system):
     order = placed(system)
     with rpc(system["config"]["disputes"]) as proxy:

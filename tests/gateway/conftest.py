@@ -113,6 +113,14 @@ class FakePayments:
         return {"status": "ok"}
 
 
+class FakeChat:
+    def order_summary(self, actor, order_id):
+        return {"unread": 0, "awaiting_reply": False, "conversations": [], "latest_messages": []}
+
+    def health(self):
+        return {"status": "ok"}
+
+
 class FakeHealthOnly:
     def health(self):
         return {"status": "ok"}
@@ -130,9 +138,10 @@ class FakeCluster:
         self.services = {
             "orders": FakeOrders(),
             "fulfillment": FakeFulfillment(),
-            "chat": FakeHealthOnly(),
+            "chat": FakeChat(),
             "payments": FakePayments(),
             "disputes": FakeDisputes(),
+            "profiles": FakeHealthOnly(),
         }
         self.broker_up = True
         self.silent = set()  # services that never reply

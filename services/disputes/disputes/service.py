@@ -200,6 +200,20 @@ class DisputesService(ServiceBase):
         with self.uow.transaction() as tx:
             repository.update_order_status(tx.session, event.data["order_id"], event.data["status"])
 
+    @consume("parcel.unscanned")
+    def on_parcel_unscanned(self, event):
+        """Fulfillment prompted and the parcel stayed unscanned: the seller may now claim."""
+        data = event.data
+        with self.uow.transaction() as tx:
+            repository.remember_trigger(
+                tx.session,
+                data["order_id"],
+                domain.UNSCANNED,
+                data["tracking_number"],
+                datetime.fromisoformat(data["due_at"]),
+                {"event_id": event.event_id, "shipment_id": data["shipment_id"]},
+            )
+
     @consume("return.received")
     def on_return_received(self, event):
         data = event.data

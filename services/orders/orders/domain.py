@@ -133,6 +133,9 @@ class Order:
     expecting_delay: bool = False
     revisions_allowed: int | None = None  # None: no limit
     shipping: JSON | None = None  # Ship-To and shipping terms, as placed
+    # A services order's package as agreed (seed 002): name, features, delivery days,
+    # revisions included, price.
+    package: JSON | None = None
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
     shipments: list[JSON] = field(default_factory=list)
@@ -229,6 +232,8 @@ class _PlaceRequest(Schema):
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
     shipping = schema_fields.Nested(ShippingDetails, load_default=None)
+    # Its shape is checked at the service's door (contracts.rpc.orders.ServicePackageSchema).
+    package = schema_fields.Dict(load_default=None)
     # Passed on to the payments service in order.placed, never kept here.
     payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
@@ -276,6 +281,7 @@ def place_order(
         estimated_deliver_by=data["committed_deliver_by"],
         revisions_allowed=data["revisions_allowed"],
         shipping=data["shipping"],
+        package=data["package"],
     )
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
@@ -296,6 +302,16 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
         data: JSON = _PLACE_REQUEST.load(request)
     except ValidationError as error:
         raise InvalidRequest("invalid order", {"errors": error.messages}) from None
+    package = data["package"]
+    if package is not None:
+        # The package says how many revisions are included; an explicit figure must agree.
+        if data["revisions_allowed"] is None:
+            data["revisions_allowed"] = package["revisions_included"]
+        elif data["revisions_allowed"] != package["revisions_included"]:
+            raise InvalidRequest(
+                "invalid order",
+                {"errors": {"revisions_allowed": ["must equal package.revisions_included"]}},
+            )
     errors = {
         name: [f"required by the {workflow.name} workflow"]
         for name in workflow.placement.required

@@ -1,5 +1,35 @@
 """Events published by the chat service."""
 
-from contracts.contract import EventContract
+from marshmallow import fields, validate
 
-CONTRACTS: list[EventContract] = []
+from contracts.contract import EventContract
+from contracts.events.base import Payload
+
+
+class MessagePosted(Payload):
+    """A message was posted in one of an order's conversations (its text is not carried)."""
+
+    order_id = fields.String(required=True)
+    buyer_org = fields.String(required=True)
+    supplier_org = fields.String(required=True)
+    conversation = fields.String(
+        required=True,
+        validate=validate.OneOf(("order", "support-buyer", "support-supplier")),
+        metadata={"description": "order: buyer and supplier; support-*: one party and staff"},
+    )
+    message_id = fields.String(required=True)
+    author_user = fields.String(required=True)
+    author_role = fields.String(required=True)
+    author_org = fields.String(required=True)
+    posted_at = fields.DateTime(required=True)
+    attachments = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+CONTRACTS = [
+    EventContract(
+        "message.posted",
+        "chat",
+        "Someone wrote in an order's conversation (for response times, profiles, analytics).",
+        {1: MessagePosted},
+    ),
+]

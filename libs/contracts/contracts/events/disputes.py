@@ -99,31 +99,39 @@ CONTRACTS = [
         "dispute.opened",
         DisputeOpened,
         "A party opened a dispute on an order; its automatic timers pause.",
-        ["orders"],
+        ["orders", "chat"],
     ),
     _disputes(
         "dispute.withdrawn",
         DisputeWithdrawn,
         "Whoever opened a dispute withdrew it; the order's timers start again.",
-        ["orders"],
+        ["orders", "chat"],
     ),
     _disputes(
         "dispute.escalated",
         DisputeEscalated,
         "A party did not answer a dispute in time; staff take it up first.",
-        ["orders"],
+        ["orders", "chat"],
     ),
     _disputes(
         "dispute.resolved",
         DisputeResolved,
         "An admin resolved a dispute on an order.",
-        ["orders", "payments"],
+        ["orders", "payments", "chat"],
     ),
-    _disputes("claim.opened", ClaimOpened, "A seller claimed compensation from the platform."),
+    _disputes(
+        "claim.opened",
+        ClaimOpened,
+        "A seller claimed compensation from the platform.",
+        ["chat"],
+    ),
     _disputes(
         "claim.approved",
         ClaimApproved,
         "Staff approved a claim: the platform pays the seller amount.",
+        ["chat"],
     ),
-    _disputes("claim.rejected", ClaimRejected, "Staff rejected a claim, with the reason."),
+    _disputes(
+        "claim.rejected", ClaimRejected, "Staff rejected a claim, with the reason.", ["chat"]
+    ),
 ]

@@ -92,20 +92,25 @@ CONTRACTS = [
         "shipment.created",
         ParcelEvent,
         "A (partial) shipment got its lines and tracking number.",
-        ["orders"],
+        ["orders", "chat"],
     ),
-    _fulfillment("parcel.scanned", ParcelScanned, "A carrier scanned a parcel.", ["orders"]),
-    _fulfillment("parcel.delivered", ParcelEvent, "A carrier delivered a parcel.", ["orders"]),
+    _fulfillment(
+        "parcel.scanned", ParcelScanned, "A carrier scanned a parcel.", ["orders", "chat"]
+    ),
+    _fulfillment(
+        "parcel.delivered", ParcelEvent, "A carrier delivered a parcel.", ["orders", "chat"]
+    ),
     _fulfillment(
         "parcel.delivery_failed",
         ParcelDeliveryFailed,
         "A carrier could not deliver a parcel.",
-        ["orders"],
+        ["orders", "chat"],
     ),
     _fulfillment(
         "parcel.unscanned",
         ParcelUnscanned,
         "A parcel handed to the carrier was not scanned within the configured workdays.",
+        ["disputes", "chat"],
     ),
     _fulfillment(
         "return.received",
@@ -117,6 +122,6 @@ CONTRACTS = [
         "document.uploaded",
         DocumentUploaded,
         "A quality document (inspection report, certificate...) was attached.",
-        ["orders"],
+        ["orders", "chat"],
     ),
 ]

@@ -56,21 +56,26 @@ def _payments(
 
 
 CONTRACTS = [
-    _payments("payment.held", PaymentHeld, "Funds for an order are held in escrow.", ["orders"]),
+    _payments(
+        "payment.held", PaymentHeld, "Funds for an order are held in escrow.", ["orders", "chat"]
+    ),
     _payments(
         "payment.failed",
         PaymentFailed,
         "The buyer's payment for an order was declined or failed; nothing is held.",
+        ["chat"],
     ),
     _payments(
         "payment.released",
         PaymentReleased,
         "Escrowed funds went to the supplier, less the platform's commission.",
+        ["chat"],
     ),
     _payments(
         "payment.refunded",
         PaymentRefunded,
         "Escrowed funds went back to the buyer: to the original method or their wallet.",
+        ["chat"],
     ),
     _payments("payout.requested", PayoutPayload, "A supplier's payout left its wallet."),
     _payments("payout.paid", PayoutPayload, "The provider paid a payout out."),

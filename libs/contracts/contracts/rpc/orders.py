@@ -64,6 +64,25 @@ class OrderLineRequestSchema(Schema):
     )
 
 
+class ServicePackageSchema(Schema):
+    """The service package a services order was placed with, as agreed (seed 002)."""
+
+    name = text(100, min_length=1, required=True, metadata={"example": "Standard"})
+    features = fields.List(
+        text(200, min_length=1),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"example": ["Responsive layout", "Source files"]},
+    )
+    delivery_days = count(3650, required=True, metadata={"example": 7})
+    revisions_included = count(100, required=True, metadata={"example": 2})
+    price = count(
+        LIMITS.max_order_total,
+        required=True,
+        metadata={"description": "Integer minor units of the order's currency", "example": 15000},
+    )
+
+
 class PlaceOrderRequestSchema(Schema):
     supplier_org = identifier(required=True, metadata={"example": "forge"})
     title = text(TITLE_LENGTH, min_length=1, required=True, metadata={"example": "Brackets"})
@@ -81,6 +100,7 @@ class PlaceOrderRequestSchema(Schema):
     committed_ship_by = day(allow_none=True)
     committed_deliver_by = day(allow_none=True)
     revisions_allowed = count(100, allow_none=True)
+    package = fields.Nested(ServicePackageSchema, allow_none=True)
     payment = fields.Nested(PaymentChoice, allow_none=True)
     shipping = fields.Nested(
         ShippingDetails,

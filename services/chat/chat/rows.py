@@ -1,0 +1,27 @@
+"""Small helpers over SQLAlchemy rows shared by chat's stores."""
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def plain(row) -> dict:
+    """A row as a JSON-ready dict (datetimes as ISO-8601)."""
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in row._mapping.items()
+    }
+
+
+def upsert(session, table, values: dict, keys: tuple[str, ...], update: dict):
+    """INSERT, or UPDATE ``update`` where a row with the same ``keys`` exists (one statement)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
+    return session.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
+
+
+def insert_ignoring_duplicates(session, table, values: dict, keys: tuple[str, ...]):
+    """INSERT unless a row with the same ``keys`` exists; True when a row was inserted."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(statement).rowcount == 1

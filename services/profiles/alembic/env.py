@@ -1,0 +1,5 @@
+from profiles.models import metadata
+
+from chassis.migrations import run
+
+run("profiles", metadata)
