@@ -7,18 +7,9 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import Client, running_system
+from e2e.test_slice import ORDER
 from launch import component_dirs
 from support.waiting import eventually
-
-ORDER = {
-    "workflow": "manufacturing",
-    "supplier_org": "forge",
-    "title": "Anodised brackets",
-    "currency": "EUR",
-    "committed_ship_by": "2031-03-10",
-    "committed_deliver_by": "2031-03-14",
-    "lines": [{"sku": "BRKT-7", "description": "Bracket", "quantity": 40, "unit_price": 1250}],
-}
 
 
 @pytest.fixture(scope="module")
