@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import eventlet
 import eventlet.event
 from nameko.exceptions import RpcTimeout
+from sqlalchemy import event
 
 from gateway import idempotency
 
@@ -223,3 +224,25 @@ def test_a_purged_key_serves_a_new_request(app, place, cluster):
 
     assert "Idempotent-Replayed" not in again.headers
     assert again.status_code == first.status_code == 201
+
+
+def test_a_key_released_between_its_clash_and_its_read_is_reserved_again(app):
+    store = app.extensions["idempotency"]
+    store.reserve("acme/buyer/u-1", "k-1", "POST", "/api/v1/orders", "first")
+    released = []
+
+    def release_before_the_read(connection, cursor, statement, *args):
+        # The first request fails (5xx) and frees its key just as the second one reads it.
+        if statement.startswith("UPDATE idempotency_keys") and not released:
+            released.append(True)
+            store.release("acme/buyer/u-1", "k-1")
+
+    event.listen(store._engine, "before_cursor_execute", release_before_the_read)
+    try:
+        earlier = store.reserve("acme/buyer/u-1", "k-1", "POST", "/api/v1/orders", "second")
+    finally:
+        event.remove(store._engine, "before_cursor_execute", release_before_the_read)
+
+    assert released and earlier is None
+    again = store.reserve("acme/buyer/u-1", "k-1", "POST", "/api/v1/orders", "third")
+    assert again.request_fingerprint == "second"
