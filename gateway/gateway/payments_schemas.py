@@ -70,6 +70,7 @@ class PayoutRequestSchema(Schema):
             "description": "The provider's token for the bank account (sandbox: any tok_... "
             "succeeds, tok_payout_fails fails)",
             "example": "tok_bank",
+            "pattern": "^tok_\\w{1,60}$",
         },
     )
 

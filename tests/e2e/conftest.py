@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from launch import component_dirs, start_system
 
 JWT_SECRET = secrets.token_urlsafe(32)
-UPLOAD_LIMIT = 1_000_000
+UPLOAD_LIMIT = 3_000_000
 
 
 @contextmanager

@@ -210,7 +210,7 @@ class DisputesService(ServiceBase):
                 data["order_id"],
                 domain.UNSCANNED,
                 data["tracking_number"],
-                datetime.fromisoformat(data["due_at"]),
+                data["due_at"],
                 {"event_id": event.event_id, "shipment_id": data["shipment_id"]},
             )
 
