@@ -17,7 +17,7 @@ export PIP_NO_INPUT := 1
 .PHONY: help install run test unit lint bench catalogue workflows definitions clean distclean
 
 help:
-	@echo "make run        start RabbitMQ if needed, migrate, and run the five services + gateway (Ctrl-C stops)"
+	@echo "make run        start RabbitMQ if needed, migrate, and run every service, the gateway and the admin gateway (Ctrl-C stops)"
 	@echo "make test       every test, on real RabbitMQ and PostgreSQL (PYTEST_ARGS='-k outbox -x')"
 	@echo "make unit       the unit tests only: no broker, no database, seconds (PYTEST_ARGS='-k retail')"
 	@echo "make lint       ruff (lint and format check) over the whole repository; mypy (mypy.ini)"

@@ -5,7 +5,7 @@
 
 In order: fill in the environment's defaults (DATA_DIR, one SQLite URL per service, dev-only
 secrets kept in $DATA_DIR/dev-secrets.env), apply every service's and the gateway's Alembic
-migrations, declare the broker topology (`python -m chassis.topology`), start the five services
+migrations, declare the broker topology (`python -m chassis.topology`), start every service
 (`nameko run`), the gateway (`python -m gateway`) and the admin gateway (`python -m gateway.admin`,
 on ADMIN_PORT) as children with their output prefixed by
 name, wait until the gateway's /readyz answers 200, and print where the API is. Ctrl-C or SIGTERM
