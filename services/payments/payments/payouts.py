@@ -17,7 +17,7 @@ from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest
 from payments import ledger
 from payments.books import CLEARING, WALLET, Books
 from payments.models import payouts
-from payments.provider import SUCCEEDED, PaymentProvider
+from payments.provider import PROCESSING, SUCCEEDED, PaymentProvider
 
 REQUESTED = "requested"
 PAID = "paid"
@@ -92,6 +92,10 @@ def settle(
     if row is None or row.status != REQUESTED:
         return
     outcome = provider.payout(row.destination, row.amount, row.currency, key=payout_id)
+    if outcome.status == PROCESSING:
+        # Not decided yet: voiding now could return money the provider still pays out. The
+        # hold stays and a later tick asks again under the same key.
+        return
     books = Books(session, now)
     hold = books.entries_of(row.hold_id)
     paid = outcome.status == SUCCEEDED
