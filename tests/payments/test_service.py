@@ -95,6 +95,24 @@ def test_funds_are_held_on_placement_and_released_minus_commission_on_acceptance
     assert {t["kind"] for t in admin_tab["transactions"]} == {"hold", "post", "release", "payable"}
 
 
+def test_a_rate_changed_while_an_order_is_in_flight_leaves_its_commission(
+    payments, container_factory
+):
+    first, config = payments
+    placed = order_event("order.placed", "o-9", 10_000, "manufacturing", payment=card())
+    deliver(payments, placed, "on_order_placed")
+    first.stop()
+    raised = {**config, "COMMISSION": {"default": {"bps": 3000, "fixed": {}}}}
+    second = container_factory(PaymentsService, raised)
+    second.start()
+
+    accepted = order_event("order.accepted", "o-9", 10_000, "manufacturing", accepted_amount=10_000)
+    deliver((second, raised), accepted, "on_money_decided")
+
+    released = published(raised, "o-9")["payment.released"]
+    assert (released["commission"], released["net"]) == (1_000, 9_000)
+
+
 def test_partial_acceptance_splits_between_supplier_and_buyer(payments):
     _, config = payments
     deliver(
