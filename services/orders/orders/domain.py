@@ -50,7 +50,9 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.access import STAFF_ROLES
 from chassis.calendar import Calendar, as_utc
+from contracts.contact_details import ContactFilter
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from contracts.events.base import Money
 from contracts.events.orders import PaymentChoice, ShippingDetails
@@ -74,6 +76,7 @@ __all__ = [
 ]
 
 HUMAN_ROLES = frozenset({"buyer", "supplier", "admin", "support"})
+DEFAULT_CONTACT_FILTER = ContactFilter()
 PLATFORM = "platform"  # the organisation of the system actor
 DEFAULT_CALENDAR = Calendar()
 
@@ -337,10 +340,18 @@ def perform(
     payload: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
+    contact_filter: ContactFilter = DEFAULT_CONTACT_FILTER,
 ) -> Outcome:
-    """``actor`` takes ``action`` on ``order``."""
+    """``actor`` takes ``action`` on ``order``.
+
+    A note other parties will read (the action's ``text`` fields) that carries contact details is
+    refused, as chat refuses such a message. Staff are exempt; with their roles only platform
+    staff get this far (the repository loads an order for its parties and staff only).
+    """
     _check_workflow(order, workflow)
     chosen = _authorize(order, workflow, actor, action)
+    if actor.role not in STAFF_ROLES:
+        contact_filter.refuse(chosen.notes(payload))
     return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
 
 

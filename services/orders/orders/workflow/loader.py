@@ -25,6 +25,8 @@ while orders created with it are in flight)::
         payload:                       # validated before anything else; unknown keys ignored
           <field>: {type: string|text|integer|date|strings|line_quantities|inspection_lines,
                     required: false, choices: [...], min: N, max: N}
+                                       # text: free text other parties read (a reason, a note),
+                                       #   refused if it carries contact details (staff exempt)
         guards: [<guard>, {<guard>: <params>, roles: [<only for these roles>]}]
         effects: [<effect>, {<effect>: <params>}]
         details: {<key>: <value>}      # constant facts for the events and the timeline entry
@@ -103,7 +105,7 @@ Validator = Callable[[Any], Any]
 # type -> (field class, the validators every field of that type has)
 FIELD_TYPES: dict[str, tuple[Callable[..., FieldOf], tuple[Validator, ...]]] = {
     "string": (fields.String, (NON_EMPTY,)),
-    "text": (fields.String, ()),
+    model.FREE_TEXT: (fields.String, ()),
     "integer": (partial(fields.Integer, strict=True), ()),
     "date": (fields.Date, ()),
     "strings": (partial(fields.List, fields.String(validate=NON_EMPTY)), ()),
@@ -128,6 +130,8 @@ def _payload_schema(specs: Mapping[str, Mapping[str, Any]]) -> Schema:
             validators.append(validate.OneOf(spec["choices"]))
         if "min" in spec or "max" in spec:
             validators.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
+        if spec["type"] == model.FREE_TEXT and spec["required"]:
+            validators.append(NON_EMPTY)
         return make(required=spec["required"], validate=validators)
 
     # Events gain fields without a version bump, so unknown keys are ignored, not refused.

@@ -38,6 +38,9 @@ ANCHORS = (
     "estimated_deliver_by",
 )
 UNITS = ("business_days", "days", "hours")
+# The payload type of free text other parties read (a reason, feedback, a note): it may carry no
+# contact details (contracts.contact_details), unless staff write it.
+FREE_TEXT = "text"
 PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
 
 JSON = dict[str, Any]  # a JSON object: payloads, details, records kept on the order
@@ -170,6 +173,15 @@ class Action:
 
     def targets(self, source: str) -> set[str]:
         return {branch.state for branch in self.branches if branch.source in (None, source)}
+
+    def notes(self, payload: Mapping[str, Any] | None) -> dict[str, str]:
+        """The free text in ``payload`` that other parties will read: its ``text`` fields."""
+        notes = {}
+        for name, spec in self.fields.items():
+            value = (payload or {}).get(name)
+            if spec.get("type") == FREE_TEXT and isinstance(value, str) and value.strip():
+                notes[name] = value
+        return notes
 
     def execute(
         self, order: "Order", step: Step, payload: Mapping[str, Any] | None
