@@ -386,5 +386,7 @@ def test_every_component_using_the_blob_store_shares_the_gateways(services, dock
     volume = f"{gateway['volumes'][0].split(':')[0]}:{gateway_env['DATA_DIR']}"
     assert volume in service.get("volumes", []), f"{name} does not mount {volume}"
     # A named volume takes its owner from the image's directory: it must exist, the app's own.
-    made = [rest for instr, rest in dockerfile if instr == "RUN" and gateway_env["DATA_DIR"] in rest]
+    made = [
+        rest for instr, rest in dockerfile if instr == "RUN" and gateway_env["DATA_DIR"] in rest
+    ]
     assert made and "chown" in made[0] and "10001" in made[0]
