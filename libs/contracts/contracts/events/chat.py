@@ -31,5 +31,6 @@ CONTRACTS = [
         "chat",
         "Someone wrote in an order's conversation (for response times, profiles, analytics).",
         {1: MessagePosted},
+        ("profiles",),
     ),
 ]
