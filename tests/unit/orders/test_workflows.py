@@ -14,6 +14,7 @@ from orders.domain import (
     react,
 )
 from orders.workflow import Calendar, latest, load_workflows
+from support.orders import job_terms
 
 UTC = UTC
 WORKFLOWS = load_workflows()
@@ -581,6 +582,7 @@ class TestServices:
             kind=kind,
             revisions_allowed=revisions,
             lines=[{"sku": "logo-premium", "quantity": 1, "unit_price": 15000}],
+            terms=job_terms(revisions) if kind == "job" else None,
         )
 
     @staticmethod
@@ -599,6 +601,8 @@ class TestServices:
             ({"revisions_allowed": 2}, "kind"),
             ({"kind": "gig", "revisions_allowed": 2}, "kind"),
             ({"kind": "job"}, "revisions_allowed"),
+            ({"kind": "job", "revisions_allowed": 2}, "terms"),
+            ({"kind": "service", "revisions_allowed": 2, "terms": job_terms(2)}, "terms"),
         ],
     )
     def test_placing_needs_a_kind_and_the_package_revisions(self, request_, field):

@@ -12,6 +12,7 @@ while orders created with it are in flight)::
       summary: Order placed            # the timeline entry; may use {title}
       required: [committed_deliver_by] # optional order fields this workflow requires
       kinds: [service, job]            # when given, an order's kind must be one of these
+      required_by_kind: {job: [terms]} # what an order of a kind must carry besides
     states:
       <state>: {title: Pending, group: active|completed|cancelled|rejected, terminal: false}
     actions:
@@ -287,6 +288,11 @@ class _PlacementSpec(Schema):
         fields.String(validate=validate.OneOf(model.PLACEMENT_FIELDS)), load_default=list
     )
     kinds = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
+    required_by_kind = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER),
+        values=fields.List(fields.String(validate=validate.OneOf(model.PLACEMENT_FIELDS))),
+        load_default=dict,
+    )
 
 
 class _StateSpec(Schema):
@@ -343,6 +349,7 @@ def _assemble(spec: JSON) -> model.Workflow:
             spec["placement"]["summary"],
             tuple(spec["placement"]["required"]),
             tuple(spec["placement"]["kinds"]),
+            {kind: tuple(names) for kind, names in spec["placement"]["required_by_kind"].items()},
         ),
         states=states,
         actions={name: _action(name, action, states) for name, action in spec["actions"].items()},

@@ -41,7 +41,13 @@ UNITS = ("business_days", "days", "hours")
 # The payload type of free text other parties read (a reason, feedback, a note): it may carry no
 # contact details (contracts.contact_details), unless staff write it.
 FREE_TEXT = "text"
-PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
+PLACEMENT_FIELDS = (
+    "committed_ship_by",
+    "committed_deliver_by",
+    "revisions_allowed",
+    "package",
+    "terms",
+)
 
 JSON = dict[str, Any]  # a JSON object: payloads, details, records kept on the order
 
@@ -240,6 +246,9 @@ class Placement:
     summary: str
     required: tuple[str, ...] = ()  # of PLACEMENT_FIELDS
     kinds: tuple[str, ...] = ()  # when given, an order's kind must be one of them
+    # What an order of one kind must also carry (a job order, its agreed terms). A field some
+    # kind requires is refused on the kinds that do not (a service order has no job terms).
+    required_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
