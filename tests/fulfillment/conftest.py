@@ -34,9 +34,10 @@ class Fulfillment:
             )
         return order_id
 
-    def deliver(self, event_type, data, handler):
+    def deliver(self, event_type, data, handler, envelope=None):
+        """Publish an orders event (or ``envelope`` again) and wait until its handler ran."""
         with entrypoint_waiter(self.container, handler):
-            publish(self.config["AMQP_URI"], event_type, data, "orders")
+            return publish(self.config["AMQP_URI"], event_type, data, "orders", envelope)
 
     def call(self, method, *args):
         with rpc(self.config) as proxy:
