@@ -124,7 +124,7 @@ def test_a_retail_parcel_tracked_by_aftership_ships_is_delivered_and_comes_back(
     journey = [
         checkpoint("InfoReceived", start),
         checkpoint(
-            "InTransit", start + timedelta(hours=3), "InTransit_002", "Lagos sorting centre"
+            "InTransit", start + timedelta(hours=3), "InTransit_003", "Lagos sorting centre"
         ),
     ]
     assert aftership.post_aftership(aftership_update(number, "seko", journey)).status_code == 202
