@@ -51,8 +51,15 @@ class Fulfillment:
 
 
 @pytest.fixture
-def fulfillment(container_factory, service_config, declared_topology):
-    config = service_config("fulfillment", TIMER_INTERVAL_S=0.05, UNSCANNED_AFTER_WORKDAYS=1)
+def fulfillment(container_factory, service_config, declared_topology, tmp_path):
+    config = service_config(
+        "fulfillment",
+        TIMER_INTERVAL_S=0.05,
+        UNSCANNED_AFTER_WORKDAYS=1,
+        BLOB_STORE_URL=f"file://{tmp_path}/blobs",
+        BLOB_SWEEP_INTERVAL_S=0.05,
+        ORPHAN_BLOB_RETENTION_HOURS=1,
+    )
     container = container_factory(FulfillmentService, config)
     # Friday 10:00 UTC
     clock = FrozenClock(datetime(2031, 3, 7, 10, 0, tzinfo=UTC))

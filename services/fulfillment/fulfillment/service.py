@@ -1,6 +1,8 @@
 """The fulfillment service: shipments, carrier scans, quality documents, delivery notes, returns."""
 
 import base64
+import itertools
+import logging
 from datetime import timedelta
 
 from marshmallow import ValidationError
@@ -11,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from chassis import locks
 from chassis.access import visible_to
+from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
@@ -18,7 +21,8 @@ from chassis.envelope import parse_envelope
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from contracts.errors import InvalidRequest, NotFound
+from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
+from contracts.errors import Conflict, InvalidRequest, NotFound
 from contracts.scans import MAX_BATCH, CarrierScan
 from fulfillment import delivery_note, documents, domain, returns, tracking, waiting
 from fulfillment.models import documents as documents_table
@@ -27,12 +31,16 @@ from fulfillment.models import returns as returns_table
 from fulfillment.views import fulfillment_view, shipment_view
 
 DEFAULT_UNSCANNED_WORKDAYS = 1
+DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
+DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
+BLOB_SWEEP_BATCH = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _SCANS = CarrierScan(many=True)
+log = logging.getLogger(__name__)
 
 
 class FulfillmentService(ServiceBase):
@@ -40,6 +48,7 @@ class FulfillmentService(ServiceBase):
     uow = UnitOfWork(metadata)
     clock = Clock()
     config = Config()
+    blobs = Blobs(DOCUMENTS_BLOB_NAMESPACE)
 
     # -- the order facts fulfillment keeps ---------------------------------------------------
     #
@@ -432,11 +441,45 @@ class FulfillmentService(ServiceBase):
 
     # -- documents and returns ---------------------------------------------------------------
 
+    @every("BLOB_SWEEP_INTERVAL_S", DEFAULT_BLOB_SWEEP_INTERVAL_S)
+    def sweep_orphan_blobs(self):
+        """Delete the uploads that no document refers to, once they are older than
+        ``ORPHAN_BLOB_RETENTION_HOURS`` (an upload whose document was refused, or whose request
+        died between storing the file and recording it)."""
+        hours = float(
+            self.config.get("ORPHAN_BLOB_RETENTION_HOURS", DEFAULT_ORPHAN_BLOB_RETENTION_HOURS)
+        )
+        cutoff = self.clock() - timedelta(hours=hours)
+        old = list(itertools.islice(self.blobs.stored_before(cutoff), BLOB_SWEEP_BATCH))
+        if not old:
+            return
+        with self.uow.transaction() as tx:
+            locks.hold(tx.session, "blob", old)
+            referenced = set(
+                tx.session.scalars(
+                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(old))
+                )
+            )
+            for key in old:
+                modified = self.blobs.modified(key)
+                # Stored again since it was listed: an upload on its way to a document.
+                if key not in referenced and modified is not None and modified < cutoff:
+                    self.blobs.delete(key)
+                    log.info("deleted an orphan upload", extra={"blob_key": key})
+
     @uow.command
     def add_document(self, tx, actor, order_id, document):
         """Record a stored blob as one of the order's documents; ``document.uploaded`` follows."""
         self._visible_record(tx.session, actor, order_id)
         row = documents.new(actor, order_id, _mapping(document), self.clock())
+        # The sweep holds the blob's name while it decides to delete it: after it, a blob that
+        # is still there is kept, since it is now referenced.
+        locks.hold(tx.session, "blob", [row["blob_key"]])
+        if self.blobs.modified(row["blob_key"]) is None:
+            raise Conflict(
+                "the uploaded file is no longer stored; upload it again",
+                {"blob_key": row["blob_key"]},
+            )
         tx.session.execute(insert(documents_table).values(**row))
         tx.publish(
             "document.uploaded",
