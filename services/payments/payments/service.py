@@ -10,7 +10,7 @@ from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments import payouts, terms, views
+from payments import compensation, payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
@@ -39,6 +39,12 @@ class PaymentsService(ServiceBase):
     def on_money_decided(self, event):
         with self.uow.transaction() as tx:
             self._escrow(tx).decided(event.event_id, event.event_type, event.data)
+
+    @consume("claim.approved")
+    def on_claim_approved(self, event):
+        """Staff approved a seller's claim: the platform pays the amount into their wallet."""
+        with self.uow.transaction() as tx:
+            compensation.compensate(tx.session, self.clock(), event.event_id, event.data)
 
     @every("CHARGE_CHECK_INTERVAL_S", 1)
     def check_processing_charges(self):
