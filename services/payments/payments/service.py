@@ -10,7 +10,7 @@ from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments import compensation, payouts, terms, views
+from payments import compensation, ledger_views, payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
@@ -62,7 +62,39 @@ class PaymentsService(ServiceBase):
     @uow.command
     def request_payout(self, tx, actor, request):
         """Pay out (part of) the organisation's available balance to a provider bank token."""
-        return payouts.request(tx.session, self.clock(), actor, request, self.provider, tx.publish)
+        over = self.config.get("PAYOUT_APPROVAL_OVER")
+        return payouts.request(
+            tx.session,
+            self.clock(),
+            actor,
+            request,
+            self.provider,
+            tx.publish,
+            approval_over=None if over in (None, "") else int(over),
+        )
+
+    @rpc
+    def payout_queue(self, actor, query=None):
+        """Staff: payouts awaiting approval or on hold (or of ``status``), oldest first."""
+        with self.uow.reading() as session:
+            return payouts.queue(session, actor, query or {})
+
+    @uow.command
+    def decide_payout(self, tx, actor, payout_id, request):
+        """An admin approves, holds or rejects a payout awaiting approval, with a reason."""
+        return payouts.decide(tx.session, self.clock(), actor, payout_id, request)
+
+    @rpc
+    def ledger_entries(self, actor, query=None):
+        """Staff: ledger entries across organisations, newest first, filtered, by keyset."""
+        with self.uow.reading() as session:
+            return ledger_views.entries_of(session, actor, query or {})
+
+    @rpc
+    def ledger_balances(self, actor, query=None):
+        """Staff: accounts' balances across organisations, filtered, by keyset."""
+        with self.uow.reading() as session:
+            return ledger_views.balances_of(session, actor, query or {})
 
     @every("PAYOUT_INTERVAL_S", 1)
     def pay_out(self):
