@@ -3,23 +3,16 @@ reason), and the whole ledger across organisations (entries and balances, filter
 The payments service owns all of it and checks the roles again."""
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway import idempotency
-from gateway.admin import audit
-from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.admin.auth import require_admin
+from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.payments_schemas import PayoutSchema
 from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema, PassThroughSchema
 
-blp = Blueprint(
-    "admin_money", __name__, url_prefix="/admin/v1", description="Payout approvals and ledger"
-)
-blp.before_request(authenticate_staff)
-idempotency.apply_to(blp)
-audit.apply_to(blp)
+blp = staff_blueprint("admin_money", __name__, "Payout approvals and ledger")
 
 LIMIT = fields.Integer(validate=validate.Range(min=1, max=200), load_default=50)
 CURRENCY = fields.String(validate=validate.Regexp(r"\A[A-Z]{3}\Z"), metadata={"example": "EUR"})
@@ -27,9 +20,23 @@ ORG = fields.String(
     validate=validate.Length(min=1, max=200),
     metadata={"description": "The account's owner: an organisation, an order id, platform"},
 )
+KIND = fields.String(
+    validate=validate.Length(min=1, max=20),
+    metadata={"description": "escrow, wallet, earnings, commission, clearing, compensation"},
+)
 
 
-class PayoutQuerySchema(Schema):
+class _AfterQuerySchema(Schema):
+    """A page of a list ordered by a unique key, in a currency."""
+
+    currency = CURRENCY
+    after = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "The previous next_cursor"}
+    )
+    limit = LIMIT
+
+
+class PayoutQuerySchema(_AfterQuerySchema):
     status = fields.String(
         validate=validate.OneOf(
             ("awaiting_approval", "on_hold", "requested", "paid", "failed", "rejected")
@@ -37,11 +44,6 @@ class PayoutQuerySchema(Schema):
         metadata={"description": "awaiting_approval and on_hold when absent"},
     )
     org = fields.String(validate=validate.Length(min=1, max=100))
-    currency = CURRENCY
-    after = fields.String(
-        validate=validate.Length(max=200), metadata={"description": "The previous next_cursor"}
-    )
-    limit = LIMIT
 
 
 class StaffPayoutSchema(PayoutSchema):
@@ -69,10 +71,7 @@ class PayoutDecisionSchema(Schema):
 
 class LedgerEntryQuerySchema(Schema):
     org = ORG
-    kind = fields.String(
-        validate=validate.Length(min=1, max=20),
-        metadata={"description": "escrow, wallet, earnings, commission, clearing, compensation"},
-    )
+    kind = KIND
     currency = CURRENCY
     order_id = fields.String(validate=validate.Length(min=1, max=200))
     cause = fields.String(
@@ -86,14 +85,9 @@ class LedgerEntryQuerySchema(Schema):
     limit = LIMIT
 
 
-class LedgerBalanceQuerySchema(Schema):
+class LedgerBalanceQuerySchema(_AfterQuerySchema):
     org = ORG
-    kind = fields.String(validate=validate.Length(min=1, max=20))
-    currency = CURRENCY
-    after = fields.String(
-        validate=validate.Length(max=200), metadata={"description": "The previous next_cursor"}
-    )
-    limit = LIMIT
+    kind = KIND
 
 
 class LedgerPageSchema(PassThroughSchema):

@@ -2,23 +2,16 @@
 attempts and last error; admins send one again."""
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway import idempotency
-from gateway.admin import audit
-from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.admin.auth import require_admin
+from gateway.admin.blueprints import staff_blueprint
 from gateway.chat_schemas import DeliveryPageSchema, DeliveryQuerySchema
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.rpc import command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema, PassThroughSchema
 
-blp = Blueprint(
-    "admin_webhooks", __name__, url_prefix="/admin/v1", description="Webhook deliveries"
-)
-blp.before_request(authenticate_staff)
-idempotency.apply_to(blp)
-audit.apply_to(blp)
+blp = staff_blueprint("admin_webhooks", __name__, "Webhook deliveries")
 
 
 class StaffDeliveryQuerySchema(DeliveryQuerySchema):
