@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from chassis.blobs import Blobs
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume, consume_each
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -14,6 +14,7 @@ from payments import compensation, ledger_views, payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
+from payments.settlement import MONEY_DECIDING_EVENTS
 
 
 class PaymentsService(ServiceBase):
@@ -29,13 +30,7 @@ class PaymentsService(ServiceBase):
         with self.uow.transaction() as tx:
             self._escrow(tx).placed(event.event_id, event.data)
 
-    @consume("order.accepted")
-    @consume("order.partly_accepted")
-    @consume("order.rejected")
-    @consume("order.cancelled")
-    @consume("order.delivery_failed")
-    @consume("order.returned")
-    @consume("dispute.resolved")
+    @consume_each(MONEY_DECIDING_EVENTS)
     def on_money_decided(self, event):
         with self.uow.transaction() as tx:
             self._escrow(tx).decided(event.event_id, event.event_type, event.data)
