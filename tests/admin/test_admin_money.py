@@ -98,20 +98,28 @@ def test_a_large_payout_waits_for_an_admin_who_holds_then_approves_it(money):
     assert audit[0]["target"] == {"payout_id": large["id"]}
 
 
-def test_a_rejected_payout_gives_the_money_back(money):
+def test_rejected_payouts_give_the_money_back(money):
     public, admin = money
     before = available(public)
-    large = payout(public, before)
+    first = payout(public, before // 2)
+    second = payout(public, before - before // 2)
     assert available(public) == 0
-    rejected = admin.post(
-        f"/admin/v1/payouts/{large['id']}/decision",
-        json={"decision": "reject", "reason": "The destination is not the seller's"},
-        headers=ADMIN,
-    )
-    assert rejected.json["status"] == "rejected"
-    assert available(public) == before
+    page = admin.get("/admin/v1/payouts", query_string={"limit": 1}, headers=SUPPORT).json
+    assert [p["id"] for p in page["items"]] == [first["id"]]
+    rest = admin.get(
+        "/admin/v1/payouts",
+        query_string={"limit": 1, "after": page["next_cursor"]},
+        headers=SUPPORT,
+    ).json
+    assert ([p["id"] for p in rest["items"]], rest["next_cursor"]) == ([second["id"]], None)
+
+    reject = {"decision": "reject", "reason": "The destination is not the seller's"}
+    for rejected, left in ((first, second["amount"]), (second, 0)):
+        path = f"/admin/v1/payouts/{rejected['id']}/decision"
+        assert admin.post(path, json=reject, headers=ADMIN).json["status"] == "rejected"
+        assert available(public) == before - left
     again = admin.post(
-        f"/admin/v1/payouts/{large['id']}/decision",
+        f"/admin/v1/payouts/{first['id']}/decision",
         json={"decision": "approve", "reason": "changed my mind"},
         headers=ADMIN,
     )
@@ -122,6 +130,8 @@ def test_a_rejected_payout_gives_the_money_back(money):
         headers=ADMIN,
     )
     assert unknown.status_code == 404
+    bad = admin.get("/admin/v1/payouts", query_string={"after": "not-a-cursor"}, headers=ADMIN)
+    assert (bad.status_code, bad.content_type) == (422, "application/problem+json")
 
 
 def test_staff_page_through_the_ledger_across_organisations(money):

@@ -20,6 +20,7 @@ from sqlalchemy import desc, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from chassis.access import is_staff
+from chassis.paging import decode_cursor, encode_cursor
 from contracts.errors import (
     Forbidden,
     IllegalTransition,
@@ -53,6 +54,14 @@ class PayoutRequest(Schema):
 class PayoutDecision(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(tuple(DECISIONS)))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class PayoutQuery(Schema):
+    status = fields.String(validate=validate.OneOf((*IN_REVIEW, REQUESTED, PAID, FAILED, REJECTED)))
+    org = fields.String(validate=validate.Length(min=1, max=100))
+    currency = fields.String(validate=validate.Regexp(r"\A[A-Z]{3}\Z"))
+    after = fields.String(validate=validate.Length(min=1, max=500))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, QUEUE_LIMIT))
 
 
 _REQUEST = PayoutRequest()
@@ -199,8 +208,12 @@ def queue(session: Session, actor: dict, query: dict) -> dict:
     by ``org`` and ``currency``; ``after`` is the previous page's ``next_cursor``."""
     if not is_staff(actor):
         raise Forbidden("only platform staff see every organisation's payouts")
+    try:
+        query = PayoutQuery().load(query)
+    except ValidationError as error:
+        raise InvalidRequest("invalid payout query", {"errors": error.messages}) from None
     statuses = [query["status"]] if query.get("status") else list(IN_REVIEW)
-    limit = min(int(query.get("limit") or 50), QUEUE_LIMIT)
+    limit = query["limit"]
     statement = (
         select(payouts)
         .where(payouts.c.status.in_(statuses))
@@ -211,11 +224,7 @@ def queue(session: Session, actor: dict, query: dict) -> dict:
         if query.get(name):
             statement = statement.where(payouts.c[name] == query[name])
     if query.get("after"):
-        at, _, after_id = str(query["after"]).partition("|")
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            raise InvalidRequest("invalid cursor", {"errors": {"after": ["unknown"]}}) from None
+        moment, after_id = decode_cursor(str(query["after"]), datetime.fromisoformat)
         statement = statement.where(
             tuple_(payouts.c.requested_at, payouts.c.id)
             > tuple_(
@@ -225,7 +234,7 @@ def queue(session: Session, actor: dict, query: dict) -> dict:
     rows = [row._asdict() for row in session.execute(statement)]
     items = [view(row) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
-    cursor = None if last is None else f"{last['requested_at'].isoformat()}|{last['id']}"
+    cursor = None if last is None else encode_cursor(last["requested_at"].isoformat(), last["id"])
     return {"items": items, "next_cursor": cursor}
 
 
