@@ -7,7 +7,7 @@ once more, and answers 404 (never 403) for an order of another organisation.
 import logging
 from functools import partial
 
-from flask import g, jsonify, url_for
+from flask import current_app, g, jsonify, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
@@ -16,8 +16,8 @@ from contracts.rpc.orders import PERFORM_ACTION, check
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
 from gateway.openapi import ORDER_HEADERS, PLACED_ORDER_HEADERS, SUCCESS_HEADERS, documented
-from gateway.payments import order_payments_section
-from gateway.rpc import command, concurrently, public_detail, services
+from gateway.order_page import order_page
+from gateway.rpc import command, concurrently, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
@@ -38,18 +38,6 @@ log = logging.getLogger(__name__)
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders and their workflows")
 blp.before_request(authenticate)
 idempotency.apply_to(blp)
-
-# What the order page shows besides the order, one line per section: fetched concurrently,
-# and a section whose service fails is null and named in the page's warnings.
-ORDER_PAGE_SECTIONS = {
-    "timeline": lambda rpc, actor, order_id: rpc.call("orders.get_timeline", actor, order_id),
-    "fulfillment": lambda rpc, actor, order_id: rpc.call(
-        "fulfillment.get_fulfillment", actor, order_id
-    ),
-    "disputes": lambda rpc, actor, order_id: rpc.call("disputes.order_disputes", actor, order_id),
-    "payments": order_payments_section,
-    "chat": lambda rpc, actor, order_id: rpc.call("chat.order_summary", actor, order_id),
-}
 
 ACTION_PARAMETER = {
     "in": "path",
@@ -208,17 +196,21 @@ def count_orders(query):
 @blp.response(200, OrderPageSchema, headers=SUCCESS_HEADERS)
 @documented(blp, 404)
 def get_order(order_id):
-    """The order page: the order with what the other services know about it"""
-    found, failures = _order_with(order_id, ORDER_PAGE_SECTIONS)
+    """The order page: the order with what every other service knows about it
+
+    The sections (timeline; fulfillment: shipments with their scans, documents, returns;
+    disputes; claims; payments; chat: conversations with unread counts) are fetched at once,
+    each within ORDER_PAGE_SECTION_TIMEOUT (3 s). A section whose service is down or slow is
+    null and named in `warnings` (problem-like entries); only the order itself is required.
+    """
     return jsonify(
-        {
-            "order": found["order"],
-            **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
-            "warnings": [
-                {"section": name, "detail": public_detail(error)}
-                for name, error in failures.items()
-            ],
-        }
+        order_page(
+            services(),
+            g.actor,
+            order_id,
+            current_app.config["ORDER_PAGE_SECTION_TIMEOUT"],
+            check_visible=_check_visible,
+        )
     )
 
 
@@ -228,28 +220,18 @@ def get_order(order_id):
 @documented(blp, 404)
 def get_timeline(order_id):
     """The order's activity timeline"""
-    found, failures = _order_with(order_id, {"timeline": ORDER_PAGE_SECTIONS["timeline"]})
-    if failures:
-        raise failures["timeline"]
-    return jsonify(found["timeline"])
-
-
-def _order_with(order_id, sections):
-    """The order, checked visible, and the given sections, all fetched at once.
-
-    Every section scopes itself to the actor, so nothing waits for the order's own call.
-    """
     rpc, actor = services(), g.actor
     found, failures = concurrently(
         {
             "order": partial(rpc.call, "orders.get_order", actor, order_id),
-            **{name: partial(fetch, rpc, actor, order_id) for name, fetch in sections.items()},
+            "timeline": partial(rpc.call, "orders.get_timeline", actor, order_id),
         }
     )
-    if "order" in failures:
-        raise failures.pop("order")
+    for name in ("order", "timeline"):
+        if name in failures:
+            raise failures[name]
     _check_visible(found["order"], order_id)
-    return found, failures
+    return jsonify(found["timeline"])
 
 
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"], parameters=[ACTION_PARAMETER])

@@ -130,6 +130,9 @@ class FakeDisputes(FakeHealthOnly):
     def order_disputes(self, actor, order_id):
         return []
 
+    def order_claims(self, actor, order_id):
+        return []
+
 
 class FakeCluster:
     """The services, the broker's state, and a record of every call and proxy."""
