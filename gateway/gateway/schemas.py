@@ -66,6 +66,13 @@ class OrderQuerySchema(rpc.OrderQuerySchema):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=rpc.PAGE_SIZE))
 
 
+class OrderExportQuerySchema(rpc.OrderQuerySchema):
+    """The list's filters (and sort), or the selected ``ids``: every matching order, no pages."""
+
+    class Meta:
+        exclude = ("cursor", "limit")
+
+
 class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
     """Filters a board may apply; an unknown one is a 422 (``unknown=RAISE`` at the route)."""
 
