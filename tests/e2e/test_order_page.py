@@ -8,6 +8,7 @@ import sys
 
 from e2e.conftest import ROOT
 from e2e.walk import unique
+from support.waiting import eventually
 
 sys.path.insert(0, str(ROOT / "tools"))
 from demo import Demo, Walk
@@ -35,10 +36,12 @@ def test_the_order_page_shows_every_section_from_its_service(system):
         lambda: walk.buyer.call("POST", f"/orders/{walk.order['id']}/disputes", json=complaint)
     )
 
+    walk.supplier.wait_for(walk.order, lambda order: order["disputed"], "the dispute's pause")
+
     page = walk.supplier.call("GET", f"/orders/{walk.order['id']}")
 
     assert page["warnings"] == []
-    assert page["order"]["id"] == walk.order["id"] and page["order"]["disputed"]
+    assert page["order"]["id"] == walk.order["id"]
     assert {entry["kind"] for entry in page["timeline"]} >= {"place", "approve", "mark_ready"}
     [shipment] = page["fulfillment"]["shipments"]
     assert shipment["tracking_number"] == walk.tracking[0]
@@ -107,6 +110,22 @@ def test_the_export_escapes_formulas_and_follows_the_selection(as_user):
         assert (row["SKUs"], row["Quantity"], row["Currency"]) == ("MUG-1", "2", "USD")
         assert row["Total (minor units)"] == str(order["total"])
         assert row["Supplier"] == supplier_org and row["Status"] == order["status"]
+
+    # Payments and fulfillment hear of the orders by their events; a labelled parcel's number.
+    supplier = as_user("sam", "supplier", supplier_org)
+    labelled = placed[-1]["id"]
+    eventually(lambda: supplier.get(f"/orders/{labelled}").json()["fulfillment"])
+    ready = supplier.act(labelled, "ready_to_ship", {"tracking_number": "JM-5550001"})
+    assert ready.status_code == 200, ready.text
+
+    def exported_with_statuses():
+        rows = list(csv.DictReader(io.StringIO(buyer.get("/orders/export.csv").text)))
+        known = all(row["Payment status"] and row["Fulfillment status"] for row in rows)
+        tracked = any(row["Tracking numbers"] == "JM-5550001" for row in rows)
+        return known and tracked and rows
+
+    rows = eventually(exported_with_statuses, timeout=30)
+    assert {row["Payment status"] for row in rows} <= {"pending", "held"}
 
     chosen = [placed[0]["id"], placed[-1]["id"]]
     selected = buyer.get("/orders/export.csv", params={"ids": chosen})
