@@ -198,4 +198,4 @@ def payment_statuses(session: Session, actor: dict, order_ids: list[str]) -> dic
             visible_to(actor, order_payments.c.buyer_org, order_payments.c.supplier_org),
         )
     )
-    return {order_id: status for order_id, status in rows}
+    return dict(rows.all())  # a Result has keys(): dict() would read it as a mapping
