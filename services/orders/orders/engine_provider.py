@@ -37,10 +37,7 @@ class Workflows:
 
 class WorkflowEngine(DependencyProvider):
     def setup(self):
-        holidays = self.container.config.get("HOLIDAYS") or ""
-        if isinstance(holidays, str):
-            holidays = holidays.split(",")
-        calendar = Calendar.from_iso(str(day) for day in holidays)
+        calendar = Calendar.from_config(self.container.config.get("HOLIDAYS"))
         self.workflows = Workflows(load_workflows(), calendar)
 
     def get_dependency(self, worker_ctx):

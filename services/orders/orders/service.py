@@ -11,7 +11,7 @@ from datetime import datetime
 from nameko.rpc import rpc
 
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume_each
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -27,17 +27,6 @@ log = logging.getLogger(__name__)
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
 DUE_BATCHES_PER_TICK = 20
-
-
-def consume_each(event_types):
-    """``@consume`` once per event type: the contracts, not this file, list what orders reads."""
-
-    def decorate(handler):
-        for event_type in event_types:
-            handler = consume(event_type)(handler)
-        return handler
-
-    return decorate
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -154,6 +143,7 @@ class OrdersService(ServiceBase):
     def describe_workflows(self):
         return self.engine.describe()
 
+    # Once per event: the contracts, not this file, list what orders reads.
     @consume_each(REACTED_EVENTS)
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""

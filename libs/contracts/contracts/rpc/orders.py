@@ -32,8 +32,10 @@ from contracts.rpc.fields import (
     text,
 )
 from contracts.rpc.limits import (
+    BATCH_SIZE,
     CURSOR_LENGTH,
     LIMITS,
+    MAX_SELECTED,
     PAGE_SIZE,
     PAYLOAD_DEPTH,
     PAYLOAD_KEYS,
@@ -207,6 +209,11 @@ class OrderQuerySchema(OrderCountQuerySchema):
         metadata={"description": "The next_cursor of the previous page"},
     )
     limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_SIZE))
+    ids = fields.List(
+        identifier(),
+        validate=validate.Length(min=1, max=MAX_SELECTED),
+        metadata={"description": f"Only these orders (selected rows; at most {MAX_SELECTED})"},
+    )
 
     @validates("cursor")
     def issued_by_the_service(self, cursor: str, **kwargs: Any) -> None:
@@ -223,6 +230,12 @@ class OrderQuerySchema(OrderCountQuerySchema):
 
 class OrderRefSchema(Schema):
     order_id = identifier(required=True)
+
+
+class OrderIdsSchema(Schema):
+    """The orders a batch read is about: one page of an export, in one call per service."""
+
+    order_ids = fields.List(identifier(), required=True, validate=validate.Length(max=BATCH_SIZE))
 
 
 class PerformActionRequestSchema(OrderRefSchema):
@@ -254,6 +267,7 @@ PLACE_ORDER = PlaceOrderRequestSchema()
 ORDER_QUERY = OrderQuerySchema()
 ORDER_COUNT_QUERY = OrderCountQuerySchema()
 ORDER_REF = OrderRefSchema()
+ORDER_IDS = OrderIdsSchema()
 PERFORM_ACTION = PerformActionRequestSchema()
 
 
