@@ -1,0 +1,34 @@
+"""The messages of each order's conversation, instead of the one open wait: response times are
+derived from all of them, so a message handled after a later one still counts right.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "conversation_posts",
+        sa.Column("order_id", sa.String(36), primary_key=True),
+        sa.Column("message_id", sa.String(36), primary_key=True),
+        sa.Column("side", sa.String(20), nullable=False),
+        sa.Column("org", sa.String(100), nullable=False),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.drop_table("awaiting")
+
+
+def downgrade() -> None:
+    op.create_table(
+        "awaiting",
+        sa.Column("order_id", sa.String(36), primary_key=True),
+        sa.Column("side", sa.String(20), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.drop_table("conversation_posts")
