@@ -28,6 +28,7 @@ from orders.workflow import (
     latest,
     load_workflows,
 )
+from support.orders import job_terms
 
 UTC = UTC
 WORKFLOWS = load_workflows()
@@ -54,7 +55,9 @@ WORDS = ["x", "y"]
 @st.composite
 def placements(draw, workflow):
     committed = draw(st.dates(min_value=date(2026, 3, 3), max_value=date(2026, 4, 30)))
-    return {
+    kind = draw(st.sampled_from(workflow.placement.kinds)) if workflow.placement.kinds else None
+    revisions = draw(st.integers(0, 2))
+    placement = {
         "supplier_org": "forge",
         "title": "Random order",
         "currency": "EUR",
@@ -71,13 +74,16 @@ def placements(draw, workflow):
                 max_size=3,
             )
         ),
-        "kind": draw(st.sampled_from(workflow.placement.kinds))
-        if workflow.placement.kinds
-        else None,
+        "kind": kind,
         "committed_ship_by": (committed - timedelta(days=2)).isoformat(),
         "committed_deliver_by": committed.isoformat(),
-        "revisions_allowed": draw(st.integers(0, 2)),
+        "revisions_allowed": revisions,
     }
+    if "terms" in workflow.placement.required_by_kind.get(kind, ()):  # a job order's terms
+        placement["terms"] = job_terms(
+            revisions, start_date="2026-03-01", due_date=committed.isoformat()
+        )
+    return placement
 
 
 def values(name, spec, order):
