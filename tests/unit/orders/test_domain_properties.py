@@ -55,9 +55,8 @@ WORDS = ["x", "y"]
 @st.composite
 def placements(draw, workflow):
     committed = draw(st.dates(min_value=date(2026, 3, 3), max_value=date(2026, 4, 30)))
-    kind = draw(st.sampled_from(workflow.placement.kinds)) if workflow.placement.kinds else None
     revisions = draw(st.integers(0, 2))
-    placement = {
+    request = {
         "supplier_org": "forge",
         "title": "Random order",
         "currency": "EUR",
@@ -74,16 +73,16 @@ def placements(draw, workflow):
                 max_size=3,
             )
         ),
-        "kind": kind,
+        "kind": draw(st.sampled_from(workflow.placement.kinds))
+        if workflow.placement.kinds
+        else None,
         "committed_ship_by": (committed - timedelta(days=2)).isoformat(),
         "committed_deliver_by": committed.isoformat(),
         "revisions_allowed": revisions,
     }
-    if "terms" in workflow.placement.required_by_kind.get(kind, ()):  # a job order's terms
-        placement["terms"] = job_terms(
-            revisions, start_date="2026-03-01", due_date=committed.isoformat()
-        )
-    return placement
+    if request["kind"] == "job":
+        request["terms"] = job_terms(revisions, due_date=committed.isoformat())
+    return request
 
 
 def values(name, spec, order):
