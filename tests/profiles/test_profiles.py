@@ -329,3 +329,18 @@ def test_response_time_is_measured_from_the_conversations_messages(profiles, arr
     }
     buyer = profile_of(profiles, OUTSIDER, "acme")["buyer"]["response_time"]
     assert (buyer["answered"], buyer["median_seconds"]) == (1, 3600.0)
+
+
+def test_a_profile_lists_the_newest_reviews_and_counts_them_all(profiles):
+    h = History(supplier="busy")
+    ratings = [(i % 5) + 1 for i in range(23)]
+    for i, rating in enumerate(ratings):
+        h.review(f"r-{i}", day(i), "buyer", rating, f"Order {i}")
+        h.review(f"r-{i}", day(i, 11), "supplier", 5, "Fine buyer")  # both sides: unsealed
+    deliver(profiles, h.envelopes)
+
+    reviews = profile_of(profiles, OUTSIDER, "busy")["supplier"]["reviews"]
+    assert reviews["count"] == len(ratings)
+    assert reviews["average_rating"] == sum(ratings) / len(ratings)
+    assert [r["order_id"] for r in reviews["items"]] == [f"r-{i}" for i in range(22, 2, -1)]
+    assert reviews["period"] == {"from": day(0).isoformat(), "to": day(22).isoformat()}

@@ -347,14 +347,17 @@ def moderated_received(session: Session, org: str) -> list[Any]:
 
 
 def latest_received(
-    session: Session, org: str, reviewer_role: str, skip: set[str], limit: int
+    session: Session, org: str, reviewer_role: str, skip: set[str], limit: int, oldest=False
 ) -> list[Any]:
-    """The newest ``limit`` reviews ``org`` received from ``reviewer_role``s, less ``skip``."""
+    """The newest (or oldest) ``limit`` reviews ``org`` received from ``reviewer_role``s, less
+    ``skip``."""
     query = _reviews_with_context().where(
         reviews.c.reviewee_org == org, reviews.c.reviewer_role == reviewer_role
     )
     if skip:
         query = query.where(reviews.c.review_id.not_in(skip))
+    if oldest:
+        query = query.order_by(None).order_by(reviews.c.posted_at, reviews.c.review_id)
     return _all(session, query.limit(limit))
 
 
