@@ -79,6 +79,12 @@ reviews = Table(
     Column("posted_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_reviews_reviewee_posted", reviews.c.reviewee_org, reviews.c.posted_at)
+Index(
+    "ix_reviews_received_by_role",
+    reviews.c.reviewee_org,
+    reviews.c.reviewer_role,
+    reviews.c.posted_at,
+)
 
 # --- running totals: what a profile is read from, whatever the organisation's size -------------
 

@@ -1,5 +1,6 @@
 """The messages of each order's conversation, instead of the one open wait: response times are
-derived from all of them, so a message handled after a later one still counts right.
+derived from all of them, so a message handled after a later one still counts right. An index
+for a side's newest and oldest reviews (by the reviewer's role).
 
 Revision ID: 0005
 Revises: 0004
@@ -22,9 +23,13 @@ def upgrade() -> None:
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.drop_table("awaiting")
+    op.create_index(
+        "ix_reviews_received_by_role", "reviews", ["reviewee_org", "reviewer_role", "posted_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reviews_received_by_role", "reviews")
     op.create_table(
         "awaiting",
         sa.Column("order_id", sa.String(36), primary_key=True),
