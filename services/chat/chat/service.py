@@ -13,7 +13,6 @@ from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from chat import conversations as rules
 from chat import feed, mailer, store, webhook_log, webhooks
-from chat.contact_filter import describe
 from chat.models import metadata
 from chat.notices import NOTICES, audiences_of, link_to, title_of
 from chat.settings import ChatSettings
@@ -267,25 +266,8 @@ class ChatService(ServiceBase):
             return _counts(store.unread(session, actor, order_ids), order_ids)
 
     def _refuse_contact_details(self, actor, texts: dict):
-        if rules.is_staff(actor):
-            return
-        found = {
-            field: self.settings.contact_filter.find(text) for field, text in texts.items() if text
-        }
-        found = {field: findings for field, findings in found.items() if findings}
-        if found:
-            everything = [finding for findings in found.values() for finding in findings]
-            raise InvalidRequest(
-                describe(everything),
-                {
-                    "errors": {field: [describe(f)] for field, f in found.items()},
-                    "contact_details": [
-                        {"field": field, "kind": f.kind, "found": f.found}
-                        for field, findings in found.items()
-                        for f in findings
-                    ],
-                },
-            )
+        if not rules.is_staff(actor):
+            self.settings.contact_filter.refuse(texts)
 
     def _announce(self, tx, conversation, message, staff, attachment_count):
         author = {"user_id": message["author_user"], "role": message["author_role"]}

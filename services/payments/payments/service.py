@@ -10,6 +10,7 @@ from chassis.consumer import consume, consume_each
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
+from contracts.rpc.orders import ORDER_IDS, check
 from payments import compensation, ledger_views, payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
@@ -130,6 +131,13 @@ class PaymentsService(ServiceBase):
         """The order's Payments tab; an admin also sees the ledger transactions behind it."""
         with self.uow.reading() as session:
             return views.order_payments_of(session, actor, order_id)
+
+    @rpc
+    def payment_statuses(self, actor, order_ids):
+        """``{order_id: status}`` for a page of orders (an export asks once per page)."""
+        check(ORDER_IDS, {"order_ids": order_ids})
+        with self.uow.reading() as session:
+            return views.payment_statuses(session, actor, order_ids)
 
     @rpc
     def get_wallet(self, actor):
