@@ -17,7 +17,7 @@ from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
-from chassis.envelope import parse_envelope
+from chassis.envelope import InvalidEvent, parse_envelope
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -145,15 +145,21 @@ class FulfillmentService(ServiceBase):
             .where(waiting_events.c.order_id == record["order_id"])
             .order_by(waiting_events.c.occurred_at, waiting_events.c.id)
         ).all()
+        applied = []
         for row in rows:
-            event = parse_envelope(row.envelope)
+            try:
+                event = parse_envelope(row.envelope)
+            except InvalidEvent as error:
+                # Its schema version is no longer accepted: left for an operator, logged, rather
+                # than holding up the order's opening.
+                log.error("a waiting event can no longer be read: %s", error, extra={"id": row.id})
+                continue
             apply = getattr(self, self._WAITING_APPLIERS[event.event_type])
             with tx.caused_by(event):
                 apply(tx, self._record_of(tx.session, record["order_id"]), event.data)
-        if rows:
-            tx.session.execute(
-                delete(waiting_events).where(waiting_events.c.id.in_([row.id for row in rows]))
-            )
+            applied.append(row.id)
+        if applied:
+            tx.session.execute(delete(waiting_events).where(waiting_events.c.id.in_(applied)))
 
     @consume("order.return_requested")
     def on_return_requested(self, event):
