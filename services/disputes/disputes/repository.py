@@ -196,19 +196,35 @@ def save_claim(session: Session, claim: Claim) -> None:
     )
 
 
-def claim(session: Session, claim_id: str, actor: dict, for_update=False) -> Claim:
+def _claims_visible_to(actor: dict):
     # A claim is between the seller and the platform: the buyer does not see it.
-    visible = (
-        false()
-        if actor["role"] == "buyer"
-        else access.visible_to(actor, claims.c.buyer_org, claims.c.supplier_org)
-    )
-    query = select(claims.c.state).where(claims.c.id == claim_id, visible)
+    if actor["role"] == "buyer":
+        return false()
+    return access.visible_to(actor, claims.c.buyer_org, claims.c.supplier_org)
+
+
+def claim(session: Session, claim_id: str, actor: dict, for_update=False) -> Claim:
+    query = select(claims.c.state).where(claims.c.id == claim_id, _claims_visible_to(actor))
     if for_update:
         query = query.with_for_update()
     state = session.execute(query).scalar_one_or_none()
     if state is None:
         raise NotFound(f"claim {claim_id} not found", {"claim_id": claim_id})
+    return _claim(state)
+
+
+def order_claims(session: Session, order_id: str, actor: dict) -> list[dict]:
+    """The order's claims the actor may see, oldest first (none for its buyer)."""
+    return list(
+        session.execute(
+            select(claims.c.state)
+            .where(claims.c.order_id == order_id, _claims_visible_to(actor))
+            .order_by(claims.c.opened_at)
+        ).scalars()
+    )
+
+
+def _claim(state: dict) -> Claim:
     values = dict(state)
     for name in ("opened_at", "decided_at"):
         values[name] = _moment(values[name])

@@ -154,6 +154,12 @@ class DisputesService(ServiceBase):
         with self.uow.reading() as session:
             return repository.claim(session, claim_id, as_actor(actor)).to_dict()
 
+    @rpc
+    def order_claims(self, actor, order_id):
+        """The order's claims the actor may see, oldest first (the order page's section)."""
+        with self.uow.reading() as session:
+            return repository.order_claims(session, order_id, as_actor(actor))
+
     @uow.command
     def decide_claim(self, tx, actor, claim_id, request):
         actor = require_staff(actor)

@@ -23,12 +23,13 @@ from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import Conflict, InvalidRequest, NotFound
+from contracts.rpc.orders import ORDER_IDS, check
 from contracts.scans import MAX_BATCH, CarrierScan
 from fulfillment import delivery_note, documents, domain, returns, tracking, waiting
 from fulfillment.models import documents as documents_table
 from fulfillment.models import fulfillments, metadata, scans, shipments, waiting_events
 from fulfillment.models import returns as returns_table
-from fulfillment.views import fulfillment_view, shipment_view
+from fulfillment.views import fulfillment_statuses, fulfillment_view, shipment_view
 
 DEFAULT_UNSCANNED_WORKDAYS = 1
 DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
@@ -183,6 +184,13 @@ class FulfillmentService(ServiceBase):
             if row is None:
                 return None
             return fulfillment_view(session, row._asdict())
+
+    @rpc
+    def fulfillment_statuses(self, actor, order_ids):
+        """``{order_id: {status, tracking_numbers}}`` for a page of orders (an export's)."""
+        check(ORDER_IDS, {"order_ids": order_ids})
+        with self.uow.reading() as session:
+            return fulfillment_statuses(session, actor, order_ids)
 
     @uow.command
     def create_shipment(self, tx, actor, order_id, request):

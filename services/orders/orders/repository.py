@@ -179,6 +179,8 @@ def _filters(actor: dict, query: dict) -> list:
         filters.append(orders.c.delayed == query["delayed"])
     if query.get("q"):
         filters.append(orders.c.search_text.contains(query["q"].lower(), autoescape=True))
+    if query.get("ids"):
+        filters.append(orders.c.id.in_(query["ids"]))
     return filters
 
 

@@ -18,7 +18,7 @@ from chassis.unit_of_work import UnitOfWork
 from contracts.errors import InvalidRequest, PreconditionFailed
 from contracts.rpc import orders as requests
 from orders import domain, queries, repository
-from orders.engine_provider import WorkflowEngine
+from orders.engine_provider import ContactRule, WorkflowEngine
 from orders.models import metadata
 from orders.workflow.events import REACTED_EVENTS
 
@@ -51,6 +51,7 @@ class OrdersService(ServiceBase):
     uow = UnitOfWork(metadata)
     clock = Clock()
     engine = WorkflowEngine()
+    contact_filter = ContactRule()
 
     @uow.command
     def place_order(self, tx, actor, request):
@@ -98,6 +99,7 @@ class OrdersService(ServiceBase):
                 payload or {},
                 self.clock(),
                 calendar=calendar,
+                contact_filter=self.contact_filter,
             ),
         )
         return self._view(order, identity)

@@ -32,5 +32,6 @@ CONTRACTS = [
         "message.posted",
         MessagePosted,
         "Someone wrote in an order's conversation (for response times, profiles, analytics).",
+        ("profiles",),
     ),
 ]

@@ -124,7 +124,7 @@ CONTRACTS = [
         "claim.approved",
         ClaimApproved,
         "Staff approved a claim: the platform pays the seller amount.",
-        ["chat"],
+        ["chat", "payments"],
     ),
     _disputes(
         "claim.rejected", ClaimRejected, "Staff rejected a claim, with the reason.", ["chat"]
