@@ -8,7 +8,7 @@ Screenshots go to test-artifacts/web/.
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from e2e.conftest import as_user, market, system, token  # noqa: F401  (the e2e fixtures)
 
@@ -46,7 +46,9 @@ def sign_in(browser: Browser, system):  # noqa: F811
         page.goto(system.web_url + "/sign-in")
         page.get_by_label("Your API token").fill(token(sub, role, org))
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/sign-in" not in url)
+        # Playwright's checks in the driver, never Python predicates: those wait forever on the
+        # loop under eventlet.
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         return page
 
     yield open_page

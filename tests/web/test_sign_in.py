@@ -27,7 +27,8 @@ def test_a_token_the_api_accepts_signs_in_and_is_kept_in_an_httponly_samesite_co
         timeout=15,
     )
     assert signed.status_code == 302, signed.text
-    cookie = next(c for c in signed.headers.get_all("Set-Cookie") if c.startswith("mp_token="))
+    cookies = signed.raw.headers.getlist("Set-Cookie")
+    cookie = next(c for c in cookies if c.startswith("mp_token="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     board = session.get(system.web_url + "/board", timeout=15)
     assert board.status_code == 200 and "alice · buyer · acme-web" in board.text

@@ -340,12 +340,11 @@ def post_message(order_id):
         error = "Write a message or attach a file."
     else:
         try:
-            api().post(
-                f"/orders/{order_id}/conversations/{conversation}/messages",
-                data={"body": body},
-                files=files or None,
-                json=None,
-            )
+            path = f"/orders/{order_id}/conversations/{conversation}/messages"
+            if files:  # the API takes files as multipart, and a text alone as JSON
+                api().post(path, data={"body": body}, files=files, json=None)
+            else:
+                api().post(path, json={"body": body})
         except ApiError as refused:
             if refused.status == 401:
                 raise
