@@ -197,6 +197,11 @@ class OrderSchema(PassThroughSchema):
         allow_none=True,
         metadata={"description": "A services order's package as agreed; null for other orders"},
     )
+    terms = fields.Nested(
+        rpc.JobTermsSchema,
+        allow_none=True,
+        metadata={"description": "A job order's agreed terms; null for other orders"},
+    )
     revisions_used = fields.Integer()
     documents = fields.List(fields.String())
     shipments = fields.List(fields.Dict())

@@ -3,12 +3,10 @@ the whole order in one place, workflow actions as admin, and committed dates mov
 """
 
 from flask import current_app, g, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway import idempotency
-from gateway.admin import audit
-from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.admin.auth import require_admin
+from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.order_page import order_page
 from gateway.rpc import command, services
@@ -22,12 +20,7 @@ from gateway.schemas import (
     OrderSchema,
 )
 
-blp = Blueprint(
-    "admin_orders", __name__, url_prefix="/admin/v1", description="Every order, for staff"
-)
-blp.before_request(authenticate_staff)
-idempotency.apply_to(blp)
-audit.apply_to(blp)
+blp = staff_blueprint("admin_orders", __name__, "Every order, for staff")
 
 
 class CommitmentsSchema(Schema):

@@ -14,6 +14,7 @@ from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from chassis.access import is_staff
+from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
@@ -21,7 +22,6 @@ from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Conflict, Forbidden, InvalidRequest
 from disputes import domain, repository
-from disputes.calendar import Calendar
 from disputes.models import claims, disputes, metadata
 
 DEFAULT_RESPONSE_BUSINESS_DAYS = 3
