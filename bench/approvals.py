@@ -3,7 +3,8 @@
 N manufacturing orders per concurrency level are placed first (not timed here); then a pool of
 C concurrent clients (green threads, each its own requests.Session and keep-alive connection)
 approves them as a supplier of forge, counting only 200 responses. Before each level the
-system is let settle: fulfillment has opened a record for every order approved so far.
+system is let settle: fulfillment has applied every approval so far (its inbox holds the
+``order.approved`` of each; its record opened already at ``order.placed``).
 """
 
 import time
@@ -11,10 +12,11 @@ import time
 import cpu
 from report import percentile
 from system import (
+    approvals_applied,
     check_approvals_applied_once,
     place_orders,
     run_concurrently,
-    wait_for_fulfillments,
+    wait_for_approvals_applied,
 )
 
 NAME = "approvals"
@@ -33,19 +35,13 @@ def run(infra, report, quick):
         "approvals.placed_per_s", placed_per_s, "orders/s", concurrency=16, orders=len(ids)
     )
 
-    import psycopg2
-
-    connection = psycopg2.connect(fulfillment_url)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM fulfillments")
-        approved_before = cursor.fetchone()[0]
-    connection.close()
+    approved_before = approvals_applied(fulfillment_url)
 
     best = None
     total_errors = 0
     total_ok, total_s = 0, 0.0
     for i, concurrency in enumerate(levels):
-        wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
+        wait_for_approvals_applied(fulfillment_url, approved_before, timeout=180)
         batch = iter(ids[i * n : (i + 1) * n])
         ok, errors, latencies = [0], [], []
 
@@ -87,7 +83,7 @@ def run(infra, report, quick):
             )
         if best is None or rate > best[0]:
             best = (rate, concurrency, len(errors))
-    lag = wait_for_fulfillments(fulfillment_url, approved_before, timeout=180)
+    lag = wait_for_approvals_applied(fulfillment_url, approved_before, timeout=180)
     # Over all levels and the final catch-up: everything one approval costs, events included.
     cpu_end = infra.cpu_snapshot()
     per_op = cpu.report_per_op(

@@ -3,17 +3,18 @@ outbox row, one published ``fulfillment.opened`` per event).
 
 N valid ``order.approved`` envelopes are published straight to the orders exchange, as the
 orders service would (chassis.publishing, one confirm each), while fulfillment consumes them;
-the phase ends when fulfillment holds N more records. Its CPU per event is set against the
-broker's CPU for the same messages (each one published, routed, delivered and acknowledged,
-and the event fulfillment publishes in turn).
+the phase ends when fulfillment has applied N more (its inbox holds them). Each is of an order
+fulfillment has not heard of (no ``order.placed`` came before), so each opens a record and
+announces it; the part checks that it did, N records and N ``fulfillment.opened``. Its CPU per
+event is set against the broker's CPU for the same messages (each one published, routed,
+delivered and acknowledged, and the event fulfillment publishes in turn).
 """
 
 import time
 import uuid
 
 import cpu
-import psycopg2
-from system import wait_for_fulfillments
+from system import approvals_applied, query_rows, wait_for_approvals_applied
 
 from chassis.envelope import new_envelope
 from chassis.publishing import EventPublisher
@@ -49,17 +50,27 @@ def run(infra, report, quick):
         new_envelope("order.approved", approved(str(uuid.uuid4())), "orders") for _ in range(n)
     ]
     publisher = EventPublisher(infra.amqp_uri)
-    with psycopg2.connect(fulfillment_url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM fulfillments")
-        before = cursor.fetchone()[0]
-    connection.close()
+    before = approvals_applied(fulfillment_url)
 
     cpu_before, started = infra.cpu_snapshot(), time.perf_counter()
     for envelope in envelopes:
         publisher.publish_event(envelope)
-    wait_for_fulfillments(fulfillment_url, before + n, timeout=180)
-    elapsed = time.perf_counter() - started
-    per_op = cpu.report_per_op(report, NAME, cpu_before, infra.cpu_snapshot(), n, elapsed)
+    wait_for_approvals_applied(fulfillment_url, before + n, timeout=180)
+    elapsed, cpu_after = time.perf_counter() - started, infra.cpu_snapshot()
+    ids = [e["data"]["order_id"] for e in envelopes]
+    (records, opened), *_ = query_rows(
+        fulfillment_url,
+        "SELECT (SELECT count(*) FROM fulfillments WHERE order_id = ANY(%s)), "
+        "(SELECT count(*) FROM outbox WHERE event_type = 'fulfillment.opened' "
+        "AND envelope->'data'->>'order_id' = ANY(%s))",
+        (ids, ids),
+    )
+    if (records, opened) != (n, n):
+        raise RuntimeError(
+            f"{n} approvals of unknown orders opened {records} records and announced {opened}: "
+            "this part no longer measures one row written and one event published per event"
+        )
+    per_op = cpu.report_per_op(report, NAME, cpu_before, cpu_after, n, elapsed)
     report.metric(f"{NAME}.events_per_s", n / elapsed, "events/s", events=n)
     report.metric(
         f"{NAME}.cpu_fulfillment_over_broker",
