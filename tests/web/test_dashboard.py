@@ -217,6 +217,6 @@ def test_exporting_the_selected_rows_downloads_their_csv(market, sign_in, artifa
     with page.expect_download() as download:
         page.get_by_role("button", name="Export selected (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
-    exported = {row[next(k for k in row if "order" in k.lower())] for row in rows}
-    assert {order["id"] for order in chosen} <= exported
-    assert orders[1]["id"] not in exported
+    exported = {row["Order"] for row in rows}
+    assert exported == {order["id"] for order in chosen}
+    assert {row["Title"] for row in rows} == {order["title"] for order in chosen}

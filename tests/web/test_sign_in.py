@@ -72,6 +72,6 @@ def test_demo_users_are_offered_only_when_the_dev_flag_is_set(system):
     session = requests.Session()
     csrf = csrf_of(session, system.web_url + SIGN_IN)
     demo = session.post(
-        system.web_url + "/sign-in/demo", data={"csrf_token": csrf, "user": "admin"}, timeout=15
+        system.web_url + "/sign-in/demo", data={"csrf_token": csrf, "user": "ada"}, timeout=15
     )
     assert demo.status_code == 404

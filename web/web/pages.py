@@ -30,7 +30,7 @@ TABLE_PAGE_SIZES = (10, 25, 50, 100)
 SORTS = {"placed_at": "Placed", "updated_at": "Updated", "total": "Amount"}
 TABS = ("overview", "activity", "messages", "documents", "shipping", "payments")
 WORKFLOWS_TTL_S = 60
-EXPORT_PATH = "/orders/export"  # the gateway's CSV export, with the list's own filters
+EXPORT_PATH = "/orders/export.csv"  # the gateway's CSV export, with the list's own filters
 DOWNLOAD_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
 
 
@@ -214,7 +214,7 @@ def export():
         if not ids:
             flash("Select at least one order to export.", "error")
             return redirect(url_for(".table", **params))
-        params = {"id": ids}
+        params = {"ids": ids}
     upstream = api().stream(EXPORT_PATH, params=params)
     return _passed_on(upstream, "orders.csv")
 

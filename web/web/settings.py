@@ -9,36 +9,27 @@ class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
 
-# One-click sign-in for development (WEB_DEMO_USERS=1): who each button signs in as.
-DEMO_USERS = (
+# One-click sign-in for development (WEB_DEMO_USERS=1): who each button signs in as. They are
+# the people `make demo` (tools/demo.py) fills the system for.
+_DEMO = (
+    ("alice", "buyer", "acme", "manufacturing, factory and retail"),
+    ("bianca", "buyer", "brightlabs", "freelance services"),
+    ("sam", "supplier", "forge", "manufacturing"),
+    ("fei", "supplier", "shenzhen-works", "factory"),
+    ("nia", "supplier", "studio-nova", "freelance services"),
+    ("sol", "supplier", "shopfront", "retail"),
+    ("ada", "admin", "platform", "platform staff"),
+    ("sue", "support", "platform", "platform staff"),
+)
+DEMO_USERS = tuple(
     {
-        "key": "buyer",
-        "sub": "alice",
-        "role": "buyer",
-        "org": "acme",
-        "label": "Alice, buyer (acme)",
-    },
-    {
-        "key": "supplier",
-        "sub": "sam",
-        "role": "supplier",
-        "org": "forge",
-        "label": "Sam, supplier (forge)",
-    },
-    {
-        "key": "admin",
-        "sub": "ada",
-        "role": "admin",
-        "org": "platform",
-        "label": "Ada, platform admin",
-    },
-    {
-        "key": "support",
-        "sub": "sue",
-        "role": "support",
-        "org": "platform",
-        "label": "Sue, platform support",
-    },
+        "key": sub,
+        "sub": sub,
+        "role": role,
+        "org": org,
+        "label": f"{sub.capitalize()}, {role} of {org} ({what})",
+    }
+    for sub, role, org, what in _DEMO
 )
 
 
