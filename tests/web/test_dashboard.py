@@ -96,6 +96,11 @@ def test_a_supplier_approves_on_the_board_uploads_documents_ships_part_and_gets_
         assert expected in text, expected
     assert "PIN-2" not in text
 
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.get_by_role("link", name="Overview", exact=True).click()
+    expect(page.get_by_role("heading", name="What you can do now")).to_be_visible()
+    page.screenshot(path=artifacts / "order-phone.png", full_page=True)
+
 
 def test_a_buyer_messages_the_supplier_with_a_file_and_the_unread_badges_clear(
     market, sign_in, artifacts, system
