@@ -355,7 +355,7 @@ class FulfillmentService(ServiceBase):
             .order_by(shipments.c.id)
             .with_for_update()
         )
-        return {row.id: row._asdict() for row in rows}
+        return {row.id: tracking.in_utc(row._asdict()) for row in rows}
 
     @staticmethod
     def _with_milestones(session, candidates: dict) -> None:
