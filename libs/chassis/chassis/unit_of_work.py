@@ -35,7 +35,6 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, Table, bindparam, insert, select, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.clock import utc_now
@@ -68,6 +67,8 @@ class Transaction:
         self._producer = producer
         self._context = context
         self.envelopes: list[dict[str, Any]] = []
+        # A command's (scope, command id, recordable result), recorded as this commits.
+        self.settlement: tuple[str, str, Any] | None = None
 
     def publish(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """Record an event to be published once, and only if, this transaction commits."""
@@ -100,8 +101,8 @@ class UnitOfWork(DependencyProvider):
             self.inbox.c.consumer == bindparam("consumer"),
             self.inbox.c.event_id == bindparam("event_id"),
         )
-        self.handled_sql = (
-            HandledStatements(self.inbox, self.metadata.tables["outbox"])
+        self.final_sql = (
+            FinalStatements(self.metadata.tables)
             if self.engine.dialect.name == "postgresql"
             else None
         )
@@ -179,17 +180,27 @@ class UnitOfWork(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> "Transactions":
         return Transactions(self, worker_ctx)
 
-    def record_handled(
-        self, connection: Connection, consumer: str, event_id: str, envelopes: list[dict[str, Any]]
-    ) -> None:
-        """The inbox row of a handled event and the outbox rows of what it publishes."""
-        row = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
-        if self.handled_sql is not None and envelopes:
-            sql, parameters = self.handled_sql.build(row, envelopes)
-            connection.exec_driver_sql(sql, parameters)
+    def finish(self, session: Session, tx: Transaction, handling: tuple[str, str] | None) -> None:
+        """The last writes of a transaction: the consumer's inbox row or the command's outcome,
+        then the outbox rows; on PostgreSQL in one round trip (``FinalStatements``)."""
+        connection = session.connection()
+        if handling is not None:
+            consumer, event_id = handling
+            lead = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
+        elif tx.settlement is not None:
+            scope, command_id, result = tx.settlement
+            lead = {"key_scope": scope, "key_id": command_id, "outcome": {"result": result}}
+        else:
+            self.outbox.add(connection, tx.envelopes)
             return
-        connection.execute(self.inbox_insert, row)
-        self.outbox.add(connection, envelopes)
+        if self.final_sql is not None and tx.envelopes:
+            connection.exec_driver_sql(*self.final_sql.build(lead, tx.envelopes))
+            return
+        if handling is not None:
+            connection.execute(self.inbox_insert, lead)
+        else:
+            self.commands.settle_with(session, lead)
+        self.outbox.add(connection, tx.envelopes)
 
     def handled(self, consumer: str, event_id: str) -> bool:
         """Whether the inbox holds this event for this consumer (committed)."""
@@ -200,30 +211,38 @@ class UnitOfWork(DependencyProvider):
             return found is not None
 
 
-class HandledStatements:
-    """PostgreSQL: the inbox row and the outbox rows in one round trip (psycopg2 sends several
-    statements, parameters interpolated, as one simple query). One round trip fewer per event
-    than a statement each; the SQL for n outbox rows is built once."""
+class FinalStatements:
+    """PostgreSQL: a transaction's last writes in one round trip (psycopg2 sends several
+    statements, parameters interpolated, as one simple query): the inbox row of a consumer's
+    event, or a command's outcome, followed by the outbox rows. The SQL for n outbox rows is
+    built once. One round trip fewer per consumed event and per command (ADR 17)."""
 
-    def __init__(self, inbox: Table, outbox: Table):
-        self._inbox = (
-            f"INSERT INTO {inbox.name} (consumer, event_id, processed_at) "
-            "VALUES (%(consumer)s, %(event_id)s, %(processed_at)s)"
-        )
+    def __init__(self, tables: Mapping[str, Table]):
+        inbox, commands, outbox = tables["inbox"], tables["commands"], tables["outbox"]
+        self._leads = {
+            "consumer": f"INSERT INTO {inbox.name} (consumer, event_id, processed_at) "
+            "VALUES (%(consumer)s, %(event_id)s, %(processed_at)s)",
+            "key_scope": f"UPDATE {commands.name} SET outcome = %(outcome)s "
+            "WHERE scope = %(key_scope)s AND command_id = %(key_id)s",
+        }
         self._outbox = f"INSERT INTO {outbox.name} (event_id, event_type, envelope, created_at) "
-        self._by_count: dict[int, str] = {}
+        self._sql: dict[tuple[str, int], str] = {}
 
     def build(
-        self, inbox_row: dict[str, Any], envelopes: list[dict[str, Any]]
+        self, lead: dict[str, Any], envelopes: list[dict[str, Any]]
     ) -> tuple[str, dict[str, Any]]:
-        n = len(envelopes)
-        sql = self._by_count.get(n)
+        kind = next(iter(lead))  # "consumer" or "key_scope"
+        key = (kind, len(envelopes))
+        sql = self._sql.get(key)
         if sql is None:
             values = ", ".join(
-                f"(%(id{i})s, %(type{i})s, %(env{i})s, %(processed_at)s)" for i in range(n)
+                f"(%(id{i})s, %(type{i})s, %(env{i})s, %(created_at)s)"
+                for i in range(len(envelopes))
             )
-            sql = self._by_count[n] = f"{self._inbox}; {self._outbox}VALUES {values}"
-        parameters = dict(inbox_row)
+            sql = self._sql[key] = f"{self._leads[kind]}; {self._outbox}VALUES {values}"
+        parameters = {**lead, "created_at": utc_now()}
+        if "outcome" in lead:
+            parameters["outcome"] = json.dumps(lead["outcome"])
         for i, envelope in enumerate(envelopes):
             parameters[f"id{i}"] = envelope["event_id"]
             parameters[f"type{i}"] = envelope["event_type"]
@@ -295,10 +314,7 @@ class Transactions:
         tx = Transaction(session, provider.service_name, self._worker_ctx.context_data)
         try:
             yield tx
-            if handling is None:
-                provider.outbox.add(session.connection(), tx.envelopes)
-            else:
-                provider.record_handled(session.connection(), *handling, tx.envelopes)
+            provider.finish(session, tx, handling)
             session.commit()
         except BaseException:
             session.rollback()
