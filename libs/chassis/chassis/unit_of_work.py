@@ -14,9 +14,9 @@ A mutating RPC is a command (``chassis.commands``): ``@uow.command`` instead of 
 the method receives its one transaction as ``tx``; its outcome is recorded in it.
 
 In an event consumer (``@consume``), the handler's one transaction records the event in the
-inbox as it commits, with the outbox rows (on PostgreSQL in the same round trip: ADR 17); if the
-event is already there, the transaction rolls back, ``AlreadyProcessed`` is raised and the
-consumer acknowledges the duplicate. A duplicate's body may thus run, but nothing it did
+inbox: on PostgreSQL as it commits, in the same round trip as the outbox rows (ADR 17); on SQLite
+first. If the event is already there, the transaction rolls back, ``AlreadyProcessed`` is raised
+and the consumer acknowledges the duplicate. A duplicate's body may thus run, but nothing it did
 commits; a body that fails because its event was applied already (a unique row, a guard) is
 recognised as a duplicate too, by looking the event up in the inbox before calling it an error.
 
@@ -35,6 +35,7 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, Table, bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.clock import utc_now
@@ -288,6 +289,14 @@ class Transactions:
                 yield tx
             return
         event_id = self._worker_ctx.args[0].event_id
+        if self._provider.final_sql is None:
+            # SQLite: the inbox row first. Its write takes the database's one write lock, so a
+            # consumer's transactions never interleave (``chassis.locks`` relies on it there);
+            # there is no round trip to save besides.
+            with self._committing() as tx:
+                self._record_in_inbox(tx.session, consumer, event_id)
+                yield tx
+            return
         try:
             with self._committing((consumer, event_id)) as tx:
                 yield tx
@@ -337,6 +346,15 @@ class Transactions:
         with self.reading() as session:
             session.execute(text("SELECT 1"))
         return "ok"
+
+    def _record_in_inbox(self, session: Session, consumer: str, event_id: str) -> None:
+        try:
+            session.execute(
+                self._provider.inbox_insert,
+                {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()},
+            )
+        except IntegrityError:
+            raise AlreadyProcessed(f"{consumer} already processed event {event_id}") from None
 
     def _already_handled(self, consumer: str, event_id: str) -> bool:
         """After a failure: was it this event's duplicate (a unique inbox row, or a body that
