@@ -25,8 +25,11 @@ RUN /opt/venv/bin/pip install -c constraints.txt ./libs/contracts ./libs/chassis
 FROM ${PYTHON_IMAGE}
 ARG SERVICE
 ARG SERVICE_DIR=services/${SERVICE}
+# /var/lib/marketplace: where compose mounts the blobs volume; a named volume takes its owner
+# from this directory, so the app user can write there.
 RUN groupadd --system --gid 10001 app \
- && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+ && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
+ && mkdir -p /var/lib/marketplace && chown 10001:10001 /var/lib/marketplace
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # only what runs beside the installed package: the migrations and (services) nameko's config.yaml;

@@ -14,10 +14,11 @@ DEPS   := requirements-dev.txt constraints.txt \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help install run test unit lint bench catalogue workflows definitions clean distclean
+.PHONY: help install run demo test unit lint bench catalogue workflows definitions clean distclean
 
 help:
 	@echo "make run        start RabbitMQ if needed, migrate, and run every service, the gateway and the admin gateway (Ctrl-C stops)"
+	@echo "make demo       fill the running system (make run, in another terminal) with demo orders of every workflow and state"
 	@echo "make test       every test, on real RabbitMQ and PostgreSQL (PYTEST_ARGS='-k outbox -x')"
 	@echo "make unit       the unit tests only: no broker, no database, seconds (PYTEST_ARGS='-k retail')"
 	@echo "make lint       ruff (lint and format check) over the whole repository; mypy (mypy.ini)"
@@ -45,6 +46,9 @@ $(STAMP): $(VENV)/pyvenv.cfg $(DEPS)
 run: install
 	@bash tools/ensure-broker.sh
 	@$(PY) tools/launch.py $(RUN_ARGS)
+
+demo: install
+	@$(PY) tools/demo.py $(DEMO_ARGS)
 
 test: install
 	@bash tools/test.sh $(PYTEST_ARGS)

@@ -3,8 +3,10 @@
 A fresh profiles database (migrated with Alembic) is bulk-loaded with COPY: one supplier
 organisation's completed orders across the four workflows (placed, approved, delivered against a
 committed date, some cancelled), one inspection verdict per delivered order and a two-way review
-pair on every tenth order. Then what the service's ``get_profile`` does is timed directly on a
-SQLAlchemy session (no RPC): ``repository.rows_of`` and ``figures.side`` for both sides.
+pair on every tenth order, and the running totals and medians those rows make (counted by
+``profiles.tallies``, the rules the events go through). Then what the service's ``get_profile``
+does is timed directly on a SQLAlchemy session (no RPC): the totals, the reviews still sealed,
+the newest reviews of each side, and ``figures.side`` for both sides.
 """
 
 import io
@@ -88,21 +90,7 @@ def load(url, n):
             _copy(
                 cursor,
                 "order_facts",
-                (
-                    "order_id",
-                    "buyer_org",
-                    "supplier_org",
-                    "workflow",
-                    "title",
-                    "placed_at",
-                    "approved_at",
-                    "committed_deliver_by",
-                    "delivered_at",
-                    "completed_at",
-                    "cancelled_at",
-                    "cancelled_by",
-                    "counts_against_supplier",
-                ),
+                ORDER_COLUMNS,
                 orders,
             )
             _copy(
@@ -126,10 +114,84 @@ def load(url, n):
                 ),
                 reviews,
             )
+            for table, columns, rows in _totals(orders, verdicts, reviews):
+                _copy(cursor, table, columns, rows)
             cursor.execute("ANALYZE")
     finally:
         connection.close()
     return len(reviews)
+
+
+ORDER_COLUMNS = (
+    "order_id",
+    "buyer_org",
+    "supplier_org",
+    "workflow",
+    "title",
+    "placed_at",
+    "approved_at",
+    "committed_deliver_by",
+    "delivered_at",
+    "completed_at",
+    "cancelled_at",
+    "cancelled_by",
+    "counts_against_supplier",
+)
+
+
+def _totals(orders, verdicts, reviews):
+    """The tallies, samples and medians the events would have built, for COPY."""
+    from profiles import tallies
+    from profiles.projection import REVIEWED_SIDE
+
+    counted, samples = [], []
+    for order in orders:
+        made, waits = tallies.of_order(dict(zip(ORDER_COLUMNS, order, strict=True)))
+        counted += made
+        samples += waits
+    for _, _, supplier, buyer, workflow, verdict, at in verdicts:
+        parties = {"supplier_org": supplier, "buyer_org": buyer, "workflow": workflow}
+        counted += tallies.of_verdict(parties, verdict, at)
+    for review in reviews:
+        row = dict(zip(("reviewer_role", "reviewer_org", "reviewee_org"), review[2:5], strict=True))
+        row.update(rating=review[5], posted_at=review[7])
+        counted.append(tallies.of_review(row, REVIEWED_SIDE[row["reviewer_role"]]))
+    totals = {}
+    for t in counted:
+        key = (t.org, t.side, t.workflow, t.name)
+        count, total, first, last = totals.get(key, (0, 0, t.at, t.at))
+        totals[key] = (count + 1, total + t.amount, min(first, t.at), max(last, t.at))
+    by_median = {}
+    for sample in samples:
+        key = (sample.org, sample.side, sample.workflow, sample.kind)
+        by_median.setdefault(key, []).append(sample)
+    medians = []
+    for key, group in by_median.items():
+        ordered = sorted(group, key=lambda s: (s.seconds, s.sample_id))
+        low, high = ordered[(len(ordered) - 1) // 2], ordered[len(ordered) // 2]
+        moments = [s.at for s in group]
+        medians.append(
+            (*key, len(group), low.seconds, low.sample_id, high.seconds, high.sample_id)
+            + (min(moments), max(moments))
+        )
+    return [
+        (
+            "tallies",
+            ("org", "side", "workflow", "name", "count", "total", "first_at", "last_at"),
+            [(*key, *value) for key, value in totals.items()],
+        ),
+        (
+            "samples",
+            ("org", "side", "workflow", "kind", "sample_id", "seconds"),
+            [(s.org, s.side, s.workflow, s.kind, s.sample_id, s.seconds) for s in samples],
+        ),
+        (
+            "medians",
+            ("org", "side", "workflow", "kind", "count", "low_seconds", "low_id")
+            + ("high_seconds", "high_id", "first_at", "last_at"),
+            medians,
+        ),
+    ]
 
 
 def run(infra, report, quick):
@@ -147,6 +209,8 @@ def run(infra, report, quick):
 
 
 def _measure(infra, report, n, figures, repository):
+    from profiles.projection import REVIEWED_SIDE
+
     quick = n < 100_000
     url = infra.database("profiles", key="profiles-read")
     t0 = time.perf_counter()
@@ -154,12 +218,27 @@ def _measure(infra, report, n, figures, repository):
     report.metric("profile.load_s", time.perf_counter() - t0, "s", orders=n)
     engine = make_engine(url, 1)
     samples = []
+    now = datetime(2031, 1, 1, tzinfo=UTC)
+    window = timedelta(days=14)
     with Session(engine) as session:
         for attempt in range(23 if quick else 53):
             t0 = time.perf_counter()
-            rows = repository.rows_of(session, ORG)
+            # What get_profile reads and computes, for a reader outside the organisation.
+            totals = figures.Totals(**repository.totals_of(session, ORG))
+            recent = repository.received_since(session, ORG, now - window)
+            around = repository.reviews_of_orders(session, {r["order_id"] for r in recent})
+            visible = {r["review_id"] for r in figures.visible_reviews(around, now, window)}
+            unseen = [r for r in recent if r["review_id"] not in visible]
+            unseen += [r for r in repository.moderated_received(session, ORG) if r["hidden_reason"]]
             for side in figures.SIDES:
-                figures.side(ORG, side, rows["orders"], rows["verdicts"], rows["reviews"])
+                reviewer = REVIEWED_SIDE[side]
+                latest = repository.latest_received(
+                    session, ORG, reviewer, {r["review_id"] for r in unseen}, 20
+                )
+                reviews = figures.received_reviews(
+                    totals, side, [r for r in unseen if r["reviewer_role"] == reviewer], latest
+                )
+                figures.side(totals, side, reviews)
             ms = (time.perf_counter() - t0) * 1000
             session.rollback()
             if attempt >= 3:  # warm-up

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--quick] [--replicas N]
         [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
-                list,queue,profile]
+                page,list,queue,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -37,6 +37,7 @@ import broker_hop
 import chat_messages
 import consumer
 import list_query
+import order_page
 import payments_ledger
 import profile_read
 import propagation
@@ -58,6 +59,7 @@ MEASUREMENTS = {
     "payments": payments_ledger,
     "scans": scans,
     "chat": chat_messages,
+    "page": order_page,
     "list": list_query,
     "profile": profile_read,
     "queue": staff_queue,

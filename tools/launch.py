@@ -417,7 +417,12 @@ class System:
         ]
         if secrets_file.exists():
             lines.append(f"Secrets not set in the environment come from {secrets_file}: dev only.")
-        lines += ["Ctrl-C stops everything.", ""]
+        lines += [
+            "Something to look at: `make demo` in another terminal fills it with demo orders",
+            "of every workflow and state (and prints the demo users' tokens).",
+            "Ctrl-C stops everything.",
+            "",
+        ]
         return "\n".join(lines)
 
     def __enter__(self) -> System:

@@ -6,14 +6,13 @@ wrong item returned. The disputes service applies the organisation rule on its o
 orders; the gateway checks every answer once more, and another organisation's dispute is a 404.
 """
 
-import logging
-
 from flask import g, jsonify, url_for
 from flask_smorest import Blueprint
 
 from contracts.errors import NotFound
 from gateway import evidence, idempotency
 from gateway.auth import authenticate, may_see
+from gateway.dispute_reads import add_read_routes, visible
 from gateway.dispute_schemas import (
     ClaimSchema,
     DisputeSchema,
@@ -27,8 +26,6 @@ from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.rpc import ServiceUnavailable, command, services
 from gateway.schemas import IdempotencyKeyHeaderSchema
 
-log = logging.getLogger(__name__)
-
 CREATED_HEADERS = {**REPLAYABLE_HEADERS, "Location": "LOCATION"}
 
 blp = Blueprint(
@@ -36,6 +33,7 @@ blp = Blueprint(
 )
 blp.before_request(authenticate)
 idempotency.apply_to(blp)
+add_read_routes(blp)
 
 
 def on_order(method, order_id, request):
@@ -53,14 +51,6 @@ def on_order(method, order_id, request):
         raise ServiceUnavailable(
             f"Order {order_id} is still reaching the disputes service; retry in a moment"
         ) from None
-
-
-def visible(item, what):
-    """``item`` (a dispute or claim), if the caller may see it; a 404 otherwise."""
-    if not may_see(g.actor, item):
-        log.error("the disputes service returned %s to an actor outside its order", what)
-        raise NotFound(f"{what} not found")
-    return item
 
 
 @blp.route("/orders/<order_id>/disputes", methods=["POST"])
@@ -89,16 +79,6 @@ def order_disputes(order_id):
     """The order's disputes, oldest first"""
     found = services().call("disputes.order_disputes", g.actor, order_id)
     return jsonify([d for d in found if may_see(g.actor, d)])
-
-
-@blp.route("/disputes/<dispute_id>")
-@blp.response(200, DisputeSchema, headers=SUCCESS_HEADERS)
-@blp.doc(operationId="getDispute")
-@documented(blp, 404)
-def get_dispute(dispute_id):
-    """A dispute with its statements, evidence and resolution"""
-    dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
-    return jsonify(visible(dispute, f"dispute {dispute_id}"))
 
 
 @blp.route("/disputes/<dispute_id>/statements", methods=["POST"])
@@ -141,16 +121,6 @@ def open_claim(headers, request, order_id):
     return jsonify(claim), 201, {"Location": url_for(".get_claim", claim_id=claim["id"])}
 
 
-@blp.route("/claims/<claim_id>")
-@blp.response(200, ClaimSchema, headers=SUCCESS_HEADERS)
-@blp.doc(operationId="getClaim")
-@documented(blp, 404)
-def get_claim(claim_id):
-    """A claim and staff's decision, with its reason"""
-    claim = services().call("disputes.get_claim", g.actor, claim_id)
-    return jsonify(visible(claim, f"claim {claim_id}"))
-
-
 @blp.route("/evidence", methods=["POST"])
 @blp.arguments(EvidenceUploadSchema, location="files")
 @blp.response(201, UploadedFileSchema, headers=REPLAYABLE_HEADERS)
@@ -164,25 +134,3 @@ def upload_evidence(files):
     claim may download it.
     """
     return jsonify(evidence.upload(files["file"])), 201
-
-
-@blp.route("/disputes/<dispute_id>/evidence/<file_id>")
-@blp.response(200, content_type="application/octet-stream", description="The file")
-@blp.doc(operationId="downloadDisputeEvidence")
-@documented(blp, 404)
-def download_dispute_evidence(dispute_id, file_id):
-    """A file cited in the dispute or one of its statements"""
-    dispute = services().call("disputes.get_dispute", g.actor, dispute_id)
-    visible(dispute, f"dispute {dispute_id}")
-    return evidence.download(dispute, file_id, f"dispute {dispute_id}")
-
-
-@blp.route("/claims/<claim_id>/evidence/<file_id>")
-@blp.response(200, content_type="application/octet-stream", description="The file")
-@blp.doc(operationId="downloadClaimEvidence")
-@documented(blp, 404)
-def download_claim_evidence(claim_id, file_id):
-    """A file cited in the claim"""
-    claim = services().call("disputes.get_claim", g.actor, claim_id)
-    visible(claim, f"claim {claim_id}")
-    return evidence.download(claim, file_id, f"claim {claim_id}")

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from chassis.blobs import BlobNotFound, BlobRejected, blob_store
+from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see
@@ -224,9 +225,12 @@ def limit_uploads():
 
 
 def _blobs():
-    if "blobs" not in current_app.extensions:
-        current_app.extensions["blobs"] = blob_store(current_app.config)
-    return current_app.extensions["blobs"]
+    """Fulfillment's own namespace of the store: its service sweeps uploads never recorded."""
+    if "fulfillment_blobs" not in current_app.extensions:
+        current_app.extensions["fulfillment_blobs"] = blob_store(
+            current_app.config, namespace=DOCUMENTS_BLOB_NAMESPACE
+        )
+    return current_app.extensions["fulfillment_blobs"]
 
 
 def _checked(shipment):

@@ -4,6 +4,8 @@
 from flask import g, jsonify
 from flask_smorest import Blueprint
 
+from chassis.access import is_staff
+from contracts.errors import Forbidden
 from gateway import idempotency
 from gateway.auth import authenticate
 from gateway.chat_schemas import (
@@ -86,12 +88,25 @@ def set_preferences(choice):
     return jsonify(command("chat.set_preferences", g.actor, choice))
 
 
+def _manages_webhooks(reading=False):
+    """An organisation's admin manages its endpoints, a platform admin every endpoint, and
+    platform support may read them (docs/adr/0010); the chat service checks the same."""
+    actor = g.actor
+    if actor["role"] == "admin" or (reading and is_staff(actor)):
+        return
+    raise Forbidden(
+        "Only your organisation's admin (or a platform admin) manages webhook endpoints",
+        {"role": actor["role"]},
+    )
+
+
 @blp.route("/webhooks")
 @blp.response(200, WebhookSchema(many=True))
 @blp.doc(operationId="listWebhooks")
-@documented(blp)
+@documented(blp, 403)
 def list_webhooks():
     """Your organisation's webhook endpoints (platform admins: every endpoint)"""
+    _manages_webhooks(reading=True)
     return jsonify(services().call("chat.list_webhooks", g.actor))
 
 
@@ -106,6 +121,7 @@ def subscribe(request_body):
     Deliveries are signed the Standard Webhooks way with the ``whsec_`` secret in the answer
     (shown now and on rotation only). Endpoints on private or loopback addresses are refused.
     """
+    _manages_webhooks()
     return jsonify(command("chat.subscribe_webhook", g.actor, request_body)), 201
 
 
@@ -113,27 +129,30 @@ def subscribe(request_body):
 @blp.arguments(WebhookChangeSchema)
 @blp.response(200, WebhookSchema)
 @blp.doc(operationId="changeWebhook")
-@documented(blp, 404)
+@documented(blp, 403, 404)
 def change(changes, endpoint_id):
     """Change an endpoint's URL or event types, or disable or re-enable it"""
+    _manages_webhooks()
     return jsonify(command("chat.update_webhook", g.actor, endpoint_id, changes))
 
 
 @blp.route("/webhooks/<endpoint_id>", methods=["DELETE"])
 @blp.response(204)
 @blp.doc(operationId="removeWebhook")
-@documented(blp, 404)
+@documented(blp, 403, 404)
 def remove(endpoint_id):
     """Remove an endpoint and its delivery log"""
+    _manages_webhooks()
     command("chat.delete_webhook", g.actor, endpoint_id)
 
 
 @blp.route("/webhooks/<endpoint_id>/rotate-secret", methods=["POST"])
 @blp.response(200, WebhookSchema)
 @blp.doc(operationId="rotateWebhookSecret")
-@documented(blp, 404)
+@documented(blp, 403, 404)
 def rotate_secret(endpoint_id):
     """Give the endpoint a new secret; deliveries are signed with it from now on"""
+    _manages_webhooks()
     return jsonify(command("chat.rotate_webhook_secret", g.actor, endpoint_id))
 
 
@@ -141,16 +160,18 @@ def rotate_secret(endpoint_id):
 @blp.arguments(DeliveryQuerySchema, location="query")
 @blp.response(200, DeliveryPageSchema)
 @blp.doc(operationId="listWebhookDeliveries")
-@documented(blp, 404)
+@documented(blp, 403, 404)
 def deliveries(query, endpoint_id):
     """The delivery log: each message with every attempt (status, latency, error)"""
+    _manages_webhooks(reading=True)
     return jsonify(services().call("chat.webhook_deliveries", g.actor, endpoint_id, query))
 
 
 @blp.route("/webhooks/<endpoint_id>/deliveries/<message_id>/redeliver", methods=["POST"])
 @blp.response(202, {"type": "object"})
 @blp.doc(operationId="redeliverWebhook")
-@documented(blp, 404)
+@documented(blp, 403, 404)
 def redeliver(endpoint_id, message_id):
     """Send a message again (with the same webhook-id)"""
+    _manages_webhooks()
     return jsonify(command("chat.redeliver_webhook", g.actor, endpoint_id, message_id)), 202

@@ -79,7 +79,12 @@ class PayoutSchema(PassThroughSchema):
     id = fields.String()
     currency = fields.String()
     amount = fields.Integer()
-    status = fields.String(metadata={"description": "requested, paid or failed"})
+    status = fields.String(
+        metadata={
+            "description": "requested, paid or failed; a large one first awaiting_approval, "
+            "then on_hold or rejected (review: staff's reason)"
+        }
+    )
     failure_reason = fields.String(allow_none=True)
     requested_at = fields.DateTime()
 

@@ -39,7 +39,7 @@ def get_profile(org):
 @blp.response(200, ReviewSchema(many=True), headers=SUCCESS_HEADERS)
 @documented(blp)
 def list_reviews(org):
-    """The reviews an organisation received that you may read, newest first"""
+    """The newest reviews an organisation received that you may read (20 per side)"""
     profile = services().call("profiles.get_profile", g.actor, org)
     received = profile["supplier"]["reviews"]["items"] + profile["buyer"]["reviews"]["items"]
     return jsonify(sorted(received, key=lambda r: r["posted_at"], reverse=True))

@@ -58,6 +58,17 @@ class TimeToApproveSchema(PassThroughSchema):
     period = _period()
 
 
+class ResponseTimeSchema(PassThroughSchema):
+    answered = fields.Integer(
+        metadata={"description": "Answers to the other party in orders' conversations"}
+    )
+    median_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "From the other party's first unanswered message to the answer"},
+    )
+    period = _period()
+
+
 class WorkflowFiguresSchema(PassThroughSchema):
     inspection = fields.Nested(InspectionSchema)
     cancellation = fields.Nested(CancellationSchema)
@@ -79,10 +90,12 @@ class ReviewSchema(PassThroughSchema):
 
 
 class ReviewsSchema(PassThroughSchema):
-    count = fields.Integer()
+    count = fields.Integer(metadata={"description": "Every review received you may read"})
     average_rating = fields.Float(allow_none=True)
     period = _period()
-    items = fields.List(fields.Nested(ReviewSchema))
+    items = fields.List(
+        fields.Nested(ReviewSchema), metadata={"description": "The newest 20, newest first"}
+    )
 
 
 class CompletedOrdersSchema(PassThroughSchema):
@@ -93,6 +106,7 @@ class CompletedOrdersSchema(PassThroughSchema):
 class SideSchema(PassThroughSchema):
     completed_orders = fields.Nested(CompletedOrdersSchema)
     reviews = fields.Nested(ReviewsSchema)
+    response_time = fields.Nested(ResponseTimeSchema)
     workflows = fields.Dict(keys=fields.String(), values=fields.Nested(WorkflowFiguresSchema))
 
 
@@ -161,6 +175,7 @@ PROFILE_EXAMPLE = {
                 }
             ],
         },
+        "response_time": {"answered": 12, "median_seconds": 5400.0, "period": PERIOD},
         "workflows": {
             "manufacturing": {
                 "inspection": {
@@ -193,6 +208,7 @@ PROFILE_EXAMPLE = {
     "buyer": {
         "completed_orders": {"count": 0, "period": None},
         "reviews": {"count": 0, "average_rating": None, "period": None, "items": []},
+        "response_time": {"answered": 0, "median_seconds": None, "period": None},
         "workflows": {},
     },
 }

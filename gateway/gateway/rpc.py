@@ -8,6 +8,7 @@ page that needs several services waits for the slowest, not for the sum.
 
 import logging
 from contextlib import contextmanager
+from functools import partial
 
 import eventlet
 from eventlet.queue import Empty, LifoQueue
@@ -123,9 +124,16 @@ def command(method, *args, **kwargs):
     return services().call(method, *args, command_id=idempotency.command_id(), **kwargs)
 
 
-def concurrently(calls):
-    """Run ``{name: callable}`` at once; return ``(results, errors)``, each keyed by name."""
-    threads = {name: eventlet.spawn(_outcome, call) for name, call in calls.items()}
+def concurrently(calls, timeout=None, late=None):
+    """Run ``{name: callable}`` at once; return ``(results, errors)``, each keyed by name.
+
+    With ``timeout`` (seconds), a call still running then is interrupted and its error is
+    ``late(name)``; a proxy interrupted mid-call is stopped, never lent again (ProxyPool.lend).
+    """
+    threads = {
+        name: eventlet.spawn(_outcome, call, timeout, late and partial(late, name))
+        for name, call in calls.items()
+    }
     results, errors = {}, {}
     for name, thread in threads.items():
         result, error = thread.wait()
@@ -143,13 +151,22 @@ def public_detail(error):
     return "unexpected error"
 
 
-def _outcome(call):
+def _outcome(call, timeout=None, late=None):
+    # A BaseException, thrown into the call wherever it waits: no library's
+    # ``except Exception`` swallows it, and the proxy's loan ends as broken.
+    timer = eventlet.Timeout(timeout)
     try:
         return call(), None
+    except eventlet.Timeout as expired:
+        if expired is not timer:
+            raise
+        return None, late() if late else ServiceUnavailable(f"No answer within {timeout:g} s")
     except Exception as error:
         if not isinstance(error, (Problem, ServiceError)):
             log.error("concurrent call failed", exc_info=error)
         return None, error
+    finally:
+        timer.cancel()
 
 
 def init_app(app):

@@ -66,6 +66,13 @@ class OrderQuerySchema(rpc.OrderQuerySchema):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=rpc.PAGE_SIZE))
 
 
+class OrderExportQuerySchema(rpc.OrderQuerySchema):
+    """The list's filters (and sort), or the selected ``ids``: every matching order, no pages."""
+
+    class Meta:
+        exclude = ("cursor", "limit")
+
+
 class OrderCountQuerySchema(rpc.OrderCountQuerySchema):
     """Filters a board may apply; an unknown one is a 422 (``unknown=RAISE`` at the route)."""
 
@@ -190,6 +197,11 @@ class OrderSchema(PassThroughSchema):
         allow_none=True,
         metadata={"description": "A services order's package as agreed; null for other orders"},
     )
+    terms = fields.Nested(
+        rpc.JobTermsSchema,
+        allow_none=True,
+        metadata={"description": "A job order's agreed terms; null for other orders"},
+    )
     revisions_used = fields.Integer()
     documents = fields.List(fields.String())
     shipments = fields.List(fields.Dict())
@@ -244,8 +256,15 @@ class OrderBoardCountsSchema(OrderCountsSchema):
 
 
 class PageWarningSchema(Schema):
+    """A section the page could not fill, as a problem (RFC 9457 members) naming the section."""
+
     section = fields.String(metadata={"example": "fulfillment"})
-    detail = fields.String()
+    type = fields.String(metadata={"example": "urn:marketplace:problem:service-unavailable"})
+    title = fields.String(metadata={"example": "Service unavailable"})
+    status = fields.Integer(metadata={"example": 503})
+    detail = fields.String(
+        metadata={"example": "The fulfillment section did not answer within 3 s"}
+    )
 
 
 class TimelineEntrySchema(PassThroughSchema):
@@ -259,15 +278,43 @@ class TimelineEntrySchema(PassThroughSchema):
 
 
 class OrderPageSchema(Schema):
-    """The order with what other services know about it; a section they cannot give is null."""
+    """The order with what other services know about it, fetched at once.
+
+    A section is null when its service failed or did not answer within the section timeout
+    (``warnings`` names it), or has not heard of the order yet (no warning).
+    """
 
     order = fields.Nested(OrderSchema)
     timeline = _nullable(fields.List, cls_or_instance=fields.Nested(TimelineEntrySchema))
-    fulfillment = _nullable(fields.Dict)
-    payments = _nullable(fields.Dict)
-    disputes = _nullable(fields.List, cls_or_instance=fields.Dict())
-    chat = _nullable(fields.Dict, metadata={"description": "unread count, latest messages"})
-    warnings = fields.List(fields.Nested(PageWarningSchema))
+    fulfillment = _nullable(
+        fields.Dict,
+        metadata={
+            "description": "lines, shipments (with tracking numbers and their carrier scans), "
+            "quality documents and returns"
+        },
+    )
+    payments = _nullable(
+        fields.Dict, metadata={"description": "the Payments tab: held, released, refunded"}
+    )
+    disputes = _nullable(
+        fields.List, cls_or_instance=fields.Dict(), metadata={"description": "oldest first"}
+    )
+    claims = _nullable(
+        fields.List,
+        cls_or_instance=fields.Dict(),
+        metadata={"description": "the seller's claims on the platform; a buyer sees none"},
+    )
+    chat = _nullable(
+        fields.Dict,
+        metadata={
+            "description": "unread (in all), awaiting_reply, conversations with their unread "
+            "counts, latest_messages"
+        },
+    )
+    warnings = fields.List(
+        fields.Nested(PageWarningSchema),
+        metadata={"description": "the sections that are null because they failed"},
+    )
 
 
 class WorkflowSchema(PassThroughSchema):

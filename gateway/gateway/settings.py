@@ -27,6 +27,7 @@ def load_settings(environ=None) -> dict:
         "GATEWAY_DATABASE_URL": database_url("gateway", environ=environ),
         "RPC_TIMEOUT": _number(environ, "RPC_TIMEOUT", 10.0, float),
         "RPC_POOL_SIZE": _number(environ, "RPC_POOL_SIZE", 32, int),
+        "ORDER_PAGE_SECTION_TIMEOUT": _number(environ, "ORDER_PAGE_SECTION_TIMEOUT", 3.0, float),
         "IDEMPOTENCY_KEY_RETENTION_HOURS": _number(
             environ, "IDEMPOTENCY_KEY_RETENTION_HOURS", 24.0, float
         ),

@@ -9,17 +9,11 @@ from PIL import Image
 
 from disputes.models import order_facts
 from disputes.service import DisputesService
-from gateway import rpc
-from gateway.admin.app import create_admin_app
-from gateway.app import create_app
-from gateway.settings import load_settings
-from gateway.tokens import mint
 from orders.service import OrdersService
-from support.databases import truncate_all
 from support.services import count
+from support.staff import ADMIN, BUYER, CUSTOMER_ADMIN, SUPPLIER, SUPPORT, bearer
 from support.waiting import eventually
 
-SECRET = "admin-gateway-test-secret-long-enough-for-hs256"
 ORDER = {
     "supplier_org": "forge",
     "title": "Logo design",
@@ -32,41 +26,13 @@ ORDER = {
 DISPUTE = {"reason": "cancellation_refused", "description": "Nothing was delivered"}
 
 
-def bearer(role, org, sub="u-1"):
-    return {"Authorization": f"Bearer {mint(sub, role, org, 600, SECRET)}"}
-
-
-BUYER = bearer("buyer", "acme", "alice")
-SUPPLIER = bearer("supplier", "forge", "sam")
-ADMIN = bearer("admin", "platform", "ada")
-SUPPORT = bearer("support", "platform", "sue")
-CUSTOMER_ADMIN = bearer("admin", "acme", "oscar")  # acme's own administrator, not staff
-
-
 @pytest.fixture
-def stack(container_factory, service_config, declared_topology, databases, tmp_path):
+def stack(container_factory, service_config, declared_topology, gateways):
     configs = {name: service_config(name) for name in ("orders", "disputes")}
     for service, name in ((OrdersService, "orders"), (DisputesService, "disputes")):
         container_factory(service, configs[name]).start()
-    truncate_all(databases("gateway"))
-    settings = load_settings(
-        {
-            "JWT_SECRET": SECRET,
-            "DATA_DIR": str(tmp_path),
-            "GATEWAY_DATABASE_URL": databases("gateway"),
-            "AMQP_URI": configs["orders"]["AMQP_URI"],
-            "RPC_TIMEOUT": "10",
-        }
-    )
-    settings["BLOB_STORE_URL"] = f"file://{tmp_path}/blobs"
-    public, admin = create_app(settings), create_admin_app(settings)
-    yield {
-        "public": public.test_client(),
-        "admin": admin.test_client(),
-        "disputes_db": configs["disputes"]["DATABASE_URL"],
-    }
-    for app in (public, admin):
-        rpc.close(app)
+    public, admin = gateways(configs["orders"]["AMQP_URI"])
+    return {"public": public, "admin": admin, "disputes_db": configs["disputes"]["DATABASE_URL"]}
 
 
 def place(stack, request=ORDER, headers=BUYER):

@@ -1,7 +1,9 @@
 """The blob store vets what it keeps, and keeps it the same way on a folder and on S3."""
 
 import io
+import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -109,3 +111,34 @@ def test_the_environment_chooses_the_store(tmp_path, s3_endpoint, monkeypatch):
     assert isinstance(on_disk.storage, FolderStorage)
     assert on_disk.storage.root == tmp_path / "blobs" and on_disk.max_bytes == 10
     assert DOCUMENTS["application/pdf"] == "pdf"
+
+
+def test_blobs_are_listed_by_age_and_deleted_within_their_namespace(store):
+    blob = store.put(files.pdf("listed"))
+    modified = store.modified(blob.key)
+    assert modified is not None
+    assert list(store.stored_before(modified + timedelta(seconds=1))) == [blob.key]
+    assert list(store.stored_before(modified - timedelta(seconds=1))) == []
+    store.delete(blob.key)
+    assert store.modified(blob.key) is None
+    with pytest.raises(BlobNotFound):
+        store.get(blob.key)
+
+
+def test_a_namespace_is_a_store_of_its_own(tmp_path):
+    config = {"BLOB_STORE_URL": f"file://{tmp_path}"}
+    root, documents = blob_store(config), blob_store(config, namespace="fulfillment")
+    data = files.pdf("shared")
+    kept, deleted = root.put(data), documents.put(data)
+    documents.put(files.pdf("theirs"))  # listed only in its namespace
+    assert list(root.stored_before(datetime.now(UTC) + timedelta(seconds=1))) == [kept.key]
+    documents.delete(deleted.key)
+    assert root.get(kept.key) == data
+
+
+def test_storing_the_same_file_again_renews_it(tmp_path):
+    store = BlobStore(FolderStorage(tmp_path))
+    blob = store.put(files.pdf("twice"))
+    os.utime(FolderStorage(tmp_path)._path(blob.key), (0, 0))  # long ago
+    store.put(store.get(blob.key))
+    assert store.modified(blob.key) > datetime(2000, 1, 1, tzinfo=UTC)

@@ -4,7 +4,15 @@ import pytest
 
 from chat.models import messages, metadata
 from contracts.errors import Forbidden, InvalidRequest, NotFound
-from support.chat import ADMIN, BUYER, BUYER_COLLEAGUE, OUTSIDER, SUPPLIER, SUPPORT
+from support.chat import (
+    ADMIN,
+    BUYER,
+    BUYER_COLLEAGUE,
+    OUTSIDER,
+    OUTSIDER_ADMIN,
+    SUPPLIER,
+    SUPPORT,
+)
 from support.services import count, rpc
 
 outbox = metadata.tables["outbox"]
@@ -71,6 +79,22 @@ def test_another_organisation_sees_nothing(chat, chat_config, order_id):
             with pytest.raises(NotFound):
                 call()
         assert cluster.chat.unread_counts(OUTSIDER) == {"total": 0, "orders": {}}
+
+
+def test_an_admin_of_a_customer_organisation_is_no_platform_staff(chat, chat_config, order_id):
+    """An ``admin`` token of another organisation reads no conversation and no staff notice."""
+    with rpc(chat_config) as cluster:
+        cluster.chat.post_message(BUYER, order_id, "support", "Where is my order?")
+        assert cluster.chat.list_notifications(SUPPORT)["items"]  # the support desk heard
+        for call in (
+            lambda: cluster.chat.list_conversations(OUTSIDER_ADMIN, order_id),
+            lambda: cluster.chat.list_messages(OUTSIDER_ADMIN, order_id, "support-buyer", {}),
+            lambda: cluster.chat.post_message(OUTSIDER_ADMIN, order_id, "order", "Hi"),
+        ):
+            with pytest.raises(NotFound):
+                call()
+        assert cluster.chat.list_notifications(OUTSIDER_ADMIN)["items"] == []
+        assert cluster.chat.unread_counts(OUTSIDER_ADMIN) == {"total": 0, "orders": {}}
 
 
 def test_support_is_tagged_in_and_answers(chat, chat_config, order_id):

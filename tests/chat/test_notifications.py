@@ -50,6 +50,24 @@ LIFE = [
         lambda o: {"order_id": o, "document_id": "d-1", "kind": "inspection_report"},
     ),
     (
+        "dispute.opened",
+        "disputes",
+        lambda o: {
+            "order_id": o,
+            "dispute_id": "dsp-1",
+            "buyer_org": "acme",
+            "supplier_org": "forge",
+            "opened_by": BUYER,
+            "reason": "quality",
+            "respond_by": "2031-03-14T12:00:00+00:00",
+        },
+    ),
+    (
+        "payment.refunded",
+        "payments",
+        lambda o: {**_money(o), "to": "original", "buyer_org": "acme"},
+    ),
+    (
         "order.accepted",
         "orders",
         lambda o: (
@@ -66,9 +84,17 @@ EXPECTED = {
         "shipment.created",
         "parcel.scanned",
         "document.uploaded",
+        "dispute.opened",
+        "payment.refunded",
     ],
-    "supplier": ["order.placed", "payment.held", "order.delayed", "order.accepted"],
-    "staff": ["order.delayed"],
+    "supplier": [
+        "order.placed",
+        "payment.held",
+        "order.delayed",
+        "dispute.opened",
+        "order.accepted",
+    ],
+    "staff": ["order.delayed", "dispute.opened"],
 }
 
 

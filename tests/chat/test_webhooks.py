@@ -15,7 +15,15 @@ from standardwebhooks import Webhook
 from chat.service import ChatService
 from chat.webhooks import RETRY_SCHEDULE
 from contracts.errors import Forbidden, InvalidRequest, NotFound
-from support.chat import ADMIN, OUTSIDER, SUPPLIER, placed
+from support.chat import (
+    ADMIN,
+    BUYER,
+    OUTSIDER_ADMIN,
+    SUPPLIER,
+    SUPPLIER_ADMIN,
+    SUPPORT,
+    placed,
+)
 from support.clock import FrozenClock
 from support.events import publish
 from support.services import rpc
@@ -88,7 +96,7 @@ def receiver():
         running.stop()
 
 
-def subscribe(config, receiver, actor=SUPPLIER, event_types=("order.placed",)):
+def subscribe(config, receiver, actor=SUPPLIER_ADMIN, event_types=("order.placed",)):
     with rpc(config) as cluster:
         endpoint = cluster.chat.subscribe_webhook(
             actor, {"url": receiver.url, "event_types": list(event_types)}
@@ -104,7 +112,7 @@ def place_order(container, config):
     return order_id
 
 
-def deliveries(config, endpoint, actor=SUPPLIER):
+def deliveries(config, endpoint, actor=SUPPLIER_ADMIN):
     with rpc(config) as cluster:
         return cluster.chat.webhook_deliveries(actor, endpoint["id"], {})["items"]
 
@@ -149,7 +157,7 @@ def test_a_receiver_that_answers_410_is_disabled(webhook_chat, receiver):
     place_order(container, config)
     eventually(lambda: deliveries(config, endpoint)[0]["status"] == "failed")
     with rpc(config) as cluster:
-        [found] = cluster.chat.list_webhooks(SUPPLIER)
+        [found] = cluster.chat.list_webhooks(SUPPLIER_ADMIN)
     assert not found["enabled"] and "410" in found["disabled_reason"]
     assert "secret" not in found
 
@@ -171,7 +179,7 @@ def test_an_admin_redelivers_and_rotates_the_secret(webhook_chat, receiver):
         [message] = deliveries(config, endpoint, ADMIN)
         cluster.chat.redeliver_webhook(ADMIN, endpoint["id"], message["id"])
         with pytest.raises(NotFound):
-            cluster.chat.webhook_deliveries(OUTSIDER, endpoint["id"], {})
+            cluster.chat.webhook_deliveries(OUTSIDER_ADMIN, endpoint["id"], {})
     eventually(lambda: len(hook.received) == 2)
     assert hook.received[0][0] == hook.received[1][0]  # a redelivery keeps its webhook-id
 
@@ -194,16 +202,16 @@ def test_private_addresses_and_plain_http_are_refused_unless_allowed(chat, chat_
         ):
             with pytest.raises(InvalidRequest) as refused:
                 cluster.chat.subscribe_webhook(
-                    SUPPLIER, {"url": url, "event_types": ["order.placed"]}
+                    SUPPLIER_ADMIN, {"url": url, "event_types": ["order.placed"]}
                 )
             assert refused.value.details["errors"]["url"], url
         with pytest.raises(InvalidRequest):
             cluster.chat.subscribe_webhook(
-                SUPPLIER, {"url": "https://127.0.0.1/x", "event_types": ["no.such"]}
+                SUPPLIER_ADMIN, {"url": "https://127.0.0.1/x", "event_types": ["no.such"]}
             )
         with pytest.raises(Forbidden):
             cluster.chat.subscribe_webhook(
-                SUPPLIER,
+                SUPPLIER_ADMIN,
                 {"url": "https://1.1.1.1/x", "event_types": ["order.placed"], "org": "acme"},
             )
 
@@ -227,8 +235,38 @@ def test_an_endpoint_failing_for_too_long_is_disabled(
     clock.advance(seconds=10)  # past the first retry, and past the failure allowance
     eventually(lambda: deliveries(config, endpoint)[0]["attempts"] == 2)
     with rpc(config) as cluster:
-        [found] = cluster.chat.list_webhooks(SUPPLIER)
+        [found] = cluster.chat.list_webhooks(SUPPLIER_ADMIN)
         assert not found["enabled"] and "too long" in found["disabled_reason"]
-        cluster.chat.update_webhook(SUPPLIER, endpoint["id"], {"enabled": True})
-        [found] = cluster.chat.list_webhooks(SUPPLIER)
+        cluster.chat.update_webhook(SUPPLIER_ADMIN, endpoint["id"], {"enabled": True})
+        [found] = cluster.chat.list_webhooks(SUPPLIER_ADMIN)
     assert found["enabled"] and found["failing_since"] is None
+
+
+def test_only_an_organisation_admin_or_platform_admin_manages_endpoints(chat, chat_config):
+    hook = {"url": "https://1.1.1.1/hooks", "event_types": ["order.placed"]}
+    with rpc(chat_config) as cluster:
+        endpoint = cluster.chat.subscribe_webhook(SUPPLIER_ADMIN, hook)
+        assert endpoint["org"] == SUPPLIER_ADMIN["org"]
+        # Buyers and suppliers use their organisation's orders; they do not wire systems to them.
+        for member in (SUPPLIER, BUYER):
+            with pytest.raises(Forbidden):
+                cluster.chat.subscribe_webhook(member, hook)
+            with pytest.raises(Forbidden):
+                cluster.chat.list_webhooks(member)
+            with pytest.raises(Forbidden):
+                cluster.chat.delete_webhook(member, endpoint["id"])
+            with pytest.raises(Forbidden):
+                cluster.chat.webhook_deliveries(member, endpoint["id"], {})
+        # Platform support reads every endpoint and changes none.
+        assert [found["id"] for found in cluster.chat.list_webhooks(SUPPORT)] == [endpoint["id"]]
+        with pytest.raises(Forbidden):
+            cluster.chat.rotate_webhook_secret(SUPPORT, endpoint["id"])
+        # Another organisation's admin neither sees nor touches it.
+        assert cluster.chat.list_webhooks(OUTSIDER_ADMIN) == []
+        with pytest.raises(NotFound):
+            cluster.chat.delete_webhook(OUTSIDER_ADMIN, endpoint["id"])
+        with pytest.raises(Forbidden):
+            cluster.chat.subscribe_webhook(OUTSIDER_ADMIN, {**hook, "org": "forge"})
+
+        cluster.chat.delete_webhook(SUPPLIER_ADMIN, endpoint["id"])
+        assert cluster.chat.list_webhooks(SUPPLIER_ADMIN) == []

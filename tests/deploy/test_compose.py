@@ -222,8 +222,9 @@ def test_secrets_come_from_the_environment_not_literals(services):
         for key, value in as_dict(service.get("environment")).items():
             value = str(value)
             if re.search(r"SECRET|PASSWORD", key):
-                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", value), (
-                    f"{name}.{key} must be ${{VAR:?...}}"
+                # required (${VAR:?...}), or optional and empty unless set (${VAR:-})
+                assert re.fullmatch(r"\$\{\w+:(\?[^}]*|-)\}", value), (
+                    f"{name}.{key} must be ${{VAR:?...}} or ${{VAR:-}}"
                 )
             if "://" in value and "@" in value:  # a password inside a URL
                 userinfo = value.split("://", 1)[1].split("@", 1)[0]
@@ -310,3 +311,82 @@ def test_kustomization_lists_every_deployment_and_image(k8s_docs):
         if doc["kind"] == "Deployment":
             assert doc["_file"] in resources
     assert {i["name"] for i in kustomization["images"]} == {f"marketplace/{n}" for n in COMPONENTS}
+
+
+# --- settings reach the containers -----------------------------------------------------------
+
+SETTING = re.compile(r"\$\{(\w+):([^}]*)\}")
+SECRET_SETTING = re.compile(r"SECRET|PASSWORD")
+
+
+def settings_read_by(name: str) -> dict[str, str]:
+    """``{variable: default}`` for every ``${VAR:default}`` the service's config.yaml reads."""
+    text = (ROOT / "services" / name / "config.yaml").read_text()
+    return {
+        variable: default
+        for variable, default in SETTING.findall(text)
+        if variable not in ("AMQP_URI", f"{name.upper()}_DATABASE_URL")
+    }
+
+
+def uses_the_blob_store(name: str) -> bool:
+    package = ROOT / component_dir(name) / name
+    return any(
+        "Blobs()" in path.read_text() or "blob_store(" in path.read_text()
+        for path in package.rglob("*.py")
+    )
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_compose_passes_every_setting_the_service_reads(services, name):
+    """A setting in .env or the shell reaches the container only if compose names it."""
+    env = as_dict(services[name].get("environment"))
+    missing = sorted(set(settings_read_by(name)) - set(env))
+    assert not missing, f"docker-compose.yml does not pass {', '.join(missing)} to {name}"
+    for variable in settings_read_by(name):
+        if SECRET_SETTING.search(variable):
+            assert env[variable] is None or str(env[variable]).startswith("${"), variable
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_k8s_gives_every_setting_the_service_reads_with_its_default(k8s_docs, name):
+    """Non-secret settings in the shared ConfigMap, with the defaults config.yaml has; secret
+    ones from the Secret, each optional where the service runs without it."""
+    [configmap] = [d for d in k8s_docs if d["kind"] == "ConfigMap"]
+    [deployment] = [
+        d for d in k8s_docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name
+    ]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    from_secret = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    [secret] = [d for d in k8s_docs if d["kind"] == "Secret"]
+    for variable, default in settings_read_by(name).items():
+        if SECRET_SETTING.search(variable):
+            assert variable in from_secret and variable in secret["stringData"], variable
+            assert from_secret[variable].get("optional") is (default == ""), variable
+        else:
+            assert variable in configmap["data"], f"the ConfigMap has no {variable} ({name})"
+            assert str(configmap["data"][variable]) == default, (
+                f"ConfigMap {variable}={configmap['data'][variable]!r}, config.yaml: {default!r}"
+            )
+
+
+@pytest.mark.parametrize("name", [n for n in COMPONENTS if uses_the_blob_store(n)])
+def test_every_component_using_the_blob_store_shares_the_gateways(services, dockerfile, name):
+    """Chat reads what the gateway stored (attachments), payments its invoices: the same store
+    settings and, without a bucket, the same volume at the same DATA_DIR."""
+    gateway, service = services["gateway"], services[name]
+    blob_settings = ("DATA_DIR", "BLOB_STORE_URL", "BLOB_S3_ENDPOINT_URL", "BLOB_MAX_BYTES")
+    gateway_env, env = as_dict(gateway["environment"]), as_dict(service["environment"])
+    for variable in blob_settings:
+        assert variable in env and env[variable] == gateway_env[variable], (name, variable)
+    volume = f"{gateway['volumes'][0].split(':')[0]}:{gateway_env['DATA_DIR']}"
+    assert volume in service.get("volumes", []), f"{name} does not mount {volume}"
+    # A named volume takes its owner from the image's directory: it must exist, the app's own.
+    made = [
+        rest for instr, rest in dockerfile if instr == "RUN" and gateway_env["DATA_DIR"] in rest
+    ]
+    assert made and "chown" in made[0] and "10001" in made[0]

@@ -252,6 +252,10 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
         opened = proxy.disputes.open_claim(SUPPLIER, order["id"], claim)
         with pytest.raises(NotFound):
             proxy.disputes.get_claim(BUYER, opened["id"])
+        # The order page's section: the seller and staff see the claim, the buyer does not.
+        assert proxy.disputes.order_claims(SUPPLIER, order["id"]) == [opened]
+        assert proxy.disputes.order_claims(SUPPORT, order["id"]) == [opened]
+        assert proxy.disputes.order_claims(BUYER, order["id"]) == []
         decided = proxy.disputes.decide_claim(
             ADMIN, opened["id"], {"approve": True, "amount": 4500, "reason": "Photos match"}
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 from unittest.mock import ANY
 
 from e2e.walk import act, problem, status_is, timeline, when
+from support.orders import job_terms
 
 RETAIL = {"workflow": "retail", "currency": "EUR"}
 ONE_PART = [{"sku": "P-1", "description": "Part", "quantity": 2, "unit_price": 500}]
@@ -156,7 +157,7 @@ def test_the_board_counts_each_workflow_apart_and_honours_the_workflow_filter(ma
 
 def test_orders_filter_by_kind_and_by_delay_and_an_unknown_filter_or_value_is_a_422(market):
     m = market("list-flags")
-    m.place({**SERVICES, "title": "Logo", "kind": "job"})
+    m.place({**SERVICES, "title": "Logo", "kind": "job", "terms": job_terms(2, amount=100)})
     m.place({**SERVICES, "title": "Website", "kind": "service"})
     brackets = m.place({**MANUFACTURING, "title": "Brackets"})
     for action in ("approve", "start_production"):

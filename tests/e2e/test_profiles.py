@@ -1,6 +1,8 @@
 """Profiles through the gateway: a factory order's outcome and its two-way reviews reach both
 organisations' profiles, each review sealed until the other side has answered."""
 
+import uuid
+
 from e2e.walk import act, problem
 from support.waiting import eventually
 
@@ -57,3 +59,50 @@ def test_reviews_reach_both_profiles_once_both_sides_have_reviewed(market, as_us
     assert received(outsider, m.supplier.org, "supplier") == []
     [moderated] = profile(m.admin, m.supplier.org)["moderation"]
     assert (moderated["hidden_reason"], len(moderated["reports"])) == ("Off-topic", 1)
+
+
+def test_a_retail_buyers_address_reaches_the_parties_only_and_never_a_profile(market, as_user):
+    """Seed 003: the seller sees the customer and the Ship-To on the order; another
+    organisation gets a 404 wherever the order is, and no profile carries the address."""
+    m = market("retail-address")
+    street = f"{uuid.uuid4().hex[:8]} Allen Avenue"
+    ship_to = {
+        "name": "Ngozi Okafor",
+        "street": street,
+        "city": "Lagos",
+        "country": "NG",
+        "phone": "+234 803 123 4567",
+    }
+    order = m.place(
+        {
+            "workflow": "retail",
+            "title": "Electric kettle",
+            "currency": "NGN",
+            "lines": [{"sku": "KTL-1", "description": "Kettle", "quantity": 1, "unit_price": 1500}],
+            "shipping": {"ship_to": ship_to},
+        }
+    )
+    for party in (m.buyer, m.supplier, m.admin):
+        seen = party.get(f"/orders/{order['id']}")
+        assert seen.status_code == 200 and seen.json()["shipping"]["ship_to"] == ship_to
+
+    others = (
+        as_user("olga", "buyer", f"{m.buyer.org}-other"),
+        as_user("sid", "supplier", f"{m.supplier.org}-other"),
+        as_user("oz", "admin", m.buyer.org),  # an admin of the buyer's organisation: no staff
+    )
+    for outsider in others:
+        for path in ("", "/timeline", "/shipments", "/documents"):
+            problem(outsider.get(f"/orders/{order['id']}{path}"), 404, "not-found")
+        listed = outsider.get("/orders")
+        assert listed.status_code == 200 and street not in listed.text
+
+    def counted():
+        return profile(m.admin, m.buyer.org)["buyer"]["workflows"].get("retail") is not None
+
+    assert eventually(counted)  # the profiles service has the order's events
+    for reader in (*others, m.buyer, m.supplier, m.admin):
+        for org in (m.buyer.org, m.supplier.org):
+            shown = reader.get(f"/profiles/{org}")
+            assert shown.status_code == 200
+            assert street not in shown.text and "Okafor" not in shown.text

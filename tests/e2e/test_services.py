@@ -3,6 +3,7 @@ draft and final deliveries, revisions up to the package's limit, cancellations b
 at the employer's request, and by an admin."""
 
 from e2e.walk import act, fetch, problem, status_is, timeline, when
+from support.orders import job_terms
 
 SERVICE = {
     "workflow": "services",
@@ -14,7 +15,13 @@ SERVICE = {
         {"sku": "PKG-BASIC", "description": "Basic package", "quantity": 1, "unit_price": 15000}
     ],
 }
-JOB = {**SERVICE, "kind": "job", "title": "Landing page copy", "revisions_allowed": 2}
+JOB = {
+    **SERVICE,
+    "kind": "job",
+    "title": "Landing page copy",
+    "revisions_allowed": 2,
+    "terms": job_terms(2),
+}
 FINAL = {"type": "final", "description": "Final logo files", "attachments": ["logo.svg"]}
 
 

@@ -34,9 +34,10 @@ class Fulfillment:
             )
         return order_id
 
-    def deliver(self, event_type, data, handler):
+    def deliver(self, event_type, data, handler, envelope=None):
+        """Publish an orders event (or ``envelope`` again) and wait until its handler ran."""
         with entrypoint_waiter(self.container, handler):
-            publish(self.config["AMQP_URI"], event_type, data, "orders")
+            return publish(self.config["AMQP_URI"], event_type, data, "orders", envelope)
 
     def call(self, method, *args):
         with rpc(self.config) as proxy:
@@ -50,8 +51,15 @@ class Fulfillment:
 
 
 @pytest.fixture
-def fulfillment(container_factory, service_config, declared_topology):
-    config = service_config("fulfillment", TIMER_INTERVAL_S=0.05, UNSCANNED_AFTER_WORKDAYS=1)
+def fulfillment(container_factory, service_config, declared_topology, tmp_path):
+    config = service_config(
+        "fulfillment",
+        TIMER_INTERVAL_S=0.05,
+        UNSCANNED_AFTER_WORKDAYS=1,
+        BLOB_STORE_URL=f"file://{tmp_path}/blobs",
+        BLOB_SWEEP_INTERVAL_S=0.05,
+        ORPHAN_BLOB_RETENTION_HOURS=1,
+    )
     container = container_factory(FulfillmentService, config)
     # Friday 10:00 UTC
     clock = FrozenClock(datetime(2031, 3, 7, 10, 0, tzinfo=UTC))

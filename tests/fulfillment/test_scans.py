@@ -6,11 +6,12 @@ from datetime import timedelta
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from chassis.database import make_engine
 from contracts.errors import Conflict, InvalidRequest
-from fulfillment.models import scans
-from support.services import BUYER, SUPPLIER, count, query
+from fulfillment.models import scans, shipments
+from support.services import BUYER, SUPPLIER, count, query, rpc
 
 
 def scan(tracking, status, at, event_id="", **more):
@@ -231,3 +232,61 @@ def test_one_more_hop_in_transit_is_history_not_news(fulfillment):
     assert [s["carrier_event_id"] for s in view["scans"]] == ["h1", "h2", "h3"]
     published = [e["data"]["scan_id"] for e in fulfillment.published("parcel.scanned")]
     assert published == [view["scans"][0]["id"], view["scans"][2]["id"]]
+
+
+def test_a_redelivered_scan_call_is_answered_from_its_record(fulfillment):
+    shipment = shipped(fulfillment)
+    sorting = scan(
+        "JD0001", "in_transit", fulfillment.clock.now, "evt-9", location_kind="sorting_centre"
+    )
+    with rpc(fulfillment.config) as proxy:
+        first = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-1")
+        again = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-1")
+        retried = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-2")
+    assert first == again == {"accepted": 1, "duplicates": 0, "parked": 0}
+    assert retried == {"accepted": 0, "duplicates": 1, "parked": 0}  # the carrier's own retry
+    [scanned] = fulfillment.published("parcel.scanned")
+    assert scanned["data"]["shipment_id"] == shipment["id"]
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 1
+
+
+def test_shipments_and_their_first_scans_arriving_together_always_meet(fulfillment):
+    order_id = fulfillment.place()
+    numbers = [f"R{i}" for i in range(8)]
+    at = fulfillment.clock.now + timedelta(hours=1)
+
+    def create(number):
+        request = {"lines": [{"line_id": "L2", "quantity": 1}], "tracking_number": number}
+        return fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+
+    def record(number):
+        return fulfillment.call("record_scans", "dhl", [scan(number, "in_transit", at, number)])
+
+    threads = [eventlet.spawn(step, number) for number in numbers for step in (record, create)]
+    for thread in threads:
+        thread.wait()
+    found = fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"]
+    assert sorted((s["tracking_number"], s["status"]) for s in found) == [
+        (number, "in_transit") for number in numbers
+    ]
+    parked = count(fulfillment.config["DATABASE_URL"], scans, scans.c.shipment_id.is_(None))
+    assert parked == 0
+
+
+def test_a_shipment_stored_before_milestones_were_kept_learns_them_from_its_scans(fulfillment):
+    shipped(fulfillment)
+    start = fulfillment.clock.now
+    sorting = {"location_kind": "sorting_centre"}
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", start, "s1", **sorting)])
+    engine = make_engine(fulfillment.config["DATABASE_URL"])
+    with engine.begin() as connection:  # as migration 0006 leaves an older shipment
+        connection.execute(update(shipments).values(milestones=None))
+    engine.dispose()
+    later = start + timedelta(hours=1)
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", later, "s2", **sorting)])
+    assert len(fulfillment.published("parcel.scanned")) == 1  # reached before: history
+    out = scan("JD0001", "out_for_delivery", later + timedelta(hours=1), "s3")
+    fulfillment.call("record_scans", "dhl", [out])
+    assert len(fulfillment.published("parcel.scanned")) == 2
+    [row] = query(fulfillment.config["DATABASE_URL"], select(shipments.c.milestones))
+    assert sorted(row.milestones) == [["in_transit", "sorting_centre"], ["out_for_delivery", ""]]

@@ -1,16 +1,17 @@
 """Shipments: partial, never beyond what was ordered, visible only to the order's parties."""
 
+from datetime import UTC, datetime
+
 import pytest
-from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from chassis.database import make_engine
 from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from fulfillment.models import fulfillments
-from support.events import publish
+from fulfillment.models import fulfillments, metadata, waiting_events
 from support.order_facts import PLACED
-from support.services import ADMIN, BUYER, SUPPLIER, query, rpc
-from support.waiting import eventually
+from support.services import ADMIN, BUYER, SUPPLIER, count, query, rpc
 
+inbox = metadata.tables["inbox"]
 OTHER_SUPPLIER = {"user_id": "olga", "role": "supplier", "org": "elsewhere"}
 
 
@@ -153,12 +154,66 @@ def test_a_repeated_command_creates_one_shipment(fulfillment):
     assert len(fulfillment.published("shipment.created")) == 1
 
 
-def test_a_label_that_overtakes_the_placement_is_applied_once_the_order_is_known(fulfillment):
+def test_a_label_that_overtakes_the_placement_waits_for_it_and_ships_once(fulfillment):
     label = {**PLACED, "order_id": "o-late", "status": "ready_to_ship", "tracking_number": "L-1"}
-    with entrypoint_waiter(fulfillment.container, "on_ready_to_ship"):  # the first attempt
-        publish(fulfillment.config["AMQP_URI"], "order.ready_to_ship", label, "orders")
-    fulfillment.place(order_id="o-late", workflow="retail")
-    shipments = eventually(
-        lambda: fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]
-    )
-    assert shipments[0]["tracking_number"] == "L-1"
+    envelope = fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
+    # Kept, in the transaction that marked it processed: no retry, nothing shipped yet.
+    url = fulfillment.config["DATABASE_URL"]
+    assert [row.event_id for row in query(url, select(waiting_events))] == [envelope["event_id"]]
+    assert count(url, inbox, inbox.c.event_id == envelope["event_id"]) == 1
+    assert fulfillment.call("get_fulfillment", SUPPLIER, "o-late") is None
+
+    fulfillment.place(order_id="o-late", workflow="retail", status="pending")
+    [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]
+    assert (shipment["tracking_number"], shipment["status"]) == ("L-1", "handed_over")
+    assert count(url, waiting_events) == 0
+    fulfillment.deliver("order.ready_to_ship", None, "on_ready_to_ship", envelope)  # redelivered
+    assert len(fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]) == 1
+    [created] = fulfillment.published("shipment.created")
+    assert created["data"]["shipment_id"] == shipment["id"]
+    # Published as the label's consequence, not the placement's.
+    assert created["correlation_id"] == envelope["correlation_id"]
+    assert created["causation_id"] == envelope["event_id"]
+
+
+def test_a_label_waiting_for_an_order_cancelled_before_its_placement_ships_nothing(fulfillment):
+    label = {**PLACED, "order_id": "o-gone", "status": "ready_to_ship", "tracking_number": "L-2"}
+    fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
+    cancelled = {
+        **{k: v for k, v in PLACED.items() if k != "lines"},
+        "order_id": "o-gone",
+        "status": "cancelled",
+        "by": "buyer",
+    }
+    fulfillment.deliver("order.cancelled", cancelled, "on_order_cancelled")
+    fulfillment.place(order_id="o-gone", workflow="retail", status="pending")
+    assert count(fulfillment.config["DATABASE_URL"], waiting_events) == 0
+    assert fulfillment.call("get_fulfillment", SUPPLIER, "o-gone")["shipments"] == []
+    assert fulfillment.published("shipment.created") == []
+
+
+def test_a_waiting_event_that_can_no_longer_be_read_stays_and_holds_nothing_up(fulfillment):
+    label = {**PLACED, "order_id": "o-old", "status": "ready_to_ship", "tracking_number": "L-3"}
+    envelope = fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
+    url = fulfillment.config["DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as connection:  # a version of the contract no longer accepted
+        connection.execute(
+            insert(waiting_events).values(
+                order_id="o-old",
+                event_id="00000000-0000-4000-8000-000000000000",
+                event_type="order.ready_to_ship",
+                occurred_at=datetime.now(UTC),
+                envelope={
+                    **envelope,
+                    "event_id": "00000000-0000-4000-8000-000000000000",
+                    "schema_version": 99,
+                },
+                received_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    fulfillment.place(order_id="o-old", workflow="retail", status="pending")
+    [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-old")["shipments"]
+    assert shipment["tracking_number"] == "L-3"
+    assert [row.envelope["schema_version"] for row in query(url, select(waiting_events))] == [99]

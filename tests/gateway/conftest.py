@@ -99,6 +99,9 @@ class FakeFulfillment:
     def get_fulfillment(self, actor, order_id):
         return {"id": "ful-1", "order_id": order_id, "status": "open", "lines": []}
 
+    def fulfillment_statuses(self, actor, order_ids):
+        return {order_id: {"status": "open", "tracking_numbers": []} for order_id in order_ids}
+
     def health(self):
         return {"status": "ok"}
 
@@ -108,6 +111,9 @@ class FakePayments:
 
     def get_order_payments(self, actor, order_id):
         raise NotFound("no payment for this order", {"order_id": order_id})
+
+    def payment_statuses(self, actor, order_ids):
+        return {}
 
     def health(self):
         return {"status": "ok"}
@@ -128,6 +134,9 @@ class FakeHealthOnly:
 
 class FakeDisputes(FakeHealthOnly):
     def order_disputes(self, actor, order_id):
+        return []
+
+    def order_claims(self, actor, order_id):
         return []
 
 

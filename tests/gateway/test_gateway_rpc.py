@@ -5,7 +5,7 @@ import time
 import pytest
 
 from contracts.errors import NotFound
-from gateway import orders
+from gateway import order_page
 from gateway.rpc import ProxyPool, Services, ServiceUnavailable, concurrently
 
 SLOW = 0.2
@@ -15,7 +15,7 @@ SLOW = 0.2
 def two_slow_sections(monkeypatch, cluster):
     """The order page with a second section, as adding payments will be: one more line."""
     monkeypatch.setitem(
-        orders.ORDER_PAGE_SECTIONS,
+        order_page.ORDER_PAGE_SECTIONS,
         "payments",
         lambda rpc, actor, order_id: rpc.call("payments.payments_for_order", order_id),
     )
@@ -50,8 +50,32 @@ def test_a_failing_section_is_null_with_a_warning(client, cluster, place, bearer
     assert response.json["order"]["id"] == order_id
     assert response.json["fulfillment"] is None
     assert response.json["warnings"] == [
-        {"section": "fulfillment", "detail": "The fulfillment service did not answer in time"}
+        {
+            "section": "fulfillment",
+            "type": "urn:marketplace:problem:service-unavailable",
+            "title": "Service unavailable",
+            "status": 503,
+            "detail": "The fulfillment service did not answer in time",
+        }
     ]
+
+
+def test_a_section_slower_than_its_timeout_is_null_with_a_warning(
+    client, app, cluster, place, bearer
+):
+    app.config["ORDER_PAGE_SECTION_TIMEOUT"] = SLOW
+    order_id = place().json["id"]
+    cluster.delay("chat.order_summary", 20 * SLOW)
+
+    response = client.get(f"/api/v1/orders/{order_id}", headers=bearer())
+
+    assert response.status_code == 200
+    assert response.json["chat"] is None and response.json["fulfillment"]
+    [warning] = response.json["warnings"]
+    assert warning["section"] == "chat" and warning["status"] == 503
+    assert warning["detail"] == f"The chat section did not answer within {SLOW:g} s"
+    # The interrupted call's proxy may still get its late reply: it is never lent again.
+    assert cluster.proxies_stopped == 1
 
 
 def test_the_page_fails_when_the_order_itself_cannot_be_read(client, cluster, place, bearer):

@@ -6,7 +6,7 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from contracts.errors import IdempotencyKeyReused, IllegalTransition, NotFound
+from contracts.errors import IdempotencyKeyReused, IllegalTransition, InvalidRequest, NotFound
 from fulfillment.models import fulfillments
 from fulfillment.service import FulfillmentService
 from orders.models import activities, orders
@@ -130,6 +130,29 @@ def test_another_organisation_cannot_see_or_touch_an_order(system):
         with pytest.raises(NotFound):
             proxy.orders.perform_action({**SUPPLIER, "org": "other"}, order["id"], "approve")
         assert proxy.orders.list_orders(outsider, {})["items"] == []
+
+
+def test_an_action_note_with_contact_details_is_refused_and_changes_nothing(system):
+    system["orders"].start()
+    url = system["orders_config"]["DATABASE_URL"]
+    with rpc(system["orders_config"]) as proxy:
+        order = proxy.orders.place_order(BUYER, MANUFACTURING)
+        order = proxy.orders.perform_action(SUPPLIER, order["id"], "approve")
+        entries, events = count(url, activities), count(url, outbox)
+        with pytest.raises(InvalidRequest) as refused:
+            proxy.orders.perform_action(
+                SUPPLIER,
+                order["id"],
+                "update_estimate",
+                {
+                    "estimated_ship_by": "2030-05-01",
+                    "reason": "Late; whatsapp me on wa.me/4155550132",
+                },
+            )
+        assert refused.value.details["contact_details"][0]["field"] == "reason"
+        assert "off the platform is not allowed" in str(refused.value)
+        assert proxy.orders.get_order(SUPPLIER, order["id"])["version"] == order["version"]
+    assert (count(url, activities), count(url, outbox)) == (entries, events)
 
 
 def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replicas(

@@ -1,12 +1,14 @@
 """The payments service on a real broker and PostgreSQL: order events move the money."""
 
 import base64
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
+from contracts.catalogue import contract
 from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
 from payments.models import metadata, order_payments
 from payments.service import PaymentsService
@@ -16,6 +18,7 @@ from support.services import ADMIN, BUYER, SUPPLIER, query, rpc
 from support.waiting import eventually
 
 OUTBOX = metadata.tables["outbox"]
+ENTRIES = metadata.tables["entries"]
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def deliver(payments, event, entrypoint):
         "event_type": event_type,
         "schema_version": 1,
         "occurred_at": "2026-01-05T12:00:00+00:00",
-        "producer": "disputes" if event_type.startswith("dispute") else "orders",
+        "producer": contract(event_type).producer,
         "correlation_id": event_id,
         "causation_id": None,
         "data": data,
@@ -227,6 +230,41 @@ def test_another_organisation_does_not_see_the_order_payments(payments):
     stranger = {"user_id": "eve", "role": "buyer", "org": "other"}
     with rpc(config) as proxy, pytest.raises(NotFound):
         proxy.payments.get_order_payments(stranger, "o-9")
+
+
+def test_an_approved_claim_pays_the_seller_from_the_platform_once(payments):
+    _, config = payments
+    claim = {
+        "order_id": "o-c1",
+        "claim_id": "cl-1",
+        "kind": "wrong_item_returned",
+        "supplier_org": SUPPLIER["org"],
+        "amount": 7_500,
+        "currency": "EUR",
+        "note": "A toaster came back instead of the kettle",
+    }
+    approved = ("claim.approved", str(uuid.uuid4()), claim)
+    deliver(payments, approved, "on_claim_approved")
+    deliver(payments, approved, "on_claim_approved")  # redelivered: the inbox skips it
+    # The same approval published again under another event id pays nothing more either.
+    deliver(payments, ("claim.approved", str(uuid.uuid4()), claim), "on_claim_approved")
+
+    with rpc(config) as proxy:
+        wallet = proxy.payments.get_wallet(SUPPLIER)
+    assert wallet["balances"] == [
+        {"currency": "EUR", "available": 7_500, "pending": 0, "reserved": 0}
+    ]
+    assert [(h["kind"], h["order_id"], h["amount"]) for h in wallet["history"]] == [
+        ("compensation", "o-c1", 7_500)
+    ]
+    compensations = query(
+        config["DATABASE_URL"],
+        select(ENTRIES.c.account_id, ENTRIES.c.amount).order_by(ENTRIES.c.amount),
+    )
+    assert [tuple(row) for row in compensations] == [
+        ("compensation:platform:EUR", -7_500),
+        (f"wallet:{SUPPLIER['org']}:EUR", 7_500),
+    ]
 
 
 def earn(payments, order_id, amount):

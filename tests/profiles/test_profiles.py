@@ -1,5 +1,8 @@
 """The profiles service on a real broker and PostgreSQL, fed the orders' events as published."""
 
+import random
+import statistics
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,6 +10,7 @@ from nameko.testing.services import entrypoint_waiter, replace_dependencies
 from profiles.models import history
 from profiles.service import ProfilesService
 
+from chassis.envelope import new_envelope
 from contracts.errors import Forbidden, NotFound
 from support.clock import FrozenClock
 from support.events import publish
@@ -36,8 +40,6 @@ class History:
         self.envelopes = []
 
     def event(self, event_type, order_id, at, **data):
-        from chassis.envelope import new_envelope
-
         payload = {"order_id": order_id, **self.parties, "workflow_version": 1, "status": "s"}
         payload.update(data)
         envelope = new_envelope(event_type, payload, "orders")
@@ -116,7 +118,9 @@ def deliver(profiles, envelopes):
     url = profiles["config"]["DATABASE_URL"]
     before = count(url, history)
     for envelope in envelopes:
-        publish(uri, envelope["event_type"], envelope["data"], "orders", envelope=envelope)
+        publish(
+            uri, envelope["event_type"], envelope["data"], envelope["producer"], envelope=envelope
+        )
     assert eventually(lambda: count(url, history) == before + len(envelopes))
 
 
@@ -254,3 +258,67 @@ def test_a_reported_review_is_hidden_by_staff_with_its_reason_kept(profiles):
     assert moderated["hidden_by"] == ADMIN["user_id"]
     assert [r["reason"] for r in moderated["reports"]] == ["shares a phone number"]
     assert "moderation" not in profile_of(profiles, SUPPLIER)
+
+
+def test_the_median_time_to_approve_is_exact_whatever_order_the_events_arrive_in(profiles):
+    rng = random.Random(13)
+    h = History(supplier="mill")
+    waits = [rng.randint(1, 72) for _ in range(41)] + [5, 5, 5]  # ties too
+    for i, hours in enumerate(waits):
+        h.placed(f"m-{i}", day(0), f"Order m-{i}")
+        h.event("order.approved", f"m-{i}", day(0) + timedelta(hours=hours), lines=[])
+    rng.shuffle(h.envelopes)  # approvals before their placement, too
+    deliver(profiles, h.envelopes)
+
+    figures = profile_of(profiles, BUYER, "mill")["supplier"]["workflows"]["manufacturing"]
+    assert figures["time_to_approve"]["approved"] == len(waits)
+    assert figures["time_to_approve"]["median_seconds"] == statistics.median(waits) * 3600
+    # One more wait moves the median from the middle one to the mean of the middle two.
+    more = History(supplier="mill")
+    more.placed("m-last", day(0), "Order m-last")
+    more.event("order.approved", "m-last", day(0) + timedelta(hours=1), lines=[])
+    deliver(profiles, more.envelopes)
+    figures = profile_of(profiles, BUYER, "mill")["supplier"]["workflows"]["manufacturing"]
+    assert figures["time_to_approve"]["median_seconds"] == statistics.median([*waits, 1]) * 3600
+
+
+def message(order_id, at, role, conversation="order", org=None):
+    parties = {"buyer_org": "acme", "supplier_org": "forge"}
+    data = {
+        "order_id": order_id,
+        **parties,
+        "conversation": conversation,
+        "message_id": str(uuid.uuid4()),
+        "author_user": f"{role}-user",
+        "author_role": role,
+        "author_org": org or parties.get(f"{role}_org", "platform"),
+        "posted_at": at.isoformat(),
+    }
+    envelope = new_envelope("message.posted", data, "chat")
+    envelope["occurred_at"] = at.isoformat()
+    return envelope
+
+
+def test_response_time_is_measured_from_the_conversations_messages(profiles):
+    conversation = [
+        message("o-a", day(0, 9), "buyer"),
+        message("o-a", day(0, 9) + timedelta(minutes=10), "buyer"),  # still waiting since 9:00
+        message("o-a", day(0, 9) + timedelta(minutes=30), "support", "order"),  # staff: no party
+        message("o-a", day(0, 11), "supplier"),  # answered after 2 hours
+        message("o-a", day(0, 12), "supplier"),  # the supplier writes on: the buyer owes
+        message("o-a", day(0, 13), "buyer"),  # answered after 1 hour
+        message("o-b", day(1, 9), "buyer"),
+        message("o-b", day(1, 9), "supplier", "support-supplier"),  # not to the buyer
+        message("o-b", day(1, 13), "supplier"),  # answered after 4 hours
+    ]
+    for posted in conversation:  # people answer one another: one message after the other
+        deliver(profiles, [posted])
+
+    supplier = profile_of(profiles, OUTSIDER)["supplier"]["response_time"]
+    assert supplier == {
+        "answered": 2,
+        "median_seconds": 3 * 3600.0,  # of 2 and 4 hours
+        "period": {"from": day(0, 11).isoformat(), "to": day(1, 13).isoformat()},
+    }
+    buyer = profile_of(profiles, OUTSIDER, "acme")["buyer"]["response_time"]
+    assert (buyer["answered"], buyer["median_seconds"]) == (1, 3600.0)

@@ -6,6 +6,10 @@ SUPPLIER = {"user_id": "sam", "role": "supplier", "org": "forge"}
 OUTSIDER = {"user_id": "eve", "role": "buyer", "org": "other"}
 SUPPORT = {"user_id": "sue", "role": "support", "org": "platform"}
 ADMIN = {"user_id": "ada", "role": "admin", "org": "platform"}
+# Administrators of customer organisations: they manage their organisation's webhook endpoints
+# and are no platform staff (docs/adr/0010-platform-staff-identity.md).
+SUPPLIER_ADMIN = {"user_id": "fay", "role": "admin", "org": "forge"}
+OUTSIDER_ADMIN = {"user_id": "oz", "role": "admin", "org": "other"}
 
 
 def order_event(order_id, status="ordered", **extra):

@@ -3,7 +3,7 @@
 from flask import Flask
 
 from gateway import docs, health
-from gateway.admin import audit, disputes, operations, orders
+from gateway.admin import audit, disputes, money, operations, orders, webhooks
 from gateway.app import API_CONFIG, conventional_app
 
 ADMIN_API_CONFIG = {
@@ -16,7 +16,8 @@ ADMIN_API_CONFIG = {
 def create_admin_app(settings: dict | None = None) -> Flask:
     app, api = conventional_app(settings, ADMIN_API_CONFIG)
     audit.init_app(app)
-    for blueprint in (orders.blp, disputes.blp, operations.blp, audit.blp, health.blp):
+    blueprints = (orders.blp, disputes.blp, money.blp, webhooks.blp, operations.blp, audit.blp)
+    for blueprint in (*blueprints, health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
     return app

@@ -3,23 +3,16 @@
 from dataclasses import asdict
 
 from flask import current_app, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from chassis import deadletters
-from gateway import idempotency
-from gateway.admin import audit
-from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.admin.auth import require_admin
+from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.problems import Problem
 from gateway.schemas import IdempotencyKeyHeaderSchema, PassThroughSchema
 
-blp = Blueprint(
-    "admin_operations", __name__, url_prefix="/admin/v1", description="Dead-lettered messages"
-)
-blp.before_request(authenticate_staff)
-idempotency.apply_to(blp)
-audit.apply_to(blp)
+blp = staff_blueprint("admin_operations", __name__, "Dead-lettered messages")
 
 
 class ParkedMessageSchema(PassThroughSchema):

@@ -2,18 +2,14 @@
 the whole order in one place, workflow actions as admin, and committed dates moved with a reason.
 """
 
-from functools import partial
-
-from flask import g, jsonify
-from flask_smorest import Blueprint
+from flask import current_app, g, jsonify
 from marshmallow import Schema, fields, validate
 
-from gateway import idempotency
-from gateway.admin import audit
-from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.admin.auth import require_admin
+from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
-from gateway.orders import ORDER_PAGE_SECTIONS
-from gateway.rpc import command, concurrently, public_detail, services
+from gateway.order_page import order_page
+from gateway.rpc import command, services
 from gateway.schemas import (
     ActionHeadersSchema,
     ActionPayloadSchema,
@@ -24,12 +20,7 @@ from gateway.schemas import (
     OrderSchema,
 )
 
-blp = Blueprint(
-    "admin_orders", __name__, url_prefix="/admin/v1", description="Every order, for staff"
-)
-blp.before_request(authenticate_staff)
-idempotency.apply_to(blp)
-audit.apply_to(blp)
+blp = staff_blueprint("admin_orders", __name__, "Every order, for staff")
 
 
 class CommitmentsSchema(Schema):
@@ -67,28 +58,10 @@ def count_orders():
 @documented(blp, 404)
 def get_order(order_id):
     """The whole order in one place: timeline, shipments, disputes... fetched at once"""
-    rpc, actor = services(), g.actor
-    found, failures = concurrently(
-        {
-            "order": partial(rpc.call, "orders.get_order", actor, order_id),
-            **{
-                name: partial(fetch, rpc, actor, order_id)
-                for name, fetch in ORDER_PAGE_SECTIONS.items()
-            },
-        }
+    page = order_page(
+        services(), g.actor, order_id, current_app.config["ORDER_PAGE_SECTION_TIMEOUT"]
     )
-    if "order" in failures:
-        raise failures.pop("order")
-    return jsonify(
-        {
-            "order": found["order"],
-            **{name: found.get(name) for name in ORDER_PAGE_SECTIONS},
-            "warnings": [
-                {"section": name, "detail": public_detail(error)}
-                for name, error in failures.items()
-            ],
-        }
-    )
+    return jsonify(page)
 
 
 @blp.route("/orders/<order_id>/actions/<action>", methods=["POST"])

@@ -5,6 +5,8 @@ the scans it sent before are recognised again (by tracking number, status and ti
 history fills in once whatever order the updates arrive in.
 """
 
+# AfterShip's delivery statuses ("tags"), as our scan statuses. "Pending" (no information from
+# the carrier yet) and "Expired" (none for 30 days) say the carrier has done nothing: no scan.
 TAGS = {
     "InfoReceived": "info_received",
     "InTransit": "in_transit",
@@ -13,15 +15,29 @@ TAGS = {
     "AvailableForPickup": "available_for_pickup",
     "Delivered": "delivered",
     "Exception": "exception",
-    "Expired": "exception",
-}  # "Pending": no news from the carrier yet, so no scan
-SUBTAG_STATUSES = {"Exception_011": "returned_to_sender"}  # "Returned to sender"
-SUBTAG_LOCATIONS = {
-    "InTransit_002": "sorting_centre",  # arrived at a hub or sorting center
-    "InTransit_003": "delivery_facility",
-    "InTransit_004": "destination_country",
-    "InTransit_005": "customs",
 }
+# The sub-statuses ("subtags", ``<Tag>_<nnn>``) that mean more than their tag. Only the last step
+# of a return ends the journey: "Returning to sender" (Exception_010) is still travelling.
+SUBTAG_STATUSES = {
+    "Exception_011": "returned_to_sender",  # Returned to sender: received back by the sender
+    "Exception_013": "delivery_failed",  # Shipment lost: delivery failed as it got lost
+}
+SUBTAG_LOCATIONS = {
+    "InTransit_003": "sorting_centre",  # Arrival scan: arrived at a hub or sorting center
+    "InTransit_004": "destination_country",  # Arrived at the destination country
+    "InTransit_005": "customs",  # Customs clearance completed
+    "InTransit_006": "customs",  # Customs clearance started: handed over to customs
+    "AvailableForPickup_001": "pickup_point",  # Arrived at a pickup point
+}
+
+
+def status_of(tag: str | None, subtag: str | None) -> tuple[str | None, str]:
+    """``(our status or None for no scan, location kind)`` of one checkpoint's tag and subtag;
+    a checkpoint without a tag is read by its subtag's."""
+    subtag = subtag or ""
+    tag = tag or subtag.partition("_")[0]
+    status = SUBTAG_STATUSES.get(subtag, TAGS.get(tag))
+    return status, SUBTAG_LOCATIONS.get(subtag, "") if status else ""
 
 
 def scans(payload: dict) -> tuple[str, list[dict]]:
@@ -34,7 +50,7 @@ def scans(payload: dict) -> tuple[str, list[dict]]:
         checkpoints = [{**tracking, "checkpoint_time": tracking["updated_at"]}]
     found = []
     for point in checkpoints:
-        status = SUBTAG_STATUSES.get(point.get("subtag"), TAGS.get(point.get("tag")))
+        status, kind = status_of(point.get("tag"), point.get("subtag"))
         if status is None or not point.get("checkpoint_time"):
             continue
         found.append(
@@ -43,7 +59,7 @@ def scans(payload: dict) -> tuple[str, list[dict]]:
                 "status": status,
                 "occurred_at": point["checkpoint_time"],
                 "location": _location(point),
-                "location_kind": SUBTAG_LOCATIONS.get(point.get("subtag"), ""),
+                "location_kind": kind,
                 "message": str(point.get("message") or "")[:500],
             }
         )

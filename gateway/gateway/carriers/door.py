@@ -9,6 +9,7 @@ docs/adr/0011-carrier-webhooks.md).
 import json
 import re
 import time
+import uuid
 
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
@@ -163,9 +164,16 @@ def _record(carrier, found):
     if not found:
         return jsonify(accepted=0, duplicates=0, parked=0), 202
     receipt = {"accepted": 0, "duplicates": 0, "parked": 0}
+    # One command per part of the delivery: an RPC redelivered to fulfillment (its reply was
+    # lost) is answered from its record. A carrier's own retry is a new request whose scans
+    # are recognised as duplicates.
+    delivery = uuid.uuid4().hex
     for start in range(0, len(found), MAX_BATCH):
         outcome = services().call(
-            "fulfillment.record_scans", carrier, found[start : start + MAX_BATCH]
+            "fulfillment.record_scans",
+            carrier,
+            found[start : start + MAX_BATCH],
+            command_id=f"carrier-scans-{delivery}-{start}",
         )
         for key in receipt:
             receipt[key] += outcome[key]

@@ -12,6 +12,10 @@ re-encoded so that no EXIF (GPS, camera, owner) metadata survives. A blob's key 
 of the stored bytes, so storing the same file twice stores it once and a retried upload is
 harmless. Metadata (who may see it, which order it belongs to) lives with the owning service.
 
+A service that must be able to delete what it stored (``sweep``: uploads never attached to
+anything) keeps its blobs in a namespace of its own (``blob_store(config, namespace="...")``):
+the same bytes stored by another service are another blob, never deleted under it.
+
 Where blobs live is configuration: ``BLOB_STORE_URL`` unset keeps them in ``$DATA_DIR/blobs``;
 ``s3://bucket/prefix`` keeps them in an S3-compatible bucket (``BLOB_S3_ENDPOINT_URL`` for one
 that is not AWS; credentials the way boto3 finds them, from the environment or a role).
@@ -21,8 +25,9 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -74,6 +79,9 @@ class Blob:
 class Storage(Protocol):
     def write(self, key: str, data: bytes, media_type: str) -> None: ...
     def read(self, key: str) -> bytes: ...
+    def modified(self, key: str) -> datetime | None: ...
+    def stored(self) -> Iterator[tuple[str, datetime]]: ...
+    def delete(self, key: str) -> None: ...
 
 
 class BlobStore:
@@ -93,6 +101,21 @@ class BlobStore:
         if not _is_key(key):
             raise BlobNotFound(key)
         return self.storage.read(key)
+
+    def modified(self, key: str) -> datetime | None:
+        """When the blob was last stored (storing the same bytes again renews it); None if
+        there is no such blob."""
+        return self.storage.modified(key) if _is_key(key) else None
+
+    def stored_before(self, cutoff: datetime) -> Iterator[str]:
+        """The key of every blob last stored before ``cutoff``."""
+        for key, modified in self.storage.stored():
+            if modified < cutoff:
+                yield key
+
+    def delete(self, key: str) -> None:
+        if _is_key(key):
+            self.storage.delete(key)
 
 
 def vet(
@@ -142,6 +165,10 @@ def _without_metadata(data: bytes, media_type: str) -> bytes:
     return out.getvalue()
 
 
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
 def _is_key(key: str) -> bool:
     return len(key) == 64 and all(c in "0123456789abcdef" for c in key)
 
@@ -158,6 +185,7 @@ class FolderStorage:
     def write(self, key: str, data: bytes, media_type: str) -> None:
         path = self._path(key)
         if path.exists():
+            os.utime(path)  # stored again: its age starts again, as an S3 object's does
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside, then renamed: a reader never sees half a file.
@@ -172,6 +200,23 @@ class FolderStorage:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             raise BlobNotFound(key) from None
+
+    def modified(self, key: str) -> datetime | None:
+        try:
+            return _moment(self._path(key).stat().st_mtime)
+        except FileNotFoundError:
+            return None
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        for path in self.root.glob("??/??/*"):
+            if _is_key(path.name):
+                try:
+                    yield path.name, _moment(path.stat().st_mtime)
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 class S3Storage:
@@ -199,11 +244,36 @@ class S3Storage:
         data: bytes = answer["Body"].read()
         return data
 
+    def modified(self, key: str) -> datetime | None:
+        try:
+            answer = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        modified: datetime = answer["LastModified"]
+        return modified
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                key = item["Key"][len(self.prefix) :]
+                if _is_key(key):  # not a blob of a namespace below this one
+                    yield key, item["LastModified"]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
 
 def blob_store(
-    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    namespace: str = "",
 ) -> BlobStore:
-    """The store the configuration (or else the environment) names."""
+    """The store the configuration (or else the environment) names, or its ``namespace``."""
     env = os.environ if environ is None else environ
 
     def setting(name: str, default: Any = None) -> Any:
@@ -212,23 +282,25 @@ def blob_store(
     max_bytes = int(setting("BLOB_MAX_BYTES", DEFAULT_MAX_BYTES))
     url = setting("BLOB_STORE_URL", "")
     if not url:
-        return BlobStore(FolderStorage(data_dir(env) / "blobs"), max_bytes)
+        return BlobStore(FolderStorage(data_dir(env) / "blobs" / namespace), max_bytes)
     parsed = urlparse(url)
     if parsed.scheme == "s3":
-        storage = S3Storage(
-            parsed.netloc, parsed.path, endpoint_url=setting("BLOB_S3_ENDPOINT_URL")
-        )
+        prefix = f"{parsed.path.strip('/')}/{namespace}"
+        storage = S3Storage(parsed.netloc, prefix, endpoint_url=setting("BLOB_S3_ENDPOINT_URL"))
         return BlobStore(storage, max_bytes)
     if parsed.scheme == "file":
-        return BlobStore(FolderStorage(Path(parsed.path)), max_bytes)
+        return BlobStore(FolderStorage(Path(parsed.path) / namespace), max_bytes)
     raise ValueError(f"BLOB_STORE_URL must be s3://bucket/prefix or file:///path, not {url!r}")
 
 
 class Blobs(DependencyProvider):
-    """``self.blobs`` in a Nameko service: the store its config names."""
+    """``self.blobs`` in a Nameko service: the store its config names (or its namespace)."""
+
+    def __init__(self, namespace: str = ""):
+        self.namespace = namespace
 
     def setup(self) -> None:
-        self.store = blob_store(self.container.config)
+        self.store = blob_store(self.container.config, namespace=self.namespace)
 
     def get_dependency(self, worker_ctx: Any) -> BlobStore:
         return self.store

@@ -27,6 +27,13 @@ class Calendar:
         """A calendar whose holidays are given as ISO dates ("2026-12-25")."""
         return cls(frozenset(date.fromisoformat(day.strip()) for day in days if day.strip()))
 
+    @classmethod
+    def from_config(cls, value: str | Iterable[object] | None) -> "Calendar":
+        """A calendar from a service's ``HOLIDAYS`` setting: comma-separated ISO dates, or a list
+        of them (YAML may have read them as dates already)."""
+        days = value.split(",") if isinstance(value, str) else (value or ())
+        return cls.from_iso(str(day) for day in days)
+
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
 

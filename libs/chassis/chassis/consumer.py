@@ -1,4 +1,6 @@
 """``@consume(event_type)``: an event handler that applies each event exactly once, or parks it.
+``@consume_each(event_types)`` makes one handler consume several event types, each on its own
+queue as if it had its own ``@consume``.
 
 - The queue and its binding come from the event's contract (``chassis.topology``).
 - Every envelope and payload is validated against the contract before the handler runs; one that
@@ -14,9 +16,10 @@
 
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from kombu import Connection
 from nameko.containers import ContainerBeingKilled
@@ -38,6 +41,8 @@ from contracts.catalogue import contract
 from contracts.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 ATTEMPTS_HEADER = "x-attempts"
 # The handler refused the event's content, or is built wrong: a retry would fail the same way.
@@ -181,3 +186,15 @@ def _correlation_id(message: Any) -> str | None:
 
 
 consume = EventConsumer.decorator
+
+
+def consume_each(event_types: Iterable[str]) -> Callable[[Handler], Handler]:
+    """``@consume`` once per event type, so a list (say, the contracts' events a service
+    consumes) can name what a handler reads."""
+
+    def decorate(handler: Handler) -> Handler:
+        for event_type in event_types:
+            handler = consume(event_type)(handler)
+        return handler
+
+    return decorate

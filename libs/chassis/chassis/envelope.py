@@ -1,7 +1,7 @@
 """The envelope every event travels in, validated when published and when received."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,3 +87,13 @@ def parse_envelope(body: object) -> Event:
         raise InvalidEvent(f"envelope is invalid: {exc.messages}") from None
     data = _validated_payload(envelope["event_type"], envelope["schema_version"], envelope["data"])
     return Event(**{**envelope, "event_id": str(envelope["event_id"]), "data": data})
+
+
+def envelope_of(event: Event) -> dict[str, Any]:
+    """``event`` as the JSON-ready envelope it came in: ``parse_envelope``'s inverse, to keep an
+    event for later."""
+    schema = contract(event.event_type).schema(event.schema_version)
+    return {
+        **ENVELOPE.dump({**asdict(event), "data": {}}),
+        "data": schema.dump(event.data),
+    }

@@ -42,7 +42,7 @@ from chassis.clock import utc_now
 from chassis.commands import CommandLog, run_once
 from chassis.commands import command as command_entrypoint
 from chassis.database import make_engine
-from chassis.envelope import new_envelope
+from chassis.envelope import Event, new_envelope
 from chassis.outbox import Outbox
 from chassis.publishing import ConfirmedBatches, EventPublisher
 from chassis.settings import amqp_uri, database_url
@@ -82,6 +82,17 @@ class Transaction:
         )
         self.envelopes.append(envelope)
         return envelope
+
+    @contextmanager
+    def caused_by(self, event: Event) -> Iterator[None]:
+        """Publish what follows as caused by ``event`` rather than by the worker's own message:
+        for an event kept earlier and applied now (its correlation id goes on)."""
+        saved = self._context
+        self._context = {"correlation_id": event.correlation_id, "causation_id": event.event_id}
+        try:
+            yield
+        finally:
+            self._context = saved
 
 
 class UnitOfWork(DependencyProvider):

@@ -1,8 +1,9 @@
 """What one event type is: its name, producer, consumers and versioned payload schemas."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 
 from marshmallow import Schema
 
@@ -41,3 +42,22 @@ class EventContract:
 def _instance(schema_class: type[Schema]) -> Schema:
     """Schemas are stateless once built, and building one is not cheap: build each once."""
     return schema_class()
+
+
+class FirstVersion(Protocol):
+    def __call__(
+        self, name: str, schema: type[Schema], summary: str, consumers: Sequence[str] = ()
+    ) -> EventContract: ...
+
+
+def produced_by(producer: str) -> FirstVersion:
+    """What makes ``producer``'s contracts at schema version 1, as each events module writes
+    them: ``_orders = produced_by("orders")``, then ``_orders(name, schema, summary, consumers)``.
+    """
+
+    def contract(
+        name: str, schema: type[Schema], summary: str, consumers: Sequence[str] = ()
+    ) -> EventContract:
+        return EventContract(name, producer, summary, {1: schema}, tuple(consumers))
+
+    return contract

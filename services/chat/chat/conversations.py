@@ -10,6 +10,7 @@ in. A tagged (or writing) staff member is a *member*: they count unread messages
 
 from dataclasses import dataclass
 
+from chassis.access import STAFF_ROLES, is_staff
 from contracts.errors import InvalidRequest
 
 ORDER = "order"
@@ -17,7 +18,6 @@ SUPPORT = "support"  # a party's own support conversation, as the party names it
 SUPPORT_OF = {"buyer": "support-buyer", "supplier": "support-supplier"}
 NAMES = (ORDER, *SUPPORT_OF.values())
 PARTY_ROLES = tuple(SUPPORT_OF)
-STAFF_ROLES = ("admin", "support")
 STAFF = "staff"  # the audience of everything addressed to the platform's staff
 MAX_BODY_CHARS = 5000
 
@@ -36,10 +36,6 @@ class Audience:
         return f"{self.role}:{self.org or ''}:{self.user or ''}"
 
 
-def is_staff(actor: dict) -> bool:
-    return actor["role"] in STAFF_ROLES
-
-
 def resolve_name(actor: dict, name: str) -> str:
     """The conversation a name means for this actor: ``support`` is a party's own."""
     if name == SUPPORT and actor["role"] in SUPPORT_OF:
@@ -56,6 +52,8 @@ def names_for(actor: dict) -> tuple[str, ...]:
     """The conversations of an order the actor takes part in (staff: all of them)."""
     if is_staff(actor):
         return NAMES
+    if actor["role"] not in SUPPORT_OF:  # an admin of a customer organisation: no order's party
+        return ()
     return (ORDER, SUPPORT_OF[actor["role"]])
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, func, insert, or_, select
 
+from chassis.access import platform_org
 from chat.conversations import STAFF, STAFF_ROLES, Audience, is_staff
 from chat.models import emails, feed_marks, notification_reads, notifications, preferences
 from chat.rows import insert_ignoring_duplicates, plain, upsert
@@ -72,7 +73,8 @@ def _email_addresses(session, audience: Audience, event_type: str) -> list[str]:
     if audience.user is not None:
         whose = preferences.c.user_id == audience.user
     elif audience.role == STAFF:
-        whose = preferences.c.role.in_(STAFF_ROLES)
+        # Platform staff only: an admin of a customer organisation is no member of the staff.
+        whose = and_(preferences.c.role.in_(STAFF_ROLES), preferences.c.org == platform_org())
     else:
         whose = and_(preferences.c.role == audience.role, preferences.c.org == audience.org)
     rows = session.execute(

@@ -12,8 +12,7 @@ from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from chat import conversations as rules
-from chat import feed, mailer, store, webhooks
-from chat.contact_filter import describe
+from chat import feed, mailer, store, webhook_log, webhooks
 from chat.models import metadata
 from chat.notices import NOTICES, audiences_of, link_to, title_of
 from chat.settings import ChatSettings
@@ -40,7 +39,9 @@ class ChatService(ServiceBase):
     def _on_event(self, event):
         data, now = event.data, self.clock()
         with self.uow.transaction() as tx:
-            if "buyer_org" in data:
+            # Only an order event carries the order (its parties and status); others, such as
+            # dispute.opened or payment.refunded, name one party and must find the order known.
+            if {"buyer_org", "supplier_org", "status"} <= data.keys():
                 order = store.ensure_order(tx.session, data, now)
             else:
                 order = store.order_of(tx.session, data["order_id"], lock=True)
@@ -265,25 +266,8 @@ class ChatService(ServiceBase):
             return _counts(store.unread(session, actor, order_ids), order_ids)
 
     def _refuse_contact_details(self, actor, texts: dict):
-        if rules.is_staff(actor):
-            return
-        found = {
-            field: self.settings.contact_filter.find(text) for field, text in texts.items() if text
-        }
-        found = {field: findings for field, findings in found.items() if findings}
-        if found:
-            everything = [finding for findings in found.values() for finding in findings]
-            raise InvalidRequest(
-                describe(everything),
-                {
-                    "errors": {field: [describe(f)] for field, f in found.items()},
-                    "contact_details": [
-                        {"field": field, "kind": f.kind, "found": f.found}
-                        for field, findings in found.items()
-                        for f in findings
-                    ],
-                },
-            )
+        if not rules.is_staff(actor):
+            self.settings.contact_filter.refuse(texts)
 
     def _announce(self, tx, conversation, message, staff, attachment_count):
         author = {"user_id": message["author_user"], "role": message["author_role"]}
@@ -398,6 +382,17 @@ class ChatService(ServiceBase):
     @uow.command
     def redeliver_webhook(self, tx, actor, endpoint_id, message_id):
         return webhooks.redeliver(tx.session, actor, endpoint_id, message_id, self.clock())
+
+    @rpc
+    def webhook_delivery_log(self, actor, query=None):
+        """Staff: every endpoint's deliveries, newest first, with attempts and last error."""
+        with self.uow.reading() as session:
+            return webhook_log.deliveries(session, actor, query or {})
+
+    @uow.command
+    def redeliver_webhook_message(self, tx, actor, message_id):
+        """A platform admin sends one delivery again, whichever endpoint it is for."""
+        return webhook_log.redeliver(tx.session, actor, message_id, self.clock())
 
     @every("WEBHOOK_INTERVAL_S", 1.0)
     def deliver_webhooks(self):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
-from chat.contact_filter import DEFAULT_REGIONS, ContactFilter
+from contracts.contact_details import ContactFilter
 
 DEFAULT_SMTP_PORT = 25
 DEFAULT_WEBHOOK_TIMEOUT_S = 10.0
@@ -59,7 +59,7 @@ def load(config: dict) -> Settings:
             starttls=str(config.get("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
         )
     return Settings(
-        contact_filter=ContactFilter(_items(config.get("MARKETPLACE_REGIONS")) or DEFAULT_REGIONS),
+        contact_filter=ContactFilter.from_setting(config.get("MARKETPLACE_REGIONS")),
         smtp=smtp,
         webhook_policy=WebhookPolicy(
             allowed_private=_items(config.get("WEBHOOK_ALLOWED_PRIVATE")),

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, false, func, insert, select, update
 
 from chassis.access import visible_to
 from chat import conversations as rules
@@ -306,6 +306,8 @@ def _participating(actor: dict):
         return conversations.c.id.in_(
             select(members.c.conversation_id).where(members.c.user_id == actor["user_id"])
         )
+    if role not in rules.PARTY_ROLES:
+        return false()
     return and_(
         conversations.c[f"{role}_org"] == actor["org"],
         conversations.c.name.in_((rules.ORDER, rules.SUPPORT_OF[role])),

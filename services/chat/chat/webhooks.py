@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import delete, insert, or_, select, update
 from standardwebhooks import Webhook
 
+from chassis.access import is_staff
 from chassis.clock import utc_now
 from chassis.database import supports_skip_locked
 from chat.models import webhook_attempts, webhook_endpoints, webhook_messages
@@ -74,7 +75,7 @@ def subscribe(session, actor: dict, request: dict, now, policy) -> dict:
 
 def endpoints_of(session, actor: dict) -> list[dict]:
     statement = select(webhook_endpoints).order_by(webhook_endpoints.c.created_at)
-    if actor["role"] != "admin":
+    if not _manages_every_org(actor, reading=True):
         statement = statement.where(webhook_endpoints.c.org == actor["org"])
     return [_public(row._asdict()) for row in session.execute(statement)]
 
@@ -116,7 +117,7 @@ def remove(session, actor: dict, endpoint_id: str) -> None:
 
 def deliveries(session, actor: dict, endpoint_id: str, query: dict) -> dict:
     """The endpoint's messages, newest first, each with its attempts: the delivery log."""
-    _endpoint(session, actor, endpoint_id)
+    _endpoint(session, actor, endpoint_id, reading=True)
     limit = min(int(query.get("limit") or 50), 200)
     statement = (
         select(webhook_messages)
@@ -163,21 +164,39 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+# --- who manages an organisation's endpoints (docs/adr/0010-platform-staff-identity.md) ---------
+
+
+def _manages_every_org(actor: dict, reading: bool = False) -> bool:
+    """Platform admins manage every endpoint; platform support may read them all.
+
+    Anyone else must be their organisation's admin (an ``admin`` token of that organisation):
+    buyers and suppliers use the organisation's orders, they do not wire its systems to them.
+    """
+    if is_staff(actor) and (actor["role"] == "admin" or reading):
+        return True
+    if actor["role"] != "admin":
+        raise Forbidden(
+            "Only your organisation's admin (or a platform admin) manages webhook endpoints",
+            {"role": actor["role"]},
+        )
+    return False
+
+
 def _org_for(actor: dict, requested: str | None) -> str | None:
-    if actor["role"] == "admin":
+    if _manages_every_org(actor):
         return requested  # None: the platform's own endpoint, for every order
-    if actor["role"] not in ("buyer", "supplier"):
-        raise Forbidden("Only an organisation or a platform admin subscribes webhooks")
     if requested not in (None, actor["org"]):
         raise Forbidden("You may subscribe webhooks for your own organisation only")
     return actor["org"]
 
 
-def _endpoint(session, actor: dict, endpoint_id: str) -> dict:
+def _endpoint(session, actor: dict, endpoint_id: str, reading: bool = False) -> dict:
+    every_org = _manages_every_org(actor, reading)
     row = session.execute(
         select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
     ).first()
-    if row is None or (actor["role"] != "admin" and row.org != actor["org"]):
+    if row is None or (not every_org and row.org != actor["org"]):
         raise NotFound(f"Webhook endpoint {endpoint_id} not found")
     return row._asdict()
 

@@ -35,6 +35,7 @@ from datetime import datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.calendar import Calendar
 from contracts.errors import (
     Conflict,
     Forbidden,
@@ -44,7 +45,6 @@ from contracts.errors import (
     NotFound,
 )
 from contracts.events.disputes import DECISIONS
-from disputes.calendar import Calendar
 
 PARTIES = ("buyer", "supplier")
 STAFF = ("admin", "support")

@@ -1,19 +1,16 @@
 """Loading, saving and querying disputes, claims and the order projection. The only module that
 knows the tables."""
 
-import base64
-import json
 from datetime import datetime
 
 from sqlalchemy import false, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from chassis import access
+from chassis import access, paging
 from contracts.errors import InvalidRequest, NotFound
 from disputes.domain import ACTIVE, Claim, Dispute, OrderFacts
 from disputes.models import claim_triggers, claims, disputes, order_facts
 
-MAX_PAGE = 100
 QUEUE_SORTS = ("opened_at", "-opened_at", "amount", "-amount")
 
 
@@ -199,19 +196,35 @@ def save_claim(session: Session, claim: Claim) -> None:
     )
 
 
-def claim(session: Session, claim_id: str, actor: dict, for_update=False) -> Claim:
+def _claims_visible_to(actor: dict):
     # A claim is between the seller and the platform: the buyer does not see it.
-    visible = (
-        false()
-        if actor["role"] == "buyer"
-        else access.visible_to(actor, claims.c.buyer_org, claims.c.supplier_org)
-    )
-    query = select(claims.c.state).where(claims.c.id == claim_id, visible)
+    if actor["role"] == "buyer":
+        return false()
+    return access.visible_to(actor, claims.c.buyer_org, claims.c.supplier_org)
+
+
+def claim(session: Session, claim_id: str, actor: dict, for_update=False) -> Claim:
+    query = select(claims.c.state).where(claims.c.id == claim_id, _claims_visible_to(actor))
     if for_update:
         query = query.with_for_update()
     state = session.execute(query).scalar_one_or_none()
     if state is None:
         raise NotFound(f"claim {claim_id} not found", {"claim_id": claim_id})
+    return _claim(state)
+
+
+def order_claims(session: Session, order_id: str, actor: dict) -> list[dict]:
+    """The order's claims the actor may see, oldest first (none for its buyer)."""
+    return list(
+        session.execute(
+            select(claims.c.state)
+            .where(claims.c.order_id == order_id, _claims_visible_to(actor))
+            .order_by(claims.c.opened_at)
+        ).scalars()
+    )
+
+
+def _claim(state: dict) -> Claim:
     values = dict(state)
     for name in ("opened_at", "decided_at"):
         values[name] = _moment(values[name])
@@ -230,44 +243,24 @@ def queue(session: Session, table, query: dict) -> dict:
             f"cannot sort by {sort!r}", {"errors": {"sort": [f"one of {list(QUEUE_SORTS)}"]}}
         )
     descending, name = sort.startswith("-"), sort.lstrip("-")
-    key = table.c[name]
-    limit = min(int(query.get("limit") or 25), MAX_PAGE)
     filters = []
     for column in ("status", "kind", "reason", "currency", "order_id"):
         if query.get(column) and column in table.c:
             filters.append(table.c[column] == query[column])
     if query.get("org"):
         filters.append((table.c.buyer_org == query["org"]) | (table.c.supplier_org == query["org"]))
-    if query.get("cursor"):
-        last_key, last_id = _decode_cursor(query["cursor"], name)
-        position, last = tuple_(key, table.c.id), tuple_(last_key, last_id)
-        filters.append(position < last if descending else position > last)
-    order_by = [key.desc(), table.c.id.desc()] if descending else [key.asc(), table.c.id.asc()]
-    rows = session.execute(
-        select(table.c.state, key.label("sort_key"), table.c.id)
-        .where(*filters)
-        .order_by(*order_by)
-        .limit(limit + 1)
-    ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode_cursor([rows[-1].sort_key, rows[-1].id]) if more else None
-    return {"items": [row.state for row in rows], "next_cursor": next_cursor}
-
-
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
-
-
-def _decode_cursor(cursor: str, name: str) -> tuple:
-    try:
-        last_key, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return (int(last_key) if name == "amount" else _moment(last_key)), str(last_id)
-    except (ValueError, TypeError):
-        raise InvalidRequest(
-            "cursor is not one this service issued for this sort",
-            {"errors": {"cursor": ["invalid cursor"]}},
-        ) from None
+    limit = paging.page_size(query)
+    statement = paging.keyset_statement(
+        table.c.state,
+        table.c[name],
+        table.c.id,
+        filters=filters,
+        descending=descending,
+        limit=limit,
+        cursor=query.get("cursor"),
+        parse_key=int if name == "amount" else _moment,
+    )
+    return paging.keyset_page(session, statement, limit)
 
 
 def _moment(value) -> datetime | None:

@@ -14,6 +14,7 @@ from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from chassis.access import is_staff
+from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
@@ -21,7 +22,6 @@ from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Conflict, Forbidden, InvalidRequest
 from disputes import domain, repository
-from disputes.calendar import Calendar
 from disputes.models import claims, disputes, metadata
 
 DEFAULT_RESPONSE_BUSINESS_DAYS = 3
@@ -153,6 +153,12 @@ class DisputesService(ServiceBase):
     def get_claim(self, actor, claim_id):
         with self.uow.reading() as session:
             return repository.claim(session, claim_id, as_actor(actor)).to_dict()
+
+    @rpc
+    def order_claims(self, actor, order_id):
+        """The order's claims the actor may see, oldest first (the order page's section)."""
+        with self.uow.reading() as session:
+            return repository.order_claims(session, order_id, as_actor(actor))
 
     @uow.command
     def decide_claim(self, tx, actor, claim_id, request):

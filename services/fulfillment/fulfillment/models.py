@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from chassis.tables import messaging_tables
+from chassis.tables import SEQUENCE, messaging_tables
 
 metadata = MetaData()
 messaging_tables(metadata)
@@ -37,6 +37,21 @@ fulfillments = Table(
     Column("placed_at", DateTime(timezone=True)),
 )
 
+# Events about an order that came before the event opening its record (each event type has its
+# own queue, so a seller's label may overtake the placement): kept in the transaction that marks
+# them processed, applied in the order they happened once the record opens.
+waiting_events = Table(
+    "waiting_events",
+    metadata,
+    Column("id", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("order_id", String(36), nullable=False, index=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("envelope", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
 shipments = Table(
     "shipments",
     metadata,
@@ -56,6 +71,9 @@ shipments = Table(
     Column("unscanned_due_at", DateTime(timezone=True)),
     Column("unscanned_reported", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The [status, location kind] pairs its scans reached: a scan reaching a new one is news.
+    # NULL for shipments stored before it was kept here (filled in from their scans).
+    Column("milestones", JSON),
     UniqueConstraint("order_id", "number"),
     Index("ix_shipments_tracking_number", "tracking_number"),
     Index("ix_shipments_unscanned_due_at", "unscanned_due_at"),

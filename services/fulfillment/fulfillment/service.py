@@ -1,41 +1,47 @@
 """The fulfillment service: shipments, carrier scans, quality documents, delivery notes, returns."""
 
 import base64
+import itertools
+import logging
 from datetime import timedelta
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from chassis import locks
 from chassis.access import visible_to
+from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume
+from chassis.envelope import InvalidEvent, parse_envelope
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from contracts.errors import InvalidRequest, NotFound
+from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
+from contracts.errors import Conflict, InvalidRequest, NotFound
+from contracts.rpc.orders import ORDER_IDS, check
 from contracts.scans import MAX_BATCH, CarrierScan
-from fulfillment import delivery_note, documents, domain, returns, tracking
+from fulfillment import delivery_note, documents, domain, returns, tracking, waiting
 from fulfillment.models import documents as documents_table
-from fulfillment.models import fulfillments, metadata, scans, shipments
+from fulfillment.models import fulfillments, metadata, scans, shipments, waiting_events
 from fulfillment.models import returns as returns_table
-from fulfillment.views import fulfillment_view, shipment_view
+from fulfillment.views import fulfillment_statuses, fulfillment_view, shipment_view
 
 DEFAULT_UNSCANNED_WORKDAYS = 1
+DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
+DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
+BLOB_SWEEP_BATCH = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
-# Two requests carrying the same new scan race for its dedupe key; the loser runs again, finds
-# the scan stored, and counts it a duplicate.
-SCAN_ATTEMPTS = 3
+# Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _SCANS = CarrierScan(many=True)
-
-
-class OrderNotKnownYet(Exception):
-    """An event about an order arrived before the one that tells fulfillment of it: retried."""
+log = logging.getLogger(__name__)
 
 
 class FulfillmentService(ServiceBase):
@@ -43,8 +49,16 @@ class FulfillmentService(ServiceBase):
     uow = UnitOfWork(metadata)
     clock = Clock()
     config = Config()
+    blobs = Blobs(DOCUMENTS_BLOB_NAMESPACE)
 
     # -- the order facts fulfillment keeps ---------------------------------------------------
+    #
+    # Each event type has its own queue, so the events about one order may arrive in any order.
+    # The order's record opens on ``order.placed`` or ``order.approved`` (or closes early on
+    # ``order.cancelled``), whichever comes first; an event that needs the record and comes
+    # before it waits in ``waiting_events`` and is applied when the record opens. Every handler
+    # holds the order's lock first, so a record being opened and an event about to wait for it
+    # never miss each other.
 
     @consume("order.placed")
     def on_order_placed(self, event):
@@ -64,6 +78,7 @@ class FulfillmentService(ServiceBase):
                     "fulfillment.opened",
                     {"order_id": record["order_id"], "fulfillment_id": record["id"]},
                 )
+                self._apply_waiting(tx, record)
             elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
                 tx.session.execute(
                     update(fulfillments)
@@ -77,11 +92,9 @@ class FulfillmentService(ServiceBase):
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
-                tx.session.execute(
-                    insert(fulfillments).values(
-                        **domain.cancelled_before_approval(event.data, self.clock())
-                    )
-                )
+                record = domain.cancelled_before_approval(event.data, self.clock())
+                tx.session.execute(insert(fulfillments).values(**record))
+                self._apply_waiting(tx, record)
             elif domain.may_cancel(record):
                 tx.session.execute(
                     update(fulfillments)
@@ -91,27 +104,63 @@ class FulfillmentService(ServiceBase):
 
     @consume("order.ready_to_ship")
     def on_ready_to_ship(self, event):
-        """A retail seller labels the parcel at the order: that is a shipment of everything left,
-        handed over, unless the seller registered it here already."""
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
-            tracking_number = event.data["tracking_number"]
-            known = tx.session.execute(
-                select(shipments.c.id).where(
-                    shipments.c.order_id == event.data["order_id"],
-                    shipments.c.tracking_number == tracking_number,
-                )
-            ).first()
             if record is None:
-                # Each event type has its own queue: the placement may still be on its way.
-                raise OrderNotKnownYet(f"order {event.data['order_id']} is not known yet")
-            if record["status"] != domain.OPEN or known:
-                return
-            lines = domain.remaining_lines(record)
-            if not lines:
-                return
-            shipment = self._add_shipment(tx, record, lines, "", tracking_number)
-            self._hand_over(tx, shipment)
+                tx.session.execute(
+                    insert(waiting_events).values(**waiting.row(event, self.clock()))
+                )
+            else:
+                self._ship_label(tx, record, event.data)
+
+    def _ship_label(self, tx, record, label):
+        """A retail seller labels the parcel at the order: that is a shipment of everything left,
+        handed over, unless the seller registered it here already."""
+        tracking_number = label["tracking_number"]
+        known = tx.session.execute(
+            select(shipments.c.id).where(
+                shipments.c.order_id == record["order_id"],
+                shipments.c.tracking_number == tracking_number,
+            )
+        ).first()
+        lines = domain.remaining_lines(record)
+        if record["status"] != domain.OPEN or known or not lines:
+            return
+        lines, allocated = domain.allocate(record, lines)
+        tx.session.execute(
+            update(fulfillments)
+            .where(fulfillments.c.id == record["id"])
+            .values(lines=allocated, updated_at=self.clock())
+        )
+        shipment = self._add_shipment(tx, record, lines, "", tracking_number)
+        self._hand_over(tx, shipment)
+
+    # What each event that may wait for its order's record does once the record is there.
+    _WAITING_APPLIERS = {"order.ready_to_ship": "_ship_label"}
+
+    def _apply_waiting(self, tx, record):
+        """The events that came before ``record`` opened, applied in the order they happened,
+        each once: they leave the table in the transaction that applies them."""
+        rows = tx.session.execute(
+            select(waiting_events.c.id, waiting_events.c.envelope)
+            .where(waiting_events.c.order_id == record["order_id"])
+            .order_by(waiting_events.c.occurred_at, waiting_events.c.id)
+        ).all()
+        applied = []
+        for row in rows:
+            try:
+                event = parse_envelope(row.envelope)
+            except InvalidEvent as error:
+                # Its schema version is no longer accepted: left for an operator, logged, rather
+                # than holding up the order's opening.
+                log.error("a waiting event can no longer be read: %s", error, extra={"id": row.id})
+                continue
+            apply = getattr(self, self._WAITING_APPLIERS[event.event_type])
+            with tx.caused_by(event):
+                apply(tx, self._record_of(tx.session, record["order_id"]), event.data)
+            applied.append(row.id)
+        if applied:
+            tx.session.execute(delete(waiting_events).where(waiting_events.c.id.in_(applied)))
 
     @consume("order.return_requested")
     def on_return_requested(self, event):
@@ -135,6 +184,13 @@ class FulfillmentService(ServiceBase):
             if row is None:
                 return None
             return fulfillment_view(session, row._asdict())
+
+    @rpc
+    def fulfillment_statuses(self, actor, order_ids):
+        """``{order_id: {status, tracking_numbers}}`` for a page of orders (an export's)."""
+        check(ORDER_IDS, {"order_ids": order_ids})
+        with self.uow.reading() as session:
+            return fulfillment_statuses(session, actor, order_ids)
 
     @uow.command
     def create_shipment(self, tx, actor, order_id, request):
@@ -212,10 +268,13 @@ class FulfillmentService(ServiceBase):
 
     # -- carrier scans -----------------------------------------------------------------------
 
-    @rpc
-    def record_scans(self, carrier, scan_list):
+    @uow.command
+    def record_scans(self, tx, carrier, scan_list):
         """Store each scan once and apply it to its shipment, or park it until the shipment
-        appears. Answers when every scan is committed: ``{accepted, duplicates, parked}``."""
+        appears. Answers when every scan is committed: ``{accepted, duplicates, parked}``.
+
+        A command: a redelivered call (its reply was lost) is answered from the record. A scan
+        sent again in another call is recognised by its dedupe key, and counted a duplicate."""
         carrier = domain.carrier_of(carrier)
         if not carrier:
             raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
@@ -227,55 +286,62 @@ class FulfillmentService(ServiceBase):
             loaded = _SCANS.load(scan_list)
         except ValidationError as error:
             raise InvalidRequest("invalid scans", {"errors": error.messages}) from None
-        for attempt in range(1, SCAN_ATTEMPTS + 1):
-            try:
-                return self._record_scans(carrier, loaded)
-            except IntegrityError:
-                if attempt == SCAN_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        return self._record_scans(tx, carrier, loaded)
 
-    def _record_scans(self, carrier, loaded):
+    def _record_scans(self, tx, carrier, loaded):
         now = self.clock()
         rows = {}
         for scan in loaded:
             row = tracking.scan_row(carrier, scan, now)
             rows.setdefault(row["dedupe_key"], row)
-        outcome = {"accepted": 0, "duplicates": len(loaded) - len(rows), "parked": 0}
-        with self.uow.transaction() as tx:
-            known = set(
-                tx.session.scalars(
-                    select(scans.c.dedupe_key).where(scans.c.dedupe_key.in_(list(rows)))
-                )
-            )
-            outcome["duplicates"] += len(known)
-            fresh = sorted(
-                (row for key, row in rows.items() if key not in known),
-                key=lambda row: row["occurred_at"],
-            )
-            candidates = self._lock_shipments(tx.session, {row["tracking_number"] for row in fresh})
-            reached = self._reached(tx.session, candidates)
-            before = dict(candidates)
-            for row in fresh:
-                shipment = self._shipment_for_scan(candidates, row)
-                if shipment is None:
-                    outcome["parked"] += 1
-                    continue
-                row["shipment_id"] = shipment["id"]
-                milestone = (row["status"], row["location_kind"])
-                news = milestone not in reached[shipment["id"]]
-                reached[shipment["id"]].add(milestone)
-                changes, events = tracking.apply(shipment, row, self._hand_over_changes, news)
-                candidates[shipment["id"]] = {**shipment, **changes}
-                for event_type, payload in events:
-                    tx.publish(event_type, payload)
-            if fresh:
-                tx.session.execute(insert(scans), fresh)
-            for shipment_id, shipment in candidates.items():
-                changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
-                self._save(tx, shipment, changes)
-            outcome["accepted"] = len(fresh)
+        candidates = self._shipments_for(tx.session, list(rows.values()))
+        before = dict(candidates)
+        self._with_milestones(tx.session, candidates)
+        for row in rows.values():
+            shipment = self._shipment_for_scan(candidates, row)
+            row["shipment_id"] = None if shipment is None else shipment["id"]
+        # Stored first, so that a concurrent call carrying one of these scans waits for this
+        # one and then finds it stored (in one order, by key, so two such calls never deadlock).
+        stored = self._store_new(tx.session, [rows[key] for key in sorted(rows)])
+        fresh = sorted(
+            (row for key, row in rows.items() if key in stored), key=lambda row: row["occurred_at"]
+        )
+        outcome = {"accepted": len(fresh), "duplicates": len(loaded) - len(fresh), "parked": 0}
+        for row in fresh:
+            if row["shipment_id"] is None:
+                outcome["parked"] += 1
+                continue
+            shipment = candidates[row["shipment_id"]]
+            changes, events = tracking.apply(shipment, row, self._hand_over_changes)
+            candidates[shipment["id"]] = {**shipment, **changes}
+            for event_type, payload in events:
+                tx.publish(event_type, payload)
+        for shipment_id, shipment in candidates.items():
+            changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
+            self._save(tx, shipment, changes)
         return outcome
+
+    def _shipments_for(self, session, rows) -> dict:
+        """The shipments the scans may be about, locked. A scan whose shipment is not found
+        holds its tracking number's lock and looks again: a shipment committed meanwhile is
+        found, and one committed later finds the scan parked (``_attach_parked``)."""
+        candidates = self._lock_shipments(session, {row["tracking_number"] for row in rows})
+        unmatched = {
+            row["tracking_number"]
+            for row in rows
+            if self._shipment_for_scan(candidates, row) is None
+        }
+        if unmatched:
+            locks.hold(session, "tracking", unmatched)
+            candidates.update(self._lock_shipments(session, unmatched))
+        return candidates
+
+    def _store_new(self, session, rows) -> set:
+        """The dedupe keys of ``rows`` that were not stored yet, now stored."""
+        dialect = session.get_bind().dialect.name
+        statement = _INSERTS[dialect](scans).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        inserted = session.execute(statement.returning(scans.c.dedupe_key), rows)
+        return set(inserted.scalars())
 
     @staticmethod
     def _lock_shipments(session, tracking_numbers) -> dict:
@@ -292,18 +358,23 @@ class FulfillmentService(ServiceBase):
         return {row.id: row._asdict() for row in rows}
 
     @staticmethod
-    def _reached(session, candidates: dict) -> dict:
-        """Per shipment, the (status, location kind) pairs its scans have reached so far."""
-        reached: dict = {shipment_id: set() for shipment_id in candidates}
-        if candidates:
-            rows = session.execute(
-                select(scans.c.shipment_id, scans.c.status, scans.c.location_kind)
-                .where(scans.c.shipment_id.in_(list(candidates)))
-                .distinct()
-            )
-            for shipment_id, status, kind in rows:
-                reached[shipment_id].add((status, kind))
-        return reached
+    def _with_milestones(session, candidates: dict) -> None:
+        """Fill in the milestones of shipments stored before they were kept on the row, from
+        their scans (saved with the shipment's next change)."""
+        missing = [key for key, shipment in candidates.items() if shipment["milestones"] is None]
+        if not missing:
+            return
+        reached: dict = {shipment_id: [] for shipment_id in missing}
+        rows = session.execute(
+            select(scans.c.shipment_id, scans.c.status, scans.c.location_kind)
+            .where(scans.c.shipment_id.in_(missing))
+            .distinct()
+            .order_by(scans.c.shipment_id, scans.c.status, scans.c.location_kind)
+        )
+        for shipment_id, status, kind in rows:
+            reached[shipment_id].append([status, kind])
+        for shipment_id, milestones in reached.items():
+            candidates[shipment_id] = {**candidates[shipment_id], "milestones": milestones}
 
     def _shipment_for_scan(self, candidates: dict, scan):
         """The newest shipment with the scan's tracking number that may carry it."""
@@ -317,19 +388,12 @@ class FulfillmentService(ServiceBase):
         return max(matching, key=lambda shipment: shipment["created_at"], default=None)
 
     def _apply_scan(self, tx, shipment, scan):
-        seen_before = tx.session.execute(
-            select(scans.c.id)
-            .where(
-                scans.c.shipment_id == shipment["id"],
-                scans.c.id != scan["id"],
-                scans.c.status == scan["status"],
-                scans.c.location_kind == scan["location_kind"],
-            )
-            .limit(1)
-        ).first()
-        changes, events = tracking.apply(
-            shipment, scan, self._hand_over_changes, news=seen_before is None
-        )
+        candidates = {shipment["id"]: shipment}
+        self._with_milestones(tx.session, candidates)
+        known = candidates[shipment["id"]]
+        changes, events = tracking.apply(known, scan, self._hand_over_changes)
+        if known["milestones"] != shipment["milestones"]:  # filled in from its scans
+            changes.setdefault("milestones", known["milestones"])
         if scan["shipment_id"] != shipment["id"]:  # a parked scan, found its shipment
             tx.session.execute(
                 update(scans).where(scans.c.id == scan["id"]).values(shipment_id=shipment["id"])
@@ -340,7 +404,9 @@ class FulfillmentService(ServiceBase):
         return shipment
 
     def _attach_parked(self, tx, shipment):
-        """Scans that came before the shipment was known to us, now applied in event order."""
+        """Scans that came before the shipment was known to us, now applied in event order.
+        The tracking number's lock first: a scan being parked meanwhile is waited for."""
+        locks.hold(tx.session, "tracking", [shipment["tracking_number"]])
         parked = tx.session.execute(
             select(scans)
             .where(
@@ -384,11 +450,45 @@ class FulfillmentService(ServiceBase):
 
     # -- documents and returns ---------------------------------------------------------------
 
+    @every("BLOB_SWEEP_INTERVAL_S", DEFAULT_BLOB_SWEEP_INTERVAL_S)
+    def sweep_orphan_blobs(self):
+        """Delete the uploads that no document refers to, once they are older than
+        ``ORPHAN_BLOB_RETENTION_HOURS`` (an upload whose document was refused, or whose request
+        died between storing the file and recording it)."""
+        hours = float(
+            self.config.get("ORPHAN_BLOB_RETENTION_HOURS", DEFAULT_ORPHAN_BLOB_RETENTION_HOURS)
+        )
+        cutoff = self.clock() - timedelta(hours=hours)
+        old = list(itertools.islice(self.blobs.stored_before(cutoff), BLOB_SWEEP_BATCH))
+        if not old:
+            return
+        with self.uow.transaction() as tx:
+            locks.hold(tx.session, "blob", old)
+            referenced = set(
+                tx.session.scalars(
+                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(old))
+                )
+            )
+            for key in old:
+                modified = self.blobs.modified(key)
+                # Stored again since it was listed: an upload on its way to a document.
+                if key not in referenced and modified is not None and modified < cutoff:
+                    self.blobs.delete(key)
+                    log.info("deleted an orphan upload", extra={"blob_key": key})
+
     @uow.command
     def add_document(self, tx, actor, order_id, document):
         """Record a stored blob as one of the order's documents; ``document.uploaded`` follows."""
         self._visible_record(tx.session, actor, order_id)
         row = documents.new(actor, order_id, _mapping(document), self.clock())
+        # The sweep holds the blob's name while it decides to delete it: after it, a blob that
+        # is still there is kept, since it is now referenced.
+        locks.hold(tx.session, "blob", [row["blob_key"]])
+        if self.blobs.modified(row["blob_key"]) is None:
+            raise Conflict(
+                "the uploaded file is no longer stored; upload it again",
+                {"blob_key": row["blob_key"]},
+            )
         tx.session.execute(insert(documents_table).values(**row))
         tx.publish(
             "document.uploaded",
@@ -480,6 +580,9 @@ class FulfillmentService(ServiceBase):
 
     @staticmethod
     def _record_of(session, order_id) -> dict | None:
+        """The order's record, locked; or None, with the order's name locked so that no other
+        handler opens it meanwhile (see ``chassis.locks``)."""
+        locks.hold(session, "order", [order_id])
         row = session.execute(
             select(fulfillments).where(fulfillments.c.order_id == order_id).with_for_update()
         ).first()

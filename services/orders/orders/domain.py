@@ -50,7 +50,9 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.access import STAFF_ROLES
 from chassis.calendar import Calendar, as_utc
+from contracts.contact_details import ContactFilter
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
 from contracts.events.base import Money
 from contracts.events.orders import PaymentChoice, ShippingDetails
@@ -74,6 +76,7 @@ __all__ = [
 ]
 
 HUMAN_ROLES = frozenset({"buyer", "supplier", "admin", "support"})
+DEFAULT_CONTACT_FILTER = ContactFilter()
 PLATFORM = "platform"  # the organisation of the system actor
 DEFAULT_CALENDAR = Calendar()
 
@@ -136,6 +139,9 @@ class Order:
     # A services order's package as agreed (seed 002): name, features, delivery days,
     # revisions included, price.
     package: JSON | None = None
+    # A job order's agreed terms (seed 002): scope, deliverables, budget, amount, start and due
+    # date, revisions included (contracts.rpc.orders.JobTermsSchema).
+    terms: JSON | None = None
     revisions_used: int = 0
     documents: set[str] = field(default_factory=set)
     shipments: list[JSON] = field(default_factory=list)
@@ -232,8 +238,9 @@ class _PlaceRequest(Schema):
         strict=True, load_default=None, validate=validate.Range(min=0)
     )
     shipping = schema_fields.Nested(ShippingDetails, load_default=None)
-    # Its shape is checked at the service's door (contracts.rpc.orders.ServicePackageSchema).
+    # Their shapes are checked at the service's door (contracts.rpc.orders).
     package = schema_fields.Dict(load_default=None)
+    terms = schema_fields.Dict(load_default=None)
     # Passed on to the payments service in order.placed, never kept here.
     payment = schema_fields.Nested(PaymentChoice, load_default=None, unknown=EXCLUDE)
 
@@ -282,6 +289,7 @@ def place_order(
         revisions_allowed=data["revisions_allowed"],
         shipping=data["shipping"],
         package=data["package"],
+        terms=data["terms"],
     )
     step = Step(actor=actor, now=now, calendar=calendar, track_lines=workflow.track_lines)
     for line in order.lines:
@@ -302,21 +310,35 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
         data: JSON = _PLACE_REQUEST.load(request)
     except ValidationError as error:
         raise InvalidRequest("invalid order", {"errors": error.messages}) from None
-    package = data["package"]
-    if package is not None:
-        # The package says how many revisions are included; an explicit figure must agree.
-        if data["revisions_allowed"] is None:
-            data["revisions_allowed"] = package["revisions_included"]
-        elif data["revisions_allowed"] != package["revisions_included"]:
+    # The agreement says how many revisions are included, and a job's terms when it is due: an
+    # explicit figure must agree.
+    for part, agreed, field_name, parse in (
+        ("package", "revisions_included", "revisions_allowed", int),
+        ("terms", "revisions_included", "revisions_allowed", int),
+        ("terms", "due_date", "committed_deliver_by", date.fromisoformat),
+    ):
+        if data[part] is None:
+            continue
+        value = parse(data[part][agreed])
+        if data[field_name] is None:
+            data[field_name] = value
+        elif data[field_name] != value:
             raise InvalidRequest(
-                "invalid order",
-                {"errors": {"revisions_allowed": ["must equal package.revisions_included"]}},
+                "invalid order", {"errors": {field_name: [f"must equal {part}.{agreed}"]}}
             )
     errors = {
         name: [f"required by the {workflow.name} workflow"]
         for name in workflow.placement.required
         if data[name] is None
     }
+    by_kind = workflow.placement.required_by_kind
+    for name in sorted({n for names in by_kind.values() for n in names}):
+        wanted = name in by_kind.get(data["kind"], ())
+        if wanted and data[name] is None:
+            errors[name] = [f"required for a {data['kind']} order"]
+        elif not wanted and data[name] is not None:
+            carriers = sorted(kind for kind, names in by_kind.items() if name in names)
+            errors[name] = [f"only a {' or '.join(carriers)} order carries {name}"]
     kinds = workflow.placement.kinds
     if kinds and data["kind"] not in kinds:
         errors["kind"] = [f"one of {', '.join(kinds)}"]
@@ -337,10 +359,18 @@ def perform(
     payload: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
+    contact_filter: ContactFilter = DEFAULT_CONTACT_FILTER,
 ) -> Outcome:
-    """``actor`` takes ``action`` on ``order``."""
+    """``actor`` takes ``action`` on ``order``.
+
+    A note other parties will read (the action's ``text`` fields) that carries contact details is
+    refused, as chat refuses such a message. Staff are exempt; with their roles only platform
+    staff get this far (the repository loads an order for its parties and staff only).
+    """
     _check_workflow(order, workflow)
     chosen = _authorize(order, workflow, actor, action)
+    if actor.role not in STAFF_ROLES:
+        contact_filter.refuse(chosen.notes(payload))
     return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
 
 

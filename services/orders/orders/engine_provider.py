@@ -1,7 +1,9 @@
-"""The workflows and the business-day calendar, loaded once per service container."""
+"""The workflows, the business-day calendar and the contact-details rule, set up once per
+service container."""
 
 from nameko.extensions import DependencyProvider
 
+from contracts.contact_details import ContactFilter
 from contracts.errors import InvalidRequest
 from orders.workflow import Calendar, load_workflows
 
@@ -35,11 +37,18 @@ class Workflows:
 
 class WorkflowEngine(DependencyProvider):
     def setup(self):
-        holidays = self.container.config.get("HOLIDAYS") or ""
-        if isinstance(holidays, str):
-            holidays = holidays.split(",")
-        calendar = Calendar.from_iso(str(day) for day in holidays)
+        calendar = Calendar.from_config(self.container.config.get("HOLIDAYS"))
         self.workflows = Workflows(load_workflows(), calendar)
 
     def get_dependency(self, worker_ctx):
         return self.workflows
+
+
+class ContactRule(DependencyProvider):
+    """The contact-details rule for action notes, knowing the marketplace's phone formats."""
+
+    def setup(self):
+        self.filter = ContactFilter.from_setting(self.container.config.get("MARKETPLACE_REGIONS"))
+
+    def get_dependency(self, worker_ctx):
+        return self.filter

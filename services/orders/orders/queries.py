@@ -13,7 +13,7 @@ from contracts.errors import InvalidRequest
 from orders.workflow.model import GROUPS, Workflow
 
 COUNT_FILTERS = ("workflow", "kind", "delayed", "q")
-LIST_FILTERS = (*COUNT_FILTERS, "status", "group", "sort", "cursor", "limit")
+LIST_FILTERS = (*COUNT_FILTERS, "status", "group", "sort", "cursor", "limit", "ids")
 TRUE, FALSE = ("true", "1", True), ("false", "0", False)
 
 

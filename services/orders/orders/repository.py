@@ -1,14 +1,12 @@
 """Loading, saving and querying orders. The only module that knows the tables."""
 
-import base64
 import functools
-import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from chassis import access
+from chassis import access, paging
 from contracts.errors import Conflict, InvalidRequest, NotFound
 from orders.domain import Order
 from orders.models import activities, orders
@@ -18,7 +16,6 @@ SORTABLE = {
     "updated_at": orders.c.updated_at,
     "total": orders.c.total,
 }
-MAX_PAGE = 100
 
 
 def visible_to(actor: dict):
@@ -159,24 +156,6 @@ def lock_if_due(session: Session, order_id: str, now: datetime) -> Order | None:
     return None if state is None else Order.from_dict(state)
 
 
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
-
-
-def _decode_cursor(cursor: str, sort_name: str) -> tuple:
-    """The (sort key, id) a cursor carries, checked: a client may send anything."""
-    try:
-        last_key, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if sort_name == "total":
-            return int(last_key), str(last_id)
-        return datetime.fromisoformat(last_key), str(last_id)
-    except (ValueError, TypeError):
-        raise InvalidRequest(
-            "cursor is not one this service issued for this sort",
-            {"errors": {"cursor": ["invalid cursor"]}},
-        ) from None
-
-
 def _sort(sort: str):
     descending = sort.startswith("-")
     name = sort.lstrip("-")
@@ -200,6 +179,8 @@ def _filters(actor: dict, query: dict) -> list:
         filters.append(orders.c.delayed == query["delayed"])
     if query.get("q"):
         filters.append(orders.c.search_text.contains(query["q"].lower(), autoescape=True))
+    if query.get("ids"):
+        filters.append(orders.c.id.in_(query["ids"]))
     return filters
 
 
@@ -207,19 +188,16 @@ def page_statement(actor: dict, query: dict) -> tuple[Select, int]:
     """The statement ``list_page`` runs (it asks for one row more than the page) and the page's
     size: what the benchmark EXPLAINs too."""
     name, key, descending = _sort(query.get("sort") or "-placed_at")
-    limit = min(int(query.get("limit") or 25), MAX_PAGE)
-    filters = _filters(actor, query)
-    if query.get("cursor"):
-        last_key, last_id = _decode_cursor(query["cursor"], name)
-        # A row-value comparison, so the index serves it as a range, however deep the page.
-        position, last = tuple_(key, orders.c.id), tuple_(last_key, last_id)
-        filters.append(position < last if descending else position > last)
-    order_by = [key.desc(), orders.c.id.desc()] if descending else [key.asc(), orders.c.id.asc()]
-    statement = (
-        select(orders.c.state, key.label("sort_key"), orders.c.id)
-        .where(*filters)
-        .order_by(*order_by)
-        .limit(limit + 1)
+    limit = paging.page_size(query)
+    statement = paging.keyset_statement(
+        orders.c.state,
+        key,
+        orders.c.id,
+        filters=_filters(actor, query),
+        descending=descending,
+        limit=limit,
+        cursor=query.get("cursor"),
+        parse_key=int if name == "total" else datetime.fromisoformat,
     )
     return statement, limit
 
@@ -227,11 +205,7 @@ def page_statement(actor: dict, query: dict) -> tuple[Select, int]:
 def list_page(session: Session, actor: dict, query: dict) -> dict:
     """One page of the orders the actor may see, in keyset order; never an OFFSET scan."""
     statement, limit = page_statement(actor, query)
-    rows = session.execute(statement).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode_cursor([rows[-1].sort_key, rows[-1].id]) if more else None
-    return {"items": [row.state for row in rows], "next_cursor": next_cursor}
+    return paging.keyset_page(session, statement, limit)
 
 
 def count_by_status(session: Session, actor: dict, query: dict | None = None) -> dict:

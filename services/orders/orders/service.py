@@ -11,14 +11,14 @@ from datetime import datetime
 from nameko.rpc import rpc
 
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume_each
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import InvalidRequest, PreconditionFailed
 from contracts.rpc import orders as requests
 from orders import domain, queries, repository
-from orders.engine_provider import WorkflowEngine
+from orders.engine_provider import ContactRule, WorkflowEngine
 from orders.models import metadata
 from orders.workflow.events import REACTED_EVENTS
 
@@ -27,17 +27,6 @@ log = logging.getLogger(__name__)
 DUE_BATCH = 100
 # A backlog (say, a holiday's worth of auto-cancels) drains over a few ticks, not in one.
 DUE_BATCHES_PER_TICK = 20
-
-
-def consume_each(event_types):
-    """``@consume`` once per event type: the contracts, not this file, list what orders reads."""
-
-    def decorate(handler):
-        for event_type in event_types:
-            handler = consume(event_type)(handler)
-        return handler
-
-    return decorate
 
 
 def as_actor(actor: dict) -> domain.Actor:
@@ -62,6 +51,7 @@ class OrdersService(ServiceBase):
     uow = UnitOfWork(metadata)
     clock = Clock()
     engine = WorkflowEngine()
+    contact_filter = ContactRule()
 
     @uow.command
     def place_order(self, tx, actor, request):
@@ -109,6 +99,7 @@ class OrdersService(ServiceBase):
                 payload or {},
                 self.clock(),
                 calendar=calendar,
+                contact_filter=self.contact_filter,
             ),
         )
         return self._view(order, identity)
@@ -152,6 +143,7 @@ class OrdersService(ServiceBase):
     def describe_workflows(self):
         return self.engine.describe()
 
+    # Once per event: the contracts, not this file, list what orders reads.
     @consume_each(REACTED_EVENTS)
     def on_event(self, event):
         """Another service's news about an order; its workflow says what, if anything, follows."""

@@ -22,6 +22,8 @@ WALLET = "wallet"
 EARNINGS = "earnings"
 COMMISSION = "commission"
 CLEARING = "clearing"
+# What the platform pays sellers for approved claims: its expense.
+COMPENSATION = "compensation"
 # Accounts of the outside world (the provider) and of the platform may go negative; the money
 # of an order, a buyer or a supplier never may.
 NON_NEGATIVE = {ESCROW, WALLET, EARNINGS}

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -111,7 +112,12 @@ payouts = Table(
     Column("requested_by", String(100), nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Staff's last decision on a payout that waited for approval: why, who, when.
+    Column("review_reason", String(2000)),
+    Column("reviewed_by", String(100)),
+    Column("reviewed_at", DateTime(timezone=True)),
 )
+Index("ix_payouts_queue", payouts.c.status, payouts.c.requested_at, payouts.c.id)
 
 # When a release becomes the supplier's to pay out: the workflow's payment terms (net days,
 # counted from the invoice where the workflow asks for one).

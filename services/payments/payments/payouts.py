@@ -4,16 +4,30 @@ A request holds the amount (a pending transaction from the wallet to the provide
 account), so it can be neither spent twice nor paid out twice. The provider is called later,
 outside the request, with the payout's id as its idempotency key: once it answers, the hold is
 posted (paid) or voided (failed: the money is back in the wallet).
+
+A payout above ``PAYOUT_APPROVAL_OVER`` (minor units, any currency) first waits for staff: an
+admin approves it (it is then paid as any other), holds it with a reason (it keeps its hold and
+stays in the queue until approved or rejected) or rejects it with a reason (the hold is voided:
+the money is back in the wallet). Every decision is keyed by the payout and its state, so a
+repeated decision finds it decided.
 """
 
 import uuid
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import desc, insert, select, update
+from sqlalchemy import desc, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest
+from chassis.access import is_staff
+from chassis.paging import decode_cursor, encode_cursor
+from contracts.errors import (
+    Forbidden,
+    IllegalTransition,
+    InsufficientFunds,
+    InvalidRequest,
+    NotFound,
+)
 from payments import ledger
 from payments.books import CLEARING, WALLET, Books
 from payments.models import payouts
@@ -22,7 +36,13 @@ from payments.provider import PROCESSING, SUCCEEDED, PaymentProvider
 REQUESTED = "requested"
 PAID = "paid"
 FAILED = "failed"
+AWAITING_APPROVAL = "awaiting_approval"
+ON_HOLD = "on_hold"
+REJECTED = "rejected"
+IN_REVIEW = (AWAITING_APPROVAL, ON_HOLD)
 MAY_PAY_OUT = ("buyer", "supplier")
+DECISIONS = {"approve": REQUESTED, "hold": ON_HOLD, "reject": REJECTED}
+QUEUE_LIMIT = 200
 
 
 class PayoutRequest(Schema):
@@ -31,12 +51,33 @@ class PayoutRequest(Schema):
     destination = fields.String(required=True, validate=validate.Regexp(r"\Atok_\w{1,60}\Z"))
 
 
+class PayoutDecision(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(tuple(DECISIONS)))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class PayoutQuery(Schema):
+    status = fields.String(validate=validate.OneOf((*IN_REVIEW, REQUESTED, PAID, FAILED, REJECTED)))
+    org = fields.String(validate=validate.Length(min=1, max=100))
+    currency = fields.String(validate=validate.Regexp(r"\A[A-Z]{3}\Z"))
+    after = fields.String(validate=validate.Length(min=1, max=500))
+    limit = fields.Integer(strict=True, load_default=50, validate=validate.Range(1, QUEUE_LIMIT))
+
+
 _REQUEST = PayoutRequest()
+_DECISION = PayoutDecision()
 
 
 def request(
-    session: Session, now: datetime, actor: dict, request: dict, provider: PaymentProvider, publish
+    session: Session,
+    now: datetime,
+    actor: dict,
+    request: dict,
+    provider: PaymentProvider,
+    publish,
+    approval_over: int | None = None,
 ) -> dict:
+    """``approval_over``: a larger payout waits for staff's approval (None: none waits)."""
     if actor["role"] not in MAY_PAY_OUT:
         raise Forbidden("only an organisation's own user may pay out its wallet")
     try:
@@ -71,7 +112,9 @@ def request(
         "currency": currency,
         "amount": amount,
         "destination": request["destination"],
-        "status": REQUESTED,
+        "status": REQUESTED
+        if approval_over is None or amount <= approval_over
+        else AWAITING_APPROVAL,
         "hold_id": hold_id,
         "requested_by": actor["user_id"],
         "requested_at": now,
@@ -121,6 +164,80 @@ def settle(
         publish("payout.failed", {**event, "reason": reason})
 
 
+def decide(session: Session, now: datetime, actor: dict, payout_id: str, request: dict) -> dict:
+    """An admin's decision on a payout awaiting approval (or on hold): approve, hold, reject."""
+    if not is_staff(actor) or actor["role"] != "admin":
+        raise Forbidden("only a platform admin decides payouts: they move money")
+    try:
+        request = _DECISION.load(request)
+    except ValidationError as error:
+        raise InvalidRequest("invalid decision", {"errors": error.messages}) from None
+    row = session.execute(
+        select(payouts).where(payouts.c.id == payout_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"payout {payout_id} not found")
+    status = DECISIONS[request["decision"]]
+    if row.status not in IN_REVIEW or row.status == status:
+        raise IllegalTransition(
+            f"payout {payout_id} is {row.status}: nothing to {request['decision']}",
+            {"state": row.status},
+        )
+    if status == REJECTED:
+        Books(session, now).record(
+            f"payout:{payout_id}:void",
+            "void",
+            [],
+            cause=("payout.rejected", payout_id),
+            resolves=row.hold_id,
+            currency=row.currency,
+        )
+    review = {
+        "status": status,
+        "review_reason": request["reason"],
+        "reviewed_by": actor["user_id"],
+        "reviewed_at": now,
+        "updated_at": now,
+    }
+    session.execute(update(payouts).where(payouts.c.id == payout_id).values(**review))
+    return view({**row._asdict(), **review})
+
+
+def queue(session: Session, actor: dict, query: dict) -> dict:
+    """Payouts for staff, oldest first: those awaiting a decision unless ``status`` says which;
+    by ``org`` and ``currency``; ``after`` is the previous page's ``next_cursor``."""
+    if not is_staff(actor):
+        raise Forbidden("only platform staff see every organisation's payouts")
+    try:
+        query = PayoutQuery().load(query)
+    except ValidationError as error:
+        raise InvalidRequest("invalid payout query", {"errors": error.messages}) from None
+    statuses = [query["status"]] if query.get("status") else list(IN_REVIEW)
+    limit = query["limit"]
+    statement = (
+        select(payouts)
+        .where(payouts.c.status.in_(statuses))
+        .order_by(payouts.c.requested_at, payouts.c.id)
+        .limit(limit + 1)
+    )
+    for name in ("org", "currency"):
+        if query.get(name):
+            statement = statement.where(payouts.c[name] == query[name])
+    if query.get("after"):
+        moment, after_id = decode_cursor(str(query["after"]), datetime.fromisoformat)
+        statement = statement.where(
+            tuple_(payouts.c.requested_at, payouts.c.id)
+            > tuple_(
+                literal(moment, payouts.c.requested_at.type), literal(after_id, payouts.c.id.type)
+            )
+        )
+    rows = [row._asdict() for row in session.execute(statement)]
+    items = [view(row) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    cursor = None if last is None else encode_cursor(last["requested_at"].isoformat(), last["id"])
+    return {"items": items, "next_cursor": cursor}
+
+
 def waiting(session: Session) -> list[str]:
     return list(session.scalars(select(payouts.c.id).where(payouts.c.status == REQUESTED)))
 
@@ -142,6 +259,13 @@ def view(row: dict) -> dict:
         "failure_reason": row.get("failure_reason"),
         "requested_by": row["requested_by"],
         "requested_at": row["requested_at"].isoformat(),
+        "review": None
+        if row.get("reviewed_at") is None
+        else {
+            "reason": row["review_reason"],
+            "by": row["reviewed_by"],
+            "at": row["reviewed_at"].isoformat(),
+        },
     }
 
 

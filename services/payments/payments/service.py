@@ -6,14 +6,16 @@ from sqlalchemy import select
 
 from chassis.blobs import Blobs
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume, consume_each
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
-from payments import payouts, terms, views
+from contracts.rpc.orders import ORDER_IDS, check
+from payments import compensation, ledger_views, payouts, terms, views
 from payments.escrow import PROCESSING_CHARGE, Escrow
 from payments.models import metadata, order_payments
 from payments.provider import Provider
+from payments.settlement import MONEY_DECIDING_EVENTS
 
 
 class PaymentsService(ServiceBase):
@@ -29,16 +31,16 @@ class PaymentsService(ServiceBase):
         with self.uow.transaction() as tx:
             self._escrow(tx).placed(event.event_id, event.data)
 
-    @consume("order.accepted")
-    @consume("order.partly_accepted")
-    @consume("order.rejected")
-    @consume("order.cancelled")
-    @consume("order.delivery_failed")
-    @consume("order.returned")
-    @consume("dispute.resolved")
+    @consume_each(MONEY_DECIDING_EVENTS)
     def on_money_decided(self, event):
         with self.uow.transaction() as tx:
             self._escrow(tx).decided(event.event_id, event.event_type, event.data)
+
+    @consume("claim.approved")
+    def on_claim_approved(self, event):
+        """Staff approved a seller's claim: the platform pays the amount into their wallet."""
+        with self.uow.transaction() as tx:
+            compensation.compensate(tx.session, self.clock(), event.event_id, event.data)
 
     @every("CHARGE_CHECK_INTERVAL_S", 1)
     def check_processing_charges(self):
@@ -56,7 +58,39 @@ class PaymentsService(ServiceBase):
     @uow.command
     def request_payout(self, tx, actor, request):
         """Pay out (part of) the organisation's available balance to a provider bank token."""
-        return payouts.request(tx.session, self.clock(), actor, request, self.provider, tx.publish)
+        over = self.config.get("PAYOUT_APPROVAL_OVER")
+        return payouts.request(
+            tx.session,
+            self.clock(),
+            actor,
+            request,
+            self.provider,
+            tx.publish,
+            approval_over=None if over in (None, "") else int(over),
+        )
+
+    @rpc
+    def payout_queue(self, actor, query=None):
+        """Staff: payouts awaiting approval or on hold (or of ``status``), oldest first."""
+        with self.uow.reading() as session:
+            return payouts.queue(session, actor, query or {})
+
+    @uow.command
+    def decide_payout(self, tx, actor, payout_id, request):
+        """An admin approves, holds or rejects a payout awaiting approval, with a reason."""
+        return payouts.decide(tx.session, self.clock(), actor, payout_id, request)
+
+    @rpc
+    def ledger_entries(self, actor, query=None):
+        """Staff: ledger entries across organisations, newest first, filtered, by keyset."""
+        with self.uow.reading() as session:
+            return ledger_views.entries_of(session, actor, query or {})
+
+    @rpc
+    def ledger_balances(self, actor, query=None):
+        """Staff: accounts' balances across organisations, filtered, by keyset."""
+        with self.uow.reading() as session:
+            return ledger_views.balances_of(session, actor, query or {})
 
     @every("PAYOUT_INTERVAL_S", 1)
     def pay_out(self):
@@ -97,6 +131,13 @@ class PaymentsService(ServiceBase):
         """The order's Payments tab; an admin also sees the ledger transactions behind it."""
         with self.uow.reading() as session:
             return views.order_payments_of(session, actor, order_id)
+
+    @rpc
+    def payment_statuses(self, actor, order_ids):
+        """``{order_id: status}`` for a page of orders (an export asks once per page)."""
+        check(ORDER_IDS, {"order_ids": order_ids})
+        with self.uow.reading() as session:
+            return views.payment_statuses(session, actor, order_ids)
 
     @rpc
     def get_wallet(self, actor):

@@ -54,6 +54,18 @@ class Plan:
         return self.release + (self.refund if self.refund_to == WALLET else 0)
 
 
+# The events ``refund_decided_by`` reads: the service consumes each of them.
+MONEY_DECIDING_EVENTS = (
+    "order.accepted",
+    "order.partly_accepted",
+    "order.rejected",
+    "order.cancelled",
+    "order.delivery_failed",
+    "order.returned",
+    "dispute.resolved",
+)
+
+
 def refund_decided_by(event_type: str, data: dict) -> int | None:
     """How much of the order's money ``event_type`` refunds (``ALL`` for everything), or None
     when the event decides nothing about the money."""

@@ -188,3 +188,14 @@ def _ledger_view(transaction: dict) -> dict:
         "amount": transaction["amount"],
         "entries": transaction["entries"],
     }
+
+
+def payment_statuses(session: Session, actor: dict, order_ids: list[str]) -> dict[str, str]:
+    """Each named order's payment status, of those the actor may see and payments knows."""
+    rows = session.execute(
+        select(order_payments.c.order_id, order_payments.c.status).where(
+            order_payments.c.order_id.in_(order_ids),
+            visible_to(actor, order_payments.c.buyer_org, order_payments.c.supplier_org),
+        )
+    )
+    return dict(rows.all())  # a Result has keys(): dict() would read it as a mapping

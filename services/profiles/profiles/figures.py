@@ -1,4 +1,4 @@
-"""An organisation's profile, computed from the projection's rows: pure, no I/O.
+"""An organisation's profile, read from its running totals: pure, no I/O.
 
 Every figure says which period it covers: the first and last moment of the facts it counts.
 A rate is a fraction of its counts (``None`` when there is nothing to count yet).
@@ -6,12 +6,11 @@ A rate is a fraction of its counts (``None`` when there is nothing to count yet)
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
-from statistics import median
 from typing import Any
 
-from profiles.projection import REVIEWED_SIDE
+from profiles.tallies import APPROVAL, EVERY_WORKFLOW, REPLY
 
 SIDES = ("supplier", "buyer")
 VERDICT_NAMES = ("accepted", "partly_accepted", "rejected", "rework")
@@ -29,54 +28,87 @@ def rate(part: int, whole: int) -> float | None:
     return float(Fraction(part, whole)) if whole else None
 
 
-def inspection(verdicts: list[Row]) -> dict[str, Any]:
-    counts = {name: sum(v["verdict"] == name for v in verdicts) for name in VERDICT_NAMES}
-    total = len(verdicts)
+def _period(total: Row | None) -> dict[str, str] | None:
+    return period((total["first_at"], total["last_at"])) if total else None
+
+
+class Totals:
+    """An organisation's running totals and medians (``repository.totals_of``), by key."""
+
+    def __init__(self, tallies: Iterable[Row], medians: Iterable[Row]):
+        self.tallies = {(t["side"], t["workflow"], t["name"]): t for t in tallies}
+        self.medians = {(m["side"], m["workflow"], m["kind"]): m for m in medians}
+
+    def count(self, side: str, workflow: str, name: str) -> int:
+        total = self.tallies.get((side, workflow, name))
+        return int(total["count"]) if total else 0
+
+    def period(self, side: str, workflow: str, name: str) -> dict[str, str] | None:
+        return _period(self.tallies.get((side, workflow, name)))
+
+    def workflows(self, side: str) -> list[str]:
+        return sorted({w for (s, w, _) in self.tallies if s == side and w != EVERY_WORKFLOW})
+
+    def median(self, side: str, workflow: str, kind: str) -> dict[str, Any]:
+        found = self.medians.get((side, workflow, kind))
+        return {
+            "count": int(found["count"]) if found else 0,
+            "median_seconds": (found["low_seconds"] + found["high_seconds"]) / 2 if found else None,
+            "period": _period(found),
+        }
+
+
+def inspection(totals: Totals, side: str, workflow: str) -> dict[str, Any]:
+    counts = {name: totals.count(side, workflow, name) for name in VERDICT_NAMES}
+    total = totals.count(side, workflow, "inspections")
     return {
         "inspections": total,
         **counts,
         "acceptance_rate": rate(counts["accepted"], total),
         "rates": {name: rate(n, total) for name, n in counts.items()},
-        "period": period(v["at"] for v in verdicts),
+        "period": totals.period(side, workflow, "inspections"),
     }
 
 
-def cancellation(orders: list[Row], side: str) -> dict[str, Any]:
-    def against(order: Row) -> bool:
-        # Seed 002: a supplier's own cancellation counts against it; the buyer's never does.
-        if side == "supplier":
-            return bool(order["counts_against_supplier"])
-        return order["cancelled_by"] == "buyer"
-
-    cancelled = [o for o in orders if o["cancelled_at"] is not None]
-    counted = [o for o in cancelled if against(o)]
+def cancellation(totals: Totals, side: str, workflow: str) -> dict[str, Any]:
+    orders = totals.count(side, workflow, "orders")
+    counted = totals.count(side, workflow, "counted_against")
     return {
-        "orders": len(orders),
-        "cancelled": len(cancelled),
-        "counted_against": len(counted),
-        "rate": rate(len(counted), len(orders)),
-        "period": period(o["placed_at"] or o["cancelled_at"] for o in orders),
+        "orders": orders,
+        "cancelled": totals.count(side, workflow, "cancelled"),
+        "counted_against": counted,
+        "rate": rate(counted, orders),
+        "period": totals.period(side, workflow, "orders"),
     }
 
 
-def on_time_delivery(orders: list[Row]) -> dict[str, Any]:
-    judged = [o for o in orders if o["delivered_at"] and o["committed_deliver_by"]]
-    on_time = [o for o in judged if _day(o["delivered_at"]) <= o["committed_deliver_by"]]
+def on_time_delivery(totals: Totals, side: str, workflow: str) -> dict[str, Any]:
+    delivered = totals.count(side, workflow, "delivered")
+    on_time = totals.count(side, workflow, "on_time")
     return {
-        "delivered": len(judged),
-        "on_time": len(on_time),
-        "rate": rate(len(on_time), len(judged)),
-        "period": period(o["delivered_at"] for o in judged),
+        "delivered": delivered,
+        "on_time": on_time,
+        "rate": rate(on_time, delivered),
+        "period": totals.period(side, workflow, "delivered"),
     }
 
 
-def time_to_approve(orders: list[Row]) -> dict[str, Any]:
-    approved = [o for o in orders if o["approved_at"] and o["placed_at"]]
-    waits = [(o["approved_at"] - o["placed_at"]).total_seconds() for o in approved]
+def time_to_approve(totals: Totals, side: str, workflow: str) -> dict[str, Any]:
+    waits = totals.median(side, workflow, APPROVAL)
     return {
-        "approved": len(approved),
-        "median_seconds": median(waits) if waits else None,
-        "period": period(o["approved_at"] for o in approved),
+        "approved": waits["count"],
+        "median_seconds": waits["median_seconds"],
+        "period": waits["period"],
+    }
+
+
+def response_time(totals: Totals, side: str) -> dict[str, Any]:
+    """How long the side takes to answer the other party in an order's conversation."""
+    waits = totals.median(side, EVERY_WORKFLOW, REPLY)
+    return {
+        "answered": waits["count"],
+        "median_seconds": waits["median_seconds"],
+        "period": waits["period"],
     }
 
 
@@ -88,43 +120,42 @@ def review_visible(review: Row, reviewed_sides: set[str], closes_at: datetime, n
     return len(reviewed_sides) == 2 or now >= closes_at
 
 
-def side(
-    org: str,
-    side_name: str,
-    orders: list[Row],
-    verdicts: list[Row],
-    reviews: list[Row],
-) -> dict[str, Any]:
-    own = [o for o in orders if o[f"{side_name}_org"] == org]
-    judged = [v for v in verdicts if v[f"{side_name}_org"] == org]
-    received = [r for r in reviews if REVIEWED_SIDE[r["reviewer_role"]] == side_name]
-    completed = [o for o in own if o["completed_at"] is not None]
-    by_workflow: dict[str, dict[str, list[Row]]] = defaultdict(lambda: {"o": [], "v": []})
-    for order in own:
-        by_workflow[order["workflow"]]["o"].append(order)
-    for verdict in judged:
-        by_workflow[verdict["workflow"]]["v"].append(verdict)
-    ratings = [r["rating"] for r in received]
+def side(totals: Totals, side_name: str, reviews: dict[str, Any]) -> dict[str, Any]:
+    """One side of an organisation's profile; ``reviews`` is what the reader may see of the
+    reviews it received (``received_reviews``)."""
     return {
         "completed_orders": {
-            "count": len(completed),
-            "period": period(o["completed_at"] for o in completed),
+            "count": totals.count(side_name, EVERY_WORKFLOW, "completed"),
+            "period": totals.period(side_name, EVERY_WORKFLOW, "completed"),
         },
-        "reviews": {
-            "count": len(received),
-            "average_rating": float(Fraction(sum(ratings), len(ratings))) if ratings else None,
-            "period": period(r["posted_at"] for r in received),
-            "items": [review_view(r) for r in received],
-        },
+        "reviews": reviews,
+        "response_time": response_time(totals, side_name),
         "workflows": {
             name: {
-                "inspection": inspection(rows["v"]),
-                "cancellation": cancellation(rows["o"], side_name),
-                "on_time_delivery": on_time_delivery(rows["o"]),
-                "time_to_approve": time_to_approve(rows["o"]),
+                "inspection": inspection(totals, side_name, name),
+                "cancellation": cancellation(totals, side_name, name),
+                "on_time_delivery": on_time_delivery(totals, side_name, name),
+                "time_to_approve": time_to_approve(totals, side_name, name),
             }
-            for name, rows in sorted(by_workflow.items())
+            for name in totals.workflows(side_name)
         },
+    }
+
+
+def received_reviews(
+    totals: Totals, side_name: str, unseen: list[Row], latest: list[Row]
+) -> dict[str, Any]:
+    """The reviews a reader sees on a side: every one received (the running total) less those
+    ``unseen`` by this reader (sealed or hidden: few, and recent or moderated), and the
+    ``latest`` the reader may see, newest first."""
+    total = totals.tallies.get((side_name, EVERY_WORKFLOW, "reviews"))
+    count = (int(total["count"]) if total else 0) - len(unseen)
+    ratings = (int(total["total"]) if total else 0) - sum(r["rating"] for r in unseen)
+    return {
+        "count": count,
+        "average_rating": float(Fraction(ratings, count)) if count else None,
+        "period": period((latest[-1]["posted_at"], latest[0]["posted_at"])) if latest else None,
+        "items": [review_view(r) for r in latest],
     }
 
 
@@ -159,10 +190,6 @@ def visible_reviews(reviews: list[Row], now: datetime, window: timedelta) -> lis
             now,
         )
     ]
-
-
-def _day(moment: datetime) -> date:
-    return moment.date()
 
 
 def _iso(moment: datetime | None) -> str | None:

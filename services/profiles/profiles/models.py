@@ -2,10 +2,12 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -75,6 +77,73 @@ reviews = Table(
     Column("rating", Integer, nullable=False),
     Column("comment", Text, nullable=False, default=""),
     Column("posted_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_reviews_reviewee_posted", reviews.c.reviewee_org, reviews.c.posted_at)
+
+# --- running totals: what a profile is read from, whatever the organisation's size -------------
+
+# A count (and a sum, for ratings) per organisation, side, workflow ("*": the whole side) and
+# figure, with the first and last moment it covers (profiles.tallies).
+tallies = Table(
+    "tallies",
+    metadata,
+    Column("org", String(100), primary_key=True),
+    Column("side", String(20), primary_key=True),
+    Column("workflow", String(100), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("first_at", DateTime(timezone=True), nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+)
+
+# The waits a median is taken of, ordered by (seconds, sample_id) so that every one is distinct.
+samples = Table(
+    "samples",
+    metadata,
+    Column("org", String(100), primary_key=True),
+    Column("side", String(20), primary_key=True),
+    Column("workflow", String(100), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("sample_id", String(60), primary_key=True),
+    Column("seconds", Float, nullable=False),
+)
+Index(
+    "ix_samples_order",
+    samples.c.org,
+    samples.c.side,
+    samples.c.workflow,
+    samples.c.kind,
+    samples.c.seconds,
+    samples.c.sample_id,
+)
+
+# Each median's count and its middle samples (the lower and upper one), moved one step per
+# new sample: reading a median reads one row.
+medians = Table(
+    "medians",
+    metadata,
+    Column("org", String(100), primary_key=True),
+    Column("side", String(20), primary_key=True),
+    Column("workflow", String(100), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("low_seconds", Float, nullable=False),
+    Column("low_id", String(60), nullable=False),
+    Column("high_seconds", Float, nullable=False),
+    Column("high_id", String(60), nullable=False),
+    Column("first_at", DateTime(timezone=True), nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+)
+
+# An order's conversation waiting for an answer: which side owes it, since its first unanswered
+# message (chat's message.posted).
+awaiting = Table(
+    "awaiting",
+    metadata,
+    Column("order_id", String(36), primary_key=True),
+    Column("side", String(20), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
 )
 
 # Staff's moderation of a review: a command, not an event, so a rebuild never touches it.

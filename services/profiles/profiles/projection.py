@@ -18,7 +18,18 @@ MOMENTS = {
     "order.delivered": "delivered_at",
     "order.completed": "completed_at",
 }
-EVENT_TYPES = ("order.placed", "order.cancelled", "review.posted", *MOMENTS, *VERDICTS)
+# Chat's: the time a party takes to answer the other in an order's conversation.
+MESSAGE_POSTED = "message.posted"
+EVENT_TYPES = (
+    "order.placed",
+    "order.cancelled",
+    "review.posted",
+    *MOMENTS,
+    *VERDICTS,
+    MESSAGE_POSTED,
+)
+# The conversation between an order's buyer and supplier: where one party waits for the other.
+ORDER_CONVERSATION = "order"
 # Who reviews whom: the reviewer's role names the side of the organisation reviewed.
 REVIEWED_SIDE = {"buyer": "supplier", "supplier": "buyer"}
 
@@ -30,9 +41,12 @@ class Change:
     facts: dict[str, Any] = field(default_factory=dict)  # columns of the order's facts to set
     verdict: str | None = None
     review: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None  # a message one party posted to the other
 
 
 def change(event_type: str, data: dict[str, Any], occurred_at: datetime) -> Change:
+    if event_type == MESSAGE_POSTED:
+        return _message(data, occurred_at)
     parties = {
         "buyer_org": data["buyer_org"],
         "supplier_org": data["supplier_org"],
@@ -74,6 +88,21 @@ def change(event_type: str, data: dict[str, Any], occurred_at: datetime) -> Chan
     return Change(order_id, parties, {MOMENTS[event_type]: occurred_at})
 
 
+def _message(data: dict[str, Any], occurred_at: datetime) -> Change:
+    parties = {"buyer_org": data["buyer_org"], "supplier_org": data["supplier_org"]}
+    side = data["author_role"]
+    if data["conversation"] != ORDER_CONVERSATION or side not in REVIEWED_SIDE:
+        return Change(data["order_id"], parties)  # staff, or a support conversation: no wait
+    posted_at = data.get("posted_at") or occurred_at
+    message = {
+        "message_id": data["message_id"],
+        "side": side,
+        "org": data[f"{side}_org"],
+        "posted_at": datetime.fromisoformat(posted_at) if isinstance(posted_at, str) else posted_at,
+    }
+    return Change(data["order_id"], parties, message=message)
+
+
 def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -92,13 +121,17 @@ KEPT = (
     "reviewer_role",
     "rating",
     "comment",
+    "conversation",
+    "message_id",
+    "author_role",
+    "posted_at",
 )
 
 
 def kept(data: dict[str, Any]) -> dict[str, Any]:
     """The part of an event's loaded payload kept in the history, as JSON."""
     return {
-        key: value.isoformat() if isinstance(value, date) else value
+        key: value.isoformat() if isinstance(value, (date, datetime)) else value
         for key, value in data.items()
         if key in KEPT
     }

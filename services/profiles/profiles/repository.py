@@ -1,14 +1,27 @@
 """The projection's rows: applying a change, reading an organisation's rows, rebuilding."""
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import case, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from profiles.models import history, moderation, order_facts, reviews, verdicts
-from profiles.projection import Change, change
+from profiles import tallies
+from profiles.models import (
+    awaiting,
+    history,
+    medians,
+    moderation,
+    order_facts,
+    reviews,
+    samples,
+    verdicts,
+)
+from profiles.models import tallies as tallies_table
+from profiles.projection import REVIEWED_SIDE, Change, change
 
 
 def record(session: Session, event_id: str, event_type: str, at: datetime, data: dict) -> None:
@@ -18,20 +31,36 @@ def record(session: Session, event_id: str, event_type: str, at: datetime, data:
 
 
 def apply(session: Session, event_id: str, at: datetime, done: Change) -> None:
+    if done.message is not None:
+        _message(session, done.order_id, done.message)
+        return
+    if "workflow" not in done.parties:
+        return  # a message nobody waits on (staff's, or in a support conversation)
     # The order's events arrive on separate queues, in any order and at once: whichever comes
-    # first makes the row, the others only fill in their columns.
-    dialect_insert = (
-        postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    )
+    # first makes the row, the others only fill in their columns. The row is locked while its
+    # contributions to the totals move, so two events of one order never count twice.
     session.execute(
-        dialect_insert(order_facts)
+        _insert(session, order_facts)
         .values(order_id=done.order_id, title="", **done.parties)
         .on_conflict_do_nothing(index_elements=[order_facts.c.order_id])
     )
-    if done.facts:
+    before = dict(
         session.execute(
-            update(order_facts).where(order_facts.c.order_id == done.order_id).values(done.facts)
+            select(order_facts).where(order_facts.c.order_id == done.order_id).with_for_update()
         )
+        .mappings()
+        .one()
+    )
+    # A moment keeps its first value (a services order delivered again after a revision was
+    # delivered when it was first delivered).
+    filled = {k: v for k, v in done.facts.items() if before.get(k) is None or k == "title"}
+    if filled:
+        session.execute(
+            update(order_facts).where(order_facts.c.order_id == done.order_id).values(filled)
+        )
+    old_tallies, old_samples = tallies.of_order(before)
+    new_tallies, new_samples = tallies.of_order({**before, **filled})
+    added = new_tallies - old_tallies
     if done.verdict is not None:
         session.execute(
             insert(verdicts).values(
@@ -42,14 +71,168 @@ def apply(session: Session, event_id: str, at: datetime, done: Change) -> None:
                 **done.parties,
             )
         )
+        added |= tallies.of_verdict(done.parties, done.verdict, at)
+    # Always in the same order, so that two orders' events counting at once never deadlock.
+    for tally in sorted(added, key=_key_of):
+        _count(session, tally)
+    for sample in sorted(new_samples - old_samples, key=_key_of):
+        _sample(session, sample)
     if done.review is not None:
-        session.execute(delete(reviews).where(reviews.c.review_id == done.review["review_id"]))
-        session.execute(insert(reviews).values(done.review))
+        _review(session, done.review)
+
+
+def _review(session: Session, review: dict[str, Any]) -> None:
+    reviewed = REVIEWED_SIDE[review["reviewer_role"]]
+    earlier = session.execute(
+        select(reviews.c.rating).where(reviews.c.review_id == review["review_id"])
+    ).scalar()
+    session.execute(delete(reviews).where(reviews.c.review_id == review["review_id"]))
+    session.execute(insert(reviews).values(review))
+    tally = tallies.of_review(review, reviewed)
+    if earlier is None:
+        _count(session, tally)
+    else:  # a review written again replaces the first: its rating, not its count, changes
+        _count(session, replace(tally, amount=review["rating"] - earlier), count=0)
+
+
+def _message(session: Session, order_id: str, message: dict[str, Any]) -> None:
+    """The conversation's wait: a party's message starts one unless one is running; the other
+    party's answer ends it, and its length is a sample of that party's response time."""
+    waiting = (
+        session.execute(select(awaiting).where(awaiting.c.order_id == order_id).with_for_update())
+        .mappings()
+        .first()
+    )
+    if waiting is None:
+        other = REVIEWED_SIDE[message["side"]]
+        session.execute(
+            _insert(session, awaiting)
+            .values(order_id=order_id, side=other, since=message["posted_at"])
+            .on_conflict_do_nothing(index_elements=[awaiting.c.order_id])
+        )
+    elif waiting["side"] == message["side"]:
+        session.execute(delete(awaiting).where(awaiting.c.order_id == order_id))
+        _sample(
+            session,
+            tallies.reply(
+                message["org"],
+                message["side"],
+                message["message_id"],
+                waiting["since"],
+                message["posted_at"],
+            ),
+        )
+
+
+def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
+    name = counted.name if isinstance(counted, tallies.Tally) else counted.kind
+    return (counted.org, counted.side, counted.workflow, name)
+
+
+def _count(session: Session, tally: tallies.Tally, count: int = 1) -> None:
+    """Add one to a running total (and the tally's amount to its sum), widening its period."""
+    key = {"org": tally.org, "side": tally.side, "workflow": tally.workflow, "name": tally.name}
+    first = (
+        _insert(session, tallies_table)
+        .values(**key, count=count, total=tally.amount, first_at=tally.at, last_at=tally.at)
+        .on_conflict_do_nothing(index_elements=list(key))
+    )
+    if session.execute(first).rowcount:
+        return
+    row = tallies_table.c
+    session.execute(
+        update(tallies_table)
+        .where(*(row[k] == v for k, v in key.items()))
+        .values(
+            count=row.count + count,
+            total=row.total + tally.amount,
+            first_at=case((row.first_at > tally.at, tally.at), else_=row.first_at),
+            last_at=case((row.last_at < tally.at, tally.at), else_=row.last_at),
+        )
+    )
+
+
+def _sample(session: Session, sample: tallies.Sample) -> None:
+    """Add a wait and move its median's middle one step (two index look-ups at most).
+
+    The samples, ordered by (seconds, sample_id), are all distinct; ``low`` and ``high`` are the
+    elements at (n-1)//2 and n//2. After inserting x: with n odd (low = high = m), the middle pair
+    becomes (predecessor of m, m) if x < m, else (m, successor of m); with n even, the middle
+    one is low if x < low, high if x > high, else x itself.
+    """
+    key = {"org": sample.org, "side": sample.side, "workflow": sample.workflow, "kind": sample.kind}
+    inserted = session.execute(
+        _insert(session, samples)
+        .values(**key, sample_id=sample.sample_id, seconds=sample.seconds)
+        .on_conflict_do_nothing(index_elements=[*key, "sample_id"])
+    ).rowcount
+    if not inserted:
+        return
+    x = (sample.seconds, sample.sample_id)
+    first = (
+        _insert(session, medians)
+        .values(
+            **key,
+            count=1,
+            low_seconds=x[0],
+            low_id=x[1],
+            high_seconds=x[0],
+            high_id=x[1],
+            first_at=sample.at,
+            last_at=sample.at,
+        )
+        .on_conflict_do_nothing(index_elements=list(key))
+    )
+    if session.execute(first).rowcount:
+        return
+    where = [medians.c[k] == v for k, v in key.items()]
+    row = session.execute(select(medians).where(*where).with_for_update()).mappings().one()
+    low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
+    if row["count"] % 2:  # odd: low == high
+        if x < low:
+            low = _neighbour(session, key, low, before=True)
+        else:
+            high = _neighbour(session, key, high, before=False)
+    else:
+        middle = low if x < low else high if x > high else x
+        low = high = middle
+    session.execute(
+        update(medians)
+        .where(*where)
+        .values(
+            count=row["count"] + 1,
+            low_seconds=low[0],
+            low_id=low[1],
+            high_seconds=high[0],
+            high_id=high[1],
+            first_at=min(row["first_at"], sample.at),
+            last_at=max(row["last_at"], sample.at),
+        )
+    )
+
+
+def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[float, str]:
+    """The sample right before (or after) ``of`` in (seconds, sample_id) order."""
+    order = tuple_(samples.c.seconds, samples.c.sample_id)
+    found = session.execute(
+        select(samples.c.seconds, samples.c.sample_id)
+        .where(*(samples.c[k] == v for k, v in key.items()))
+        .where(order < tuple_(*of) if before else order > tuple_(*of))
+        .order_by(
+            *(
+                (samples.c.seconds.desc(), samples.c.sample_id.desc())
+                if before
+                else (samples.c.seconds, samples.c.sample_id)
+            )
+        )
+        .limit(1)
+    ).one()
+    return (found.seconds, found.sample_id)
 
 
 def rebuild(session: Session) -> int:
     """The projection again, from the history alone; staff's moderation is kept."""
-    for table in (reviews, verdicts, order_facts):
+    for table in (reviews, verdicts, order_facts, tallies_table, samples, medians, awaiting):
         session.execute(delete(table))
     replayed = 0
     rows = session.execute(select(history).order_by(history.c.occurred_at, history.c.seq))
@@ -64,34 +247,19 @@ def rebuild(session: Session) -> int:
     return replayed
 
 
-def rows_of(session: Session, org: str) -> dict[str, list[Any]]:
-    """Everything an organisation's profile is computed from."""
-    orders = (
-        session.execute(
-            select(order_facts).where(
-                or_(order_facts.c.buyer_org == org, order_facts.c.supplier_org == org)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    judged = (
-        session.execute(
-            select(verdicts).where(or_(verdicts.c.buyer_org == org, verdicts.c.supplier_org == org))
-        )
-        .mappings()
-        .all()
-    )
+def totals_of(session: Session, org: str) -> dict[str, list[Any]]:
+    """Everything an organisation's figures are read from: a few rows per workflow."""
     return {
-        "orders": list(orders),
-        "verdicts": list(judged),
-        "reviews": reviews_around(session, org),
+        "tallies": list(
+            session.execute(select(tallies_table).where(tallies_table.c.org == org)).mappings()
+        ),
+        "medians": list(session.execute(select(medians).where(medians.c.org == org)).mappings()),
     }
 
 
-def reviews_around(session: Session, org: str) -> list[Any]:
-    """Reviews an organisation wrote or received, with their order and staff's moderation."""
-    query = (
+def _reviews_with_context() -> Any:
+    """Reviews with their order's title and dates and staff's moderation."""
+    return (
         select(
             reviews,
             order_facts.c.title,
@@ -104,10 +272,51 @@ def reviews_around(session: Session, org: str) -> list[Any]:
         )
         .outerjoin(order_facts, order_facts.c.order_id == reviews.c.order_id)
         .outerjoin(moderation, moderation.c.review_id == reviews.c.review_id)
-        .where(or_(reviews.c.reviewee_org == org, reviews.c.reviewer_org == org))
-        .order_by(reviews.c.posted_at.desc())
+        .order_by(reviews.c.posted_at.desc(), reviews.c.review_id)
     )
+
+
+def _all(session: Session, query: Any) -> list[Any]:
     return list(session.execute(query).mappings().all())
+
+
+def reviews_of_orders(session: Session, order_ids: Iterable[str]) -> list[Any]:
+    """Both sides' reviews of these orders: what the sealing rule needs to know."""
+    return _all(session, _reviews_with_context().where(reviews.c.order_id.in_(set(order_ids))))
+
+
+def received_since(session: Session, org: str, since: datetime) -> list[Any]:
+    """Reviews ``org`` received after ``since``: the only ones that may still be sealed."""
+    return _all(
+        session,
+        _reviews_with_context().where(reviews.c.reviewee_org == org, reviews.c.posted_at > since),
+    )
+
+
+def moderated_received(session: Session, org: str) -> list[Any]:
+    """Reviews ``org`` received that were reported or hidden."""
+    return _all(
+        session,
+        _reviews_with_context().where(
+            reviews.c.reviewee_org == org, moderation.c.review_id.is_not(None)
+        ),
+    )
+
+
+def latest_received(
+    session: Session, org: str, reviewer_role: str, skip: set[str], limit: int
+) -> list[Any]:
+    """The newest ``limit`` reviews ``org`` received from ``reviewer_role``s, less ``skip``."""
+    query = _reviews_with_context().where(
+        reviews.c.reviewee_org == org, reviews.c.reviewer_role == reviewer_role
+    )
+    if skip:
+        query = query.where(reviews.c.review_id.not_in(skip))
+    return _all(session, query.limit(limit))
+
+
+def latest_given(session: Session, org: str, limit: int) -> list[Any]:
+    return _all(session, _reviews_with_context().where(reviews.c.reviewer_org == org).limit(limit))
 
 
 def review(session: Session, review_id: str) -> Any:

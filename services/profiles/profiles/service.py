@@ -9,6 +9,7 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
+from chassis.access import is_staff
 from chassis.clock import Clock
 from chassis.consumer import consume
 from chassis.health import ServiceBase
@@ -17,10 +18,10 @@ from contracts.errors import Forbidden, InvalidRequest, NotFound
 from contracts.rpc import orders as requests
 from profiles import figures, repository
 from profiles.models import metadata
-from profiles.projection import EVENT_TYPES, change, kept
+from profiles.projection import EVENT_TYPES, REVIEWED_SIDE, change, kept
 
-STAFF = frozenset({"admin", "support"})
 REASON_LENGTH = 2000
+LATEST_REVIEWS = 20  # a profile shows the newest reviews; its counts and average cover them all
 
 
 def checked_actor(actor: dict) -> dict:
@@ -61,47 +62,64 @@ class ProfilesService(ServiceBase):
 
     @rpc
     def get_profile(self, actor, org):
+        """The organisation's figures as both sides, read from running totals: a handful of
+        rows whatever its size; the reviews a reader may not see yet are few (recent or
+        moderated) and are taken off the totals."""
         actor = checked_actor(actor)
-        with self.uow.reading() as session:
-            rows = repository.rows_of(session, org)
-        staff = actor["role"] in STAFF
+        staff = is_staff(actor)
         itself = actor["org"] == org
-        received = [r for r in rows["reviews"] if r["reviewee_org"] == org]
-        readable = received if staff else self._visible(received, rows["reviews"])
-        profile = {
-            "org": org,
-            "as_of": self.clock().isoformat(),
-            "view": "staff" if staff else "own" if itself else "public",
-            **{
-                side: figures.side(
-                    org,
-                    side,
-                    rows["orders"],
-                    rows["verdicts"],
-                    [r for r in readable if figures.REVIEWED_SIDE[r["reviewer_role"]] == side],
+        now = self.clock()
+        with self.uow.reading() as session:
+            totals = figures.Totals(**repository.totals_of(session, org))
+            unseen = [] if staff else self._unseen(session, org, now)
+            hidden_ids = {r["review_id"] for r in unseen}
+            profile = {
+                "org": org,
+                "as_of": now.isoformat(),
+                "view": "staff" if staff else "own" if itself else "public",
+            }
+            for side in figures.SIDES:
+                reviewer = REVIEWED_SIDE[side]  # who reviews a side: the other one
+                latest = repository.latest_received(
+                    session, org, reviewer, hidden_ids, LATEST_REVIEWS
                 )
-                for side in figures.SIDES
-            },
-        }
-        if itself or staff:
-            profile["reviews_given"] = [
-                {**figures.review_view(r), "about_org": r["reviewee_org"]}
-                for r in rows["reviews"]
-                if r["reviewer_org"] == org
-            ]
-        if staff:
-            profile["moderation"] = [
-                {
-                    "review_id": r["review_id"],
-                    "reports": r["reports"] or [],
-                    "hidden_reason": r["hidden_reason"],
-                    "hidden_by": r["hidden_by"],
-                    "hidden_at": r["hidden_at"] and r["hidden_at"].isoformat(),
-                }
-                for r in received
-                if r["reports"] or r["hidden_reason"]
-            ]
+                reviews = figures.received_reviews(
+                    totals, side, [r for r in unseen if r["reviewer_role"] == reviewer], latest
+                )
+                profile[side] = figures.side(totals, side, reviews)
+            if itself or staff:
+                profile["reviews_given"] = [
+                    {**figures.review_view(r), "about_org": r["reviewee_org"]}
+                    for r in repository.latest_given(session, org, LATEST_REVIEWS)
+                ]
+            if staff:
+                profile["moderation"] = [
+                    {
+                        "review_id": r["review_id"],
+                        "reports": r["reports"] or [],
+                        "hidden_reason": r["hidden_reason"],
+                        "hidden_by": r["hidden_by"],
+                        "hidden_at": r["hidden_at"] and r["hidden_at"].isoformat(),
+                    }
+                    for r in repository.moderated_received(session, org)
+                    if r["reports"] or r["hidden_reason"]
+                ]
         return profile
+
+    def _unseen(self, session, org, now):
+        """Reviews ``org`` received that others may not read yet: sealed or hidden by staff.
+
+        A review is posted once its order is complete, so its window closes at most
+        ``REVIEW_WINDOW_DAYS`` after it was posted: only those posted since may be sealed.
+        """
+        recent = repository.received_since(session, org, now - self._window())
+        around = repository.reviews_of_orders(session, {r["order_id"] for r in recent})
+        visible = {r["review_id"] for r in figures.visible_reviews(around, now, self._window())}
+        unseen = {r["review_id"]: r for r in recent if r["review_id"] not in visible}
+        for moderated in repository.moderated_received(session, org):
+            if moderated["hidden_reason"] is not None:
+                unseen[moderated["review_id"]] = moderated
+        return list(unseen.values())
 
     @uow.command
     def report_review(self, tx, actor, review_id, reason):
@@ -124,7 +142,7 @@ class ProfilesService(ServiceBase):
     def hide_review(self, tx, actor, review_id, reason):
         actor = checked_actor(actor)
         reason = checked_reason(reason)
-        if actor["role"] not in STAFF:
+        if not is_staff(actor):
             raise Forbidden("only platform staff hide a review")
         if repository.review(tx.session, review_id) is None:
             raise NotFound(f"no review {review_id}")
@@ -137,7 +155,7 @@ class ProfilesService(ServiceBase):
     @rpc
     def rebuild(self, actor):
         """The projection again from the kept history (after a fix to its rules, say)."""
-        if checked_actor(actor)["role"] not in STAFF:
+        if not is_staff(checked_actor(actor)):
             raise Forbidden("only platform staff rebuild the profiles")
         with self.uow.transaction() as tx:
             return {"replayed": repository.rebuild(tx.session)}
@@ -157,9 +175,9 @@ class ProfilesService(ServiceBase):
         found = repository.review(session, review_id)
         if found is None:
             raise NotFound(f"no review {review_id}")
-        if actor["role"] in STAFF or actor["org"] in (found["reviewer_org"], found["reviewee_org"]):
+        if is_staff(actor) or actor["org"] in (found["reviewer_org"], found["reviewee_org"]):
             return found
-        around = repository.reviews_around(session, found["reviewee_org"])
+        around = repository.reviews_of_orders(session, [found["order_id"]])
         if not self._visible([r for r in around if r["review_id"] == review_id], around):
             raise NotFound(f"no review {review_id}")
         return found

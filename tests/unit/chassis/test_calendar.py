@@ -80,6 +80,19 @@ def test_reads_holidays_from_iso_dates():
     }
 
 
+@pytest.mark.parametrize(
+    "setting", ["2026-03-04, 2026-12-25", ["2026-03-04", "2026-12-25"], [WED, date(2026, 12, 25)]]
+)
+def test_reads_holidays_from_a_services_setting(setting):
+    """HOLIDAYS as the environment gives it (comma-separated) or as YAML reads a list."""
+    assert Calendar.from_config(setting).holidays == {WED, date(2026, 12, 25)}
+
+
+@pytest.mark.parametrize("setting", [None, "", []])
+def test_no_holidays_setting_is_no_holidays(setting):
+    assert Calendar.from_config(setting) == Calendar()
+
+
 def business_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
     """Brute force: the business-day time between two moments, an hour slice at a time."""
     total, moment = timedelta(), start

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chassis.calendar import Calendar
 from contracts.catalogue import contract
 from contracts.errors import (
     Conflict,
@@ -14,7 +15,6 @@ from contracts.errors import (
     NotFound,
 )
 from disputes import domain
-from disputes.calendar import Calendar
 
 BUYER = {"user_id": "alice", "role": "buyer", "org": "acme"}
 SUPPLIER = {"user_id": "sam", "role": "supplier", "org": "forge"}
@@ -226,6 +226,18 @@ def test_a_wrong_item_claim_is_taken_within_five_workdays_of_pick_up_with_photos
     with pytest.raises(InvalidRequest) as no_photo:
         claim(domain.WRONG_ITEM, picked_up, evidence=[])
     assert "photo" in str(no_photo.value)
+
+
+def test_a_wrong_item_window_from_a_weekend_pick_up_counts_from_monday():
+    """Five workdays are 120 hours of workdays (seed 003): none of Saturday counts."""
+    picked_up = {"kind": domain.WRONG_ITEM, "at": datetime(2031, 3, 8, 10, 0, tzinfo=UTC)}
+    closes = datetime(2031, 3, 15, 0, 0, tzinfo=UTC)  # Monday 00:00 + 5 x 24 hours
+
+    made, _ = claim(domain.WRONG_ITEM, picked_up, now=closes - timedelta(minutes=1))
+    assert made.kind == domain.WRONG_ITEM
+    with pytest.raises(GuardFailed) as late:
+        claim(domain.WRONG_ITEM, picked_up, now=closes)
+    assert late.value.details["closed_at"] == closes.isoformat()
 
 
 def test_only_the_seller_claims():

@@ -102,8 +102,16 @@ def test_withdrawal_restarts_the_whole_inspection_window():
     assert "order.accepted" in [event for event, _ in run.outcome.events]
 
 
-@pytest.mark.parametrize("outcome, status", [("refund", "cancelled"), ("split", "completed")])
-def test_resolution_ends_a_disputed_manufacturing_order_without_a_money_event(outcome, status):
+@pytest.mark.parametrize(
+    "outcome, status, events",
+    [
+        ("refund", "cancelled", ["order.status_changed"]),
+        ("split", "completed", ["order.completed", "order.status_changed"]),
+    ],
+)
+def test_resolution_ends_a_disputed_manufacturing_order_without_a_money_event(
+    outcome, status, events
+):
     run = delivered_manufacturing_order()
     opened(run)
 
@@ -112,7 +120,7 @@ def test_resolution_ends_a_disputed_manufacturing_order_without_a_money_event(ou
     assert (run.order.status, run.order.disputed) == (status, False)
     assert run.order.dispute["outcome"] == outcome
     # payments moves the money from dispute.resolved itself
-    assert [event for event, _ in run.outcome.events] == ["order.status_changed"]
+    assert [event for event, _ in run.outcome.events] == events
     assert run.deadline() is None
 
 

@@ -86,7 +86,7 @@ def test_aftership_checkpoints_become_scans_and_its_hub_subtag_is_a_sorting_cent
                     {
                         "checkpoint_time": at,
                         "tag": "InTransit",
-                        "subtag": "InTransit_002",
+                        "subtag": "InTransit_003",
                         "city": "Lagos",
                         "country_iso3": "NGA",
                     },

@@ -28,6 +28,7 @@ from orders.workflow import (
     latest,
     load_workflows,
 )
+from support.orders import job_terms
 
 UTC = UTC
 WORKFLOWS = load_workflows()
@@ -54,7 +55,8 @@ WORDS = ["x", "y"]
 @st.composite
 def placements(draw, workflow):
     committed = draw(st.dates(min_value=date(2026, 3, 3), max_value=date(2026, 4, 30)))
-    return {
+    revisions = draw(st.integers(0, 2))
+    request = {
         "supplier_org": "forge",
         "title": "Random order",
         "currency": "EUR",
@@ -76,8 +78,11 @@ def placements(draw, workflow):
         else None,
         "committed_ship_by": (committed - timedelta(days=2)).isoformat(),
         "committed_deliver_by": committed.isoformat(),
-        "revisions_allowed": draw(st.integers(0, 2)),
+        "revisions_allowed": revisions,
     }
+    if request["kind"] == "job":
+        request["terms"] = job_terms(revisions, due_date=committed.isoformat())
+    return request
 
 
 def values(name, spec, order):

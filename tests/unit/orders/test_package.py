@@ -1,4 +1,5 @@
-"""A services order carries its package as agreed: shown on the order, its revisions counted."""
+"""A services order carries its agreement: a service order its package, a job order its terms;
+shown on the order, their revisions and due date the order's."""
 
 from datetime import UTC, datetime
 
@@ -8,6 +9,7 @@ from contracts.errors import InvalidRequest
 from contracts.rpc import orders as requests
 from orders import domain
 from orders.workflow import load_workflows
+from support.orders import job_terms
 
 BUYER = domain.Actor(user_id="erin", role="buyer", org="studio")
 PACKAGE = {
@@ -58,3 +60,41 @@ def test_a_malformed_package_is_refused_at_the_door(wrong):
     with pytest.raises(InvalidRequest) as refused:
         place({**REQUEST, "package": {**PACKAGE, **wrong}})
     assert "package" in refused.value.details["errors"]
+
+
+JOB = {**REQUEST, "kind": "job", "package": None, "terms": job_terms(2)}
+
+
+def test_a_job_order_keeps_its_terms_and_takes_its_revisions_and_due_date_from_them():
+    order = place(JOB).to_dict()
+    assert order["terms"] == JOB["terms"]
+    assert order["revisions_allowed"] == 2
+    assert order["committed_deliver_by"] == JOB["terms"]["due_date"]
+
+
+def test_an_hourly_job_states_its_rate_and_hours_and_they_make_the_amount():
+    hourly = job_terms(0, budget="hourly", hourly_rate=5000, hours=3, amount=15000)
+    assert place({**JOB, "terms": hourly}).terms["hours"] == 3
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, "terms": {**hourly, "hours": 4}})
+    assert refused.value.details["errors"]["terms"] == {
+        "amount": ["must equal hourly_rate times hours"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        ({**JOB, "terms": None}, "terms"),  # a job order carries its terms
+        ({**REQUEST, "terms": job_terms(2)}, "terms"),  # a service order has none
+        ({**JOB, "revisions_allowed": 5}, "revisions_allowed"),
+        ({**JOB, "committed_deliver_by": "2031-04-01"}, "committed_deliver_by"),
+        ({**JOB, "terms": job_terms(2, due_date="2031-03-01")}, "terms"),  # due before start
+        ({**JOB, "terms": job_terms(2, budget="fixed", hours=3)}, "terms"),
+        ({**JOB, "terms": {**job_terms(2), "scope": ""}}, "terms"),
+    ],
+)
+def test_terms_that_are_missing_misplaced_or_inconsistent_are_refused(request_, field):
+    with pytest.raises(InvalidRequest) as refused:
+        place(request_)
+    assert field in refused.value.details["errors"]

@@ -14,6 +14,7 @@ from orders.domain import (
     react,
 )
 from orders.workflow import Calendar, latest, load_workflows
+from support.orders import job_terms
 
 UTC = UTC
 WORKFLOWS = load_workflows()
@@ -581,6 +582,7 @@ class TestServices:
             kind=kind,
             revisions_allowed=revisions,
             lines=[{"sku": "logo-premium", "quantity": 1, "unit_price": 15000}],
+            terms=job_terms(revisions) if kind == "job" else None,
         )
 
     @staticmethod
@@ -599,6 +601,8 @@ class TestServices:
             ({"revisions_allowed": 2}, "kind"),
             ({"kind": "gig", "revisions_allowed": 2}, "kind"),
             ({"kind": "job"}, "revisions_allowed"),
+            ({"kind": "job", "revisions_allowed": 2}, "terms"),
+            ({"kind": "service", "revisions_allowed": 2, "terms": job_terms(2)}, "terms"),
         ],
     )
     def test_placing_needs_a_kind_and_the_package_revisions(self, request_, field):
@@ -717,14 +721,21 @@ class TestServices:
         assert set(run.order.reviews) == {"buyer", "supplier"}
 
     @pytest.mark.parametrize(
-        "outcome, status",
-        [("refund", "cancelled"), ("release", "completed"), ("split", "completed")],
+        "outcome, status, events",
+        [
+            ("refund", "cancelled", ["order.status_changed"]),
+            ("release", "completed", ["order.completed", "order.status_changed"]),
+            ("split", "completed", ["order.completed", "order.status_changed"]),
+        ],
     )
-    def test_a_resolved_dispute_ends_the_order_without_moving_money_twice(self, outcome, status):
+    def test_a_resolved_dispute_ends_the_order_without_moving_money_twice(
+        self, outcome, status, events
+    ):
+        """No order.accepted (payments settles from dispute.resolved); a completion says so."""
         run = self.placed()
         run.on("dispute.resolved", dispute_id="dsp-1", outcome=outcome)
         assert run.status == status
-        assert run.events() == ["order.status_changed"]
+        assert run.events() == events
         assert run.order.dispute["outcome"] == outcome
         run.on("dispute.resolved", dispute_id="dsp-2", outcome="release")
         assert (run.status, run.events()) == (status, [])
@@ -873,3 +884,68 @@ class TestRetail:
         assert run.deadline() is None
         assert run.tick(MONDAY + timedelta(days=30)).events == []
         assert run.status == "shipped"
+
+
+class TestActionNotes:
+    """Free text a party writes on an action is read by the other party in the timeline and the
+    events, so it may carry no contact details, as in chat (seed 001); staff are exempt."""
+
+    @staticmethod
+    def in_production() -> Run:
+        return TestManufacturing().in_production()
+
+    def test_a_note_with_contact_details_is_refused_and_changes_nothing(self):
+        run = self.in_production()
+        refusal = run.refused(
+            InvalidRequest,
+            SUPPLIER,
+            "update_estimate",
+            estimated_ship_by="2026-03-24",
+            reason="Late by a week, ring me on +1 415 555 0132",
+        )
+        assert refusal.details["contact_details"] == [
+            {"field": "reason", "kind": "phone", "found": "+14155550132"}
+        ]
+        assert "a phone number (+14155550132)" in refusal.details["errors"]["reason"][0]
+
+    def test_evasions_are_caught_in_notes_too(self):
+        run = TestManufacturing().delivered()
+        refusal = run.refused(
+            InvalidRequest,
+            BUYER,
+            "request_rework",
+            feedback="mail maria dot lopez at gmail dot com",
+        )
+        assert refusal.details["contact_details"][0]["found"] == "maria.lopez@gmail.com"
+
+    def test_ordinary_order_talk_passes(self):
+        run = self.in_production()
+        run.do(
+            SUPPLIER,
+            "update_estimate",
+            estimated_ship_by="2026-03-24",
+            reason="Anodising line down; PO# 4500012345 ships 2026-03-24, ±0.05 mm held",
+        )
+        assert run.events() == ["order.dates_changed"]
+
+    def test_staff_are_exempt(self):
+        run = self.in_production()
+        run.do(
+            ADMIN, "cancel", reason="Cancelled at the buyer's request; questions: help@platform.io"
+        )
+        assert run.status == "cancelled"
+
+    def test_a_required_note_may_not_be_blank(self):
+        error = self.in_production().refused(InvalidRequest, SUPPLIER, "update_estimate", reason="")
+        assert "reason" in error.details["errors"]
+
+    @pytest.mark.parametrize("key", sorted(WORKFLOWS), ids=lambda key: f"{key[0]}-v{key[1]}")
+    def test_every_note_a_party_writes_is_screened_free_text(self, key):
+        """Reasons, feedback, descriptions, comments a buyer or supplier types are ``text``."""
+        for name, action in WORKFLOWS[key].actions.items():
+            if not action.roles & {"buyer", "supplier"}:
+                continue
+            for field_name, spec in action.fields.items():
+                typed = field_name in ("reason", "feedback", "description", "note", "comment")
+                if typed and spec.get("choices") is None:
+                    assert spec["type"] == "text", f"{name}.{field_name}"

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from contracts.contract import EventContract
+from contracts.contract import produced_by
 from contracts.events.base import Payload
 
 
@@ -25,11 +25,13 @@ class MessagePosted(Payload):
     attachments = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+_chat = produced_by("chat")
+
 CONTRACTS = [
-    EventContract(
+    _chat(
         "message.posted",
-        "chat",
+        MessagePosted,
         "Someone wrote in an order's conversation (for response times, profiles, analytics).",
-        {1: MessagePosted},
+        ("profiles",),
     ),
 ]

@@ -1,10 +1,8 @@
 """Events published by the disputes service: disputes between an order's parties, and claims."""
 
-from collections.abc import Sequence
-
 from marshmallow import fields, validate
 
-from contracts.contract import EventContract
+from contracts.contract import produced_by
 from contracts.events.base import ISO_CURRENCY, NON_NEGATIVE, Payload
 
 OUTCOMES = ("refund", "release", "split")
@@ -88,10 +86,7 @@ class ClaimRejected(ClaimPayload):
     reason = fields.String(required=True)
 
 
-def _disputes(
-    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
-) -> EventContract:
-    return EventContract(name, "disputes", summary, {1: schema}, tuple(consumers))
+_disputes = produced_by("disputes")
 
 
 CONTRACTS = [
@@ -129,7 +124,7 @@ CONTRACTS = [
         "claim.approved",
         ClaimApproved,
         "Staff approved a claim: the platform pays the seller amount.",
-        ["chat"],
+        ["chat", "payments"],
     ),
     _disputes(
         "claim.rejected", ClaimRejected, "Staff rejected a claim, with the reason.", ["chat"]

@@ -1,10 +1,8 @@
 """Events published by the fulfillment service."""
 
-from collections.abc import Sequence
-
 from marshmallow import fields
 
-from contracts.contract import EventContract
+from contracts.contract import produced_by
 from contracts.events.base import LineQuantity, Payload
 
 
@@ -76,10 +74,7 @@ class DocumentUploaded(Payload):
     kind = fields.String(required=True, metadata={"example": "inspection_report"})
 
 
-def _fulfillment(
-    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
-) -> EventContract:
-    return EventContract(name, "fulfillment", summary, {1: schema}, tuple(consumers))
+_fulfillment = produced_by("fulfillment")
 
 
 CONTRACTS = [

@@ -1,10 +1,8 @@
 """Events published by the orders service."""
 
-from collections.abc import Sequence
-
 from marshmallow import fields, validate
 
-from contracts.contract import EventContract
+from contracts.contract import produced_by
 from contracts.events.base import (
     NON_NEGATIVE,
     LineQuantity,
@@ -213,10 +211,7 @@ class ReviewPosted(OrderPayload):
     comment = fields.String(load_default="")
 
 
-def _orders(
-    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
-) -> EventContract:
-    return EventContract(name, "orders", summary, {1: schema}, tuple(consumers))
+_orders = produced_by("orders")
 
 
 CONTRACTS = [

@@ -1,10 +1,8 @@
 """Events published by the payments service."""
 
-from collections.abc import Sequence
-
 from marshmallow import fields, validate
 
-from contracts.contract import EventContract
+from contracts.contract import produced_by
 from contracts.events.base import ISO_CURRENCY, NON_NEGATIVE, Payload
 
 
@@ -49,10 +47,7 @@ class PayoutFailed(PayoutPayload):
     reason = fields.String(required=True)
 
 
-def _payments(
-    name: str, schema: type[Payload], summary: str, consumers: Sequence[str] = ()
-) -> EventContract:
-    return EventContract(name, "payments", summary, {1: schema}, tuple(consumers))
+_payments = produced_by("payments")
 
 
 CONTRACTS = [

@@ -21,6 +21,9 @@ TEXT_LENGTH = 2000  # a line's description, a reason, feedback
 IDEMPOTENCY_KEY_LENGTH = 200
 CURSOR_LENGTH = 512
 PAGE_SIZE = 100
+# Orders one batch read names (an export's page); and rows a client may select to export.
+BATCH_SIZE = 1000
+MAX_SELECTED = 200
 # Dates an order may commit to or estimate; anything outside is a typo, not a plan.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)

@@ -32,8 +32,10 @@ from contracts.rpc.fields import (
     text,
 )
 from contracts.rpc.limits import (
+    BATCH_SIZE,
     CURSOR_LENGTH,
     LIMITS,
+    MAX_SELECTED,
     PAGE_SIZE,
     PAYLOAD_DEPTH,
     PAYLOAD_KEYS,
@@ -42,6 +44,7 @@ from contracts.rpc.limits import (
 )
 
 ROLES = ("buyer", "supplier", "admin", "support")
+JOB_BUDGETS = ("fixed", "hourly")
 SORTS = ("placed_at", "-placed_at", "updated_at", "-updated_at", "total", "-total")
 
 
@@ -83,6 +86,58 @@ class ServicePackageSchema(Schema):
     )
 
 
+class JobTermsSchema(Schema):
+    """The terms a job order was agreed on: the employer's job as the freelancer's accepted
+    proposal answered it (seed 002's Contract Overview: amount, type, start and due date)."""
+
+    scope = text(
+        TEXT_LENGTH,
+        min_length=1,
+        required=True,
+        metadata={"example": "Rewrite the landing page copy in a friendly, concise tone"},
+    )
+    deliverables = fields.List(
+        text(200, min_length=1),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"example": ["Hero headline and subline", "Three feature blurbs"]},
+    )
+    budget = fields.String(
+        required=True,
+        validate=validate.OneOf(JOB_BUDGETS),
+        metadata={"description": "fixed: one price; hourly: a rate times the hours agreed"},
+    )
+    amount = count(
+        LIMITS.max_order_total,
+        required=True,
+        metadata={"description": "The agreed amount, integer minor units", "example": 40000},
+    )
+    hourly_rate = count(
+        LIMITS.max_order_total,
+        minimum=1,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "hourly budgets: minor units per hour"},
+    )
+    hours = count(10_000, minimum=1, load_default=None, allow_none=True)
+    start_date = day(required=True)
+    due_date = day(required=True)
+    revisions_included = count(100, load_default=0, metadata={"example": 2})
+
+    @validates_schema(skip_on_field_errors=True)
+    def consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["due_date"] < data["start_date"]:
+            raise ValidationError("must not be before start_date", "due_date")
+        hourly = (data["hourly_rate"], data["hours"])
+        if data["budget"] == "fixed" and hourly != (None, None):
+            raise ValidationError("a fixed budget has no hourly_rate or hours", "budget")
+        if data["budget"] == "hourly":
+            if None in hourly:
+                raise ValidationError("an hourly budget needs hourly_rate and hours", "budget")
+            if data["hourly_rate"] * data["hours"] != data["amount"]:
+                raise ValidationError("must equal hourly_rate times hours", "amount")
+
+
 class PlaceOrderRequestSchema(Schema):
     supplier_org = identifier(required=True, metadata={"example": "forge"})
     title = text(TITLE_LENGTH, min_length=1, required=True, metadata={"example": "Brackets"})
@@ -101,6 +156,11 @@ class PlaceOrderRequestSchema(Schema):
     committed_deliver_by = day(allow_none=True)
     revisions_allowed = count(100, allow_none=True)
     package = fields.Nested(ServicePackageSchema, allow_none=True)
+    terms = fields.Nested(
+        JobTermsSchema,
+        allow_none=True,
+        metadata={"description": "A job order's agreed terms (the services workflow's job kind)"},
+    )
     payment = fields.Nested(PaymentChoice, allow_none=True)
     shipping = fields.Nested(
         ShippingDetails,
@@ -149,6 +209,11 @@ class OrderQuerySchema(OrderCountQuerySchema):
         metadata={"description": "The next_cursor of the previous page"},
     )
     limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_SIZE))
+    ids = fields.List(
+        identifier(),
+        validate=validate.Length(min=1, max=MAX_SELECTED),
+        metadata={"description": f"Only these orders (selected rows; at most {MAX_SELECTED})"},
+    )
 
     @validates("cursor")
     def issued_by_the_service(self, cursor: str, **kwargs: Any) -> None:
@@ -165,6 +230,12 @@ class OrderQuerySchema(OrderCountQuerySchema):
 
 class OrderRefSchema(Schema):
     order_id = identifier(required=True)
+
+
+class OrderIdsSchema(Schema):
+    """The orders a batch read is about: one page of an export, in one call per service."""
+
+    order_ids = fields.List(identifier(), required=True, validate=validate.Length(max=BATCH_SIZE))
 
 
 class PerformActionRequestSchema(OrderRefSchema):
@@ -196,6 +267,7 @@ PLACE_ORDER = PlaceOrderRequestSchema()
 ORDER_QUERY = OrderQuerySchema()
 ORDER_COUNT_QUERY = OrderCountQuerySchema()
 ORDER_REF = OrderRefSchema()
+ORDER_IDS = OrderIdsSchema()
 PERFORM_ACTION = PerformActionRequestSchema()
 
 

@@ -182,28 +182,7 @@ def _partial_verdicts(order: "Order", rows: list[JSON]) -> dict[str, tuple[int, 
 @effect("update_estimate")
 def update_estimate() -> Apply:
     def apply(order: "Order", step: Step) -> None:
-        changes = {name: step.payload[name] for name in ESTIMATES if name in step.payload}
-        if not changes:
-            raise InvalidRequest(
-                "nothing to update",
-                {"errors": {"_schema": ["give estimated_ship_by, estimated_deliver_by or both"]}},
-            )
-        ship_by = changes.get("estimated_ship_by", order.estimated_ship_by)
-        deliver_by = changes.get("estimated_deliver_by", order.estimated_deliver_by)
-        if ship_by and deliver_by and ship_by > deliver_by:
-            raise InvalidRequest(
-                "shipping after delivery",
-                {"errors": {"estimated_ship_by": ["must not be after estimated_deliver_by"]}},
-            )
-        step.details.update(
-            previous={
-                "estimated_ship_by": _iso(order.estimated_ship_by),
-                "estimated_deliver_by": _iso(order.estimated_deliver_by),
-            },
-            estimated_ship_by=_iso(ship_by),
-            estimated_deliver_by=_iso(deliver_by),
-        )
-        order.estimated_ship_by, order.estimated_deliver_by = ship_by, deliver_by
+        deliver_by = _move_dates(order, step, ESTIMATES, "update")
         committed = order.committed_deliver_by
         late_estimate = bool(committed and deliver_by and deliver_by > committed)
         date_passed = bool(committed and step.now.date() > committed)
@@ -234,25 +213,7 @@ def change_commitments() -> Apply:
     """Staff move the committed dates (seed 000: only through support, with a reason)."""
 
     def apply(order: "Order", step: Step) -> None:
-        changes = {name: step.payload[name] for name in COMMITMENTS if name in step.payload}
-        if not changes:
-            raise InvalidRequest(
-                "nothing to change",
-                {"errors": {"_schema": ["give committed_ship_by, committed_deliver_by or both"]}},
-            )
-        ship_by = changes.get("committed_ship_by", order.committed_ship_by)
-        deliver_by = changes.get("committed_deliver_by", order.committed_deliver_by)
-        if ship_by and deliver_by and ship_by > deliver_by:
-            raise InvalidRequest(
-                "shipping after delivery",
-                {"errors": {"committed_ship_by": ["must not be after committed_deliver_by"]}},
-            )
-        step.details.update(
-            previous={name: _iso(getattr(order, name)) for name in COMMITMENTS},
-            committed_ship_by=_iso(ship_by),
-            committed_deliver_by=_iso(deliver_by),
-        )
-        order.committed_ship_by, order.committed_deliver_by = ship_by, deliver_by
+        deliver_by = _move_dates(order, step, COMMITMENTS, "change")
         # Delays were measured against the old commitment; the timers re-arm on the new one.
         estimate = order.estimated_deliver_by
         order.delayed = bool(estimate and deliver_by and estimate > deliver_by)
@@ -377,6 +338,32 @@ def receive_return(line_status: str) -> Apply:
         )
 
     return apply
+
+
+def _move_dates(order: "Order", step: Step, names: tuple[str, str], verb: str) -> date | None:
+    """Move the order's pair of dates ``names`` (ship by, deliver by) to those in the payload,
+    either or both, never shipping after delivering; the step records them before and after.
+    The deliver-by date it leaves."""
+    ship_name, deliver_name = names
+    if not any(name in step.payload for name in names):
+        raise InvalidRequest(
+            f"nothing to {verb}",
+            {"errors": {"_schema": [f"give {ship_name}, {deliver_name} or both"]}},
+        )
+    ship_by = step.payload.get(ship_name, getattr(order, ship_name))
+    deliver_by = step.payload.get(deliver_name, getattr(order, deliver_name))
+    if ship_by and deliver_by and ship_by > deliver_by:
+        raise InvalidRequest(
+            "shipping after delivery",
+            {"errors": {ship_name: [f"must not be after {deliver_name}"]}},
+        )
+    step.details.update(
+        previous={name: _iso(getattr(order, name)) for name in names},
+        **{ship_name: _iso(ship_by), deliver_name: _iso(deliver_by)},
+    )
+    setattr(order, ship_name, ship_by)
+    setattr(order, deliver_name, deliver_by)
+    return deliver_by  # type: ignore[no-any-return]
 
 
 def _iso(value: date | None) -> str | None:

@@ -12,6 +12,7 @@ while orders created with it are in flight)::
       summary: Order placed            # the timeline entry; may use {title}
       required: [committed_deliver_by] # optional order fields this workflow requires
       kinds: [service, job]            # when given, an order's kind must be one of these
+      required_by_kind: {job: [terms]} # what an order of a kind must carry besides
     states:
       <state>: {title: Pending, group: active|completed|cancelled|rejected, terminal: false}
     actions:
@@ -25,6 +26,8 @@ while orders created with it are in flight)::
         payload:                       # validated before anything else; unknown keys ignored
           <field>: {type: string|text|integer|date|strings|line_quantities|inspection_lines,
                     required: false, choices: [...], min: N, max: N}
+                                       # text: free text other parties read (a reason, a note),
+                                       #   refused if it carries contact details (staff exempt)
         guards: [<guard>, {<guard>: <params>, roles: [<only for these roles>]}]
         effects: [<effect>, {<effect>: <params>}]
         details: {<key>: <value>}      # constant facts for the events and the timeline entry
@@ -103,7 +106,7 @@ Validator = Callable[[Any], Any]
 # type -> (field class, the validators every field of that type has)
 FIELD_TYPES: dict[str, tuple[Callable[..., FieldOf], tuple[Validator, ...]]] = {
     "string": (fields.String, (NON_EMPTY,)),
-    "text": (fields.String, ()),
+    model.FREE_TEXT: (fields.String, ()),
     "integer": (partial(fields.Integer, strict=True), ()),
     "date": (fields.Date, ()),
     "strings": (partial(fields.List, fields.String(validate=NON_EMPTY)), ()),
@@ -128,6 +131,8 @@ def _payload_schema(specs: Mapping[str, Mapping[str, Any]]) -> Schema:
             validators.append(validate.OneOf(spec["choices"]))
         if "min" in spec or "max" in spec:
             validators.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
+        if spec["type"] == model.FREE_TEXT and spec["required"]:
+            validators.append(NON_EMPTY)
         return make(required=spec["required"], validate=validators)
 
     # Events gain fields without a version bump, so unknown keys are ignored, not refused.
@@ -283,6 +288,11 @@ class _PlacementSpec(Schema):
         fields.String(validate=validate.OneOf(model.PLACEMENT_FIELDS)), load_default=list
     )
     kinds = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
+    required_by_kind = fields.Dict(
+        keys=fields.String(validate=IDENTIFIER),
+        values=fields.List(fields.String(validate=validate.OneOf(model.PLACEMENT_FIELDS))),
+        load_default=dict,
+    )
 
 
 class _StateSpec(Schema):
@@ -339,6 +349,7 @@ def _assemble(spec: JSON) -> model.Workflow:
             spec["placement"]["summary"],
             tuple(spec["placement"]["required"]),
             tuple(spec["placement"]["kinds"]),
+            {kind: tuple(names) for kind, names in spec["placement"]["required_by_kind"].items()},
         ),
         states=states,
         actions={name: _action(name, action, states) for name, action in spec["actions"].items()},

@@ -38,7 +38,16 @@ ANCHORS = (
     "estimated_deliver_by",
 )
 UNITS = ("business_days", "days", "hours")
-PLACEMENT_FIELDS = ("committed_ship_by", "committed_deliver_by", "revisions_allowed")
+# The payload type of free text other parties read (a reason, feedback, a note): it may carry no
+# contact details (contracts.contact_details), unless staff write it.
+FREE_TEXT = "text"
+PLACEMENT_FIELDS = (
+    "committed_ship_by",
+    "committed_deliver_by",
+    "revisions_allowed",
+    "package",
+    "terms",
+)
 
 JSON = dict[str, Any]  # a JSON object: payloads, details, records kept on the order
 
@@ -171,6 +180,15 @@ class Action:
     def targets(self, source: str) -> set[str]:
         return {branch.state for branch in self.branches if branch.source in (None, source)}
 
+    def notes(self, payload: Mapping[str, Any] | None) -> dict[str, str]:
+        """The free text in ``payload`` that other parties will read: its ``text`` fields."""
+        notes = {}
+        for name, spec in self.fields.items():
+            value = (payload or {}).get(name)
+            if spec.get("type") == FREE_TEXT and isinstance(value, str) and value.strip():
+                notes[name] = value
+        return notes
+
     def execute(
         self, order: "Order", step: Step, payload: Mapping[str, Any] | None
     ) -> Branch | None:
@@ -228,6 +246,9 @@ class Placement:
     summary: str
     required: tuple[str, ...] = ()  # of PLACEMENT_FIELDS
     kinds: tuple[str, ...] = ()  # when given, an order's kind must be one of them
+    # What an order of one kind must also carry (a job order, its agreed terms). A field some
+    # kind requires is refused on the kinds that do not (a service order has no job terms).
+    required_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -267,7 +288,12 @@ class Workflow:
                     "to": sorted({branch.state for branch in action.branches}),
                     "payload": {name: dict(spec) for name, spec in action.fields.items()},
                     "guards": [guard.name for guard in action.guards],
-                    "emits": list(action.emits),
+                    # What the action may emit: always, or on reaching one of its targets.
+                    "emits": list(
+                        dict.fromkeys(
+                            [*action.emits, *(e for b in action.branches for e in b.emits)]
+                        )
+                    ),
                 }
                 for action in self.actions.values()
             ],

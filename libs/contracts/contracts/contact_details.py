@@ -1,5 +1,10 @@
 """Contact information in free text: what parties may not share with each other (seed 001).
 
+One rule of the marketplace, for every service that stores free text another party reads: chat's
+messages and file names, the orders service's action notes in the timeline (a cancellation's
+reason, an inspection's feedback...). It lives with the published language because it says which
+text is acceptable input, as the request schemas and limits do (docs/adr/0019).
+
 The platform carries the conversation and the money, so a message that takes either elsewhere
 (an e-mail address, a phone number, a link, a handle on a messaging or payment app) is refused.
 People write such things to get past filters ("maria dot lopez at gmail dot com", "four one five
@@ -14,10 +19,13 @@ taken for web sites. Pure: no I/O, so it can be tested on a corpus.
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import phonenumbers
 from linkify_it import LinkifyIt
+
+from contracts.errors import InvalidRequest
 
 EMAIL, PHONE, URL, HANDLE = "email", "phone", "url", "handle"
 REASONS = {
@@ -237,9 +245,37 @@ _FILE_EXTENSIONS = frozenset(
 class ContactFilter:
     """``find(text)`` lists the contact information in ``text``; an empty list means clean."""
 
-    def __init__(self, regions=DEFAULT_REGIONS):
+    def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS):
         self.regions = tuple(regions) or DEFAULT_REGIONS
         self._links = LinkifyIt(options={"fuzzy_ip": True})
+
+    @classmethod
+    def from_setting(cls, regions: object) -> "ContactFilter":
+        """``MARKETPLACE_REGIONS``: ISO 3166 codes, comma-separated or a list (unset: US,GB)."""
+        items = regions if isinstance(regions, (list, tuple)) else str(regions or "").split(",")
+        return cls(code for code in (str(item).strip().upper() for item in items) if code)
+
+    def refuse(self, texts: Mapping[str, str | None]) -> None:
+        """Raise ``InvalidRequest`` naming what was found in which field, if anything was.
+
+        ``texts`` maps a field's name to the free text sent in it. The caller exempts staff.
+        """
+        found = {field: self.find(text) for field, text in texts.items() if text}
+        found = {field: findings for field, findings in found.items() if findings}
+        if not found:
+            return
+        everything = [finding for findings in found.values() for finding in findings]
+        raise InvalidRequest(
+            describe(everything),
+            {
+                "errors": {field: [describe(findings)] for field, findings in found.items()},
+                "contact_details": [
+                    {"field": field, "kind": finding.kind, "found": finding.found}
+                    for field, findings in found.items()
+                    for finding in findings
+                ],
+            },
+        )
 
     def find(self, text: str) -> list[Finding]:
         if not text or not text.strip():
@@ -288,6 +324,6 @@ def describe(findings: list[Finding]) -> str:
     """The refusal a person reads: what was found, and why it may not be sent."""
     found = "; ".join(f.reason for f in findings)
     return (
-        f"This message contains {found}. Sharing contact details or moving the conversation or "
+        f"This text contains {found}. Sharing contact details or moving the conversation or "
         f"payment off the platform is not allowed; keep talking here."
     )

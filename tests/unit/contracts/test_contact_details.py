@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chat.contact_filter import EMAIL, HANDLE, PHONE, URL, ContactFilter, describe, normalise
+from contracts.contact_details import EMAIL, HANDLE, PHONE, URL, ContactFilter, describe, normalise
 
 CORPUS = Path(__file__).parent / "contact_corpus"
 REGIONS = ("US", "GB", "NG", "KE")

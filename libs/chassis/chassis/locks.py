@@ -1,0 +1,51 @@
+"""Locks on names, held until the transaction ends: for work that must not interleave although
+it may find no row to lock (the row it is waiting for does not exist yet).
+
+Two transactions that each read "not there yet" and each write the other's missing half would
+both commit and never meet: an event parked for an order while the order's record is being
+opened, a carrier scan parked while its shipment is being created. Each side first holds the
+name both care about (``hold(session, "order", [order_id])``), so one of them waits for the other
+to commit and then reads what it wrote.
+
+On PostgreSQL these are transaction-level advisory locks. A name maps to one of ``STRIPES``
+locks of its namespace, so that a transaction holds at most ``STRIPES`` of them (the server's lock
+table is small) whatever the number of names; two names that share a stripe only wait for each
+other. The locks are taken in one order (by number), so two holders of several never deadlock.
+
+On SQLite there is one lock, the database's write lock, and a transaction holds it from its
+first write to its end. ``hold`` takes it at once if the transaction has not written yet (the
+chassis's consumers and commands write first, their inbox row or command claim, and so already
+hold it): coarser than a name, but the same guarantee.
+"""
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+STRIPES = 1024
+_LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+def hold(session: Session, namespace: str, names: Iterable[str]) -> None:
+    """Wait for, then hold until the transaction ends, the lock of each name in ``namespace``."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    keys = sorted({lock_key(namespace, name) for name in names})
+    if keys:
+        session.execute(_LOCK, {"keys": keys})
+
+
+def lock_key(namespace: str, name: str) -> int:
+    """The signed 64-bit advisory lock of ``name``: its namespace's 32 bits, then its stripe."""
+    space = int.from_bytes(_digest(namespace)[:4], "big", signed=True)
+    stripe = int.from_bytes(_digest(name)[:8], "big") % STRIPES
+    return (space << 32) | stripe
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
