@@ -54,3 +54,23 @@ def sweep(fulfillment):
     """Wait until the sweep has run once more from now."""
     with entrypoint_waiter(fulfillment.container, "sweep_orphan_blobs"):
         pass
+
+
+def test_a_file_uploaded_before_documents_had_a_namespace_is_still_recorded_and_kept(fulfillment):
+    """Uploads from before the ``fulfillment/`` namespace are at the store's root: an add that
+    was on its way then still finds its file, and the sweep never deletes from the root."""
+    order_id = fulfillment.place()
+    fulfillment.clock.now = datetime.now(UTC)
+    root = blob_store(fulfillment.config)
+    report = files.pdf("uploaded before the namespace")
+    before = root.put(report)
+
+    fulfillment.call("add_document", SUPPLIER, order_id, document(before))
+
+    fulfillment.clock.advance(hours=2)
+    sweep(fulfillment)
+    assert root.get(before.key) == report
+    [recorded] = fulfillment.call("list_documents", SUPPLIER, order_id)
+    assert fulfillment.call("get_document", SUPPLIER, order_id, recorded["id"])["blob_key"] == (
+        before.key
+    )

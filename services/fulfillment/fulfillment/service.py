@@ -50,6 +50,8 @@ class FulfillmentService(ServiceBase):
     clock = Clock()
     config = Config()
     blobs = Blobs(DOCUMENTS_BLOB_NAMESPACE)
+    # Where the documents uploaded before they had a namespace are: read, never swept.
+    blobs_before_namespace = Blobs()
 
     # -- the order facts fulfillment keeps ---------------------------------------------------
     #
@@ -484,7 +486,10 @@ class FulfillmentService(ServiceBase):
         # The sweep holds the blob's name while it decides to delete it: after it, a blob that
         # is still there is kept, since it is now referenced.
         locks.hold(tx.session, "blob", [row["blob_key"]])
-        if self.blobs.modified(row["blob_key"]) is None:
+        if (
+            self.blobs.modified(row["blob_key"]) is None
+            and self.blobs_before_namespace.modified(row["blob_key"]) is None
+        ):
             raise Conflict(
                 "the uploaded file is no longer stored; upload it again",
                 {"blob_key": row["blob_key"]},
