@@ -9,6 +9,7 @@ from nameko.testing.services import entrypoint_waiter
 from chassis.blobs import blob_store
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import Conflict
+from fulfillment import service
 from support import files
 from support.services import SUPPLIER
 
@@ -48,6 +49,29 @@ def test_an_upload_never_recorded_is_deleted_after_its_retention_and_only_it(ful
     with pytest.raises(Conflict, match="upload it again"):
         fulfillment.call("add_document", SUPPLIER, order_id, document(orphan))
     assert len(fulfillment.call("list_documents", SUPPLIER, order_id)) == 1
+
+
+def test_a_sweep_gets_past_more_recorded_documents_than_its_batch(fulfillment, monkeypatch):
+    """With a batch of 1 and three recorded documents listed first, each sweep still deletes
+    one orphan, at most, until none is left; the documents are kept."""
+    monkeypatch.setattr(service, "BLOB_SWEEP_BATCH", 1)
+    order_id = fulfillment.place()
+    fulfillment.clock.now = datetime.now(UTC)
+    store = blob_store(fulfillment.config, namespace=DOCUMENTS_BLOB_NAMESPACE)
+    uploads = sorted((store.put(files.pdf(f"file {n}")) for n in range(5)), key=lambda b: b.key)
+    recorded, orphans = uploads[:3], uploads[3:]  # the store lists by key: recorded ones first
+    for blob in recorded:
+        fulfillment.call("add_document", SUPPLIER, order_id, document(blob))
+    deleted_per_sweep = []
+
+    def swept(worker_ctx, result, exc_info):
+        deleted_per_sweep.append(result)
+        return all(store.modified(blob.key) is None for blob in orphans)
+
+    with entrypoint_waiter(fulfillment.container, "sweep_orphan_blobs", callback=swept, timeout=30):
+        fulfillment.clock.advance(hours=2)  # every sweep that sees the orphans old is counted
+    assert max(deleted_per_sweep) == 1 and sum(deleted_per_sweep) == len(orphans)
+    assert all(store.modified(blob.key) is not None for blob in recorded)
 
 
 def sweep(fulfillment):

@@ -34,7 +34,10 @@ from fulfillment.views import fulfillment_statuses, fulfillment_view, shipment_v
 DEFAULT_UNSCANNED_WORKDAYS = 1
 DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
 DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
+# A sweep deletes at most this many uploads (the next one goes on), looking up which keys
+# documents use this many at a time.
 BLOB_SWEEP_BATCH = 500
+BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
@@ -456,14 +459,17 @@ class FulfillmentService(ServiceBase):
     def sweep_orphan_blobs(self):
         """Delete the uploads that no document refers to, once they are older than
         ``ORPHAN_BLOB_RETENTION_HOURS`` (an upload whose document was refused, or whose request
-        died between storing the file and recording it)."""
+        died between storing the file and recording it). The number deleted."""
         hours = float(
             self.config.get("ORPHAN_BLOB_RETENTION_HOURS", DEFAULT_ORPHAN_BLOB_RETENTION_HOURS)
         )
         cutoff = self.clock() - timedelta(hours=hours)
-        old = list(itertools.islice(self.blobs.stored_before(cutoff), BLOB_SWEEP_BATCH))
+        candidates = documents.unused(
+            self.blobs.stored_before(cutoff), self._recorded_blobs, BLOB_SWEEP_CHUNK
+        )
+        old = list(itertools.islice(candidates, BLOB_SWEEP_BATCH))
         if not old:
-            return
+            return 0
         with self.uow.transaction() as tx:
             locks.hold(tx.session, "blob", old)
             referenced = set(
@@ -471,12 +477,24 @@ class FulfillmentService(ServiceBase):
                     select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(old))
                 )
             )
+            deleted = 0
             for key in old:
                 modified = self.blobs.modified(key)
                 # Stored again since it was listed: an upload on its way to a document.
                 if key not in referenced and modified is not None and modified < cutoff:
                     self.blobs.delete(key)
+                    deleted += 1
                     log.info("deleted an orphan upload", extra={"blob_key": key})
+        return deleted
+
+    def _recorded_blobs(self, keys):
+        """Those of ``keys`` that documents refer to."""
+        with self.uow.reading() as session:
+            return set(
+                session.scalars(
+                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(keys))
+                )
+            )
 
     @uow.command
     def add_document(self, tx, actor, order_id, document):
