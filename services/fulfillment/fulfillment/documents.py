@@ -70,3 +70,8 @@ def unused(
     while part := list(itertools.islice(remaining, chunk)):
         claimed = used(part)
         yield from (key for key in part if key not in claimed)
+
+
+def recorded(session, keys: list[str]) -> set[str]:
+    """Those of the blob ``keys`` that documents refer to."""
+    return set(session.scalars(select(documents.c.blob_key).where(documents.c.blob_key.in_(keys))))

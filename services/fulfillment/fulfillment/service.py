@@ -467,34 +467,30 @@ class FulfillmentService(ServiceBase):
         candidates = documents.unused(
             self.blobs.stored_before(cutoff), self._recorded_blobs, BLOB_SWEEP_CHUNK
         )
-        old = list(itertools.islice(candidates, BLOB_SWEEP_BATCH))
-        if not old:
-            return 0
-        with self.uow.transaction() as tx:
-            locks.hold(tx.session, "blob", old)
-            referenced = set(
-                tx.session.scalars(
-                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(old))
-                )
-            )
-            deleted = 0
-            for key in old:
-                modified = self.blobs.modified(key)
-                # Stored again since it was listed: an upload on its way to a document.
-                if key not in referenced and modified is not None and modified < cutoff:
-                    self.blobs.delete(key)
-                    deleted += 1
-                    log.info("deleted an orphan upload", extra={"blob_key": key})
-        return deleted
+        return sum(
+            self._delete_if_orphan(key, cutoff)
+            for key in itertools.islice(candidates, BLOB_SWEEP_BATCH)
+        )
 
     def _recorded_blobs(self, keys):
-        """Those of ``keys`` that documents refer to."""
         with self.uow.reading() as session:
-            return set(
-                session.scalars(
-                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(keys))
-                )
-            )
+            return documents.recorded(session, keys)
+
+    def _delete_if_orphan(self, key, cutoff):
+        """Delete the upload unless a document refers to it by now; whether it was deleted.
+        A short transaction holding this one key's lock: ``add_document`` waits for one check
+        and one delete at most, never for the whole sweep and its calls to the store."""
+        with self.uow.transaction() as tx:
+            locks.hold(tx.session, "blob", [key])
+            if documents.recorded(tx.session, [key]):
+                return False
+            modified = self.blobs.modified(key)
+            # Stored again since it was listed: an upload on its way to a document.
+            if modified is None or modified >= cutoff:
+                return False
+            self.blobs.delete(key)
+        log.info("deleted an orphan upload", extra={"blob_key": key})
+        return True
 
     @uow.command
     def add_document(self, tx, actor, order_id, document):
