@@ -582,7 +582,7 @@ class FulfillmentService(ServiceBase):
     def _hand_over_changes(self, shipment):
         now = self.clock()
         workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
-        calendar = Calendar.from_iso(str(self.config.get("HOLIDAYS") or "").split(","))
+        calendar = Calendar.from_config(self.config.get("HOLIDAYS"))
         return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
 
     def _parked_window(self):
