@@ -318,6 +318,35 @@ def test_a_failed_payout_gives_the_money_back(payments):
     assert failed["reason"] == "The bank account was closed."
 
 
+@pytest.fixture
+def payments_with_approval(container_factory, service_config):
+    """Payouts over 1,000 minor units wait for an admin's decision."""
+    config = service_config("payments", PAYOUT_APPROVAL_OVER=1_000, **CONFIG)
+    container = container_factory(PaymentsService, config)
+    container.start()
+    return container, config
+
+
+def test_a_rejected_payout_says_so_and_gives_the_money_back(payments_with_approval):
+    _, config = payments_with_approval
+    earn(payments_with_approval, "o-p3", 10_000)
+    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    reject = {"decision": "reject", "reason": "The destination is not the seller's"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-4")
+        assert payout["status"] == "awaiting_approval"
+        decided = proxy.payments.decide_payout(ADMIN, payout["id"], reject)
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    assert decided["status"] == "rejected"
+    assert (balance["available"], balance["reserved"]) == (9_000, 0)
+    closing = sorted((t, e) for t, e in published_events(config) if t.startswith("payout."))
+    expected = {"payout_id": payout["id"], "org": SUPPLIER["org"], "currency": "EUR"}
+    assert closing == [
+        ("payout.failed", {**expected, "amount": 5_000, "reason": "rejected"}),
+        ("payout.requested", {**expected, "amount": 5_000}),
+    ]
+
+
 def published_events(config):
     rows = query(config["DATABASE_URL"], select(OUTBOX.c.event_type, OUTBOX.c.envelope))
     return [(event_type, envelope["data"]) for event_type, envelope in rows]

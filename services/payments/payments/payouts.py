@@ -164,7 +164,9 @@ def settle(
         publish("payout.failed", {**event, "reason": reason})
 
 
-def decide(session: Session, now: datetime, actor: dict, payout_id: str, request: dict) -> dict:
+def decide(
+    session: Session, now: datetime, actor: dict, payout_id: str, request: dict, publish
+) -> dict:
     """An admin's decision on a payout awaiting approval (or on hold): approve, hold, reject."""
     if not is_staff(actor) or actor["role"] != "admin":
         raise Forbidden("only a platform admin decides payouts: they move money")
@@ -192,6 +194,8 @@ def decide(session: Session, now: datetime, actor: dict, payout_id: str, request
             resolves=row.hold_id,
             currency=row.currency,
         )
+        # payout.requested told the world the money left the wallet: say it came back.
+        publish("payout.failed", {**_event(row._asdict()), "reason": REJECTED})
     review = {
         "status": status,
         "review_reason": request["reason"],
