@@ -154,6 +154,32 @@ def test_a_cancellation_that_overtakes_the_placement_refunds_what_is_then_held(p
     assert (tab["held"], tab["refunded"], tab["in_escrow"]) == (5_000, 5_000, 0)
 
 
+@pytest.mark.parametrize("first", ["dispute.resolved", "order.cancelled"])
+def test_a_dispute_refund_and_the_cancellation_it_causes_refund_once(payments, first):
+    """Staff refunding a dispute cancel the order too: payments hears both, in either order,
+    and refunds once."""
+    _, config = payments
+    order_id = f"o-refund-{first}"
+    placed = order_event("order.placed", order_id, 8_000, "services", payment=card())
+    deliver(payments, placed, "on_order_placed")
+    resolved = order_event(
+        "dispute.resolved", order_id, 8_000, "services", dispute_id="d-1", outcome="refund"
+    )
+    cancelled = order_event("order.cancelled", order_id, 8_000, "services", by="dispute")
+    for event in sorted((resolved, cancelled), key=lambda event: event[0] != first):
+        deliver(payments, event, "on_money_decided")
+
+    refunds = [
+        data
+        for event_type, data in published_events(config)
+        if event_type == "payment.refunded" and data["order_id"] == order_id
+    ]
+    assert [refund["amount"] for refund in refunds] == [8_000]
+    with rpc(config) as proxy:
+        tab = proxy.payments.get_order_payments(BUYER, order_id)
+    assert (tab["held"], tab["refunded"], tab["in_escrow"]) == (8_000, 8_000, 0)
+
+
 def test_a_freelancers_cancellation_refunds_to_the_wallet_which_pays_the_next_order(payments):
     _, config = payments
     deliver(
