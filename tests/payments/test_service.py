@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contracts.catalogue import contract
 from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
+from payments.books import PLATFORM
 from payments.models import metadata, order_payments
 from payments.service import PaymentsService
 from support.escrow import CONFIG, order_event
@@ -96,6 +97,14 @@ def test_funds_are_held_on_placement_and_released_minus_commission_on_acceptance
         {"currency": "EUR", "available": 9_000, "pending": 0, "reserved": 0}
     ]
     assert {t["kind"] for t in admin_tab["transactions"]} == {"hold", "post", "release", "payable"}
+    # The commission is the platform's, the same owner as its compensation account.
+    commission = query(
+        config["DATABASE_URL"],
+        select(ENTRIES.c.account_id, ENTRIES.c.amount).where(
+            ENTRIES.c.account_id.like("commission:%")
+        ),
+    )
+    assert [tuple(row) for row in commission] == [(f"commission:{PLATFORM}:EUR", 1_000)]
 
 
 def test_a_rate_changed_while_an_order_is_in_flight_leaves_its_commission(
@@ -288,7 +297,7 @@ def test_an_approved_claim_pays_the_seller_from_the_platform_once(payments):
         select(ENTRIES.c.account_id, ENTRIES.c.amount).order_by(ENTRIES.c.amount),
     )
     assert [tuple(row) for row in compensations] == [
-        ("compensation:platform:EUR", -7_500),
+        (f"compensation:{PLATFORM}:EUR", -7_500),
         (f"wallet:{SUPPLIER['org']}:EUR", 7_500),
     ]
 
