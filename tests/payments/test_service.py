@@ -362,14 +362,22 @@ def payments_with_approval(container_factory, service_config):
     return container, config
 
 
+def awaiting_approval(payments, order_id):
+    """A payout of 5,000 of the 9,000 the supplier earned on ``order_id``, over the threshold."""
+    _, config = payments
+    earn(payments, order_id, 10_000)
+    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id=f"c-{order_id}")
+    assert payout["status"] == "awaiting_approval"
+    return payout
+
+
 def test_a_rejected_payout_says_so_and_gives_the_money_back(payments_with_approval):
     _, config = payments_with_approval
-    earn(payments_with_approval, "o-p3", 10_000)
-    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    payout = awaiting_approval(payments_with_approval, "o-p3")
     reject = {"decision": "reject", "reason": "The destination is not the seller's"}
     with rpc(config) as proxy:
-        payout = proxy.payments.request_payout(SUPPLIER, request, command_id="c-4")
-        assert payout["status"] == "awaiting_approval"
         decided = proxy.payments.decide_payout(ADMIN, payout["id"], reject)
         [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
     assert decided["status"] == "rejected"
@@ -380,6 +388,28 @@ def test_a_rejected_payout_says_so_and_gives_the_money_back(payments_with_approv
         ("payout.failed", {**expected, "amount": 5_000, "reason": "rejected"}),
         ("payout.requested", {**expected, "amount": 5_000}),
     ]
+
+
+SUPPORT = {"user_id": "sue", "role": "support", "org": "platform"}
+CUSTOMER_ADMIN = {"user_id": "fay", "role": "admin", "org": SUPPLIER["org"]}
+
+
+def test_staff_rpcs_check_the_role_themselves(payments_with_approval):
+    """Not only the admin gateway: the service refuses an organisation's admin everything
+    staff-wide, and platform support the decision that moves money."""
+    _, config = payments_with_approval
+    payout = awaiting_approval(payments_with_approval, "o-p4")
+    approve = {"decision": "approve", "reason": "Confirmed by phone"}
+    with rpc(config) as proxy:
+        for actor in (SUPPORT, CUSTOMER_ADMIN):
+            with pytest.raises(Forbidden):
+                proxy.payments.decide_payout(actor, payout["id"], approve)
+        for read in ("payout_queue", "ledger_entries", "ledger_balances"):
+            with pytest.raises(Forbidden):
+                getattr(proxy.payments, read)(CUSTOMER_ADMIN, {})
+            assert getattr(proxy.payments, read)(SUPPORT, {})["items"], read
+        [queued] = proxy.payments.payout_queue(SUPPORT, {})["items"]
+    assert (queued["id"], queued["status"]) == (payout["id"], "awaiting_approval")
 
 
 def published_events(config):
