@@ -6,10 +6,11 @@ from datetime import timedelta
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from chassis.database import make_engine
 from contracts.errors import Conflict, InvalidRequest
-from fulfillment.models import scans
+from fulfillment.models import scans, shipments
 from support.services import BUYER, SUPPLIER, count, query, rpc
 
 
@@ -270,3 +271,22 @@ def test_shipments_and_their_first_scans_arriving_together_always_meet(fulfillme
     ]
     parked = count(fulfillment.config["DATABASE_URL"], scans, scans.c.shipment_id.is_(None))
     assert parked == 0
+
+
+def test_a_shipment_stored_before_milestones_were_kept_learns_them_from_its_scans(fulfillment):
+    shipped(fulfillment)
+    start = fulfillment.clock.now
+    sorting = {"location_kind": "sorting_centre"}
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", start, "s1", **sorting)])
+    engine = make_engine(fulfillment.config["DATABASE_URL"])
+    with engine.begin() as connection:  # as migration 0006 leaves an older shipment
+        connection.execute(update(shipments).values(milestones=None))
+    engine.dispose()
+    later = start + timedelta(hours=1)
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", later, "s2", **sorting)])
+    assert len(fulfillment.published("parcel.scanned")) == 1  # reached before: history
+    out = scan("JD0001", "out_for_delivery", later + timedelta(hours=1), "s3")
+    fulfillment.call("record_scans", "dhl", [out])
+    assert len(fulfillment.published("parcel.scanned")) == 2
+    [row] = query(fulfillment.config["DATABASE_URL"], select(shipments.c.milestones))
+    assert sorted(row.milestones) == [["in_transit", "sorting_centre"], ["out_for_delivery", ""]]

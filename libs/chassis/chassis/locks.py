@@ -12,9 +12,10 @@ locks of its namespace, so that a transaction holds at most ``STRIPES`` of them 
 table is small) whatever the number of names; two names that share a stripe only wait for each
 other. The locks are taken in one order (by number), so two holders of several never deadlock.
 
-On SQLite this is a no-op: a transaction holds the database's one write lock from its first
-write to its end, and the chassis's consumers and commands write first (the inbox row, the
-command's claim), so their transactions never interleave at all.
+On SQLite there is one lock, the database's write lock, and a transaction holds it from its
+first write to its end. ``hold`` takes it at once if the transaction has not written yet (the
+chassis's consumers and commands write first, their inbox row or command claim, and so already
+hold it): coarser than a name, but the same guarantee.
 """
 
 import hashlib
@@ -29,7 +30,10 @@ _LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[]
 
 def hold(session: Session, namespace: str, names: Iterable[str]) -> None:
     """Wait for, then hold until the transaction ends, the lock of each name in ``namespace``."""
-    if session.get_bind().dialect.name != "postgresql":
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     keys = sorted({lock_key(namespace, name) for name in names})
     if keys:
