@@ -26,6 +26,7 @@ import psycopg2.extensions
 from report import RESULTS, percentile
 from sqlalchemy.orm import Session
 
+from chassis import paging
 from chassis.database import make_engine
 
 NAME = "list"
@@ -318,8 +319,6 @@ def _deep_cursors(engine, report, page, quick):
     next_cursor that far): the keyset's cost as a function of depth."""
     from sqlalchemy import text
 
-    from orders import repository
-
     cases = [
         (
             "admin",
@@ -345,7 +344,7 @@ def _deep_cursors(engine, report, page, quick):
                 ).first()
             if row is None:
                 continue
-            cursor = repository._encode_cursor([row.placed_at, row.id])
+            cursor = paging.encode_cursor(row.placed_at, row.id)
             times = [page(actor, {"cursor": cursor})[0] for _ in range(5)]
             report.metric(f"list.deep_{role}_all_at_{depth}", percentile(times, 50), "ms", 20, "<=")
 

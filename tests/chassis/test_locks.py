@@ -3,7 +3,8 @@ ends."""
 
 import eventlet
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from chassis import locks
@@ -48,3 +49,28 @@ def waiting_for_advisory_lock(engine) -> bool:
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         return connection.execute(waiting).scalar() > 0
+
+
+def test_on_sqlite_a_holder_has_the_database_write_lock_until_it_commits(tmp_path):
+    url = f"sqlite:///{tmp_path}/locks.db"
+    engine = make_engine(url)
+    impatient = create_engine(url, connect_args={"timeout": 0})  # fails at once when locked
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE seen (name TEXT)")
+
+    def write_elsewhere():
+        with impatient.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO seen VALUES ('elsewhere')")
+
+    with Session(engine) as session, session.begin():
+        session.execute(text("SELECT count(*) FROM seen"))  # a read takes no lock
+        locks.hold(session, "order", ["o-1"])
+        with pytest.raises(OperationalError, match="locked"):
+            write_elsewhere()
+        session.execute(text("INSERT INTO seen VALUES ('holder')"))
+    write_elsewhere()
+    with engine.connect() as connection:
+        names = connection.exec_driver_sql("SELECT name FROM seen").scalars().all()
+    engine.dispose()
+    impatient.dispose()
+    assert names == ["holder", "elsewhere"]

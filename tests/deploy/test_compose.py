@@ -331,10 +331,8 @@ def settings_read_by(name: str) -> dict[str, str]:
 
 def uses_the_blob_store(name: str) -> bool:
     package = ROOT / component_dir(name) / name
-    return any(
-        "Blobs()" in path.read_text() or "blob_store(" in path.read_text()
-        for path in package.rglob("*.py")
-    )
+    uses = re.compile(r"\bBlobs\(|\bblob_store\(")
+    return any(uses.search(path.read_text()) for path in package.rglob("*.py"))
 
 
 @pytest.mark.parametrize("name", SERVICES)

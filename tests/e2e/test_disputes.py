@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from e2e.fulfillment_steps import carrier, returns_of, scan, shipments, tracking_number, upload
-from e2e.test_fulfillment_walks import LABEL_RETRIES_S, RETAIL
+from e2e.fulfillment_steps import carrier, returns_of, scan, tracking_number, upload
+from e2e.test_fulfillment_walks import RETAIL
 from e2e.walk import act, fetch, problem, status_is, timeline, when
 from support import files
 from support.waiting import eventually
@@ -203,16 +203,14 @@ def test_seed_003_a_wrong_item_claim_approved_by_staff_pays_the_seller_once(
     order = m.place(RETAIL)
     number = tracking_number()
     act(m.supplier, order, "ready_to_ship", {"tracking_number": number})
-    # The carrier scans once the label reached fulfillment: a scan committed at the same moment
-    # as its shipment's creation can miss it (see the report on fulfillment's parked scans).
-    eventually(lambda: shipments(m.supplier, order["id"]), timeout=LABEL_RETRIES_S)
     door = carrier(system)
     start = datetime.now(UTC)
     sorted_at = scan(
         number, "in_transit", start, location="Ikeja hub", location_kind="sorting_centre"
     )
     assert door.post_generic("dhl", [sorted_at]).status_code == 202
-    when(m.buyer, order, status_is("shipped"))
+    # The scan may reach fulfillment before the label does: it waits for its shipment there.
+    when(m.buyer, order, status_is("shipped"), timeout=30)
     delivered = scan(number, "delivered", start + timedelta(hours=20))
     assert door.post_generic("dhl", [delivered]).status_code == 202
     when(m.buyer, order, status_is("delivered"))
@@ -258,6 +256,11 @@ def test_seed_003_a_wrong_item_claim_approved_by_staff_pays_the_seller_once(
     admin.api_url = system.admin_url
     compensation = 300000
     decision = {"approve": True, "amount": compensation, "reason": "Warehouse photos match"}
+    # More than the order was worth is refused (422) and decides nothing.
+    too_much = {**decision, "amount": order["total"] + 1}
+    refused = problem(admin.post(f"/claims/{claim['id']}/decision", too_much), 422)
+    assert "amount" in refused["errors"]
+    assert m.supplier.get(f"/claims/{claim['id']}").json()["status"] == "pending"
     decided = admin.post(f"/claims/{claim['id']}/decision", decision)
     assert decided.status_code == 200, decided.text
     # The same decision again is a conflict, and moves nothing.

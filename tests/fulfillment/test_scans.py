@@ -1,15 +1,16 @@
 """Carrier scans: each has its effect once, in the carrier's time order, parked until its
 shipment appears; a parcel not scanned in time is reported once."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from chassis.database import make_engine
 from contracts.errors import Conflict, InvalidRequest
-from fulfillment.models import scans
+from fulfillment.models import scans, shipments
 from support.services import BUYER, SUPPLIER, count, query, rpc
 
 
@@ -177,6 +178,21 @@ def test_a_parcel_not_scanned_by_the_next_workday_is_reported_once(fulfillment):
     assert unscanned["data"]["due_at"].startswith("2031-03-10T10:00:00")
 
 
+@pytest.mark.parametrize(
+    "holidays",
+    ["2031-03-10", [date(2031, 3, 10)]],  # as the environment gives them, as YAML reads a list
+    ids=["text", "dates"],
+)
+def test_a_holiday_is_not_a_workday_for_the_unscanned_deadline(fulfillment, holidays):
+    fulfillment.container.config["HOLIDAYS"] = holidays  # Monday
+    shipment = shipped(fulfillment)  # handed over on Friday at 10:00
+    [due] = query(
+        fulfillment.config["DATABASE_URL"],
+        select(shipments.c.unscanned_due_at).where(shipments.c.id == shipment["id"]),
+    )
+    assert due.unscanned_due_at.isoformat().startswith("2031-03-11T10:00:00")  # Tuesday
+
+
 def test_a_scanned_parcel_is_never_reported_unscanned(fulfillment):
     shipped(fulfillment)
     fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", fulfillment.clock.now)])
@@ -270,3 +286,22 @@ def test_shipments_and_their_first_scans_arriving_together_always_meet(fulfillme
     ]
     parked = count(fulfillment.config["DATABASE_URL"], scans, scans.c.shipment_id.is_(None))
     assert parked == 0
+
+
+def test_a_shipment_stored_before_milestones_were_kept_learns_them_from_its_scans(fulfillment):
+    shipped(fulfillment)
+    start = fulfillment.clock.now
+    sorting = {"location_kind": "sorting_centre"}
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", start, "s1", **sorting)])
+    engine = make_engine(fulfillment.config["DATABASE_URL"])
+    with engine.begin() as connection:  # as migration 0006 leaves an older shipment
+        connection.execute(update(shipments).values(milestones=None))
+    engine.dispose()
+    later = start + timedelta(hours=1)
+    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", later, "s2", **sorting)])
+    assert len(fulfillment.published("parcel.scanned")) == 1  # reached before: history
+    out = scan("JD0001", "out_for_delivery", later + timedelta(hours=1), "s3")
+    fulfillment.call("record_scans", "dhl", [out])
+    assert len(fulfillment.published("parcel.scanned")) == 2
+    [row] = query(fulfillment.config["DATABASE_URL"], select(shipments.c.milestones))
+    assert sorted(row.milestones) == [["in_transit", "sorting_centre"], ["out_for_delivery", ""]]

@@ -1,8 +1,11 @@
 """Shipments: partial, never beyond what was ordered, visible only to the order's parties."""
 
-import pytest
-from sqlalchemy import select
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import insert, select
+
+from chassis.database import make_engine
 from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from fulfillment.models import fulfillments, metadata, waiting_events
 from support.order_facts import PLACED
@@ -187,3 +190,30 @@ def test_a_label_waiting_for_an_order_cancelled_before_its_placement_ships_nothi
     assert count(fulfillment.config["DATABASE_URL"], waiting_events) == 0
     assert fulfillment.call("get_fulfillment", SUPPLIER, "o-gone")["shipments"] == []
     assert fulfillment.published("shipment.created") == []
+
+
+def test_a_waiting_event_that_can_no_longer_be_read_stays_and_holds_nothing_up(fulfillment):
+    label = {**PLACED, "order_id": "o-old", "status": "ready_to_ship", "tracking_number": "L-3"}
+    envelope = fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
+    url = fulfillment.config["DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as connection:  # a version of the contract no longer accepted
+        connection.execute(
+            insert(waiting_events).values(
+                order_id="o-old",
+                event_id="00000000-0000-4000-8000-000000000000",
+                event_type="order.ready_to_ship",
+                occurred_at=datetime.now(UTC),
+                envelope={
+                    **envelope,
+                    "event_id": "00000000-0000-4000-8000-000000000000",
+                    "schema_version": 99,
+                },
+                received_at=datetime.now(UTC),
+            )
+        )
+    engine.dispose()
+    fulfillment.place(order_id="o-old", workflow="retail", status="pending")
+    [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-old")["shipments"]
+    assert shipment["tracking_number"] == "L-3"
+    assert [row.envelope["schema_version"] for row in query(url, select(waiting_events))] == [99]

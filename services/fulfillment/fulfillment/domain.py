@@ -145,6 +145,7 @@ def new_shipment(
         "first_scan_at": None,
         "unscanned_due_at": None,
         "unscanned_reported": False,
+        "milestones": [],
         "updated_at": now,
     }
 

@@ -71,6 +71,9 @@ shipments = Table(
     Column("unscanned_due_at", DateTime(timezone=True)),
     Column("unscanned_reported", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The [status, location kind] pairs its scans reached: a scan reaching a new one is news.
+    # NULL for shipments stored before it was kept here (filled in from their scans).
+    Column("milestones", JSON),
     UniqueConstraint("order_id", "number"),
     Index("ix_shipments_tracking_number", "tracking_number"),
     Index("ix_shipments_unscanned_due_at", "unscanned_due_at"),

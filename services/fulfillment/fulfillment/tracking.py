@@ -69,16 +69,19 @@ def in_utc(row: dict) -> dict:
     }
 
 
-def apply(
-    shipment: dict, scan: dict, hand_over, news: bool = True
-) -> tuple[dict, list[tuple[str, dict]]]:
-    """``(changes to the shipment, events to publish)`` for a new ``scan`` of it; ``news`` says
-    whether the parcel reaches a (status, location kind) it had not reached before.
+def apply(shipment: dict, scan: dict, hand_over) -> tuple[dict, list[tuple[str, dict]]]:
+    """``(changes to the shipment, events to publish)`` for a new ``scan`` of it. The scan is
+    news when the parcel reaches a (status, location kind) it had not reached before: the
+    shipment keeps those it reached in ``milestones``.
 
     ``hand_over()`` gives the changes of handing the shipment over, for a shipment whose first
     news is the carrier's scan (the carrier has it, whatever the seller clicked)."""
     state = dict(shipment)
     events: list[tuple[str, dict]] = []
+    milestone = [scan["status"], scan["location_kind"]]
+    news = milestone not in state["milestones"]
+    if news:
+        state["milestones"] = [*state["milestones"], milestone]
     if state["handed_over_at"] is None:
         state.update(hand_over(state))
         events.append(("shipment.created", parcel_payload(state)))

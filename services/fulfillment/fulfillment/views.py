@@ -36,6 +36,7 @@ def shipment_view(session, shipment: dict) -> dict:
     )
     view = plain(shipment)
     view.pop("unscanned_reported")
+    view.pop("milestones")
     view["tracking_editable"] = shipment["first_scan_at"] is None
     view["scans"] = [plain({key: row._mapping[key] for key in SCAN_FIELDS}) for row in history]
     return view

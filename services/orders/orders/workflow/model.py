@@ -288,7 +288,12 @@ class Workflow:
                     "to": sorted({branch.state for branch in action.branches}),
                     "payload": {name: dict(spec) for name, spec in action.fields.items()},
                     "guards": [guard.name for guard in action.guards],
-                    "emits": list(action.emits),
+                    # What the action may emit: always, or on reaching one of its targets.
+                    "emits": list(
+                        dict.fromkeys(
+                            [*action.emits, *(e for b in action.branches for e in b.emits)]
+                        )
+                    ),
                 }
                 for action in self.actions.values()
             ],
