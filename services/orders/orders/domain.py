@@ -50,7 +50,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
-from chassis.access import STAFF_ROLES
+from chassis.access import is_staff
 from chassis.calendar import Calendar, as_utc
 from contracts.contact_details import ContactFilter
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
@@ -364,12 +364,12 @@ def perform(
     """``actor`` takes ``action`` on ``order``.
 
     A note other parties will read (the action's ``text`` fields) that carries contact details is
-    refused, as chat refuses such a message. Staff are exempt; with their roles only platform
-    staff get this far (the repository loads an order for its parties and staff only).
+    refused, as chat refuses such a message. Only platform staff are exempt: an admin or support
+    user of a customer organisation writes to the other party like any of its members.
     """
     _check_workflow(order, workflow)
     chosen = _authorize(order, workflow, actor, action)
-    if actor.role not in STAFF_ROLES:
+    if not is_staff(asdict(actor)):
         contact_filter.refuse(chosen.notes(payload))
     return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
 
