@@ -326,6 +326,8 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
             raise InvalidRequest(
                 "invalid order", {"errors": {field_name: [f"must equal {part}.{agreed}"]}}
             )
+    if data["terms"] is not None:
+        _check_agreed_amount(data)
     errors = {
         name: [f"required by the {workflow.name} workflow"]
         for name in workflow.placement.required
@@ -349,6 +351,19 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
     if errors:
         raise InvalidRequest("invalid order", {"errors": errors})
     return data
+
+
+def _check_agreed_amount(data: JSON) -> None:
+    """A job's agreed amount is what the employer pays: the order's total, in its currency."""
+    terms = data["terms"]
+    total = sum(line["quantity"] * line["unit_price"] for line in data["lines"])
+    wrong = {}
+    if terms["amount"] != total:
+        wrong["amount"] = [f"must equal the order's total ({total})"]
+    if terms.get("currency") not in (None, data["currency"]):
+        wrong["currency"] = [f"must equal the order's currency ({data['currency']})"]
+    if wrong:
+        raise InvalidRequest("invalid order", {"errors": {"terms": wrong}})
 
 
 def perform(

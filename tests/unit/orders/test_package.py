@@ -82,6 +82,30 @@ def test_an_hourly_job_states_its_rate_and_hours_and_they_make_the_amount():
     }
 
 
+def test_a_jobs_agreed_amount_must_be_the_orders_total():
+    total = sum(line["quantity"] * line["unit_price"] for line in JOB["lines"])
+    assert place(JOB).terms["amount"] == total
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, "terms": job_terms(2, amount=total + 1)})
+    assert refused.value.details["errors"] == {
+        "terms": {"amount": [f"must equal the order's total ({total})"]}
+    }
+    more_lines = [{**line, "quantity": 2} for line in JOB["lines"]]
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, "lines": more_lines})
+    assert "must equal the order's total" in refused.value.details["errors"]["terms"]["amount"][0]
+
+
+def test_terms_in_another_currency_than_the_orders_are_refused():
+    workflow = load_workflows()[("services", 1)]
+    terms = {**job_terms(2), "currency": "USD"}  # past the door's schema, as a caller might
+    with pytest.raises(InvalidRequest) as refused:
+        domain.place_order(workflow, "o-1", BUYER, {**JOB, "terms": terms}, NOW)
+    assert refused.value.details["errors"] == {
+        "terms": {"currency": ["must equal the order's currency (EUR)"]}
+    }
+
+
 @pytest.mark.parametrize(
     ("request_", "field"),
     [
