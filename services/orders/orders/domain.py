@@ -261,12 +261,19 @@ def place_order(
     request: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
+    contact_filter: ContactFilter = DEFAULT_CONTACT_FILTER,
 ) -> tuple[Order, Outcome]:
-    """A new order in the workflow's initial state, its first deadline set by ``calendar``."""
+    """A new order in the workflow's initial state, its first deadline set by ``calendar``.
+
+    The free text the supplier reads (the title, the lines' descriptions, a job's scope and
+    deliverables) may carry no contact details, as an action's note may not; only buyers place
+    orders, so no one placing one is exempt.
+    """
     now = as_utc(now)
     if actor.role != "buyer":
         raise Forbidden("only a buyer may place an order", {"role": actor.role})
     data = _placement(workflow, actor, request)
+    contact_filter.refuse(_placement_texts(data))
     order = Order(
         id=order_id,
         buyer_org=actor.org,
@@ -351,6 +358,21 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
     if errors:
         raise InvalidRequest("invalid order", {"errors": errors})
     return data
+
+
+def _placement_texts(data: JSON) -> dict[str, str | None]:
+    texts = {"title": data["title"]}
+    texts.update(
+        (f"lines.{number}.description", line["description"])
+        for number, line in enumerate(data["lines"])
+    )
+    terms = data["terms"] or {}
+    texts["terms.scope"] = terms.get("scope")
+    texts.update(
+        (f"terms.deliverables.{number}", deliverable)
+        for number, deliverable in enumerate(terms.get("deliverables") or ())
+    )
+    return texts
 
 
 def _check_agreed_amount(data: JSON) -> None:

@@ -122,3 +122,34 @@ def test_terms_that_are_missing_misplaced_or_inconsistent_are_refused(request_, 
     with pytest.raises(InvalidRequest) as refused:
         place(request_)
     assert field in refused.value.details["errors"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": "Landing page, call +1 415 555 0132"}, "title"),
+        (
+            {"lines": [{**REQUEST["lines"][0], "description": "see wa.me/4155550132"}]},
+            "lines.0.description",
+        ),
+        (
+            {"terms": job_terms(2, scope="Copy; brief at maria dot lopez at gmail dot com")},
+            "terms.scope",
+        ),
+        (
+            {"terms": job_terms(2, deliverables=["Hero", "mail me: erin@studio.io"])},
+            "terms.deliverables.1",
+        ),
+    ],
+)
+def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field):
+    """The placement's title, descriptions and job terms are screened as action notes are."""
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, **change})
+    assert {found["field"] for found in refused.value.details["contact_details"]} == {field}
+    assert "off the platform is not allowed" in str(refused.value)
+
+
+def test_ordinary_placement_text_passes():
+    terms = job_terms(2, scope="Hero copy, 3 blurbs of 40-60 words, PO# 4500012345, due 2031-03-17")
+    assert place({**JOB, "title": "Landing page v2 (EN/DE)", "terms": terms}).title
