@@ -3,8 +3,9 @@
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, insert
 
+from chassis.clock import utc_now
 from chassis.consumer import PERMANENT_ERRORS
 from chassis.tables import messaging_tables
 from chassis.unit_of_work import AlreadyProcessed, SecondTransaction, Transactions, UnitOfWork
@@ -57,3 +58,32 @@ def test_a_redelivered_event_is_recognised_by_its_one_transaction(provider):
         pass
     with pytest.raises(AlreadyProcessed), handling(provider).transaction():
         pass
+
+
+def test_what_a_redelivered_events_body_did_is_rolled_back(provider):
+    """The inbox row is written as the transaction commits (ADR 17): a duplicate's body runs,
+    and the duplicate is found there, undoing all of it."""
+    with handling(provider).transaction():
+        pass
+    with pytest.raises(AlreadyProcessed), handling(provider).transaction() as tx:
+        tx.session.execute(
+            insert(inbox).values(consumer="notes--other", event_id="e-2", processed_at=utc_now())
+        )
+
+    assert count(provider.engine.url.render_as_string(hide_password=False), inbox) == 1
+
+
+def test_a_redelivered_event_whose_body_fails_on_the_first_deliverys_effect_is_a_duplicate(
+    provider,
+):
+    with handling(provider).transaction():
+        pass
+    with pytest.raises(AlreadyProcessed), handling(provider).transaction():
+        raise RuntimeError("the row the first delivery inserted is there already")
+
+
+def test_a_new_event_whose_body_fails_keeps_its_error_and_records_nothing(provider):
+    with pytest.raises(RuntimeError, match="refused"), handling(provider).transaction():
+        raise RuntimeError("refused")
+
+    assert count(provider.engine.url.render_as_string(hide_password=False), inbox) == 0

@@ -158,11 +158,9 @@ class CommandLog:
         """Take the command id in this transaction; a concurrent claim waits until it ends."""
         self._insert(session, scope, command_id, fingerprint, False, {"pending": True})
 
-    def settle(self, session: Session, scope: str, command_id: str, result: Any) -> None:
-        session.execute(
-            self._settle_statement,
-            {"key_scope": scope, "key_id": command_id, "outcome": {"result": result}},
-        )
+    def settle_with(self, session: Session, parameters: Mapping[str, Any]) -> None:
+        """Record a claimed command's outcome: ``key_scope``, ``key_id`` and ``outcome``."""
+        session.execute(self._settle_statement, parameters)
 
     def record_failure(
         self,
@@ -277,7 +275,8 @@ def run_once(
             with transactions.command_transaction() as tx:
                 commands.claim(tx.session, scope, command_id, expected)
                 result = body(tx)
-                commands.settle(tx.session, scope, command_id, recordable(result))
+                # Written as the transaction commits, with its outbox rows (ADR 17).
+                tx.settlement = (scope, command_id, recordable(result))
             return result
         except AlreadyRecorded:
             pass

@@ -129,7 +129,11 @@ class Transactions:
 
     @contextmanager
     def command_transaction(self):
-        yield SimpleNamespace(session=None)
+        tx = SimpleNamespace(session=None, settlement=None)
+        yield tx
+        # As the unit of work does: the outcome is written as the transaction commits.
+        if tx.settlement is not None:
+            self.commands.settle(tx.session, *tx.settlement)
 
     @contextmanager
     def reading(self):
