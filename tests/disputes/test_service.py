@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
 from contracts.errors import Forbidden, GuardFailed, InvalidRequest, NotFound
-from disputes.models import claim_triggers, order_facts
+from disputes.models import claim_triggers, disputes, order_facts
 from disputes.models import metadata as disputes_metadata
 from disputes.service import DisputesService
 from orders.models import activities, orders
@@ -300,6 +300,21 @@ def test_an_unscanned_parcel_claim_waits_for_fulfillments_word(system):
     with rpc(config) as proxy:
         opened = proxy.disputes.open_claim(SUPPLIER, order["id"], claim)
     assert opened["kind"] == "unscanned_parcel" and opened["reference"] == "TRK-404"
+
+
+def test_a_statement_with_contact_details_is_refused_and_stores_nothing(system):
+    order = placed(system)
+    with rpc(system["config"]["disputes"]) as proxy:
+        with pytest.raises(InvalidRequest) as refused:
+            proxy.disputes.open_dispute(
+                BUYER, order["id"], {**DISPUTE, "description": "Ring me: +1 415 555 0132"}
+            )
+        assert refused.value.details["contact_details"][0]["field"] == "description"
+        assert count(url(system, "disputes"), disputes) == 0
+        dispute = proxy.disputes.open_dispute(BUYER, order["id"], DISPUTE)
+        with pytest.raises(InvalidRequest):
+            proxy.disputes.add_statement(SUPPLIER, dispute["id"], {"text": "see wa.me/4155550132"})
+        assert proxy.disputes.get_dispute(BUYER, dispute["id"])["statements"] == []
 
 
 def test_a_repeated_command_opens_one_dispute_and_gets_the_same_answer(system):

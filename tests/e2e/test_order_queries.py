@@ -157,7 +157,7 @@ def test_the_board_counts_each_workflow_apart_and_honours_the_workflow_filter(ma
 
 def test_orders_filter_by_kind_and_by_delay_and_an_unknown_filter_or_value_is_a_422(market):
     m = market("list-flags")
-    m.place({**SERVICES, "title": "Logo", "kind": "job", "terms": job_terms(2, amount=100)})
+    m.place({**SERVICES, "title": "Logo", "kind": "job", "terms": job_terms(2, amount=2 * 500)})
     m.place({**SERVICES, "title": "Website", "kind": "service"})
     brackets = m.place({**MANUFACTURING, "title": "Brackets"})
     for action in ("approve", "start_production"):

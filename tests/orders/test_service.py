@@ -155,6 +155,16 @@ def test_an_action_note_with_contact_details_is_refused_and_changes_nothing(syst
     assert (count(url, activities), count(url, outbox)) == (entries, events)
 
 
+def test_a_placement_whose_title_carries_contact_details_is_refused_and_stores_nothing(system):
+    system["orders"].start()
+    url = system["orders_config"]["DATABASE_URL"]
+    with rpc(system["orders_config"]) as proxy:
+        with pytest.raises(InvalidRequest) as refused:
+            proxy.orders.place_order(BUYER, {**RETAIL, "title": "Kettle; text me +1 415 555 0132"})
+        assert refused.value.details["contact_details"][0]["field"] == "title"
+    assert (count(url, orders), count(url, outbox)) == (0, 0)
+
+
 def test_the_retail_auto_cancel_fires_once_at_five_business_days_with_two_replicas(
     container_factory, service_config, declared_topology
 ):

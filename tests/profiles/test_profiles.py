@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
-from profiles.models import history
+from profiles.models import conversation_posts, history, medians, samples, tallies
+from profiles.rebuild import main as rebuild_command
 from profiles.service import ProfilesService
+from sqlalchemy import delete
 
+from chassis.database import make_engine
 from chassis.envelope import new_envelope
 from contracts.errors import Forbidden, NotFound
 from support.clock import FrozenClock
@@ -186,6 +189,29 @@ def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_profile(
         with pytest.raises(Forbidden):
             proxy.profiles.rebuild(SUPPLIER)
     assert profile_of(profiles, ADMIN) == before
+
+
+def test_the_operators_rebuild_fills_running_totals_an_upgrade_created_empty(profiles, capsys):
+    """Migrations 0004 and 0005 create the running totals empty over an existing history: the
+    upgrade step (deploy/README.md) is the ``profiles-rebuild`` command, which replays it."""
+    deliver(profiles, known_history().envelopes + conversation())
+    before = profile_of(profiles, OUTSIDER)
+    url = profiles["config"]["DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as connection:  # the state right after the upgrade
+        for table in (tallies, samples, medians, conversation_posts):
+            connection.execute(delete(table))
+    engine.dispose()
+    upgraded = profile_of(profiles, OUTSIDER)
+    assert (
+        upgraded["supplier"]["completed_orders"]["count"]
+        == 0
+        != before["supplier"]["completed_orders"]["count"]
+    )
+
+    assert rebuild_command(["--database-url", url]) == 0
+    assert f"from {count(url, history)} events" in capsys.readouterr().out
+    assert profile_of(profiles, OUTSIDER) == before
 
 
 def reviews_received(profile, side):

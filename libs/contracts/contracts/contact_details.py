@@ -1,9 +1,11 @@
 """Contact information in free text: what parties may not share with each other (seed 001).
 
 One rule of the marketplace, for every service that stores free text another party reads: chat's
-messages and file names, the orders service's action notes in the timeline (a cancellation's
-reason, an inspection's feedback...). It lives with the published language because it says which
-text is acceptable input, as the request schemas and limits do (docs/adr/0019).
+messages and file names, the orders service's placements (title, line descriptions, a job's
+terms) and action notes in the timeline (a cancellation's reason, an inspection's feedback...),
+the disputes service's descriptions and statements. It lives with the published language
+because it says which text is acceptable input, as the request schemas and limits do
+(docs/adr/0019).
 
 The platform carries the conversation and the money, so a message that takes either elsewhere
 (an e-mail address, a phone number, a link, a handle on a messaging or payment app) is refused.

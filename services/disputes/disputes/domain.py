@@ -16,6 +16,9 @@ What the service layer calls::
 
 - Only the order's parties open disputes and add statements; an order of another organisation
   is NotFound, so nobody learns that it exists. Staff (admin, support) add notes to any dispute.
+- A dispute's description and its statements are read by the other party, so they may carry no
+  contact details (``contracts.contact_details``, ADR 19); staff's notes are exempt. A claim is
+  read by the seller and staff only, and is not screened.
 - One dispute at a time per order; none on a cancelled order (the money is already back).
 - The party that did not open the dispute answers by ``respond_by`` (business days, from the
   service's config); a dispute still waiting on it then escalates to staff.
@@ -35,7 +38,9 @@ from datetime import datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
+from chassis.access import is_staff
 from chassis.calendar import Calendar
+from contracts.contact_details import ContactFilter
 from contracts.errors import (
     Conflict,
     Forbidden,
@@ -68,6 +73,7 @@ OUTCOME_OF = {
 }
 UNSCANNED, WRONG_ITEM = "unscanned_parcel", "wrong_item_returned"
 WRONG_ITEM_WINDOW_BUSINESS_DAYS = 5
+DEFAULT_CONTACT_FILTER = ContactFilter()
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 Event = tuple[str, dict]
@@ -212,6 +218,11 @@ class _ClaimDecision(Schema):
             raise ValidationError("an approval says how much the seller gets", "amount")
 
 
+def _screen(contact_filter: ContactFilter | None, actor: dict, texts: dict[str, str]) -> None:
+    if not is_staff(actor):
+        (contact_filter or DEFAULT_CONTACT_FILTER).refuse(texts)
+
+
 def _load(schema: Schema, request: dict | None, what: str) -> dict:
     try:
         return schema.load(request or {})
@@ -241,10 +252,12 @@ def open_dispute(
     now: datetime,
     respond_by: datetime,
     current: Dispute | None = None,
+    contact_filter: ContactFilter | None = None,
 ) -> tuple[Dispute, Event]:
     """``current``: the order's dispute still open, if any."""
     _require_party(order, actor)
     data = _load(_OpenRequest(), request, "dispute")
+    _screen(contact_filter, actor, {"description": data["description"]})
     if order.status == "cancelled":
         raise IllegalTransition(
             "a cancelled order cannot be disputed: its funds are already refunded",
@@ -285,10 +298,17 @@ def open_dispute(
     )
 
 
-def add_statement(dispute: Dispute, actor: dict, request: dict, now: datetime) -> None:
+def add_statement(
+    dispute: Dispute,
+    actor: dict,
+    request: dict,
+    now: datetime,
+    contact_filter: ContactFilter | None = None,
+) -> None:
     check_visible(dispute, actor, f"dispute {dispute.id}")
     _require_active(dispute, "add to")
     data = _load(_StatementRequest(), request, "statement")
+    _screen(contact_filter, actor, {"text": data["text"]})
     side = party_of(dispute, actor) or actor["role"]
     dispute.statements.append(
         {

@@ -8,6 +8,7 @@ from the orders service's events, never from a call.
 
 import uuid
 from datetime import datetime
+from functools import cache, partial
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
@@ -20,6 +21,7 @@ from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
+from contracts.contact_details import ContactFilter
 from contracts.errors import Conflict, Forbidden, InvalidRequest
 from disputes import domain, repository
 from disputes.models import claims, disputes, metadata
@@ -45,6 +47,12 @@ def require_staff(actor: dict) -> dict:
     return actor
 
 
+@cache
+def _contact_filter(regions: str) -> ContactFilter:
+    """One filter per setting: building one compiles its patterns."""
+    return ContactFilter.from_setting(regions)
+
+
 class DisputesService(ServiceBase):
     name = "disputes"
     uow = UnitOfWork(metadata)
@@ -53,6 +61,9 @@ class DisputesService(ServiceBase):
 
     def _calendar(self) -> Calendar:
         return Calendar.from_config(self.config.get("HOLIDAYS"))
+
+    def _contact_filter(self) -> ContactFilter:
+        return _contact_filter(str(self.config.get("MARKETPLACE_REGIONS") or ""))
 
     # --- disputes -------------------------------------------------------------------------
 
@@ -70,6 +81,7 @@ class DisputesService(ServiceBase):
             now,
             respond_by=self._calendar().add_business_days(now, days),
             current=repository.active_dispute(tx.session, order_id),
+            contact_filter=self._contact_filter(),
         )
         try:
             repository.add_dispute(tx.session, dispute)
@@ -92,7 +104,8 @@ class DisputesService(ServiceBase):
 
     @uow.command
     def add_statement(self, tx, actor, dispute_id, request):
-        return self._change(tx, actor, dispute_id, domain.add_statement, request)
+        add = partial(domain.add_statement, contact_filter=self._contact_filter())
+        return self._change(tx, actor, dispute_id, add, request)
 
     @uow.command
     def withdraw_dispute(self, tx, actor, dispute_id):

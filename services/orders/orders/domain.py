@@ -50,7 +50,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, validate, validates_schema
 from marshmallow import fields as schema_fields
 
-from chassis.access import STAFF_ROLES
+from chassis.access import is_staff
 from chassis.calendar import Calendar, as_utc
 from contracts.contact_details import ContactFilter
 from contracts.errors import Forbidden, GuardFailed, IllegalTransition, InvalidRequest, NotFound
@@ -261,12 +261,19 @@ def place_order(
     request: JSON,
     now: datetime,
     calendar: Calendar = DEFAULT_CALENDAR,
+    contact_filter: ContactFilter = DEFAULT_CONTACT_FILTER,
 ) -> tuple[Order, Outcome]:
-    """A new order in the workflow's initial state, its first deadline set by ``calendar``."""
+    """A new order in the workflow's initial state, its first deadline set by ``calendar``.
+
+    The free text the supplier reads (the title, the lines' descriptions, a job's scope and
+    deliverables) may carry no contact details, as an action's note may not; only buyers place
+    orders, so no one placing one is exempt.
+    """
     now = as_utc(now)
     if actor.role != "buyer":
         raise Forbidden("only a buyer may place an order", {"role": actor.role})
     data = _placement(workflow, actor, request)
+    contact_filter.refuse(_placement_texts(data))
     order = Order(
         id=order_id,
         buyer_org=actor.org,
@@ -326,6 +333,8 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
             raise InvalidRequest(
                 "invalid order", {"errors": {field_name: [f"must equal {part}.{agreed}"]}}
             )
+    if data["terms"] is not None:
+        _check_agreed_amount(data)
     errors = {
         name: [f"required by the {workflow.name} workflow"]
         for name in workflow.placement.required
@@ -351,6 +360,34 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
     return data
 
 
+def _placement_texts(data: JSON) -> dict[str, str | None]:
+    texts = {"title": data["title"]}
+    texts.update(
+        (f"lines.{number}.description", line["description"])
+        for number, line in enumerate(data["lines"])
+    )
+    terms = data["terms"] or {}
+    texts["terms.scope"] = terms.get("scope")
+    texts.update(
+        (f"terms.deliverables.{number}", deliverable)
+        for number, deliverable in enumerate(terms.get("deliverables") or ())
+    )
+    return texts
+
+
+def _check_agreed_amount(data: JSON) -> None:
+    """A job's agreed amount is what the employer pays: the order's total, in its currency."""
+    terms = data["terms"]
+    total = sum(line["quantity"] * line["unit_price"] for line in data["lines"])
+    wrong = {}
+    if terms["amount"] != total:
+        wrong["amount"] = [f"must equal the order's total ({total})"]
+    if terms.get("currency") not in (None, data["currency"]):
+        wrong["currency"] = [f"must equal the order's currency ({data['currency']})"]
+    if wrong:
+        raise InvalidRequest("invalid order", {"errors": {"terms": wrong}})
+
+
 def perform(
     order: Order,
     workflow: Workflow,
@@ -364,12 +401,12 @@ def perform(
     """``actor`` takes ``action`` on ``order``.
 
     A note other parties will read (the action's ``text`` fields) that carries contact details is
-    refused, as chat refuses such a message. Staff are exempt; with their roles only platform
-    staff get this far (the repository loads an order for its parties and staff only).
+    refused, as chat refuses such a message. Only platform staff are exempt: an admin or support
+    user of a customer organisation writes to the other party like any of its members.
     """
     _check_workflow(order, workflow)
     chosen = _authorize(order, workflow, actor, action)
-    if actor.role not in STAFF_ROLES:
+    if not is_staff(asdict(actor)):
         contact_filter.refuse(chosen.notes(payload))
     return _run(order, workflow, actor, chosen, payload, as_utc(now), calendar)
 

@@ -45,7 +45,8 @@ class WorkflowEngine(DependencyProvider):
 
 
 class ContactRule(DependencyProvider):
-    """The contact-details rule for action notes, knowing the marketplace's phone formats."""
+    """The contact-details rule for placements and action notes, in the marketplace's phone
+    formats."""
 
     def setup(self):
         self.filter = ContactFilter.from_setting(self.container.config.get("MARKETPLACE_REGIONS"))

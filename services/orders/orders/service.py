@@ -65,6 +65,7 @@ class OrdersService(ServiceBase):
             request,
             self.clock(),
             calendar=self.engine.calendar,
+            contact_filter=self.contact_filter,
         )
         repository.add(tx.session, order, *self._index(order))
         self._record(tx, order, outcome)

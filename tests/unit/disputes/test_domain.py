@@ -116,6 +116,30 @@ def test_staff_add_notes_and_outsiders_cannot_see_the_dispute():
         domain.add_statement(dispute, OUTSIDER, {"text": "hi"}, NOW)
 
 
+def test_a_description_or_statement_the_other_party_reads_carries_no_contact_details():
+    with pytest.raises(InvalidRequest) as refused:
+        domain.open_dispute(
+            ORDER,
+            BUYER,
+            {**OPEN_REQUEST, "description": "Refused; call me on +1 415 555 0132"},
+            "d-1",
+            NOW,
+            NOW,
+        )
+    assert refused.value.details["contact_details"][0]["field"] == "description"
+    dispute, _ = opened()
+    before = list(dispute.statements)
+    with pytest.raises(InvalidRequest) as refused:
+        domain.add_statement(dispute, SUPPLIER, {"text": "mail sam dot k at gmail dot com"}, NOW)
+    assert refused.value.details["contact_details"][0]["field"] == "text"
+    assert dispute.statements == before
+    # Platform staff are exempt; a customer organisation's admin is a party like its members.
+    domain.add_statement(dispute, SUPPORT, {"text": "Write to help@platform.io"}, NOW)
+    customer_admin = {"user_id": "al", "role": "admin", "org": "acme"}
+    with pytest.raises(InvalidRequest):
+        domain.add_statement(dispute, customer_admin, {"text": "Write to al@acme.io"}, NOW)
+
+
 def test_only_the_opener_withdraws_and_only_before_resolution():
     dispute, _ = opened()
     with pytest.raises(Forbidden):

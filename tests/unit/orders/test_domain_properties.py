@@ -81,7 +81,8 @@ def placements(draw, workflow):
         "revisions_allowed": revisions,
     }
     if request["kind"] == "job":
-        request["terms"] = job_terms(revisions, due_date=committed.isoformat())
+        total = sum(line["quantity"] * line["unit_price"] for line in request["lines"])
+        request["terms"] = job_terms(revisions, amount=total, due_date=committed.isoformat())
     return request
 
 

@@ -82,6 +82,30 @@ def test_an_hourly_job_states_its_rate_and_hours_and_they_make_the_amount():
     }
 
 
+def test_a_jobs_agreed_amount_must_be_the_orders_total():
+    total = sum(line["quantity"] * line["unit_price"] for line in JOB["lines"])
+    assert place(JOB).terms["amount"] == total
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, "terms": job_terms(2, amount=total + 1)})
+    assert refused.value.details["errors"] == {
+        "terms": {"amount": [f"must equal the order's total ({total})"]}
+    }
+    more_lines = [{**line, "quantity": 2} for line in JOB["lines"]]
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, "lines": more_lines})
+    assert "must equal the order's total" in refused.value.details["errors"]["terms"]["amount"][0]
+
+
+def test_terms_in_another_currency_than_the_orders_are_refused():
+    workflow = load_workflows()[("services", 1)]
+    terms = {**job_terms(2), "currency": "USD"}  # past the door's schema, as a caller might
+    with pytest.raises(InvalidRequest) as refused:
+        domain.place_order(workflow, "o-1", BUYER, {**JOB, "terms": terms}, NOW)
+    assert refused.value.details["errors"] == {
+        "terms": {"currency": ["must equal the order's currency (EUR)"]}
+    }
+
+
 @pytest.mark.parametrize(
     ("request_", "field"),
     [
@@ -98,3 +122,34 @@ def test_terms_that_are_missing_misplaced_or_inconsistent_are_refused(request_, 
     with pytest.raises(InvalidRequest) as refused:
         place(request_)
     assert field in refused.value.details["errors"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": "Landing page, call +1 415 555 0132"}, "title"),
+        (
+            {"lines": [{**REQUEST["lines"][0], "description": "see wa.me/4155550132"}]},
+            "lines.0.description",
+        ),
+        (
+            {"terms": job_terms(2, scope="Copy; brief at maria dot lopez at gmail dot com")},
+            "terms.scope",
+        ),
+        (
+            {"terms": job_terms(2, deliverables=["Hero", "mail me: erin@studio.io"])},
+            "terms.deliverables.1",
+        ),
+    ],
+)
+def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field):
+    """The placement's title, descriptions and job terms are screened as action notes are."""
+    with pytest.raises(InvalidRequest) as refused:
+        place({**JOB, **change})
+    assert {found["field"] for found in refused.value.details["contact_details"]} == {field}
+    assert "off the platform is not allowed" in str(refused.value)
+
+
+def test_ordinary_placement_text_passes():
+    terms = job_terms(2, scope="Hero copy, 3 blurbs of 40-60 words, PO# 4500012345, due 2031-03-17")
+    assert place({**JOB, "title": "Landing page v2 (EN/DE)", "terms": terms}).title

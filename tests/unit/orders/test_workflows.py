@@ -948,6 +948,15 @@ class TestActionNotes:
         )
         assert run.status == "cancelled"
 
+    def test_an_admin_of_a_customer_organisation_is_not_staff(self):
+        """The exemption is the platform's staff: a buyer organisation's own admin is a party."""
+        customer_admin = Actor("u-acme-admin", "admin", BUYER.org)
+        run = self.in_production()
+        refusal = run.refused(
+            InvalidRequest, customer_admin, "cancel", reason="Moving off-site: help@acme.io"
+        )
+        assert refusal.details["contact_details"][0]["found"] == "help@acme.io"
+
     def test_a_required_note_may_not_be_blank(self):
         error = self.in_production().refused(InvalidRequest, SUPPLIER, "update_estimate", reason="")
         assert "reason" in error.details["errors"]
