@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEPS   := requirements-dev.txt constraints.txt \
-          $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
+          $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml web/pyproject.toml)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
@@ -86,4 +86,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) libs/*/*.egg-info services/*/*.egg-info gateway/*.egg-info
+	rm -rf $(VENV) libs/*/*.egg-info services/*/*.egg-info gateway/*.egg-info web/*.egg-info

@@ -4,7 +4,10 @@ per second with the gateway's memory.
 Page: a manufacturing order is walked through the API by tools/demo.py (paid by card, approved,
 produced, two quality documents, shipped, scanned in transit and delivered, a message to the
 supplier) and disputed by its buyer; then its supplier reads GET /orders/{id} over and over
-from one keep-alive session. Every answer must have every section and no warning.
+from one keep-alive session. Every answer must have every section and no warning. Then each
+section's own RPC (and the order's) is called alone, as many times, from a standalone proxy of
+the bench: the page's p99 over the slowest of those p99s says what fetching them at once costs
+on top of the slowest (the gateway's HTTP, token and JSON work included).
 
 Export: one order placed through the API is copied N times straight into the orders database
 (tests/support/bulk.py); its buyer then streams GET /orders/export.csv, counting lines. The
@@ -17,14 +20,15 @@ import time
 import uuid
 from pathlib import Path
 
+from nameko.standalone.rpc import ClusterRpcProxy
 from report import percentile
-from system import query_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests"))
 from demo import Demo, Walk
 
+from gateway.order_page import ORDER_PAGE_SECTIONS
 from support.bulk import copy_order
 
 NAME = "page"
@@ -42,11 +46,11 @@ def run(infra, report, quick):
         },
         org_suffix=f"-{uuid.uuid4().hex[:6]}",
     )
-    _page(demo, report, reads=100 if quick else 1000)
+    _page(demo, infra.amqp_uri, report, reads=100 if quick else 1000)
     _export(infra, system, demo, report, orders=10_000 if quick else 100_000)
 
 
-def _page(demo, report, reads):
+def _page(demo, amqp_uri, report, reads):
     walk = Walk(demo, "manufacturing", 0)
     walk.run(DELIVERED)
     complaint = {"reason": "quality", "description": "Scratched brackets"}
@@ -64,6 +68,47 @@ def _page(demo, report, reads):
             raise RuntimeError(f"the order page lacks a section: {missing}")
     report.metric("page.p50", percentile(latencies, 50), "ms", reads=reads)
     report.metric("page.p99", percentile(latencies, 99), "ms", reads=reads)
+    slowest, p99 = _slowest_section(amqp_uri, walk, reads)
+    report.metric("page.slowest_section_p99", p99, "ms", section=slowest, reads=reads)
+    report.metric("page.p99_over_slowest_section_p99", percentile(latencies, 99) / p99, "x")
+
+
+class _Sections:
+    """The services as the page's sections call them (``rpc.call("service.method", ...)``),
+    from a standalone proxy of this process: each section alone, no gateway."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+
+    def call(self, method, *args):
+        service, _, name = method.partition(".")
+        return getattr(self.cluster[service], name)(*args)
+
+
+def _slowest_section(amqp_uri, walk, reads):
+    """The section (or the order itself) with the highest p99, called one at a time."""
+    supplier = walk.supplier
+    actor = {"user_id": supplier.name, "role": supplier.role, "org": supplier.org}
+    order_id = walk.order["id"]
+    calls = {
+        "order": lambda rpc: rpc.call("orders.get_order", actor, order_id),
+        **{
+            name: (lambda rpc, fetch=fetch: fetch(rpc, actor, order_id))
+            for name, fetch in ORDER_PAGE_SECTIONS.items()
+        },
+    }
+    p99s = {}
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as cluster:
+        rpc = _Sections(cluster)
+        for name, call in calls.items():
+            latencies = []
+            for _ in range(reads):
+                t0 = time.perf_counter()
+                call(rpc)
+                latencies.append((time.perf_counter() - t0) * 1000)
+            p99s[name] = percentile(latencies, 99)
+    slowest = max(p99s, key=p99s.get)
+    return slowest, p99s[slowest]
 
 
 def _export(infra, system, demo, report, orders):
@@ -75,10 +120,7 @@ def _export(infra, system, demo, report, orders):
         "currency": "NGN",
         "lines": [{"sku": "CASE-9", "quantity": 2, "unit_price": 450000}],
     }
-    # The export holds every order of the buyer's organisation: the page's walk placed some.
-    (earlier,) = query_rows(
-        infra.database("orders"), "SELECT count(*) FROM orders WHERE buyer_org = %s", (buyer.org,)
-    )[0]
+    already = buyer.call("GET", "/orders/counts")["all"]  # the page's order, for one
     placed = buyer.call("POST", "/orders", json=request)
     copy_order(infra.database("orders"), placed["id"], orders - 1)
     gateway = next(child for child in system.children if child.name == "gateway")
@@ -90,8 +132,8 @@ def _export(infra, system, demo, report, orders):
     elapsed = time.perf_counter() - t0
     after = _memory_kib(gateway.proc.pid)
     rows = lines - 1
-    if rows != earlier + orders:
-        raise RuntimeError(f"the export had {rows} rows, not {earlier} + {orders}")
+    if rows != already + orders:
+        raise RuntimeError(f"the export had {rows} rows, not {already + orders}")
     report.metric("export.rows_per_s", rows / elapsed, "rows/s", rows=rows)
     report.metric("export.gateway_rss_before", before["VmRSS"] / 1024, "MiB")
     report.metric("export.gateway_peak_rss", after["VmHWM"] / 1024, "MiB", rows=rows)

@@ -232,11 +232,15 @@ def _measure(infra, report, n, figures, repository):
             unseen += [r for r in repository.moderated_received(session, ORG) if r["hidden_reason"]]
             for side in figures.SIDES:
                 reviewer = REVIEWED_SIDE[side]
-                latest = repository.latest_received(
-                    session, ORG, reviewer, {r["review_id"] for r in unseen}, 20
-                )
+                skip = {r["review_id"] for r in unseen}
+                latest = repository.latest_received(session, ORG, reviewer, skip, 20)
+                first = repository.latest_received(session, ORG, reviewer, skip, 1, oldest=True)
                 reviews = figures.received_reviews(
-                    totals, side, [r for r in unseen if r["reviewer_role"] == reviewer], latest
+                    totals,
+                    side,
+                    [r for r in unseen if r["reviewer_role"] == reviewer],
+                    latest,
+                    first[0] if first else None,
                 )
                 figures.side(totals, side, reviews)
             ms = (time.perf_counter() - t0) * 1000

@@ -279,6 +279,15 @@ class Walk:
             self.order, lambda f: f["shipments"], "the labelled shipment", "fulfillment"
         )
 
+    def receive_return(self) -> None:
+        """The returned parcel reaches the seller's warehouse: the order is returned."""
+        [parcel] = self.supplier.wait_for(
+            self.order, lambda f: f["returns"], "the return's record", "fulfillment"
+        )["returns"]
+        path = f"/orders/{self.order['id']}/returns/{parcel['id']}/receive"
+        self.supplier.call("POST", path, json={"note": "Back in stock, unused"})
+        self.order = self.buyer.wait_status(self.order, "returned")
+
     def documents(self) -> None:
         for kind in ("inspection_report", "material_certificate"):
             self.demo.retry_until_known(
@@ -358,6 +367,11 @@ class Walk:
             shipped,
             delivered,
             [*delivered, lambda: self.act(b, "return", {"reason": "Wrong colour"})],
+            [
+                *delivered,
+                lambda: self.act(b, "return", {"reason": "Too small"}),
+                self.receive_return,
+            ],
             [*shipped, lambda: self.scan("delivery_failed", "delivery_failed")],
             [lambda: self.act(b, "cancel", {"reason": "Found it cheaper"})],
         ]

@@ -6,9 +6,10 @@
 In order: fill in the environment's defaults (DATA_DIR, one SQLite URL per service, dev-only
 secrets kept in $DATA_DIR/dev-secrets.env), apply every service's and the gateway's Alembic
 migrations, declare the broker topology (`python -m chassis.topology`), start every service
-(`nameko run`), the gateway (`python -m gateway`) and the admin gateway (`python -m gateway.admin`,
-on ADMIN_PORT) as children with their output prefixed by
-name, wait until the gateway's /readyz answers 200, and print where the API is. Ctrl-C or SIGTERM
+(`nameko run`), the gateway (`python -m gateway`), the admin gateway (`python -m gateway.admin`,
+on ADMIN_PORT) and the web dashboard (`python -m web`, on WEB_PORT) as children with their
+output prefixed by name, wait until the gateway's /readyz answers 200, and print where the API
+and the dashboard are. Ctrl-C or SIGTERM
 stops every child (SIGTERM, then SIGKILL after a timeout) and exits 0; a child that dies stops
 the rest and exits 1, naming it.
 
@@ -53,6 +54,7 @@ DEV_SECRETS = (
     "CARRIER_WEBHOOK_SECRET",
     "AFTERSHIP_WEBHOOK_SECRET",
     "EASYPOST_WEBHOOK_SECRET",
+    "WEB_SECRET_KEY",
 )
 STEP_TIMEOUT = 120  # seconds for each migration and for the topology declaration
 
@@ -143,6 +145,11 @@ def build_env(
     if port == 0:
         merged["ADMIN_PORT"] = str(_free_port(merged["ADMIN_HOST"]))
     default("ADMIN_PORT", "8081")
+    # The dashboard, a client of the gateway, beside it (web/).
+    default("WEB_HOST", merged["GATEWAY_HOST"])
+    if port == 0:
+        merged["WEB_PORT"] = str(_free_port(merged["WEB_HOST"]))
+    default("WEB_PORT", "8082")
     missing = [n for n in DEV_SECRETS if not merged.get(n)]
     if missing:
         merged.update(_dev_secrets(data_dir, missing))
@@ -327,6 +334,7 @@ class System:
         self.docs_url = self.api_url + "/docs"
         self.admin_base_url = f"http://{env['ADMIN_HOST']}:{env['ADMIN_PORT']}"
         self.admin_url = self.admin_base_url + "/admin/v1"
+        self.web_url = f"http://{env['WEB_HOST']}:{env['WEB_PORT']}"
         self._stopped = False
 
     def dead(self) -> Child | None:
@@ -373,7 +381,10 @@ class System:
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        for url in (self.base_url + "/readyz", self.admin_base_url + "/healthz"):
+        urls = [self.base_url + "/readyz", self.admin_base_url + "/healthz"]
+        if any(child.name == "web" for child in self.children):
+            urls.append(self.web_url + "/healthz")
+        for url in urls:
             self._wait_for(url, deadline, timeout)
 
     def _wait_for(self, url: str, deadline: float, timeout: float) -> None:
@@ -411,6 +422,8 @@ class System:
             f"  Docs   {self.docs_url}",
             f"  Ready  {self.base_url}/readyz",
             f"  Admin  {self.admin_url}  (platform staff: --role admin|support --org platform)",
+            f"  Web    {self.web_url}/  (the dashboard; sign in with a token"
+            + (", or a demo user)" if self.env.get("WEB_DEMO_USERS") else ")"),
             "A token for a buyer of org acme, and a first call:",
             f"  TOKEN=$({source}.venv/bin/mint-token --sub alice --role buyer --org acme)",
             f'  curl -H "Authorization: Bearer $TOKEN" {self.api_url}/orders',
@@ -443,17 +456,20 @@ def start_system(
     run_migrations: bool = True,
     run_topology: bool = True,
     replicas: Mapping[str, int] | None = None,
+    web: bool = True,
 ) -> System:
     """Start everything and return once /readyz is 200. `env` overlays os.environ; port=0 picks
     a free port; `replicas` runs more processes of the named services on the same queues (named
-    "orders#2" and so on). Raises LaunchError (ChildExited if a process died), with nothing left
-    running."""
+    "orders#2" and so on); web=False leaves the dashboard out. Raises LaunchError (ChildExited if
+    a process died), with nothing left running."""
     python = python or sys.executable
     output = output or sys.stdout
     full_env = build_env(env, port, host)
     check_broker(full_env)
     check_port_free(full_env["GATEWAY_HOST"], int(full_env["GATEWAY_PORT"]))
     check_port_free(full_env["ADMIN_HOST"], int(full_env["ADMIN_PORT"]))
+    if web:
+        check_port_free(full_env["WEB_HOST"], int(full_env["WEB_PORT"]))
 
     def say(msg: str) -> None:
         output.write(msg + "\n")
@@ -481,6 +497,8 @@ def start_system(
             commands[f"{name}#{replica}"] = commands[name]
     commands["gateway"] = [python, "-m", "gateway"]
     commands["admin"] = [python, "-m", "gateway.admin"]
+    if web:
+        commands["web"] = [python, "-m", "web"]
 
     lock, width = threading.Lock(), max(map(len, commands))
     children: list[Child] = []
@@ -516,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # One-click demo users on the dashboard's sign-in page: `make run` is for development only.
+    os.environ.setdefault("WEB_DEMO_USERS", "1")
     system = None
     try:
         system = start_system(port=args.port, host=args.host, ready_timeout=args.ready_timeout)

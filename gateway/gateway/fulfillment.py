@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from chassis.blobs import BlobNotFound, BlobRejected, blob_store
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import NotFound
-from gateway import idempotency
+from gateway import evidence, idempotency
 from gateway.auth import authenticate, may_see
 from gateway.fulfillment_schemas import (
     DocumentFormSchema,
@@ -189,7 +189,10 @@ def download_document(order_id, document_id):
     try:
         data = _blobs().get(document["blob_key"])
     except BlobNotFound:
-        raise NotFound(f"document {document_id} has no file") from None
+        try:  # a document uploaded before documents had a namespace is at the store's root
+            data = evidence.store().get(document["blob_key"])
+        except BlobNotFound:
+            raise NotFound(f"document {document_id} has no file") from None
     return current_app.response_class(
         data,
         mimetype=document["media_type"],

@@ -92,6 +92,15 @@ PLACEMENT_EXAMPLES = {
             "title": "Logo design",
             "currency": "EUR",
             "lines": [{"sku": "LOGO", "quantity": 1, "unit_price": 90000}],
+            "terms": {
+                "scope": "A logo and its variants for a bakery chain",
+                "deliverables": ["Logo (SVG, PNG)", "Monochrome variant"],
+                "budget": "fixed",
+                "amount": 90000,
+                "start_date": "2031-03-03",
+                "due_date": "2031-03-17",
+                "revisions_included": 2,
+            },
         }
     },
     "retail": {

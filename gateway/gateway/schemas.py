@@ -15,18 +15,31 @@ from contracts.rpc.limits import IDEMPOTENCY_KEY_LENGTH
 # What each workflow asks of a placement (its ``placement`` section): the test that reads the
 # workflow files keeps this true.
 PLACEMENT_RULES = {
-    "manufacturing": {"required": ["committed_ship_by", "committed_deliver_by"], "kinds": []},
-    "factory": {"required": [], "kinds": []},
-    "services": {"required": ["revisions_allowed"], "kinds": ["service", "job"]},
-    "retail": {"required": [], "kinds": []},
+    "manufacturing": {
+        "required": ["committed_ship_by", "committed_deliver_by"],
+        "kinds": [],
+        "by_kind": [],
+    },
+    "factory": {"required": [], "kinds": [], "by_kind": []},
+    "services": {
+        "required": ["revisions_allowed"],
+        "kinds": ["service", "job"],
+        "by_kind": ["job: terms"],
+    },
+    "retail": {"required": [], "kinds": [], "by_kind": []},
 }
+
+
+def _pairs(by_kind):
+    return [tuple(rule.split(": ")) for rule in by_kind]
 
 
 def _placement_rules():
     lines = []
     for workflow, rules in PLACEMENT_RULES.items():
         kinds = [f"kind ({' or '.join(rules['kinds'])})"] if rules["kinds"] else []
-        needs = rules["required"] + kinds
+        by_kind = [f"{field} for a {kind} order" for kind, field in _pairs(rules["by_kind"])]
+        needs = rules["required"] + kinds + by_kind
         lines.append(f"- `{workflow}`: " + (", ".join(needs) if needs else "nothing more"))
     return "The workflow to run the order on. Each requires more fields:\n" + "\n".join(lines)
 

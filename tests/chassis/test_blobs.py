@@ -125,6 +125,13 @@ def test_blobs_are_listed_by_age_and_deleted_within_their_namespace(store):
         store.get(blob.key)
 
 
+def test_blobs_are_listed_in_key_order_on_a_folder_as_on_s3(store):
+    """The same walk every time: a sweep that stops part way goes on from a known place."""
+    keys = [store.put(files.pdf(f"listed {n}")).key for n in range(6)]
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert list(store.stored_before(later)) == sorted(keys)
+
+
 def test_a_namespace_is_a_store_of_its_own(tmp_path):
     config = {"BLOB_STORE_URL": f"file://{tmp_path}"}
     root, documents = blob_store(config), blob_store(config, namespace="fulfillment")

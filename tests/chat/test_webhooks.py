@@ -184,6 +184,30 @@ def test_an_admin_redelivers_and_rotates_the_secret(webhook_chat, receiver):
     assert hook.received[0][0] == hook.received[1][0]  # a redelivery keeps its webhook-id
 
 
+def test_only_platform_staff_read_the_delivery_log_and_only_its_admins_redeliver(
+    webhook_chat, receiver
+):
+    container, config = webhook_chat
+    hook = receiver()
+    endpoint = subscribe(config, hook)
+    place_order(container, config)
+    eventually(lambda: deliveries(config, endpoint)[0]["status"] == "delivered")
+    with rpc(config) as cluster:
+        [message] = cluster.chat.webhook_delivery_log(SUPPORT, {})["items"]
+        # An organisation's admin (the endpoint's own, or another's) is not platform staff.
+        for customer_admin in (SUPPLIER_ADMIN, OUTSIDER_ADMIN):
+            with pytest.raises(Forbidden):
+                cluster.chat.webhook_delivery_log(customer_admin, {})
+            with pytest.raises(Forbidden):
+                cluster.chat.redeliver_webhook_message(customer_admin, message["id"])
+        # Support reads the log but sends nothing again.
+        with pytest.raises(Forbidden):
+            cluster.chat.redeliver_webhook_message(SUPPORT, message["id"])
+        assert len(hook.received) == 1
+        cluster.chat.redeliver_webhook_message(ADMIN, message["id"])
+    eventually(lambda: len(hook.received) == 2)
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

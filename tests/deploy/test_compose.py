@@ -16,14 +16,17 @@ import yaml
 
 from support.components import COMPONENTS, ROOT, SERVICES
 
+# The web dashboard (ADR 21) has an image of its own but no database, broker nor migrations.
+CLIENTS = ["web"]
+IMAGES = [*COMPONENTS, *CLIENTS]
 # The admin gateway is a second deployment of the gateway's image, on its own port (ADR 10).
-IMAGE_OF = {**{name: name for name in COMPONENTS}, "admin": "gateway"}
+IMAGE_OF = {**{name: name for name in IMAGES}, "admin": "gateway"}
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "create-databases.sh"
 K8S = ROOT / "deploy" / "k8s"
 
 
 def component_dir(name: str) -> str:
-    return "gateway" if name == "gateway" else f"services/{name}"
+    return name if name in ("gateway", *CLIENTS) else f"services/{name}"
 
 
 def as_dict(value) -> dict:
@@ -88,7 +91,7 @@ def test_the_gateway_knows_the_same_services():
 # --- images ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", COMPONENTS)
+@pytest.mark.parametrize("name", IMAGES)
 def test_each_component_is_built_from_the_dockerfile_with_its_service_arg(services, name):
     assert name in services, f"docker-compose.yml has no service {name!r}"
     build = services[name].get("build")
@@ -106,7 +109,7 @@ def test_dockerfile_takes_the_service_as_a_build_arg(dockerfile):
     assert "SERVICE_DIR=services/${SERVICE}" in args
 
 
-@pytest.mark.parametrize("name", COMPONENTS)
+@pytest.mark.parametrize("name", IMAGES)
 def test_everything_the_dockerfile_copies_exists(dockerfile, name):
     for instr, rest in dockerfile:
         if instr != "COPY" or "--from=" in rest:
@@ -134,6 +137,21 @@ def test_dockerfile_runs_as_a_non_root_user_and_migrates_first(dockerfile):
     assert "docker-entrypoint.sh" in entrypoint
     script = (ROOT / "deploy" / "docker-entrypoint.sh").read_text()
     assert 'alembic -c "$SERVICE_DIR/alembic.ini" upgrade head' in script
+
+
+def test_the_image_keeps_the_migrations_and_config_of_components_that_have_them(dockerfile):
+    """COPY cannot skip a missing file, so the build stage gathers what exists: web has neither
+    migrations nor config.yaml, and the entrypoint then has nothing to migrate."""
+    [gather] = [
+        rest for instr, rest in dockerfile if instr == "RUN" and "/app/${SERVICE_DIR}" in rest
+    ]
+    for kept in ("alembic.ini", "alembic", "config.yaml"):
+        assert kept in gather.split("for kept in", 1)[1].split(";", 1)[0], kept
+    assert ("COPY", "--from=build /app/ /app/") in dockerfile
+    script = (ROOT / "deploy" / "docker-entrypoint.sh").read_text()
+    assert '[ -f "$SERVICE_DIR/alembic.ini" ]' in script
+    for name in CLIENTS:
+        assert not (ROOT / component_dir(name) / "alembic.ini").exists(), name
 
 
 @pytest.mark.parametrize("name", COMPONENTS)
@@ -196,7 +214,7 @@ def test_the_topology_job_runs_once_after_the_broker(services):
     assert importlib.util.find_spec("chassis.topology"), "chassis.topology does not exist yet"
 
 
-@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *COMPONENTS])
+@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *IMAGES])
 def test_everything_long_running_has_a_healthcheck(services, name):
     assert services[name].get("healthcheck", {}).get("test")
 
@@ -274,12 +292,16 @@ def test_k8s_has_one_deployment_per_component_running_what_compose_runs(k8s_docs
             if "valueFrom" in e
         }
         db_keys = {k for k in secret_keys if k.endswith("_DATABASE_URL")}
+        if IMAGE_OF[name] in CLIENTS:  # a client of the gateways only
+            assert not db_keys and "AMQP_URI" not in secret_keys, name
+            continue
         assert db_keys == {f"{IMAGE_OF[name].upper()}_DATABASE_URL"}, name
         assert "AMQP_URI" in secret_keys, name
 
 
-def test_k8s_gateway_has_a_service(k8s_docs):
-    assert any(d["kind"] == "Service" and d["metadata"]["name"] == "gateway" for d in k8s_docs)
+@pytest.mark.parametrize("name", ["gateway", "admin", *CLIENTS])
+def test_k8s_http_components_have_a_service(k8s_docs, name):
+    assert any(d["kind"] == "Service" and d["metadata"]["name"] == name for d in k8s_docs)
 
 
 def test_k8s_job_declares_topology_and_migrates_every_component(k8s_docs):
@@ -310,7 +332,7 @@ def test_kustomization_lists_every_deployment_and_image(k8s_docs):
     for doc in k8s_docs:
         if doc["kind"] == "Deployment":
             assert doc["_file"] in resources
-    assert {i["name"] for i in kustomization["images"]} == {f"marketplace/{n}" for n in COMPONENTS}
+    assert {i["name"] for i in kustomization["images"]} == {f"marketplace/{n}" for n in IMAGES}
 
 
 # --- settings reach the containers -----------------------------------------------------------
@@ -329,12 +351,28 @@ def settings_read_by(name: str) -> dict[str, str]:
     }
 
 
+def k8s_container(k8s_docs: list[dict], name: str) -> dict:
+    """The one container of the Deployment ``name``."""
+    [deployment] = [
+        d for d in k8s_docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name
+    ]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def secret_refs(container: dict) -> dict[str, dict]:
+    """``{variable: secretKeyRef}`` for each variable the container takes from a Secret."""
+    return {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+
+
 def uses_the_blob_store(name: str) -> bool:
     package = ROOT / component_dir(name) / name
-    return any(
-        "Blobs()" in path.read_text() or "blob_store(" in path.read_text()
-        for path in package.rglob("*.py")
-    )
+    uses = re.compile(r"\bBlobs\(|\bblob_store\(")
+    return any(uses.search(path.read_text()) for path in package.rglob("*.py"))
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -353,15 +391,8 @@ def test_k8s_gives_every_setting_the_service_reads_with_its_default(k8s_docs, na
     """Non-secret settings in the shared ConfigMap, with the defaults config.yaml has; secret
     ones from the Secret, each optional where the service runs without it."""
     [configmap] = [d for d in k8s_docs if d["kind"] == "ConfigMap"]
-    [deployment] = [
-        d for d in k8s_docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name
-    ]
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    from_secret = {
-        e["name"]: e["valueFrom"]["secretKeyRef"]
-        for e in container.get("env", [])
-        if "secretKeyRef" in e.get("valueFrom", {})
-    }
+    container = k8s_container(k8s_docs, name)
+    from_secret = secret_refs(container)
     [secret] = [d for d in k8s_docs if d["kind"] == "Secret"]
     for variable, default in settings_read_by(name).items():
         if SECRET_SETTING.search(variable):
@@ -390,3 +421,83 @@ def test_every_component_using_the_blob_store_shares_the_gateways(services, dock
         rest for instr, rest in dockerfile if instr == "RUN" and gateway_env["DATA_DIR"] in rest
     ]
     assert made and "chown" in made[0] and "10001" in made[0]
+
+
+# --- the web dashboard: a client of the gateways ---------------------------------------------
+
+# Read by web/web/settings.py but not given to a deployed dashboard: the one-click demo users
+# (development only) and the JWT secret they need; and the gateways' host and port, which
+# WEB_API_URL and WEB_ADMIN_URL replace.
+WEB_DEVELOPMENT_ONLY = {"WEB_DEMO_USERS", "JWT_SECRET"}
+WEB_REPLACED = {"GATEWAY_HOST", "GATEWAY_PORT", "ADMIN_HOST", "ADMIN_PORT"}
+
+
+def settings_read_by_web() -> set[str]:
+    text = (ROOT / "web" / "web" / "settings.py").read_text()
+    return set(re.findall(r"""env(?:\.get\(|\[)\s*["'](\w+)["']""", text))
+
+
+def web_settings_from(env: dict) -> dict:
+    from web.settings import load_settings
+
+    secret = "x" * 32  # stands for the value the deployment's secret store gives
+    given = {k: (secret if "SECRET" in k else str(v)) for k, v in env.items() if v is not None}
+    return load_settings(given)
+
+
+def test_web_settings_are_read_from_its_settings_module():
+    read = settings_read_by_web()
+    assert {"WEB_SECRET_KEY", "WEB_API_URL", "WEB_ADMIN_URL", "WEB_COOKIE_SECURE"} <= read
+    assert read >= WEB_DEVELOPMENT_ONLY | WEB_REPLACED
+
+
+def test_compose_passes_every_setting_web_reads_and_no_development_ones(services):
+    env = as_dict(services["web"]["environment"])
+    needed = settings_read_by_web() - WEB_DEVELOPMENT_ONLY - WEB_REPLACED
+    missing = sorted(needed - set(env))
+    assert not missing, f"docker-compose.yml does not pass {', '.join(missing)} to web"
+    assert not WEB_DEVELOPMENT_ONLY & env.keys()
+    assert not {k for k in env if k.endswith("_DATABASE_URL")} and "AMQP_URI" not in env
+    assert re.fullmatch(r"\$\{WEB_SECRET_KEY:\?[^}]*\}", env["WEB_SECRET_KEY"])
+
+
+def test_compose_web_is_a_client_of_the_compose_gateways(services):
+    web = services["web"]
+    settings = web_settings_from(as_dict(web["environment"]))
+    gateway_env = as_dict(services["gateway"]["environment"])
+    admin_env = as_dict(services["admin"]["environment"])
+    assert settings["WEB_API_URL"] == f"http://gateway:{gateway_env['GATEWAY_PORT']}/api/v1"
+    assert settings["WEB_ADMIN_URL"] == f"http://admin:{admin_env['ADMIN_PORT']}/admin/v1"
+    assert settings["WEB_HOST"] == "0.0.0.0"
+    assert [str(p) for p in web["ports"]] == [f"{settings['WEB_PORT']}:{settings['WEB_PORT']}"]
+    assert as_argv(web["command"]) == ["python", "-m", "web"]
+    assert importlib.util.find_spec("web.__main__")
+    assert web["depends_on"]["gateway"]["condition"] == "service_healthy"
+    assert "admin" in web["depends_on"]
+
+
+def test_k8s_web_gets_every_setting_it_reads_and_reaches_the_gateways_services(k8s_docs):
+    [configmap] = [d for d in k8s_docs if d["kind"] == "ConfigMap"]
+    [secret] = [d for d in k8s_docs if d["kind"] == "Secret"]
+    container = k8s_container(k8s_docs, "web")
+    from_secret = secret_refs(container)
+    assert from_secret["WEB_SECRET_KEY"]["key"] in secret["stringData"]
+    assert not from_secret["WEB_SECRET_KEY"].get("optional")
+    env = {**configmap["data"], **{e["name"]: e["value"] for e in container["env"] if "value" in e}}
+    env.update(dict.fromkeys(from_secret, "from the Secret"))
+    needed = settings_read_by_web() - WEB_DEVELOPMENT_ONLY - WEB_REPLACED
+    assert not needed - env.keys(), sorted(needed - env.keys())
+    assert not WEB_DEVELOPMENT_ONLY & (configmap["data"].keys() | from_secret.keys())
+
+    settings = web_settings_from(env)
+    assert settings["WEB_COOKIE_SECURE"]  # a cluster serves the dashboard behind HTTPS
+    assert container["ports"][0]["containerPort"] == settings["WEB_PORT"]
+    for url, service in (
+        (settings["WEB_API_URL"], "gateway"),
+        (settings["WEB_ADMIN_URL"], "admin"),
+    ):
+        host = url.split("://", 1)[1].split("/", 1)[0]
+        [target] = [
+            d for d in k8s_docs if d["kind"] == "Service" and d["metadata"]["name"] == service
+        ]
+        assert host == service and target["spec"]["ports"][0]["port"] == 80, url

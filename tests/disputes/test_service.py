@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from contracts.errors import Forbidden, GuardFailed, NotFound
+from contracts.errors import Forbidden, GuardFailed, InvalidRequest, NotFound
 from disputes.models import claim_triggers, order_facts
 from disputes.models import metadata as disputes_metadata
 from disputes.service import DisputesService
@@ -256,6 +256,10 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
         assert proxy.disputes.order_claims(SUPPLIER, order["id"]) == [opened]
         assert proxy.disputes.order_claims(SUPPORT, order["id"]) == [opened]
         assert proxy.disputes.order_claims(BUYER, order["id"]) == []
+        too_much = {"approve": True, "amount": order["total"] + 1, "reason": "Photos match"}
+        with pytest.raises(InvalidRequest):
+            proxy.disputes.decide_claim(ADMIN, opened["id"], too_much)
+        assert proxy.disputes.get_claim(SUPPORT, opened["id"])["status"] == "pending"
         decided = proxy.disputes.decide_claim(
             ADMIN, opened["id"], {"approve": True, "amount": 4500, "reason": "Photos match"}
         )

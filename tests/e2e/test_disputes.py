@@ -256,6 +256,11 @@ def test_seed_003_a_wrong_item_claim_approved_by_staff_pays_the_seller_once(
     admin.api_url = system.admin_url
     compensation = 300000
     decision = {"approve": True, "amount": compensation, "reason": "Warehouse photos match"}
+    # More than the order was worth is refused (422) and decides nothing.
+    too_much = {**decision, "amount": order["total"] + 1}
+    refused = problem(admin.post(f"/claims/{claim['id']}/decision", too_much), 422)
+    assert "amount" in refused["errors"]
+    assert m.supplier.get(f"/claims/{claim['id']}").json()["status"] == "pending"
     decided = admin.post(f"/claims/{claim['id']}/decision", decision)
     assert decided.status_code == 200, decided.text
     # The same decision again is a conflict, and moves nothing.

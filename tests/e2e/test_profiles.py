@@ -84,7 +84,8 @@ def test_a_retail_buyers_address_reaches_the_parties_only_and_never_a_profile(ma
     )
     for party in (m.buyer, m.supplier, m.admin):
         seen = party.get(f"/orders/{order['id']}")
-        assert seen.status_code == 200 and seen.json()["shipping"]["ship_to"] == ship_to
+        assert seen.status_code == 200
+        assert seen.json()["order"]["shipping"]["ship_to"].items() >= ship_to.items()
 
     others = (
         as_user("olga", "buyer", f"{m.buyer.org}-other"),

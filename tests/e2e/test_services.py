@@ -167,6 +167,12 @@ def test_a_rejected_cancellation_request_leaves_the_order_active_and_open_to_a_d
     )
     settled = when(m.buyer, order, status_is("cancelled"))
     assert settled["dispute"]["outcome"] == "refund"
+    # The cancellation is told to the order's other consumers, against no one.
+    [cancelled] = order_events.wait(order["id"], "order.cancelled")
+    assert (cancelled["data"]["by"], cancelled["data"]["counts_against_supplier"]) == (
+        "dispute",
+        False,
+    )
 
 
 def test_an_admin_completes_or_cancels_any_active_order(market, order_events):

@@ -3,6 +3,8 @@ and the order's organisation rule on every file."""
 
 import pytest
 
+from chassis.blobs import blob_store
+from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from e2e.conftest import UPLOAD_LIMIT
 from e2e.fulfillment_steps import SMALL_ORDER, upload
 from e2e.walk import act, problem
@@ -71,3 +73,18 @@ def test_another_organisations_document_is_not_found(order, market):
 def test_a_buyer_may_read_but_not_add_documents(order):
     m, order_id = order
     problem(upload(m.buyer, order_id, "inspection_report", "r.pdf", files.pdf()), 403)
+
+
+def test_a_document_uploaded_before_documents_had_a_namespace_still_downloads(order, system):
+    """Its file is at the store's root, where the gateway stored documents before."""
+    m, order_id = order
+    report = files.pdf("stored at the root")
+    document_id = upload(m.supplier, order_id, "inspection_report", "r.pdf", report).json()["id"]
+    namespaced = blob_store(environ=system.env, namespace=DOCUMENTS_BLOB_NAMESPACE)
+    at_root = blob_store(environ=system.env).put(report)  # where it was before: the same key
+    assert namespaced.get(at_root.key) == report
+    namespaced.delete(at_root.key)
+
+    download = m.buyer.get(f"/orders/{order_id}/documents/{document_id}")
+    assert download.status_code == 200, download.text
+    assert download.content == report

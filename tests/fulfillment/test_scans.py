@@ -1,7 +1,7 @@
 """Carrier scans: each has its effect once, in the carrier's time order, parked until its
 shipment appears; a parcel not scanned in time is reported once."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import eventlet
 import pytest
@@ -176,6 +176,21 @@ def test_a_parcel_not_scanned_by_the_next_workday_is_reported_once(fulfillment):
     [unscanned] = fulfillment.published("parcel.unscanned")
     assert unscanned["data"]["shipment_id"] == shipment["id"]
     assert unscanned["data"]["due_at"].startswith("2031-03-10T10:00:00")
+
+
+@pytest.mark.parametrize(
+    "holidays",
+    ["2031-03-10", [date(2031, 3, 10)]],  # as the environment gives them, as YAML reads a list
+    ids=["text", "dates"],
+)
+def test_a_holiday_is_not_a_workday_for_the_unscanned_deadline(fulfillment, holidays):
+    fulfillment.container.config["HOLIDAYS"] = holidays  # Monday
+    shipment = shipped(fulfillment)  # handed over on Friday at 10:00
+    [due] = query(
+        fulfillment.config["DATABASE_URL"],
+        select(shipments.c.unscanned_due_at).where(shipments.c.id == shipment["id"]),
+    )
+    assert due.unscanned_due_at.isoformat().startswith("2031-03-11T10:00:00")  # Tuesday
 
 
 def test_a_scanned_parcel_is_never_reported_unscanned(fulfillment):

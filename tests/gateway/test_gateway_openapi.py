@@ -164,6 +164,11 @@ def test_the_placement_rules_are_those_of_the_workflow_files(spec):
         workflow.name: {
             "required": sorted(workflow.placement.required),
             "kinds": sorted(workflow.placement.kinds),
+            "by_kind": sorted(
+                f"{kind}: {field}"
+                for kind, fields in workflow.placement.required_by_kind.items()
+                for field in fields
+            ),
         }
         for workflow in load_workflows().values()
     }

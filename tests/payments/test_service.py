@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contracts.catalogue import contract
 from contracts.errors import Forbidden, InsufficientFunds, InvalidRequest, NotFound
+from payments.books import PLATFORM
 from payments.models import metadata, order_payments
 from payments.service import PaymentsService
 from support.escrow import CONFIG, order_event
@@ -96,6 +97,14 @@ def test_funds_are_held_on_placement_and_released_minus_commission_on_acceptance
         {"currency": "EUR", "available": 9_000, "pending": 0, "reserved": 0}
     ]
     assert {t["kind"] for t in admin_tab["transactions"]} == {"hold", "post", "release", "payable"}
+    # The commission is the platform's, the same owner as its compensation account.
+    commission = query(
+        config["DATABASE_URL"],
+        select(ENTRIES.c.account_id, ENTRIES.c.amount).where(
+            ENTRIES.c.account_id.like("commission:%")
+        ),
+    )
+    assert [tuple(row) for row in commission] == [(f"commission:{PLATFORM}:EUR", 1_000)]
 
 
 def test_a_rate_changed_while_an_order_is_in_flight_leaves_its_commission(
@@ -152,6 +161,32 @@ def test_a_cancellation_that_overtakes_the_placement_refunds_what_is_then_held(p
     with rpc(config) as proxy:
         tab = proxy.payments.get_order_payments(BUYER, "o-3")
     assert (tab["held"], tab["refunded"], tab["in_escrow"]) == (5_000, 5_000, 0)
+
+
+@pytest.mark.parametrize("first", ["dispute.resolved", "order.cancelled"])
+def test_a_dispute_refund_and_the_cancellation_it_causes_refund_once(payments, first):
+    """Staff refunding a dispute cancel the order too: payments hears both, in either order,
+    and refunds once."""
+    _, config = payments
+    order_id = f"o-refund-{first}"
+    placed = order_event("order.placed", order_id, 8_000, "services", payment=card())
+    deliver(payments, placed, "on_order_placed")
+    resolved = order_event(
+        "dispute.resolved", order_id, 8_000, "services", dispute_id="d-1", outcome="refund"
+    )
+    cancelled = order_event("order.cancelled", order_id, 8_000, "services", by="dispute")
+    for event in sorted((resolved, cancelled), key=lambda event: event[0] != first):
+        deliver(payments, event, "on_money_decided")
+
+    refunds = [
+        data
+        for event_type, data in published_events(config)
+        if event_type == "payment.refunded" and data["order_id"] == order_id
+    ]
+    assert [refund["amount"] for refund in refunds] == [8_000]
+    with rpc(config) as proxy:
+        tab = proxy.payments.get_order_payments(BUYER, order_id)
+    assert (tab["held"], tab["refunded"], tab["in_escrow"]) == (8_000, 8_000, 0)
 
 
 def test_a_freelancers_cancellation_refunds_to_the_wallet_which_pays_the_next_order(payments):
@@ -262,7 +297,7 @@ def test_an_approved_claim_pays_the_seller_from_the_platform_once(payments):
         select(ENTRIES.c.account_id, ENTRIES.c.amount).order_by(ENTRIES.c.amount),
     )
     assert [tuple(row) for row in compensations] == [
-        ("compensation:platform:EUR", -7_500),
+        (f"compensation:{PLATFORM}:EUR", -7_500),
         (f"wallet:{SUPPLIER['org']}:EUR", 7_500),
     ]
 
@@ -316,6 +351,65 @@ def test_a_failed_payout_gives_the_money_back(payments):
     assert listed["failure_reason"] == "The bank account was closed."
     [failed] = [e for t, e in published_events(config) if t == "payout.failed"]
     assert failed["reason"] == "The bank account was closed."
+
+
+@pytest.fixture
+def payments_with_approval(container_factory, service_config):
+    """Payouts over 1,000 minor units wait for an admin's decision."""
+    config = service_config("payments", PAYOUT_APPROVAL_OVER=1_000, **CONFIG)
+    container = container_factory(PaymentsService, config)
+    container.start()
+    return container, config
+
+
+def awaiting_approval(payments, order_id):
+    """A payout of 5,000 of the 9,000 the supplier earned on ``order_id``, over the threshold."""
+    _, config = payments
+    earn(payments, order_id, 10_000)
+    request = {"currency": "EUR", "amount": 5_000, "destination": "tok_bank"}
+    with rpc(config) as proxy:
+        payout = proxy.payments.request_payout(SUPPLIER, request, command_id=f"c-{order_id}")
+    assert payout["status"] == "awaiting_approval"
+    return payout
+
+
+def test_a_rejected_payout_says_so_and_gives_the_money_back(payments_with_approval):
+    _, config = payments_with_approval
+    payout = awaiting_approval(payments_with_approval, "o-p3")
+    reject = {"decision": "reject", "reason": "The destination is not the seller's"}
+    with rpc(config) as proxy:
+        decided = proxy.payments.decide_payout(ADMIN, payout["id"], reject)
+        [balance] = proxy.payments.get_wallet(SUPPLIER)["balances"]
+    assert decided["status"] == "rejected"
+    assert (balance["available"], balance["reserved"]) == (9_000, 0)
+    closing = sorted((t, e) for t, e in published_events(config) if t.startswith("payout."))
+    expected = {"payout_id": payout["id"], "org": SUPPLIER["org"], "currency": "EUR"}
+    assert closing == [
+        ("payout.failed", {**expected, "amount": 5_000, "reason": "rejected"}),
+        ("payout.requested", {**expected, "amount": 5_000}),
+    ]
+
+
+SUPPORT = {"user_id": "sue", "role": "support", "org": "platform"}
+CUSTOMER_ADMIN = {"user_id": "fay", "role": "admin", "org": SUPPLIER["org"]}
+
+
+def test_staff_rpcs_check_the_role_themselves(payments_with_approval):
+    """Not only the admin gateway: the service refuses an organisation's admin everything
+    staff-wide, and platform support the decision that moves money."""
+    _, config = payments_with_approval
+    payout = awaiting_approval(payments_with_approval, "o-p4")
+    approve = {"decision": "approve", "reason": "Confirmed by phone"}
+    with rpc(config) as proxy:
+        for actor in (SUPPORT, CUSTOMER_ADMIN):
+            with pytest.raises(Forbidden):
+                proxy.payments.decide_payout(actor, payout["id"], approve)
+        for read in ("payout_queue", "ledger_entries", "ledger_balances"):
+            with pytest.raises(Forbidden):
+                getattr(proxy.payments, read)(CUSTOMER_ADMIN, {})
+            assert getattr(proxy.payments, read)(SUPPORT, {})["items"], read
+        [queued] = proxy.payments.payout_queue(SUPPORT, {})["items"]
+    assert (queued["id"], queued["status"]) == (payout["id"], "awaiting_approval")
 
 
 def published_events(config):

@@ -299,8 +299,8 @@ def message(order_id, at, role, conversation="order", org=None):
     return envelope
 
 
-def test_response_time_is_measured_from_the_conversations_messages(profiles):
-    conversation = [
+def conversation():
+    return [
         message("o-a", day(0, 9), "buyer"),
         message("o-a", day(0, 9) + timedelta(minutes=10), "buyer"),  # still waiting since 9:00
         message("o-a", day(0, 9) + timedelta(minutes=30), "support", "order"),  # staff: no party
@@ -311,7 +311,14 @@ def test_response_time_is_measured_from_the_conversations_messages(profiles):
         message("o-b", day(1, 9), "supplier", "support-supplier"),  # not to the buyer
         message("o-b", day(1, 13), "supplier"),  # answered after 4 hours
     ]
-    for posted in conversation:  # people answer one another: one message after the other
+
+
+@pytest.mark.parametrize("arrival", ["as posted", "last first"])
+def test_response_time_is_measured_from_the_conversations_messages(profiles, arrival):
+    posts = conversation()
+    # Handled one at a time in either order: a message handled after a later one (a retry,
+    # replicas) changes which messages the later ones answered, and the figures follow.
+    for posted in posts if arrival == "as posted" else posts[::-1]:
         deliver(profiles, [posted])
 
     supplier = profile_of(profiles, OUTSIDER)["supplier"]["response_time"]
@@ -322,3 +329,18 @@ def test_response_time_is_measured_from_the_conversations_messages(profiles):
     }
     buyer = profile_of(profiles, OUTSIDER, "acme")["buyer"]["response_time"]
     assert (buyer["answered"], buyer["median_seconds"]) == (1, 3600.0)
+
+
+def test_a_profile_lists_the_newest_reviews_and_counts_them_all(profiles):
+    h = History(supplier="busy")
+    ratings = [(i % 5) + 1 for i in range(23)]
+    for i, rating in enumerate(ratings):
+        h.review(f"r-{i}", day(i), "buyer", rating, f"Order {i}")
+        h.review(f"r-{i}", day(i, 11), "supplier", 5, "Fine buyer")  # both sides: unsealed
+    deliver(profiles, h.envelopes)
+
+    reviews = profile_of(profiles, OUTSIDER, "busy")["supplier"]["reviews"]
+    assert reviews["count"] == len(ratings)
+    assert reviews["average_rating"] == sum(ratings) / len(ratings)
+    assert [r["order_id"] for r in reviews["items"]] == [f"r-{i}" for i in range(22, 2, -1)]
+    assert reviews["period"] == {"from": day(0).isoformat(), "to": day(22).isoformat()}

@@ -208,8 +208,11 @@ class FolderStorage:
             return None
 
     def stored(self) -> Iterator[tuple[str, datetime]]:
-        for path in self.root.glob("??/??/*"):
-            if _is_key(path.name):
+        # In key order, as S3 lists a bucket: every walk takes the same path.
+        for first in sorted(self.root.glob("??")):
+            for path in sorted(first.glob("??/*")):
+                if not _is_key(path.name):
+                    continue
                 try:
                     yield path.name, _moment(path.stat().st_mtime)
                 except FileNotFoundError:  # deleted meanwhile

@@ -10,7 +10,12 @@ to commit and then reads what it wrote.
 On PostgreSQL these are transaction-level advisory locks. A name maps to one of ``STRIPES``
 locks of its namespace, so that a transaction holds at most ``STRIPES`` of them (the server's lock
 table is small) whatever the number of names; two names that share a stripe only wait for each
-other. The locks are taken in one order (by number), so two holders of several never deadlock.
+other. One ``hold`` call takes its locks in one order (by number), so two calls that each hold
+several names of one namespace never deadlock each other. Across calls there is no such
+guarantee: a transaction that holds locks in two calls must take them in the order every other
+such transaction takes them. In fulfillment that order is the order's name (``order``), then its
+record's row, then tracking numbers (``tracking``), then shipment rows (ADR 16); a blob's name
+(``blob``) is the last lock its transactions take.
 
 On SQLite there is one lock, the database's write lock, and a transaction holds it from its
 first write to its end. ``hold`` takes it at once if the transaction has not written yet (the

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy import ColumnElement, FromClause, Row, Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from contracts.errors import InvalidRequest
@@ -45,7 +45,7 @@ def decode_cursor(cursor: str, parse_key: Callable[[Any], Key]) -> tuple[Key, st
 
 
 def keyset_statement(
-    item: ColumnElement[Any],
+    item: ColumnElement[Any] | FromClause,
     key: ColumnElement[Any],
     row_id: ColumnElement[Any],
     *,
@@ -55,9 +55,9 @@ def keyset_statement(
     cursor: str | None,
     parse_key: Callable[[Any], Any],
 ) -> Select[Any]:
-    """SELECT ``item``, ``key`` (as sort_key) and ``row_id`` of the rows matching ``filters``
-    after ``cursor``, in (key, id) order: one row more than ``limit``, to tell whether there is
-    a next page (``keyset_page`` runs it)."""
+    """SELECT ``item`` (a column, or a table's every column), ``key`` (as sort_key) and
+    ``row_id`` (as row_id) of the rows matching ``filters`` after ``cursor``, in (key, id) order:
+    one row more than ``limit``, to tell whether there is a next page (``keyset_page`` runs it)."""
     where = list(filters)
     if cursor:
         last_key, last_id = decode_cursor(cursor, parse_key)
@@ -65,18 +65,23 @@ def keyset_statement(
         where.append(position < last if descending else position > last)
     order_by = [key.desc(), row_id.desc()] if descending else [key.asc(), row_id.asc()]
     return (
-        select(item, key.label("sort_key"), row_id)
+        select(item, key.label("sort_key"), row_id.label("row_id"))
         .where(*where)
         .order_by(*order_by)
         .limit(limit + 1)
     )
 
 
-def keyset_page(session: Session, statement: Select[Any], limit: int) -> dict[str, Any]:
-    """Run a ``keyset_statement``: ``{"items": [the first column of each row], "next_cursor":
-    the cursor to the next page, or None on the last}``."""
+def keyset_page(
+    session: Session,
+    statement: Select[Any],
+    limit: int,
+    item: Callable[[Row[Any]], Any] = lambda row: row[0],
+) -> dict[str, Any]:
+    """Run a ``keyset_statement``: ``{"items": [``item`` of each row: its first column unless
+    told], "next_cursor": the cursor to the next page, or None on the last}``."""
     rows = session.execute(statement).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(*rows[-1][1:3]) if more else None
-    return {"items": [row[0] for row in rows], "next_cursor": next_cursor}
+    next_cursor = encode_cursor(rows[-1].sort_key, rows[-1].row_id) if more else None
+    return {"items": [item(row) for row in rows], "next_cursor": next_cursor}

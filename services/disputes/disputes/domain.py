@@ -405,7 +405,10 @@ def open_claim(
     )
 
 
-def decide_claim(claim: Claim, actor: dict, request: dict, now: datetime) -> Event:
+def decide_claim(
+    claim: Claim, order: OrderFacts, actor: dict, request: dict, now: datetime
+) -> Event:
+    """Approve (paying the seller ``amount``, at most the order's amount) or reject a claim."""
     if actor["role"] != "admin":
         raise Forbidden("only an admin decides a claim: it moves money", {"role": actor["role"]})
     if claim.status != PENDING:
@@ -413,6 +416,13 @@ def decide_claim(claim: Claim, actor: dict, request: dict, now: datetime) -> Eve
             f"claim {claim.id} is already {claim.status}", {"state": claim.status}
         )
     data = _load(_ClaimDecision(), request, "decision")
+    if data["approve"] and data["amount"] > order.amount:
+        # A claim makes good a lost parcel or a wrong item of this order: never more than the
+        # order was worth, or one approval could pay out any sum at once.
+        raise InvalidRequest(
+            "a claim pays at most the order's amount",
+            {"errors": {"amount": [f"must be at most {order.amount} {order.currency}"]}},
+        )
     claim.decided_at = now
     claim.decision = {"by": _person(actor), "reason": data["reason"]}
     if data["approve"]:

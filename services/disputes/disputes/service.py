@@ -164,7 +164,9 @@ class DisputesService(ServiceBase):
     def decide_claim(self, tx, actor, claim_id, request):
         actor = require_staff(actor)
         claim = repository.claim(tx.session, claim_id, actor, for_update=True)
-        event = domain.decide_claim(claim, actor, request, self.clock())
+        order = repository.order(tx.session, claim.order_id)
+        assert order is not None, "a claim is opened only on an order disputes knows"
+        event = domain.decide_claim(claim, order, actor, request, self.clock())
         repository.save_claim(tx.session, claim)
         tx.publish(*event)
         return claim.to_dict()

@@ -4,7 +4,9 @@ The bytes live in the blob store (``chassis.blobs``), put there and vetted by th
 this service keeps what the blob is, which order it belongs to, and who added it.
 """
 
+import itertools
 import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 
 from sqlalchemy import select
@@ -57,3 +59,19 @@ def of_order(session, order_id: str) -> list[dict]:
         .order_by(documents.c.uploaded_at, documents.c.id)
     )
     return [view(row._asdict()) for row in rows]
+
+
+def unused(
+    keys: Iterable[str], used: Callable[[list[str]], Collection[str]], chunk: int
+) -> Iterator[str]:
+    """The ``keys`` that ``used`` does not claim, asking it about ``chunk`` keys at a time: a walk
+    of the store gets past however many recorded documents come first in its listing."""
+    remaining = iter(keys)
+    while part := list(itertools.islice(remaining, chunk)):
+        claimed = used(part)
+        yield from (key for key in part if key not in claimed)
+
+
+def recorded(session, keys: list[str]) -> set[str]:
+    """Those of the blob ``keys`` that documents refer to."""
+    return set(session.scalars(select(documents.c.blob_key).where(documents.c.blob_key.in_(keys))))

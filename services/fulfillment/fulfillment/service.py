@@ -34,7 +34,10 @@ from fulfillment.views import fulfillment_statuses, fulfillment_view, shipment_v
 DEFAULT_UNSCANNED_WORKDAYS = 1
 DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
 DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
+# A sweep deletes at most this many uploads (the next one goes on), looking up which keys
+# documents use this many at a time.
 BLOB_SWEEP_BATCH = 500
+BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
@@ -50,6 +53,8 @@ class FulfillmentService(ServiceBase):
     clock = Clock()
     config = Config()
     blobs = Blobs(DOCUMENTS_BLOB_NAMESPACE)
+    # Where the documents uploaded before they had a namespace are: read, never swept.
+    blobs_before_namespace = Blobs()
 
     # -- the order facts fulfillment keeps ---------------------------------------------------
     #
@@ -355,7 +360,7 @@ class FulfillmentService(ServiceBase):
             .order_by(shipments.c.id)
             .with_for_update()
         )
-        return {row.id: row._asdict() for row in rows}
+        return {row.id: tracking.in_utc(row._asdict()) for row in rows}
 
     @staticmethod
     def _with_milestones(session, candidates: dict) -> None:
@@ -454,27 +459,38 @@ class FulfillmentService(ServiceBase):
     def sweep_orphan_blobs(self):
         """Delete the uploads that no document refers to, once they are older than
         ``ORPHAN_BLOB_RETENTION_HOURS`` (an upload whose document was refused, or whose request
-        died between storing the file and recording it)."""
+        died between storing the file and recording it). The number deleted."""
         hours = float(
             self.config.get("ORPHAN_BLOB_RETENTION_HOURS", DEFAULT_ORPHAN_BLOB_RETENTION_HOURS)
         )
         cutoff = self.clock() - timedelta(hours=hours)
-        old = list(itertools.islice(self.blobs.stored_before(cutoff), BLOB_SWEEP_BATCH))
-        if not old:
-            return
+        candidates = documents.unused(
+            self.blobs.stored_before(cutoff), self._recorded_blobs, BLOB_SWEEP_CHUNK
+        )
+        return sum(
+            self._delete_if_orphan(key, cutoff)
+            for key in itertools.islice(candidates, BLOB_SWEEP_BATCH)
+        )
+
+    def _recorded_blobs(self, keys):
+        with self.uow.reading() as session:
+            return documents.recorded(session, keys)
+
+    def _delete_if_orphan(self, key, cutoff):
+        """Delete the upload unless a document refers to it by now; whether it was deleted.
+        A short transaction holding this one key's lock: ``add_document`` waits for one check
+        and one delete at most, never for the whole sweep and its calls to the store."""
         with self.uow.transaction() as tx:
-            locks.hold(tx.session, "blob", old)
-            referenced = set(
-                tx.session.scalars(
-                    select(documents_table.c.blob_key).where(documents_table.c.blob_key.in_(old))
-                )
-            )
-            for key in old:
-                modified = self.blobs.modified(key)
-                # Stored again since it was listed: an upload on its way to a document.
-                if key not in referenced and modified is not None and modified < cutoff:
-                    self.blobs.delete(key)
-                    log.info("deleted an orphan upload", extra={"blob_key": key})
+            locks.hold(tx.session, "blob", [key])
+            if documents.recorded(tx.session, [key]):
+                return False
+            modified = self.blobs.modified(key)
+            # Stored again since it was listed: an upload on its way to a document.
+            if modified is None or modified >= cutoff:
+                return False
+            self.blobs.delete(key)
+        log.info("deleted an orphan upload", extra={"blob_key": key})
+        return True
 
     @uow.command
     def add_document(self, tx, actor, order_id, document):
@@ -484,7 +500,10 @@ class FulfillmentService(ServiceBase):
         # The sweep holds the blob's name while it decides to delete it: after it, a blob that
         # is still there is kept, since it is now referenced.
         locks.hold(tx.session, "blob", [row["blob_key"]])
-        if self.blobs.modified(row["blob_key"]) is None:
+        if (
+            self.blobs.modified(row["blob_key"]) is None
+            and self.blobs_before_namespace.modified(row["blob_key"]) is None
+        ):
             raise Conflict(
                 "the uploaded file is no longer stored; upload it again",
                 {"blob_key": row["blob_key"]},
@@ -563,7 +582,7 @@ class FulfillmentService(ServiceBase):
     def _hand_over_changes(self, shipment):
         now = self.clock()
         workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
-        calendar = Calendar.from_iso(str(self.config.get("HOLIDAYS") or "").split(","))
+        calendar = Calendar.from_config(self.config.get("HOLIDAYS"))
         return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
 
     def _parked_window(self):

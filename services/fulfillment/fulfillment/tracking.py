@@ -10,7 +10,7 @@ retail order), so it is published even when it arrives late; one more in-transit
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from contracts.scans import TERMINAL
 from fulfillment.domain import DRAFT, HANDED_OVER, parcel_payload
@@ -56,6 +56,17 @@ def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timed
     existed is about an older parcel."""
     same_carrier = not shipment["carrier"] or not carrier or shipment["carrier"] == carrier
     return same_carrier and occurred_at >= shipment["created_at"] - window
+
+
+def in_utc(row: dict) -> dict:
+    """A shipment row with its times aware: SQLite (the embedded default) keeps no offset, and
+    every time we store is UTC; scans' times are aware and are compared with them."""
+    return {
+        key: value.replace(tzinfo=UTC)
+        if isinstance(value, datetime) and value.tzinfo is None
+        else value
+        for key, value in row.items()
+    }
 
 
 def apply(shipment: dict, scan: dict, hand_over) -> tuple[dict, list[tuple[str, dict]]]:

@@ -24,6 +24,8 @@ COMMISSION = "commission"
 CLEARING = "clearing"
 # What the platform pays sellers for approved claims: its expense.
 COMPENSATION = "compensation"
+# The owner of the platform's own accounts (commission, compensation).
+PLATFORM = "platform"
 # Accounts of the outside world (the provider) and of the platform may go negative; the money
 # of an order, a buyer or a supplier never may.
 NON_NEGATIVE = {ESCROW, WALLET, EARNINGS}

@@ -11,9 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from payments import ledger
-from payments.books import COMPENSATION, WALLET, Books
-
-PLATFORM = "platform"
+from payments.books import COMPENSATION, PLATFORM, WALLET, Books
 
 
 def compensate(session: Session, now: datetime, event_id: str, claim: dict) -> str | None:

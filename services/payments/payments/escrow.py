@@ -19,6 +19,7 @@ from payments.books import (
     COMMISSION,
     EARNINGS,
     ESCROW,
+    PLATFORM,
     WALLET,
     Books,
     insert_ignoring_duplicates,
@@ -169,7 +170,7 @@ class Escrow:
         )
         if plan.release:
             earnings = self.books.account(EARNINGS, order["supplier_org"], currency)
-            commission = self.books.account(COMMISSION, "platform", currency)
+            commission = self.books.account(COMMISSION, PLATFORM, currency)
             self.books.record(
                 f"{cause[1]}:release",
                 "release",

@@ -1,7 +1,9 @@
 """Staff's views of the whole ledger, across organisations: its entries, newest first, and its
 accounts' balances. Both filter by the account's owner (an organisation, an order's escrow, the
 platform), its kind and currency, and page by keyset (an entry's id, an account's id), so a page
-deep in a large ledger costs what the first one does.
+deep in a large ledger costs what the first one does. Each sorts by its own unique id, so the
+cursor is that id alone (``before``, an integer; ``after``, an account id: the admin API's
+documented parameters), not chassis.paging's (sort key, id) pair, which would repeat it.
 """
 
 from marshmallow import Schema, ValidationError, fields, validate

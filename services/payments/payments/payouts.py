@@ -16,11 +16,11 @@ import uuid
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import desc, insert, literal, select, tuple_, update
+from sqlalchemy import desc, insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis.access import is_staff
-from chassis.paging import decode_cursor, encode_cursor
+from chassis.paging import keyset_page, keyset_statement
 from contracts.errors import (
     Forbidden,
     IllegalTransition,
@@ -164,7 +164,9 @@ def settle(
         publish("payout.failed", {**event, "reason": reason})
 
 
-def decide(session: Session, now: datetime, actor: dict, payout_id: str, request: dict) -> dict:
+def decide(
+    session: Session, now: datetime, actor: dict, payout_id: str, request: dict, publish
+) -> dict:
     """An admin's decision on a payout awaiting approval (or on hold): approve, hold, reject."""
     if not is_staff(actor) or actor["role"] != "admin":
         raise Forbidden("only a platform admin decides payouts: they move money")
@@ -192,6 +194,8 @@ def decide(session: Session, now: datetime, actor: dict, payout_id: str, request
             resolves=row.hold_id,
             currency=row.currency,
         )
+        # payout.requested told the world the money left the wallet: say it came back.
+        publish("payout.failed", {**_event(row._asdict()), "reason": REJECTED})
     review = {
         "status": status,
         "review_reason": request["reason"],
@@ -213,29 +217,19 @@ def queue(session: Session, actor: dict, query: dict) -> dict:
     except ValidationError as error:
         raise InvalidRequest("invalid payout query", {"errors": error.messages}) from None
     statuses = [query["status"]] if query.get("status") else list(IN_REVIEW)
-    limit = query["limit"]
-    statement = (
-        select(payouts)
-        .where(payouts.c.status.in_(statuses))
-        .order_by(payouts.c.requested_at, payouts.c.id)
-        .limit(limit + 1)
+    filters = [payouts.c.status.in_(statuses)]
+    filters += [payouts.c[name] == query[name] for name in ("org", "currency") if query.get(name)]
+    statement = keyset_statement(
+        payouts,
+        payouts.c.requested_at,
+        payouts.c.id,
+        filters=filters,
+        descending=False,
+        limit=query["limit"],
+        cursor=query.get("after"),
+        parse_key=datetime.fromisoformat,
     )
-    for name in ("org", "currency"):
-        if query.get(name):
-            statement = statement.where(payouts.c[name] == query[name])
-    if query.get("after"):
-        moment, after_id = decode_cursor(str(query["after"]), datetime.fromisoformat)
-        statement = statement.where(
-            tuple_(payouts.c.requested_at, payouts.c.id)
-            > tuple_(
-                literal(moment, payouts.c.requested_at.type), literal(after_id, payouts.c.id.type)
-            )
-        )
-    rows = [row._asdict() for row in session.execute(statement)]
-    items = [view(row) for row in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    cursor = None if last is None else encode_cursor(last["requested_at"].isoformat(), last["id"])
-    return {"items": items, "next_cursor": cursor}
+    return keyset_page(session, statement, query["limit"], lambda row: view(row._asdict()))
 
 
 def waiting(session: Session) -> list[str]:

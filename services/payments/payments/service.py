@@ -78,7 +78,7 @@ class PaymentsService(ServiceBase):
     @uow.command
     def decide_payout(self, tx, actor, payout_id, request):
         """An admin approves, holds or rejects a payout awaiting approval, with a reason."""
-        return payouts.decide(tx.session, self.clock(), actor, payout_id, request)
+        return payouts.decide(tx.session, self.clock(), actor, payout_id, request, tx.publish)
 
     @rpc
     def ledger_entries(self, actor, query=None):

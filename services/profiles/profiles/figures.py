@@ -143,18 +143,20 @@ def side(totals: Totals, side_name: str, reviews: dict[str, Any]) -> dict[str, A
 
 
 def received_reviews(
-    totals: Totals, side_name: str, unseen: list[Row], latest: list[Row]
+    totals: Totals, side_name: str, unseen: list[Row], latest: list[Row], first: Row | None
 ) -> dict[str, Any]:
     """The reviews a reader sees on a side: every one received (the running total) less those
-    ``unseen`` by this reader (sealed or hidden: few, and recent or moderated), and the
-    ``latest`` the reader may see, newest first."""
+    ``unseen`` by this reader (sealed or hidden: few, and recent or moderated), the ``latest``
+    the reader may see, newest first, and the ``first`` (for the period)."""
     total = totals.tallies.get((side_name, EVERY_WORKFLOW, "reviews"))
     count = (int(total["count"]) if total else 0) - len(unseen)
     ratings = (int(total["total"]) if total else 0) - sum(r["rating"] for r in unseen)
     return {
         "count": count,
         "average_rating": float(Fraction(ratings, count)) if count else None,
-        "period": period((latest[-1]["posted_at"], latest[0]["posted_at"])) if latest else None,
+        "period": period((first["posted_at"], latest[0]["posted_at"]))
+        if latest and first
+        else None,
         "items": [review_view(r) for r in latest],
     }
 

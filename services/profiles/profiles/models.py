@@ -79,6 +79,12 @@ reviews = Table(
     Column("posted_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_reviews_reviewee_posted", reviews.c.reviewee_org, reviews.c.posted_at)
+Index(
+    "ix_reviews_received_by_role",
+    reviews.c.reviewee_org,
+    reviews.c.reviewer_role,
+    reviews.c.posted_at,
+)
 
 # --- running totals: what a profile is read from, whatever the organisation's size -------------
 
@@ -136,14 +142,16 @@ medians = Table(
     Column("last_at", DateTime(timezone=True), nullable=False),
 )
 
-# An order's conversation waiting for an answer: which side owes it, since its first unanswered
-# message (chat's message.posted).
-awaiting = Table(
-    "awaiting",
+# The messages of each order's buyer-supplier conversation (chat's message.posted): who wrote
+# when. The response-time samples are derived from them, whatever order they arrive in.
+conversation_posts = Table(
+    "conversation_posts",
     metadata,
     Column("order_id", String(36), primary_key=True),
+    Column("message_id", String(36), primary_key=True),
     Column("side", String(20), nullable=False),
-    Column("since", DateTime(timezone=True), nullable=False),
+    Column("org", String(100), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
 )
 
 # Staff's moderation of a review: a command, not an event, so a rebuild never touches it.

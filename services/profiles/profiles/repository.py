@@ -9,9 +9,10 @@ from sqlalchemy import case, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from chassis import locks
 from profiles import tallies
 from profiles.models import (
-    awaiting,
+    conversation_posts,
     history,
     medians,
     moderation,
@@ -96,32 +97,26 @@ def _review(session: Session, review: dict[str, Any]) -> None:
 
 
 def _message(session: Session, order_id: str, message: dict[str, Any]) -> None:
-    """The conversation's wait: a party's message starts one unless one is running; the other
-    party's answer ends it, and its length is a sample of that party's response time."""
-    waiting = (
-        session.execute(select(awaiting).where(awaiting.c.order_id == order_id).with_for_update())
-        .mappings()
-        .first()
+    """A message of the order's conversation: the answers (response-time samples) derived from
+    all its messages change by what this one changes, whatever order they arrive in."""
+    locks.hold(session, "conversation", [order_id])
+    before = _posts(session, order_id)
+    session.execute(
+        _insert(session, conversation_posts)
+        .values(order_id=order_id, **message)
+        .on_conflict_do_nothing(index_elements=["order_id", "message_id"])
     )
-    if waiting is None:
-        other = REVIEWED_SIDE[message["side"]]
-        session.execute(
-            _insert(session, awaiting)
-            .values(order_id=order_id, side=other, since=message["posted_at"])
-            .on_conflict_do_nothing(index_elements=[awaiting.c.order_id])
-        )
-    elif waiting["side"] == message["side"]:
-        session.execute(delete(awaiting).where(awaiting.c.order_id == order_id))
-        _sample(
-            session,
-            tallies.reply(
-                message["org"],
-                message["side"],
-                message["message_id"],
-                waiting["since"],
-                message["posted_at"],
-            ),
-        )
+    old, new = tallies.replies(before), tallies.replies(_posts(session, order_id))
+    for sample in sorted(old - new, key=_key_of):
+        _unsample(session, sample)
+    for sample in sorted(new - old, key=_key_of):
+        _sample(session, sample)
+
+
+def _posts(session: Session, order_id: str) -> list[Any]:
+    return _all(
+        session, select(conversation_posts).where(conversation_posts.c.order_id == order_id)
+    )
 
 
 def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
@@ -211,6 +206,46 @@ def _sample(session: Session, sample: tallies.Sample) -> None:
     )
 
 
+def _unsample(session: Session, sample: tallies.Sample) -> None:
+    """Take a wait back out (a message arrived that changes which one it answered): the
+    mirror of ``_sample``. With n odd (low = high = m), the middle pair becomes (m, successor)
+    if x < m, (predecessor, m) if x > m, their neighbours if x is m; with n even, the middle
+    one is high if x <= low, else low."""
+    key = {"org": sample.org, "side": sample.side, "workflow": sample.workflow, "kind": sample.kind}
+    where = [medians.c[k] == v for k, v in key.items()]
+    row = session.execute(select(medians).where(*where).with_for_update()).mappings().one()
+    session.execute(
+        delete(samples).where(
+            *(samples.c[k] == v for k, v in key.items()), samples.c.sample_id == sample.sample_id
+        )
+    )
+    if row["count"] == 1:
+        session.execute(delete(medians).where(*where))
+        return
+    x = (sample.seconds, sample.sample_id)
+    low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
+    if row["count"] % 2:
+        middle = low
+        if x <= middle:
+            high = _neighbour(session, key, middle, before=False)
+            low = middle if x < middle else _neighbour(session, key, middle, before=True)
+        else:
+            low = _neighbour(session, key, middle, before=True)
+    else:
+        low = high = high if x <= low else low
+    session.execute(
+        update(medians)
+        .where(*where)
+        .values(
+            count=row["count"] - 1,
+            low_seconds=low[0],
+            low_id=low[1],
+            high_seconds=high[0],
+            high_id=high[1],
+        )
+    )
+
+
 def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[float, str]:
     """The sample right before (or after) ``of`` in (seconds, sample_id) order."""
     order = tuple_(samples.c.seconds, samples.c.sample_id)
@@ -232,7 +267,15 @@ def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[fl
 
 def rebuild(session: Session) -> int:
     """The projection again, from the history alone; staff's moderation is kept."""
-    for table in (reviews, verdicts, order_facts, tallies_table, samples, medians, awaiting):
+    for table in (
+        reviews,
+        verdicts,
+        order_facts,
+        tallies_table,
+        samples,
+        medians,
+        conversation_posts,
+    ):
         session.execute(delete(table))
     replayed = 0
     rows = session.execute(select(history).order_by(history.c.occurred_at, history.c.seq))
@@ -304,14 +347,17 @@ def moderated_received(session: Session, org: str) -> list[Any]:
 
 
 def latest_received(
-    session: Session, org: str, reviewer_role: str, skip: set[str], limit: int
+    session: Session, org: str, reviewer_role: str, skip: set[str], limit: int, oldest=False
 ) -> list[Any]:
-    """The newest ``limit`` reviews ``org`` received from ``reviewer_role``s, less ``skip``."""
+    """The newest (or oldest) ``limit`` reviews ``org`` received from ``reviewer_role``s, less
+    ``skip``."""
     query = _reviews_with_context().where(
         reviews.c.reviewee_org == org, reviews.c.reviewer_role == reviewer_role
     )
     if skip:
         query = query.where(reviews.c.review_id.not_in(skip))
+    if oldest:
+        query = query.order_by(None).order_by(reviews.c.posted_at, reviews.c.review_id)
     return _all(session, query.limit(limit))
 
 

@@ -83,8 +83,15 @@ class ProfilesService(ServiceBase):
                 latest = repository.latest_received(
                     session, org, reviewer, hidden_ids, LATEST_REVIEWS
                 )
+                first = repository.latest_received(
+                    session, org, reviewer, hidden_ids, 1, oldest=True
+                )
                 reviews = figures.received_reviews(
-                    totals, side, [r for r in unseen if r["reviewer_role"] == reviewer], latest
+                    totals,
+                    side,
+                    [r for r in unseen if r["reviewer_role"] == reviewer],
+                    latest,
+                    first[0] if first else None,
                 )
                 profile[side] = figures.side(totals, side, reviews)
             if itself or staff:

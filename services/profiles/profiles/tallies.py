@@ -11,7 +11,7 @@ the same whatever order the events arrive in, and a redelivered event (skipped b
 anyway) would add nothing.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,7 +108,31 @@ def of_review(review: Mapping[str, Any], reviewed_side: str) -> Tally:
     )
 
 
-def reply(org: str, side: str, message_id: str, asked_at: datetime, answered_at: datetime):
-    """The wait of one answer: from the other party's first unanswered message to it."""
-    seconds = max((answered_at - asked_at).total_seconds(), 0.0)
-    return Sample(org, side, EVERY_WORKFLOW, REPLY, message_id, seconds, answered_at)
+def replies(posts: Iterable[Mapping[str, Any]]) -> set[Sample]:
+    """The answers in one order's buyer-supplier conversation, each a wait of its author's.
+
+    In posting order: a party's message opens an exchange unless one is open; the other party's
+    next message answers it, after the wait since the exchange opened, and closes it. ``posts``
+    carry ``message_id``, ``side``, ``org`` and ``posted_at``.
+    """
+    answers: set[Sample] = set()
+    waiting: tuple[str, datetime] | None = None  # the side that owes an answer, since when
+    for post in sorted(posts, key=lambda p: (p["posted_at"], p["message_id"])):
+        if waiting is None:
+            other = "buyer" if post["side"] == "supplier" else "supplier"
+            waiting = (other, post["posted_at"])
+        elif waiting[0] == post["side"]:
+            seconds = (post["posted_at"] - waiting[1]).total_seconds()
+            answers.add(
+                Sample(
+                    post["org"],
+                    post["side"],
+                    EVERY_WORKFLOW,
+                    REPLY,
+                    post["message_id"],
+                    seconds,
+                    post["posted_at"],
+                )
+            )
+            waiting = None
+    return answers

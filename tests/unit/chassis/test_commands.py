@@ -109,12 +109,15 @@ class PurgedMeanwhile:
     """A ``commands`` log whose clashing record is purged before it is read, ``clashes`` times."""
 
     def __init__(self, clashes):
-        self.clashes = clashes
+        self.clashes, self.settled = clashes, []
 
     def claim(self, session, scope, command_id, fingerprint):
         if self.clashes:
             self.clashes -= 1
             raise AlreadyRecorded(f"{scope} {command_id}")
+
+    def settle(self, session, scope, command_id, result):
+        self.settled.append(result)
 
     def find(self, session, scope, command_id):
         return None
@@ -123,14 +126,14 @@ class PurgedMeanwhile:
 class Transactions:
     def __init__(self, commands):
         self.commands = commands
-        self.settled = []  # the outcomes the command's transactions committed
 
     @contextmanager
     def command_transaction(self):
         tx = SimpleNamespace(session=None, settlement=None)
         yield tx
-        if tx.settlement is not None:  # recorded as the transaction commits (ADR 17)
-            self.settled.append(tx.settlement[2])
+        # As the unit of work does: the outcome is written as the transaction commits.
+        if tx.settlement is not None:
+            self.commands.settle(tx.session, *tx.settlement)
 
     @contextmanager
     def reading(self):
@@ -140,17 +143,15 @@ class Transactions:
 def test_a_command_whose_clashing_record_was_purged_meanwhile_runs_again():
     commands = PurgedMeanwhile(clashes=1)
 
-    transactions = Transactions(commands)
-    answer = run_once(transactions, "act", "c-1", {}, lambda tx: {"ran": True})
+    answer = run_once(Transactions(commands), "act", "c-1", {}, lambda tx: {"ran": True})
 
     assert answer == {"ran": True}
-    assert transactions.settled == [{"ran": True}]
+    assert commands.settled == [{"ran": True}]
 
 
 def test_a_command_runs_again_a_bounded_number_of_times():
     commands = PurgedMeanwhile(clashes=RUN_ATTEMPTS)
 
-    transactions = Transactions(commands)
     with pytest.raises(RuntimeError, match="purged"):
-        run_once(transactions, "act", "c-1", {}, lambda tx: {"ran": True})
-    assert transactions.settled == []
+        run_once(Transactions(commands), "act", "c-1", {}, lambda tx: {"ran": True})
+    assert commands.settled == []

@@ -80,6 +80,30 @@ def test_the_filters_apply_to_every_page(session):
     assert page == {"items": [r["id"] for r in ROWS if r["amount"] == 2], "next_cursor": None}
 
 
+def test_a_page_of_whole_rows_made_into_items_pages_the_same(session):
+    """A table as the item (every column) and ``item`` to shape each row: same order, same
+    cursors."""
+    seen, cursor = [], None
+    while True:
+        statement = paging.keyset_statement(
+            items,
+            items.c.amount,
+            items.c.id,
+            filters=[],
+            descending=False,
+            limit=4,
+            cursor=cursor,
+            parse_key=int,
+        )
+        page = paging.keyset_page(
+            session, statement, 4, lambda row: {name: row._mapping[name] for name in ROWS[0]}
+        )
+        seen += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == sorted(ROWS, key=lambda row: (row["amount"], row["id"]))
+
+
 def test_a_cursor_carries_the_sort_key_and_the_id():
     assert paging.decode_cursor(paging.encode_cursor(7, "i-03"), int) == (7, "i-03")
 

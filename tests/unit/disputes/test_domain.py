@@ -249,18 +249,33 @@ def test_staff_approve_with_an_amount_or_reject_with_a_reason():
     trigger = {"kind": domain.UNSCANNED, "at": NOW}
     approved, _ = claim(domain.UNSCANNED, trigger)
     event = domain.decide_claim(
-        approved, ADMIN, {"approve": True, "amount": 1200, "reason": "ok"}, NOW
+        approved, ORDER, ADMIN, {"approve": True, "amount": 1200, "reason": "ok"}, NOW
     )
     assert valid(event) == "claim.approved"
     assert (event[1]["amount"], event[1]["currency"]) == (1200, "EUR")
 
     rejected, _ = claim(domain.UNSCANNED, trigger)
     reason = "The carrier scanned the parcel on 3 March"
-    event = domain.decide_claim(rejected, ADMIN, {"approve": False, "reason": reason}, NOW)
+    event = domain.decide_claim(rejected, ORDER, ADMIN, {"approve": False, "reason": reason}, NOW)
     assert valid(event) == "claim.rejected"
     assert rejected.decision["reason"] == reason and rejected.status == "rejected"
 
     with pytest.raises(IllegalTransition):
-        domain.decide_claim(rejected, ADMIN, {"approve": True, "amount": 1, "reason": "r"}, NOW)
+        domain.decide_claim(
+            rejected, ORDER, ADMIN, {"approve": True, "amount": 1, "reason": "r"}, NOW
+        )
     with pytest.raises(Forbidden):
-        domain.decide_claim(approved, SUPPORT, {"approve": False, "reason": "r"}, NOW)
+        domain.decide_claim(approved, ORDER, SUPPORT, {"approve": False, "reason": "r"}, NOW)
+
+
+def test_an_approved_claim_pays_at_most_the_orders_amount():
+    pending, _ = claim(domain.UNSCANNED, {"kind": domain.UNSCANNED, "at": NOW})
+    too_much = {"approve": True, "amount": ORDER.amount + 1, "reason": "lost"}
+    with pytest.raises(InvalidRequest) as refused:
+        domain.decide_claim(pending, ORDER, ADMIN, too_much, NOW)
+    assert str(ORDER.amount) in refused.value.details["errors"]["amount"][0]
+    assert (pending.status, pending.decision, pending.decided_at) == ("pending", None, None)
+
+    whole = {"approve": True, "amount": ORDER.amount, "reason": "lost"}
+    event = domain.decide_claim(pending, ORDER, ADMIN, whole, NOW)
+    assert event[1]["amount"] == ORDER.amount

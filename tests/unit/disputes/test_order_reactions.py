@@ -105,11 +105,11 @@ def test_withdrawal_restarts_the_whole_inspection_window():
 @pytest.mark.parametrize(
     "outcome, status, events",
     [
-        ("refund", "cancelled", ["order.status_changed"]),
+        ("refund", "cancelled", ["order.cancelled", "order.status_changed"]),
         ("split", "completed", ["order.completed", "order.status_changed"]),
     ],
 )
-def test_resolution_ends_a_disputed_manufacturing_order_without_a_money_event(
+def test_resolution_ends_a_disputed_manufacturing_order_without_moving_money_twice(
     outcome, status, events
 ):
     run = delivered_manufacturing_order()
@@ -119,7 +119,8 @@ def test_resolution_ends_a_disputed_manufacturing_order_without_a_money_event(
 
     assert (run.order.status, run.order.disputed) == (status, False)
     assert run.order.dispute["outcome"] == outcome
-    # payments moves the money from dispute.resolved itself
+    # payments moves the money from dispute.resolved itself (no order.accepted); a refund's
+    # order.cancelled decides the same full refund, and payments settles from the first of them
     assert [event for event, _ in run.outcome.events] == events
     assert run.deadline() is None
 

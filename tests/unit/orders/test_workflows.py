@@ -499,6 +499,15 @@ class TestManufacturing:
         assert run.on("parcel.delivered", shipment_id="s1", tracking_number="T1").events == []
         assert run.order.version == 1
 
+    def test_a_dispute_settled_by_a_refund_cancels_the_order_and_says_so(self):
+        run = self.placed()
+        run.on("dispute.resolved", dispute_id="dsp-1", outcome="refund")
+        assert (run.status, run.events()) == (
+            "cancelled",
+            ["order.cancelled", "order.status_changed"],
+        )
+        assert run.event("order.cancelled")["by"] == "dispute"
+
 
 class TestFactory:
     @staticmethod
@@ -723,7 +732,7 @@ class TestServices:
     @pytest.mark.parametrize(
         "outcome, status, events",
         [
-            ("refund", "cancelled", ["order.status_changed"]),
+            ("refund", "cancelled", ["order.cancelled", "order.status_changed"]),
             ("release", "completed", ["order.completed", "order.status_changed"]),
             ("split", "completed", ["order.completed", "order.status_changed"]),
         ],
@@ -731,12 +740,16 @@ class TestServices:
     def test_a_resolved_dispute_ends_the_order_without_moving_money_twice(
         self, outcome, status, events
     ):
-        """No order.accepted (payments settles from dispute.resolved); a completion says so."""
+        """No order.accepted (payments settles from dispute.resolved); a completion says so,
+        and so does a refund's cancellation (payments settles once from whichever comes first)."""
         run = self.placed()
         run.on("dispute.resolved", dispute_id="dsp-1", outcome=outcome)
         assert run.status == status
         assert run.events() == events
         assert run.order.dispute["outcome"] == outcome
+        if outcome == "refund":
+            cancelled = run.event("order.cancelled")
+            assert (cancelled["by"], cancelled["counts_against_supplier"]) == ("dispute", False)
         run.on("dispute.resolved", dispute_id="dsp-2", outcome="release")
         assert (run.status, run.events()) == (status, [])
 

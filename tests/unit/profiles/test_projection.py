@@ -1,8 +1,9 @@
 """The projection's rules, without a broker or a database."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
-from profiles import figures
+from profiles import figures, tallies
 from profiles.projection import change, kept
 
 AT = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
@@ -42,3 +43,27 @@ def test_a_review_is_sealed_until_both_sides_reviewed_or_the_window_closed():
     assert figures.visible_reviews([lone, answer], AT, window) == [lone, answer]
     hidden = {**lone, "hidden_reason": "abuse"}
     assert figures.visible_reviews([hidden, answer], AT + window, window) == [answer]
+
+
+def post(minutes, side, message_id):
+    return {
+        "message_id": message_id,
+        "side": side,
+        "org": {"buyer": "acme", "supplier": "forge"}[side],
+        "posted_at": AT + timedelta(minutes=minutes),
+    }
+
+
+def test_an_answer_is_timed_from_the_first_unanswered_message_whatever_the_arrival_order():
+    posts = [
+        post(0, "buyer", "m1"),
+        post(10, "buyer", "m2"),  # still the same exchange
+        post(90, "supplier", "m3"),  # answers after 90 minutes, and closes it
+        post(95, "supplier", "m4"),  # opens the next: the buyer owes
+        post(155, "buyer", "m5"),  # answers after 60 minutes
+    ]
+    expected = {(s.side, s.sample_id, s.seconds) for s in tallies.replies(posts)}
+    assert expected == {("supplier", "m3", 90 * 60.0), ("buyer", "m5", 60 * 60.0)}
+    for seed in range(20):
+        shuffled = random.Random(seed).sample(posts, len(posts))
+        assert {(s.side, s.sample_id, s.seconds) for s in tallies.replies(shuffled)} == expected

@@ -74,5 +74,10 @@ CONTRACTS = [
     ),
     _payments("payout.requested", PayoutPayload, "A supplier's payout left its wallet."),
     _payments("payout.paid", PayoutPayload, "The provider paid a payout out."),
-    _payments("payout.failed", PayoutFailed, "A payout failed; its amount is back in the wallet."),
+    _payments(
+        "payout.failed",
+        PayoutFailed,
+        "A payout failed, or staff rejected it (reason `rejected`); its amount is back in the "
+        "wallet.",
+    ),
 ]

@@ -223,14 +223,15 @@ def change_commitments() -> Apply:
 
 
 @effect("cancel")
-def cancel(against_supplier: Sequence[str] = ()) -> Apply:
-    """Record who cancelled, and whether it counts in the supplier's cancellation rate."""
+def cancel(against_supplier: Sequence[str] = (), by: str | None = None) -> Apply:
+    """Record who cancelled (``by``, when not the acting role: "dispute" for a settlement),
+    and whether it counts in the supplier's cancellation rate."""
     if unknown := set(against_supplier) - set(ROLES):
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
 
     def apply(order: "Order", step: Step) -> None:
         role = step.actor.role
-        step.details.update(by=role, counts_against_supplier=role in against_supplier)
+        step.details.update(by=by or role, counts_against_supplier=role in against_supplier)
 
     return apply
 

@@ -1,0 +1,33 @@
+"""Scans against shipments as the database gives them back."""
+
+from datetime import UTC, datetime, timedelta
+
+from fulfillment.tracking import apply, in_utc, may_carry
+
+CREATED = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+WINDOW = timedelta(days=30)
+
+
+def test_a_shipment_read_back_without_offsets_is_compared_in_utc():
+    # SQLite, the embedded default, gives DateTime(timezone=True) columns back naive.
+    shipment = in_utc(
+        {
+            "carrier": "dhl",
+            "tracking_number": "JD1",
+            "created_at": CREATED.replace(tzinfo=None),
+            "handed_over_at": CREATED.replace(tzinfo=None),
+            "first_scan_at": (CREATED + timedelta(hours=1)).replace(tzinfo=None),
+            "status": "in_transit",
+            "status_at": (CREATED + timedelta(hours=1)).replace(tzinfo=None),
+            "unscanned_due_at": None,
+            "milestones": [["in_transit", ""], ["out_for_delivery", ""]],
+        }
+    )
+    later = CREATED + timedelta(hours=2)
+
+    assert shipment["created_at"] == CREATED
+    assert may_carry(shipment, "dhl", later, WINDOW)
+    assert not may_carry(shipment, "dhl", CREATED - WINDOW - timedelta(days=1), WINDOW)
+    scan = {"occurred_at": later, "status": "out_for_delivery", "location_kind": "", "id": "s"}
+    changes, _ = apply(shipment, scan, hand_over=None)  # not news: a milestone already reached
+    assert changes == {"status": "out_for_delivery", "status_at": later}
