@@ -273,6 +273,53 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
     assert approved.envelope["data"]["amount"] == 4500
 
 
+def test_an_orders_claims_together_pay_at_most_the_orders_amount(system, clock):
+    order = placed(system)
+    config = system["config"]["disputes"]
+    photo = [{"file_id": "p-1", "name": "item.jpg", "content_type": "image/jpeg"}]
+    for return_id in ("ret-1", "ret-2"):
+        data = {"order_id": order["id"], "return_id": return_id, "wrong_item": True}
+        publish(
+            config["AMQP_URI"],
+            "return.received",
+            {**data, "picked_up_at": MONDAY.isoformat()},
+            "fulfillment",
+        )
+    eventually(lambda: count(url(system, "disputes"), claim_triggers) == 2)
+    clock.now = MONDAY + timedelta(days=1)
+    first_pays = order["total"] - 100
+    with rpc(config) as proxy:
+        first, second = (
+            proxy.disputes.open_claim(
+                SUPPLIER,
+                order["id"],
+                {
+                    "kind": "wrong_item_returned",
+                    "reference": return_id,
+                    "description": "A different item came back",
+                    "evidence": photo,
+                },
+            )
+            for return_id in ("ret-1", "ret-2")
+        )
+        proxy.disputes.decide_claim(
+            ADMIN, first["id"], {"approve": True, "amount": first_pays, "reason": "Photos match"}
+        )
+        # Each claim alone is under the order's amount; with the first one it would be over.
+        over = {"approve": True, "amount": 101, "reason": "Photos match"}
+        with pytest.raises(InvalidRequest) as refused:
+            proxy.disputes.decide_claim(ADMIN, second["id"], over)
+        assert refused.value.details["already_approved"] == first_pays
+        assert proxy.disputes.get_claim(SUPPORT, second["id"])["status"] == "pending"
+        rest = {"approve": True, "amount": 100, "reason": "Photos match"}
+        assert proxy.disputes.decide_claim(ADMIN, second["id"], rest)["status"] == "approved"
+    paid = query(
+        url(system, "disputes"),
+        disputes_outbox.select().where(disputes_outbox.c.event_type == "claim.approved"),
+    )
+    assert sorted(row.envelope["data"]["amount"] for row in paid) == [100, first_pays]
+
+
 def test_an_unscanned_parcel_claim_waits_for_fulfillments_word(system):
     order = placed(system)
     config = system["config"]["disputes"]
