@@ -361,11 +361,20 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
 
 
 def _placement_texts(data: JSON) -> dict[str, str | None]:
+    """The placement's free text the other party reads. The Ship-To address and phone are not
+    among them: they are meant for the carrier."""
     texts = {"title": data["title"]}
     texts.update(
         (f"lines.{number}.description", line["description"])
         for number, line in enumerate(data["lines"])
     )
+    package = data["package"] or {}
+    texts["package.name"] = package.get("name")
+    texts.update(
+        (f"package.features.{number}", feature)
+        for number, feature in enumerate(package.get("features") or ())
+    )
+    texts["shipping.payment_terms"] = (data["shipping"] or {}).get("payment_terms")
     terms = data["terms"] or {}
     texts["terms.scope"] = terms.get("scope")
     texts.update(

@@ -9,6 +9,7 @@ from contracts.errors import InvalidRequest
 from contracts.rpc import orders as requests
 from orders import domain
 from orders.workflow import load_workflows
+from support.order_facts import SHIP_TO
 from support.orders import job_terms
 
 BUYER = domain.Actor(user_id="erin", role="buyer", org="studio")
@@ -140,10 +141,27 @@ def test_terms_that_are_missing_misplaced_or_inconsistent_are_refused(request_, 
             {"terms": job_terms(2, deliverables=["Hero", "mail me: erin@studio.io"])},
             "terms.deliverables.1",
         ),
+        (
+            {"kind": "service", "terms": None, "package": {**PACKAGE, "name": "Call 4155550132"}},
+            "package.name",
+        ),
+        (
+            {
+                "kind": "service",
+                "terms": None,
+                "package": {**PACKAGE, "features": ["Source files", "skype: pixel.erin"]},
+            },
+            "package.features.1",
+        ),
+        (
+            {"shipping": {"ship_to": SHIP_TO, "payment_terms": "Net 30, ring +1 415 555 0132"}},
+            "shipping.payment_terms",
+        ),
     ],
 )
 def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field):
-    """The placement's title, descriptions and job terms are screened as action notes are."""
+    """The placement's title, descriptions, package and job terms and the shipping's payment
+    terms are screened as action notes are."""
     with pytest.raises(InvalidRequest) as refused:
         place({**JOB, **change})
     assert {found["field"] for found in refused.value.details["contact_details"]} == {field}
@@ -153,3 +171,8 @@ def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field
 def test_ordinary_placement_text_passes():
     terms = job_terms(2, scope="Hero copy, 3 blurbs of 40-60 words, PO# 4500012345, due 2031-03-17")
     assert place({**JOB, "title": "Landing page v2 (EN/DE)", "terms": terms}).title
+
+
+def test_the_ship_to_phone_is_for_the_carrier_and_passes():
+    shipping = {"ship_to": {**SHIP_TO, "phone": "+1 415 555 0132"}, "payment_terms": "Net 30"}
+    assert place({**JOB, "shipping": shipping}).shipping["ship_to"]["phone"] == "+1 415 555 0132"
