@@ -9,7 +9,7 @@ What the service layer calls::
     resolve(dispute, actor, request, now) -> event
     escalate(dispute, now) -> event | None
     open_claim(order, trigger, actor, request, claim_id, now, calendar) -> (Claim, event)
-    decide_claim(claim, actor, request, now) -> event
+    decide_claim(claim, order, actor, request, now, already_approved=...) -> event
 
 ``order`` is the service's projection of an order (``OrderFacts``), built from order events;
 ``event`` is ``(event type, payload)``. Rules:
