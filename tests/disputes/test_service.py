@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
 
-from contracts.errors import Forbidden, GuardFailed, InvalidRequest, NotFound
+from chassis.database import make_engine
+from contracts.errors import Conflict, Forbidden, GuardFailed, InvalidRequest, NotFound
 from disputes.models import claim_triggers, disputes, order_facts
 from disputes.models import metadata as disputes_metadata
 from disputes.service import DisputesService
@@ -271,6 +272,83 @@ def test_a_wrong_item_claim_counts_five_workdays_from_the_pick_up(system, clock)
         disputes_outbox.select().where(disputes_outbox.c.event_type == "claim.approved"),
     )
     assert approved.envelope["data"]["amount"] == 4500
+
+
+WRONG_ITEM_CLAIM = {
+    "kind": "wrong_item_returned",
+    "reference": "ret-1",
+    "description": "A different item came back",
+    "evidence": [{"file_id": "p-1", "name": "item.jpg", "content_type": "image/jpeg"}],
+}
+
+
+def test_an_orders_claims_together_pay_at_most_the_orders_amount(system, clock):
+    order = placed(system)
+    config = system["config"]["disputes"]
+    for return_id in ("ret-1", "ret-2"):
+        data = {"order_id": order["id"], "return_id": return_id, "wrong_item": True}
+        publish(
+            config["AMQP_URI"],
+            "return.received",
+            {**data, "picked_up_at": MONDAY.isoformat()},
+            "fulfillment",
+        )
+    eventually(lambda: count(url(system, "disputes"), claim_triggers) == 2)
+    clock.now = MONDAY + timedelta(days=1)
+    first_pays = order["total"] - 100
+    with rpc(config) as proxy:
+        first, second = (
+            proxy.disputes.open_claim(
+                SUPPLIER,
+                order["id"],
+                {**WRONG_ITEM_CLAIM, "reference": return_id},
+            )
+            for return_id in ("ret-1", "ret-2")
+        )
+        proxy.disputes.decide_claim(
+            ADMIN, first["id"], {"approve": True, "amount": first_pays, "reason": "Photos match"}
+        )
+        # Each claim alone is under the order's amount; with the first one it would be over.
+        over = {"approve": True, "amount": 101, "reason": "Photos match"}
+        with pytest.raises(InvalidRequest) as refused:
+            proxy.disputes.decide_claim(ADMIN, second["id"], over)
+        assert refused.value.details["already_approved"] == first_pays
+        assert proxy.disputes.get_claim(SUPPORT, second["id"])["status"] == "pending"
+        rest = {"approve": True, "amount": 100, "reason": "Photos match"}
+        assert proxy.disputes.decide_claim(ADMIN, second["id"], rest)["status"] == "approved"
+    paid = query(
+        url(system, "disputes"),
+        disputes_outbox.select().where(disputes_outbox.c.event_type == "claim.approved"),
+    )
+    assert sorted(row.envelope["data"]["amount"] for row in paid) == [100, first_pays]
+
+
+def test_deciding_a_claim_on_an_order_disputes_no_longer_knows_is_a_conflict(system, clock):
+    order = placed(system)
+    config = system["config"]["disputes"]
+    data = {"order_id": order["id"], "return_id": "ret-1", "wrong_item": True}
+    publish(
+        config["AMQP_URI"],
+        "return.received",
+        {**data, "picked_up_at": MONDAY.isoformat()},
+        "fulfillment",
+    )
+    eventually(lambda: count(url(system, "disputes"), claim_triggers) == 1)
+    clock.now = MONDAY + timedelta(days=1)
+    with rpc(config) as proxy:
+        opened = proxy.disputes.open_claim(SUPPLIER, order["id"], {**WRONG_ITEM_CLAIM})
+    engine = make_engine(url(system, "disputes"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(order_facts.delete().where(order_facts.c.order_id == order["id"]))
+    finally:
+        engine.dispose()
+
+    approve = {"approve": True, "amount": 100, "reason": "Photos match"}
+    with rpc(config) as proxy:
+        with pytest.raises(Conflict):
+            proxy.disputes.decide_claim(ADMIN, opened["id"], approve)
+        assert proxy.disputes.get_claim(SUPPORT, opened["id"])["status"] == "pending"
 
 
 def test_an_unscanned_parcel_claim_waits_for_fulfillments_word(system):

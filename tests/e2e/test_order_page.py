@@ -79,7 +79,8 @@ def test_the_demo_leaves_orders_of_every_workflow_in_several_states(system):
 def test_the_export_escapes_formulas_and_follows_the_selection(as_user):
     buyer = as_user("alice", "buyer", unique("csv-buyer"))
     supplier_org = unique("csv-supplier")
-    hostile = ['=HYPERLINK("http://evil")', "+1+2", "-3", "@SUM(A1)", "\tTab", "Plain"]
+    # No web address in them: a placement's title may not carry one (ADR 19).
+    hostile = ["=SUM(A1:A9)", "+1+2", "-3", "@SUM(A1)", "\tTab", "Plain"]
     placed = []
     for title in hostile:
         response = buyer.post(
@@ -132,5 +133,12 @@ def test_the_export_escapes_formulas_and_follows_the_selection(as_user):
     assert sorted(row["Order"] for row in csv.DictReader(io.StringIO(selected.text))) == sorted(
         chosen
     )
+    # Another organisation naming these orders exports none of them: only the header.
+    stranger = as_user("olga", "buyer", unique("csv-stranger"))
+    theirs = stranger.get("/orders/export.csv", params={"ids": chosen})
+    assert theirs.status_code == 200, theirs.text
+    assert list(csv.reader(io.StringIO(theirs.text))) == [
+        next(csv.reader(io.StringIO(selected.text)))
+    ]
     wrong = buyer.get("/orders/export.csv", params={"colour": "red"})
     assert wrong.status_code == 422

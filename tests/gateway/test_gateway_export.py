@@ -3,6 +3,10 @@
 import csv
 import io
 
+import pytest
+
+from gateway.export import COLUMNS
+
 
 def test_the_export_is_a_csv_attachment_of_the_callers_orders(client, place, bearer):
     mine = [place(title=title).json["id"] for title in ("=1+1", "Brackets")]
@@ -35,3 +39,18 @@ def test_a_service_down_before_the_first_rows_is_a_problem(client, cluster, plac
 
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("scoped", [True, False], ids=["scoped service", "forgetful service"])
+def test_another_orgs_ids_export_no_rows_only_the_header(client, cluster, place, bearer, scoped):
+    """Naming another organisation's orders selects nothing: even when the orders service
+    forgets to scope by the caller, the gateway drops what the caller may not see."""
+    cluster.orders.scoped = scoped
+    theirs = [place(org="acme").json["id"] for _ in range(2)]
+
+    response = client.get(
+        "/api/v1/orders/export.csv", query_string={"ids": theirs}, headers=bearer(org="other")
+    )
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(response.get_data(as_text=True)))) == [list(COLUMNS)]

@@ -9,7 +9,7 @@ What the service layer calls::
     resolve(dispute, actor, request, now) -> event
     escalate(dispute, now) -> event | None
     open_claim(order, trigger, actor, request, claim_id, now, calendar) -> (Claim, event)
-    decide_claim(claim, actor, request, now) -> event
+    decide_claim(claim, order, actor, request, now, already_approved=...) -> event
 
 ``order`` is the service's projection of an order (``OrderFacts``), built from order events;
 ``event`` is ``(event type, payload)``. Rules:
@@ -426,9 +426,16 @@ def open_claim(
 
 
 def decide_claim(
-    claim: Claim, order: OrderFacts, actor: dict, request: dict, now: datetime
+    claim: Claim,
+    order: OrderFacts,
+    actor: dict,
+    request: dict,
+    now: datetime,
+    *,
+    already_approved: int,
 ) -> Event:
-    """Approve (paying the seller ``amount``, at most the order's amount) or reject a claim."""
+    """Approve (paying the seller ``amount``) or reject a claim. ``already_approved`` is what
+    the order's other approved claims pay: all of them together pay at most the order's amount."""
     if actor["role"] != "admin":
         raise Forbidden("only an admin decides a claim: it moves money", {"role": actor["role"]})
     if claim.status != PENDING:
@@ -436,12 +443,18 @@ def decide_claim(
             f"claim {claim.id} is already {claim.status}", {"state": claim.status}
         )
     data = _load(_ClaimDecision(), request, "decision")
-    if data["approve"] and data["amount"] > order.amount:
-        # A claim makes good a lost parcel or a wrong item of this order: never more than the
-        # order was worth, or one approval could pay out any sum at once.
+    left = order.amount - already_approved
+    if data["approve"] and data["amount"] > left:
+        # Claims make good lost parcels or wrong items of this order: an order has several
+        # parcels and returns, each with its own claim, but together they never pay more than
+        # the order was worth, or approvals could pay out any sum.
         raise InvalidRequest(
-            "a claim pays at most the order's amount",
-            {"errors": {"amount": [f"must be at most {order.amount} {order.currency}"]}},
+            "the order's claims pay at most the order's amount together",
+            {
+                "errors": {"amount": [f"must be at most {left} {order.currency}"]},
+                "order_amount": order.amount,
+                "already_approved": already_approved,
+            },
         )
     claim.decided_at = now
     claim.decision = {"by": _person(actor), "reason": data["reason"]}

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chassis import access, paging
 from contracts.errors import InvalidRequest, NotFound
-from disputes.domain import ACTIVE, Claim, Dispute, OrderFacts
+from disputes.domain import ACTIVE, APPROVED, Claim, Dispute, OrderFacts
 from disputes.models import claim_triggers, claims, disputes, order_facts
 
 QUEUE_SORTS = ("opened_at", "-opened_at", "amount", "-amount")
@@ -17,8 +17,11 @@ QUEUE_SORTS = ("opened_at", "-opened_at", "amount", "-amount")
 # --- the projection of orders -------------------------------------------------------------
 
 
-def order(session: Session, order_id: str) -> OrderFacts | None:
-    row = session.execute(select(order_facts).where(order_facts.c.order_id == order_id)).first()
+def order(session: Session, order_id: str, for_update=False) -> OrderFacts | None:
+    query = select(order_facts).where(order_facts.c.order_id == order_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.execute(query).first()
     return None if row is None else OrderFacts(**row._mapping)
 
 
@@ -222,6 +225,14 @@ def order_claims(session: Session, order_id: str, actor: dict) -> list[dict]:
             .order_by(claims.c.opened_at)
         ).scalars()
     )
+
+
+def approved_claims_amount(session: Session, order_id: str) -> int:
+    """What the order's approved claims pay together."""
+    states = session.execute(
+        select(claims.c.state).where(claims.c.order_id == order_id, claims.c.status == APPROVED)
+    ).scalars()
+    return sum(state["decision"]["amount"] for state in states)
 
 
 def _claim(state: dict) -> Claim:

@@ -177,9 +177,18 @@ class DisputesService(ServiceBase):
     def decide_claim(self, tx, actor, claim_id, request):
         actor = require_staff(actor)
         claim = repository.claim(tx.session, claim_id, actor, for_update=True)
-        order = repository.order(tx.session, claim.order_id)
-        assert order is not None, "a claim is opened only on an order disputes knows"
-        event = domain.decide_claim(claim, order, actor, request, self.clock())
+        # Locking the order's row makes decisions on its claims take turns, so two approvals
+        # at once cannot both fit under the order's amount.
+        order = repository.order(tx.session, claim.order_id, for_update=True)
+        if order is None:
+            raise Conflict(
+                f"claim {claim_id} is on order {claim.order_id}, which disputes does not know",
+                {"order_id": claim.order_id},
+            )
+        already = repository.approved_claims_amount(tx.session, claim.order_id)
+        event = domain.decide_claim(
+            claim, order, actor, request, self.clock(), already_approved=already
+        )
         repository.save_claim(tx.session, claim)
         tx.publish(*event)
         return claim.to_dict()

@@ -361,11 +361,20 @@ def _placement(workflow: Workflow, actor: Actor, request: JSON) -> JSON:
 
 
 def _placement_texts(data: JSON) -> dict[str, str | None]:
+    """The placement's free text the other party reads. The Ship-To address and phone are not
+    among them: they are meant for the carrier."""
     texts = {"title": data["title"]}
     texts.update(
         (f"lines.{number}.description", line["description"])
         for number, line in enumerate(data["lines"])
     )
+    package = data["package"] or {}
+    texts["package.name"] = package.get("name")
+    texts.update(
+        (f"package.features.{number}", feature)
+        for number, feature in enumerate(package.get("features") or ())
+    )
+    texts["shipping.payment_terms"] = (data["shipping"] or {}).get("payment_terms")
     terms = data["terms"] or {}
     texts["terms.scope"] = terms.get("scope")
     texts.update(
@@ -376,16 +385,15 @@ def _placement_texts(data: JSON) -> dict[str, str | None]:
 
 
 def _check_agreed_amount(data: JSON) -> None:
-    """A job's agreed amount is what the employer pays: the order's total, in its currency."""
+    """A job's agreed amount is what the employer pays: the order's total. The terms name no
+    currency of their own (JobTermsSchema refuses one): their amounts are in the order's."""
     terms = data["terms"]
     total = sum(line["quantity"] * line["unit_price"] for line in data["lines"])
-    wrong = {}
     if terms["amount"] != total:
-        wrong["amount"] = [f"must equal the order's total ({total})"]
-    if terms.get("currency") not in (None, data["currency"]):
-        wrong["currency"] = [f"must equal the order's currency ({data['currency']})"]
-    if wrong:
-        raise InvalidRequest("invalid order", {"errors": {"terms": wrong}})
+        raise InvalidRequest(
+            "invalid order",
+            {"errors": {"terms": {"amount": [f"must equal the order's total ({total})"]}}},
+        )
 
 
 def perform(

@@ -273,33 +273,71 @@ def test_staff_approve_with_an_amount_or_reject_with_a_reason():
     trigger = {"kind": domain.UNSCANNED, "at": NOW}
     approved, _ = claim(domain.UNSCANNED, trigger)
     event = domain.decide_claim(
-        approved, ORDER, ADMIN, {"approve": True, "amount": 1200, "reason": "ok"}, NOW
+        approved,
+        ORDER,
+        ADMIN,
+        {"approve": True, "amount": 1200, "reason": "ok"},
+        NOW,
+        already_approved=0,
     )
     assert valid(event) == "claim.approved"
     assert (event[1]["amount"], event[1]["currency"]) == (1200, "EUR")
 
     rejected, _ = claim(domain.UNSCANNED, trigger)
     reason = "The carrier scanned the parcel on 3 March"
-    event = domain.decide_claim(rejected, ORDER, ADMIN, {"approve": False, "reason": reason}, NOW)
+    event = domain.decide_claim(
+        rejected, ORDER, ADMIN, {"approve": False, "reason": reason}, NOW, already_approved=0
+    )
     assert valid(event) == "claim.rejected"
     assert rejected.decision["reason"] == reason and rejected.status == "rejected"
 
     with pytest.raises(IllegalTransition):
         domain.decide_claim(
-            rejected, ORDER, ADMIN, {"approve": True, "amount": 1, "reason": "r"}, NOW
+            rejected,
+            ORDER,
+            ADMIN,
+            {"approve": True, "amount": 1, "reason": "r"},
+            NOW,
+            already_approved=0,
         )
     with pytest.raises(Forbidden):
-        domain.decide_claim(approved, ORDER, SUPPORT, {"approve": False, "reason": "r"}, NOW)
+        domain.decide_claim(
+            approved, ORDER, SUPPORT, {"approve": False, "reason": "r"}, NOW, already_approved=0
+        )
 
 
 def test_an_approved_claim_pays_at_most_the_orders_amount():
     pending, _ = claim(domain.UNSCANNED, {"kind": domain.UNSCANNED, "at": NOW})
     too_much = {"approve": True, "amount": ORDER.amount + 1, "reason": "lost"}
     with pytest.raises(InvalidRequest) as refused:
-        domain.decide_claim(pending, ORDER, ADMIN, too_much, NOW)
+        domain.decide_claim(pending, ORDER, ADMIN, too_much, NOW, already_approved=0)
     assert str(ORDER.amount) in refused.value.details["errors"]["amount"][0]
     assert (pending.status, pending.decision, pending.decided_at) == ("pending", None, None)
 
     whole = {"approve": True, "amount": ORDER.amount, "reason": "lost"}
-    event = domain.decide_claim(pending, ORDER, ADMIN, whole, NOW)
+    event = domain.decide_claim(pending, ORDER, ADMIN, whole, NOW, already_approved=0)
     assert event[1]["amount"] == ORDER.amount
+
+
+def test_the_orders_claims_together_pay_at_most_the_orders_amount():
+    """Claims are one per parcel or return, so an order may have several: what the others
+    already pay counts against the order's amount."""
+    already = ORDER.amount // 3
+    left = ORDER.amount - already
+    pending, _ = claim(domain.UNSCANNED, {"kind": domain.UNSCANNED, "at": NOW})
+    too_much = {"approve": True, "amount": left + 1, "reason": "lost"}
+    with pytest.raises(InvalidRequest) as refused:
+        domain.decide_claim(pending, ORDER, ADMIN, too_much, NOW, already_approved=already)
+    assert str(left) in refused.value.details["errors"]["amount"][0]
+    assert refused.value.details["already_approved"] == already
+    assert (pending.status, pending.decision, pending.decided_at) == ("pending", None, None)
+
+    # A rejection pays nothing, so it is never capped, even once the order is paid out in full.
+    no = {"approve": False, "reason": "scanned after all"}
+    event = domain.decide_claim(pending, ORDER, ADMIN, no, NOW, already_approved=ORDER.amount)
+    assert event[0] == "claim.rejected"
+
+    rest = {"approve": True, "amount": left, "reason": "lost"}
+    other, _ = claim(domain.UNSCANNED, {"kind": domain.UNSCANNED, "at": NOW})
+    event = domain.decide_claim(other, ORDER, ADMIN, rest, NOW, already_approved=already)
+    assert event[1]["amount"] == left

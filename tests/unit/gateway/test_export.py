@@ -80,3 +80,24 @@ def test_the_chunks_parse_back_to_the_header_and_escaped_rows():
     record = dict(zip(COLUMNS, parsed[1], strict=True))
     assert record["Title"] == "'=cmd|' /C calc'!A0"
     assert record["Buyer user"] == "'@SUM(1+1)"
+
+
+def test_every_column_a_party_writes_is_escaped_through_the_chunks():
+    """Not only the title: a carriage-return start, a SKU, the supplier and a tracking number
+    each come back quoted from the CSV text."""
+    hostile = {
+        **ORDER,
+        "title": "\r=1+1",
+        "supplier_org": "+cmd",
+        "lines": [{"sku": "-2+3", "quantity": 1, "unit_price": 100}],
+    }
+    row = order_row(hostile, None, {"status": "open", "tracking_numbers": ["=T1"]})
+
+    parsed = list(csv.reader(io.StringIO("".join(csv_chunks(iter([row]), flush_every=1)))))
+
+    record = dict(zip(COLUMNS, parsed[1], strict=True))
+    assert record["Title"] == "'\r=1+1"
+    assert record["Supplier"] == "'+cmd"
+    assert record["SKUs"] == "'-2+3"
+    assert record["Lines"] == "'-2+3 x 1 @ 100"
+    assert record["Tracking numbers"] == "'=T1"

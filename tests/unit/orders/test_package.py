@@ -9,6 +9,7 @@ from contracts.errors import InvalidRequest
 from contracts.rpc import orders as requests
 from orders import domain
 from orders.workflow import load_workflows
+from support.order_facts import SHIP_TO
 from support.orders import job_terms
 
 BUYER = domain.Actor(user_id="erin", role="buyer", org="studio")
@@ -96,14 +97,13 @@ def test_a_jobs_agreed_amount_must_be_the_orders_total():
     assert "must equal the order's total" in refused.value.details["errors"]["terms"]["amount"][0]
 
 
-def test_terms_in_another_currency_than_the_orders_are_refused():
-    workflow = load_workflows()[("services", 1)]
-    terms = {**job_terms(2), "currency": "USD"}  # past the door's schema, as a caller might
-    with pytest.raises(InvalidRequest) as refused:
-        domain.place_order(workflow, "o-1", BUYER, {**JOB, "terms": terms}, NOW)
-    assert refused.value.details["errors"] == {
-        "terms": {"currency": ["must equal the order's currency (EUR)"]}
-    }
+def test_terms_name_no_currency_of_their_own():
+    """The terms' amounts are in the order's currency: a currency in them is refused at the
+    door, even the order's own, rather than kept beside it to contradict it later."""
+    for currency in ("USD", JOB["currency"]):
+        with pytest.raises(InvalidRequest) as refused:
+            place({**JOB, "terms": {**job_terms(2), "currency": currency}})
+        assert "currency" in refused.value.details["errors"]["terms"]
 
 
 @pytest.mark.parametrize(
@@ -140,10 +140,27 @@ def test_terms_that_are_missing_misplaced_or_inconsistent_are_refused(request_, 
             {"terms": job_terms(2, deliverables=["Hero", "mail me: erin@studio.io"])},
             "terms.deliverables.1",
         ),
+        (
+            {"kind": "service", "terms": None, "package": {**PACKAGE, "name": "Call 4155550132"}},
+            "package.name",
+        ),
+        (
+            {
+                "kind": "service",
+                "terms": None,
+                "package": {**PACKAGE, "features": ["Source files", "skype: pixel.erin"]},
+            },
+            "package.features.1",
+        ),
+        (
+            {"shipping": {"ship_to": SHIP_TO, "payment_terms": "Net 30, ring +1 415 555 0132"}},
+            "shipping.payment_terms",
+        ),
     ],
 )
 def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field):
-    """The placement's title, descriptions and job terms are screened as action notes are."""
+    """The placement's title, descriptions, package and job terms and the shipping's payment
+    terms are screened as action notes are."""
     with pytest.raises(InvalidRequest) as refused:
         place({**JOB, **change})
     assert {found["field"] for found in refused.value.details["contact_details"]} == {field}
@@ -153,3 +170,8 @@ def test_free_text_the_supplier_reads_may_carry_no_contact_details(change, field
 def test_ordinary_placement_text_passes():
     terms = job_terms(2, scope="Hero copy, 3 blurbs of 40-60 words, PO# 4500012345, due 2031-03-17")
     assert place({**JOB, "title": "Landing page v2 (EN/DE)", "terms": terms}).title
+
+
+def test_the_ship_to_phone_is_for_the_carrier_and_passes():
+    shipping = {"ship_to": {**SHIP_TO, "phone": "+1 415 555 0132"}, "payment_terms": "Net 30"}
+    assert place({**JOB, "shipping": shipping}).shipping["ship_to"]["phone"] == "+1 415 555 0132"
