@@ -21,7 +21,7 @@ from flask import (
 
 from web.actions import FormProblem, action_forms, find_action, form_for, payload_of
 from web.api import ApiError, api, chunks
-from web.auth import signed_in
+from web.auth import safe_next, signed_in
 
 bp = Blueprint("pages", __name__)
 
@@ -468,8 +468,7 @@ def notification_badge():
 @signed_in
 def read_notification(notification_id):
     api().post(f"/notifications/{notification_id}/read", json={})
-    target = request.form.get("next") or url_for(".notifications")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.form.get("next"), url_for(".notifications")))
 
 
 @bp.post("/notifications/read-all")
