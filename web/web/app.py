@@ -1,11 +1,13 @@
 """The dashboard's Flask app: ``create_app(settings)``."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import requests
 from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from markupsafe import Markup
 from requests.adapters import HTTPAdapter
 
 from web import auth, pages, staff
@@ -37,7 +39,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
     app.jinja_env.filters.update(money=money, when=when, day=day, label=label)
-    app.jinja_env.globals.update(htmx_js="htmx-2.0.11.min.js", merge=merge)
+    app.jinja_env.globals.update(htmx_js="htmx-2.0.11.min.js", merge=merge, form_fields=form_fields)
 
     @app.after_request
     def secure_headers(response):
@@ -81,6 +83,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 def _error_page(status: int, title: str, message: str):
     template = "partials/error.html" if request.headers.get("HX-Request") else "error.html"
     return render_template(template, status=status, title=title, message=message), status
+
+
+def form_fields() -> Markup:
+    """The hidden fields of every form that posts: its CSRF token, and an idempotency key drawn
+    with the form, so submitting the same drawn form twice has one effect (web.api)."""
+    return Markup(
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="idempotency_key" value="{}">'
+    ).format(generate_csrf(), uuid.uuid4())
 
 
 def merge(*dicts: dict) -> dict:

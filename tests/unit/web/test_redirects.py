@@ -4,8 +4,9 @@ import pytest
 
 from web.app import create_app
 from web.auth import safe_next
+from web.settings import load_settings
 
-SETTINGS = {"WEB_SECRET_KEY": "k" * 32, "WEB_DEMO_USERS": False, "WEB_COOKIE_SECURE": False}
+SETTINGS = load_settings({"WEB_SECRET_KEY": "k" * 32})
 
 
 @pytest.fixture
