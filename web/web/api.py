@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from flask import current_app, g, has_request_context, request
@@ -63,6 +64,15 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
             out += _flatten(item, prefix)
         return out
     return [f"{prefix}: {errors}" if prefix else str(errors)]
+
+
+def api_path(*segments: Any) -> str:
+    """An API path from its segments, each escaped whole: a value from the browser (an order
+    id, a conversation, a queue) stays one segment and cannot climb out with `/` or `..`."""
+    escaped = [quote(str(segment), safe="") for segment in segments]
+    return "/" + "/".join(
+        part.replace(".", "%2E") if part in (".", "..") else part for part in escaped
+    )
 
 
 def idempotency_key(method: str, path: str) -> str:
