@@ -116,14 +116,24 @@ def _board_context() -> dict[str, Any]:
     }
 
 
+# The most order ids the API's /unread takes at once; a bigger board asks in batches.
+UNREAD_BATCH = 200
+
+
 def _unread(order_ids: list[str]) -> dict[str, int]:
     """The red badges: unread messages per order (nothing shown if chat is unavailable)."""
-    if not order_ids:
+    batches = {
+        f"batch{start}": ("/unread", {"order_id": order_ids[start : start + UNREAD_BATCH]})
+        for start in range(0, len(order_ids), UNREAD_BATCH)
+    }
+    if not batches:
         return {}
-    try:
-        return api().get("/unread", params={"order_id": order_ids[:200]}).get("orders", {})
-    except ApiError:
-        return {}
+    found, _failed = api().gather(**batches)
+    return {
+        order: count
+        for answer in found.values()
+        for order, count in answer.get("orders", {}).items()
+    }
 
 
 @bp.post("/board/orders/<order_id>/actions/<action>")
