@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 from requests.adapters import HTTPAdapter
 
+from contracts.money import minor_unit_digits
 from web import auth, pages, staff
 from web.api import ApiError
 from web.settings import load_settings
@@ -103,15 +104,12 @@ def merge(*dicts: dict) -> dict:
 
 
 def money(minor: Any, currency: str | None = "") -> str:
-    """Minor units as an amount: 123456, "EUR" -> "1,234.56 EUR". Zero-decimal currencies too."""
+    """Minor units as an amount: 123456, "EUR" -> "1,234.56 EUR"; in each currency's decimals."""
     if not isinstance(minor, int):
         return "—"
-    digits = 0 if currency in ZERO_DECIMAL else 2
+    digits = minor_unit_digits(currency)
     amount = minor / 10**digits
     return f"{amount:,.{digits}f} {currency or ''}".strip()
-
-
-ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK", "UGX", "XAF", "XOF"}
 
 
 def _parse(value: Any) -> dt.datetime | dt.date | None:
