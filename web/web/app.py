@@ -12,6 +12,7 @@ from requests.adapters import HTTPAdapter
 
 from contracts.money import minor_unit_digits
 from web import auth, pages, staff
+from web.actions import asks_first, is_dangerous
 from web.api import ApiError
 from web.settings import load_settings
 
@@ -40,7 +41,13 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
     app.jinja_env.filters.update(money=money, when=when, day=day, label=label)
-    app.jinja_env.globals.update(htmx_js="htmx-2.0.11.min.js", merge=merge, form_fields=form_fields)
+    app.jinja_env.globals.update(
+        htmx_js="htmx-2.0.11.min.js",
+        merge=merge,
+        form_fields=form_fields,
+        asks_first=asks_first,
+        is_dangerous=is_dangerous,
+    )
 
     @app.after_request
     def secure_headers(response):
