@@ -21,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -113,6 +114,7 @@ def sign_in_demo():
 
 @bp.post("/sign-out")
 def sign_out():
+    session.clear()  # nothing of this person's (CSRF token, messages) outlives their sign-out
     response = redirect(url_for("auth.sign_in"))
     response.delete_cookie(COOKIE, path="/", samesite="Lax")
     flash("You are signed out.", "info")
