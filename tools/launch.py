@@ -117,9 +117,14 @@ def _dev_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
 
 
 def build_env(
-    env: Mapping[str, str] | None = None, port: int | None = None, host: str | None = None
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    host: str | None = None,
+    demo_users: bool = False,
 ) -> dict[str, str]:
-    """os.environ, overlaid with `env`, with every unset variable given its default."""
+    """os.environ, overlaid with `env`, with every unset variable given its default.
+    `demo_users` offers the dashboard's one-click demo sign-in, but only when the dashboard
+    listens on a loopback address: anyone who reaches it could sign in as anyone."""
     merged = {**os.environ, **(env or {})}
 
     def default(key: str, value: str) -> None:
@@ -150,6 +155,10 @@ def build_env(
     if port == 0:
         merged["WEB_PORT"] = str(_free_port(merged["WEB_HOST"]))
     default("WEB_PORT", "8082")
+    from web.settings import is_loopback  # the dashboard's own rule (it refuses otherwise)
+
+    if demo_users and is_loopback(merged["WEB_HOST"]):
+        default("WEB_DEMO_USERS", "1")
     missing = [n for n in DEV_SECRETS if not merged.get(n)]
     if missing:
         merged.update(_dev_secrets(data_dir, missing))
@@ -457,6 +466,7 @@ def start_system(
     run_topology: bool = True,
     replicas: Mapping[str, int] | None = None,
     web: bool = True,
+    demo_users: bool = False,
 ) -> System:
     """Start everything and return once /readyz is 200. `env` overlays os.environ; port=0 picks
     a free port; `replicas` runs more processes of the named services on the same queues (named
@@ -464,7 +474,7 @@ def start_system(
     a process died), with nothing left running."""
     python = python or sys.executable
     output = output or sys.stdout
-    full_env = build_env(env, port, host)
+    full_env = build_env(env, port, host, demo_users)
     check_broker(full_env)
     check_port_free(full_env["GATEWAY_HOST"], int(full_env["GATEWAY_PORT"]))
     check_port_free(full_env["ADMIN_HOST"], int(full_env["ADMIN_PORT"]))
@@ -534,11 +544,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     signal.signal(signal.SIGTERM, _on_sigterm)
-    # One-click demo users on the dashboard's sign-in page: `make run` is for development only.
-    os.environ.setdefault("WEB_DEMO_USERS", "1")
     system = None
     try:
-        system = start_system(port=args.port, host=args.host, ready_timeout=args.ready_timeout)
+        # One-click demo users on the dashboard's sign-in page: `make run` is for development only,
+        # and they are offered only while the dashboard listens on the loopback.
+        system = start_system(
+            port=args.port, host=args.host, ready_timeout=args.ready_timeout, demo_users=True
+        )
         print(system.banner(), flush=True)
         child = system.wait()
         print(

@@ -53,6 +53,17 @@ class ActionForm:
 
 # Actions that end an order badly deserve a second look in the page's styling.
 DANGEROUS = ("cancel", "reject", "fail", "return")
+# Actions that commit or move money: a one-click button for them asks first.
+MOVES_MONEY = ("accept", "approve_cancellation", "approve_delivery", "record_payment", "refund")
+
+
+def is_dangerous(name: str) -> bool:
+    return name.startswith(DANGEROUS)
+
+
+def asks_first(name: str) -> bool:
+    """Whether a one-click button for this action confirms before it posts."""
+    return is_dangerous(name) or name.startswith(MOVES_MONEY)
 
 
 def find_action(workflow: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -89,7 +100,7 @@ def form_for(action: Mapping[str, Any], order: Mapping[str, Any]) -> ActionForm:
         name=name,
         title=title[:1].upper() + title[1:],
         fields=fields,
-        danger=any(name.startswith(word) for word in DANGEROUS),
+        danger=is_dangerous(name),
     )
 
 

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 import requests
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 
 # Several sections of a page are fetched at once, like the gateway's own order page.
 _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="web-api")
@@ -65,6 +66,26 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}" if prefix else str(errors)]
 
 
+def api_path(*segments: Any) -> str:
+    """An API path from its segments, each escaped whole: a value from the browser (an order
+    id, a conversation, a queue) stays one segment and cannot climb out with `/` or `..`."""
+    escaped = [quote(str(segment), safe="") for segment in segments]
+    return "/" + "/".join(
+        part.replace(".", "%2E") if part in (".", "..") else part for part in escaped
+    )
+
+
+def idempotency_key(method: str, path: str) -> str:
+    """The key of one outgoing mutating call. A form carries a key drawn with it (form_fields),
+    so submitting it twice (a double click, a resent POST) repeats the same keys and the gateway
+    replays the first answer. The key is derived per call, since one submission may make several
+    calls and the gateway ties a key to one method and path. Without a form key: a fresh one."""
+    form_key = request.form.get("idempotency_key") if has_request_context() else None
+    if not form_key:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{form_key} {method} {path}"))
+
+
 class Api:
     """One person's view of an API (the public one, or the admin one for staff)."""
 
@@ -74,8 +95,7 @@ class Api:
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         if method != "GET":
-            # One key per form submission: a retried request has its effect once.
-            headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
+            headers.setdefault("Idempotency-Key", idempotency_key(method, path))
         try:
             response = self.session.request(
                 method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs

@@ -1,14 +1,18 @@
 """The dashboard's Flask app: ``create_app(settings)``."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import requests
 from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from markupsafe import Markup
 from requests.adapters import HTTPAdapter
 
+from contracts.money import minor_unit_digits
 from web import auth, pages, staff
+from web.actions import asks_first, is_dangerous
 from web.api import ApiError
 from web.settings import load_settings
 
@@ -37,7 +41,13 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(staff.bp)
     app.jinja_env.filters.update(money=money, when=when, day=day, label=label)
-    app.jinja_env.globals.update(htmx_js="htmx-2.0.11.min.js", merge=merge)
+    app.jinja_env.globals.update(
+        htmx_js="htmx-2.0.11.min.js",
+        merge=merge,
+        form_fields=form_fields,
+        asks_first=asks_first,
+        is_dangerous=is_dangerous,
+    )
 
     @app.after_request
     def secure_headers(response):
@@ -83,6 +93,15 @@ def _error_page(status: int, title: str, message: str):
     return render_template(template, status=status, title=title, message=message), status
 
 
+def form_fields() -> Markup:
+    """The hidden fields of every form that posts: its CSRF token, and an idempotency key drawn
+    with the form, so submitting the same drawn form twice has one effect (web.api)."""
+    return Markup(
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="idempotency_key" value="{}">'
+    ).format(generate_csrf(), uuid.uuid4())
+
+
 def merge(*dicts: dict) -> dict:
     """Query arguments from several dicts, later ones winning (Jinja has one ``**`` per call)."""
     merged: dict = {}
@@ -92,15 +111,12 @@ def merge(*dicts: dict) -> dict:
 
 
 def money(minor: Any, currency: str | None = "") -> str:
-    """Minor units as an amount: 123456, "EUR" -> "1,234.56 EUR". Zero-decimal currencies too."""
+    """Minor units as an amount: 123456, "EUR" -> "1,234.56 EUR"; in each currency's decimals."""
     if not isinstance(minor, int):
         return "—"
-    digits = 0 if currency in ZERO_DECIMAL else 2
+    digits = minor_unit_digits(currency)
     amount = minor / 10**digits
     return f"{amount:,.{digits}f} {currency or ''}".strip()
-
-
-ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK", "UGX", "XAF", "XOF"}
 
 
 def _parse(value: Any) -> dt.datetime | dt.date | None:

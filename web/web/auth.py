@@ -21,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -67,13 +68,20 @@ def signed_in(view):
     return wrapper
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target:
-        return url_for("pages.board")
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """Only a path on this site: never an open redirect.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so a path holding
+    either could leave the site; anything but a plain local path falls back.
+    """
+    default = fallback or url_for("pages.board")
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("pages.board")
+    if parts.scheme or parts.netloc:
+        return default
     return target
 
 
@@ -106,6 +114,7 @@ def sign_in_demo():
 
 @bp.post("/sign-out")
 def sign_out():
+    session.clear()  # nothing of this person's (CSRF token, messages) outlives their sign-out
     response = redirect(url_for("auth.sign_in"))
     response.delete_cookie(COOKIE, path="/", samesite="Lax")
     flash("You are signed out.", "info")
@@ -124,7 +133,7 @@ def _keep(token: str, next_url: str | None):
         if error.status in (401, 403):
             return _refused(f"The API refused this token: {error.message}")
         return _refused(f"Could not check the token: {error.message}", status=503)
-    response = redirect(_safe_next(next_url))
+    response = redirect(safe_next(next_url))
     response.set_cookie(
         COOKIE,
         token,
@@ -148,7 +157,7 @@ def _refused(message: str, status: int = 400):
 def expired():
     """The API no longer accepts the token (expired, revoked): sign in again."""
     flash("Your sign-in has expired or was refused by the API; sign in again.", "error")
-    target = url_for("auth.sign_in", next=_safe_next(request.full_path.rstrip("?")))
+    target = url_for("auth.sign_in", next=safe_next(request.full_path.rstrip("?")))
     response = redirect(target)
     if request.headers.get("HX-Request"):
         response = current_app.response_class(status=204, headers={"HX-Redirect": target})

@@ -20,8 +20,8 @@ from flask import (
 )
 
 from web.actions import FormProblem, action_forms, find_action, form_for, payload_of
-from web.api import ApiError, api, chunks
-from web.auth import signed_in
+from web.api import ApiError, api, api_path, chunks
+from web.auth import safe_next, signed_in
 
 bp = Blueprint("pages", __name__)
 
@@ -116,14 +116,24 @@ def _board_context() -> dict[str, Any]:
     }
 
 
+# The most order ids the API's /unread takes at once; a bigger board asks in batches.
+UNREAD_BATCH = 200
+
+
 def _unread(order_ids: list[str]) -> dict[str, int]:
     """The red badges: unread messages per order (nothing shown if chat is unavailable)."""
-    if not order_ids:
+    batches = {
+        f"batch{start}": ("/unread", {"order_id": order_ids[start : start + UNREAD_BATCH]})
+        for start in range(0, len(order_ids), UNREAD_BATCH)
+    }
+    if not batches:
         return {}
-    try:
-        return api().get("/unread", params={"order_id": order_ids[:200]}).get("orders", {})
-    except ApiError:
-        return {}
+    found, _failed = api().gather(**batches)
+    return {
+        order: count
+        for answer in found.values()
+        for order, count in answer.get("orders", {}).items()
+    }
 
 
 @bp.post("/board/orders/<order_id>/actions/<action>")
@@ -131,7 +141,7 @@ def _unread(order_ids: list[str]) -> dict[str, int]:
 def board_action(order_id, action):
     """A card's one-click action; the board comes back re-drawn (the card changed column)."""
     try:
-        api().post(f"/orders/{order_id}/actions/{action}", json={})
+        api().post(api_path("orders", order_id, "actions", action), json={})
         flash(f"{_words(action)}: done.", "success")
     except ApiError as error:
         if error.status == 401:
@@ -234,7 +244,7 @@ def order_page(order_id):
     tab = request.args.get("tab", "overview")
     if tab not in TABS:
         abort(404)
-    page = api().get(f"/orders/{order_id}")
+    page = api().get(api_path("orders", order_id))
     context = {**_order_context(page), "tab": tab, **_tab_context(order_id, tab, page)}
     if _partial():
         return render_template(f"tabs/{tab}.html", **context)
@@ -261,19 +271,19 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
         return _messages_context(order_id)
     if tab == "documents":
         found, failed = api().gather(
-            documents=(f"/orders/{order_id}/documents",),
-            attachments=(f"/orders/{order_id}/attachments",),
+            documents=(api_path("orders", order_id, "documents"),),
+            attachments=(api_path("orders", order_id, "attachments"),),
         )
         return {**found, "failed": {k: e.message for k, e in failed.items()}}
     if tab == "shipping":
-        found, failed = api().gather(shipments=(f"/orders/{order_id}/shipments",))
+        found, failed = api().gather(shipments=(api_path("orders", order_id, "shipments"),))
         return {
             "shipments": found.get("shipments", []),
             "failed": {k: e.message for k, e in failed.items()},
         }
     if tab == "payments":
         try:
-            return {"payments": api().get(f"/orders/{order_id}/payments"), "failed": {}}
+            return {"payments": api().get(api_path("orders", order_id, "payments")), "failed": {}}
         except ApiError as error:
             if error.status == 401:
                 raise
@@ -284,16 +294,16 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
 
 
 def _messages_context(order_id: str) -> dict[str, Any]:
-    conversations = api().get(f"/orders/{order_id}/conversations")
+    conversations = api().get(api_path("orders", order_id, "conversations"))
     names = [c.get("name") for c in conversations]
     chosen = request.args.get("conversation") or (names[0] if names else "order")
     messages = api().get(
-        f"/orders/{order_id}/conversations/{chosen}/messages", params={"limit": 50}
+        api_path("orders", order_id, "conversations", chosen, "messages"), params={"limit": 50}
     )
     current = next((c for c in conversations if c.get("name") == chosen), {})
     if current.get("unread"):
         # Reading the conversation is what clears its badge.
-        api().post(f"/orders/{order_id}/conversations/{chosen}/read", json={})
+        api().post(api_path("orders", order_id, "conversations", chosen, "read"), json={})
     return {
         "conversations": conversations,
         "conversation": chosen,
@@ -304,7 +314,7 @@ def _messages_context(order_id: str) -> dict[str, Any]:
 @bp.post("/orders/<order_id>/actions/<action>")
 @signed_in
 def take_action(order_id, action):
-    page = api().get(f"/orders/{order_id}")
+    page = api().get(api_path("orders", order_id))
     workflow = workflows().get(page["order"]["workflow"], {"actions": []})
     described = find_action(workflow, action)
     if described is None:
@@ -312,7 +322,7 @@ def take_action(order_id, action):
     form = form_for(described, page["order"])
     try:
         payload = payload_of(form, request.form)
-        api().post(f"/orders/{order_id}/actions/{action}", json=payload)
+        api().post(api_path("orders", order_id, "actions", action), json=payload)
     except FormProblem as problem:
         flash(f"{form.title}: please fix {problem}", "error")
     except ApiError as error:
@@ -340,7 +350,7 @@ def post_message(order_id):
         error = "Write a message or attach a file."
     else:
         try:
-            path = f"/orders/{order_id}/conversations/{conversation}/messages"
+            path = api_path("orders", order_id, "conversations", conversation, "messages")
             if files:  # the API takes files as multipart, and a text alone as JSON
                 api().post(path, data={"body": body}, files=files, json=None)
             else:
@@ -355,7 +365,7 @@ def post_message(order_id):
         return redirect(
             url_for(".order_page", order_id=order_id, tab="messages", conversation=conversation)
         )
-    page = api().get(f"/orders/{order_id}")
+    page = api().get(api_path("orders", order_id))
     context = {**_order_context(page), "tab": "messages", **_messages_context(order_id)}
     context.update(message_error=error, draft=body if error else "")
     return render_template("tabs/messages.html", **context), 422 if error else 200
@@ -370,7 +380,7 @@ def upload_document(order_id):
     else:
         try:
             api().post(
-                f"/orders/{order_id}/documents",
+                api_path("orders", order_id, "documents"),
                 data={"kind": request.form.get("kind", "")},
                 files={"file": (upload.filename, upload.stream, upload.mimetype)},
                 json=None,
@@ -386,7 +396,7 @@ def upload_document(order_id):
 @bp.post("/orders/<order_id>/shipments")
 @signed_in
 def create_shipment(order_id):
-    page = api().get(f"/orders/{order_id}")
+    page = api().get(api_path("orders", order_id))
     lines = []
     try:
         for line in page["order"]["lines"]:
@@ -405,7 +415,7 @@ def create_shipment(order_id):
         flash("Enter a quantity for at least one line.", "error")
     else:
         try:
-            created = api().post(f"/orders/{order_id}/shipments", json=shipment)
+            created = api().post(api_path("orders", order_id, "shipments"), json=shipment)
             flash(f"Shipment {created.get('number', '')} created.", "success")
         except ApiError as error:
             if error.status == 401:
@@ -417,21 +427,21 @@ def create_shipment(order_id):
 @bp.get("/orders/<order_id>/shipments/<shipment_id>/delivery-note")
 @signed_in
 def delivery_note(order_id, shipment_id):
-    upstream = api().stream(f"/orders/{order_id}/shipments/{shipment_id}/delivery-note")
+    upstream = api().stream(api_path("orders", order_id, "shipments", shipment_id, "delivery-note"))
     return _passed_on(upstream, f"delivery-note-{shipment_id}.pdf")
 
 
 @bp.get("/orders/<order_id>/documents/<document_id>")
 @signed_in
 def document(order_id, document_id):
-    upstream = api().stream(f"/orders/{order_id}/documents/{document_id}")
+    upstream = api().stream(api_path("orders", order_id, "documents", document_id))
     return _passed_on(upstream, document_id)
 
 
 @bp.get("/attachments/<attachment_id>")
 @signed_in
 def attachment(attachment_id):
-    upstream = api().stream(f"/attachments/{attachment_id}/content")
+    upstream = api().stream(api_path("attachments", attachment_id, "content"))
     return _passed_on(upstream, attachment_id)
 
 
@@ -467,9 +477,8 @@ def notification_badge():
 @bp.post("/notifications/<int:notification_id>/read")
 @signed_in
 def read_notification(notification_id):
-    api().post(f"/notifications/{notification_id}/read", json={})
-    target = request.form.get("next") or url_for(".notifications")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    api().post(api_path("notifications", notification_id, "read"), json={})
+    return redirect(safe_next(request.form.get("next"), url_for(".notifications")))
 
 
 @bp.post("/notifications/read-all")

@@ -1,5 +1,6 @@
 """The dashboard's settings, all from the environment (see the README's table)."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,16 @@ DEMO_USERS = tuple(
 )
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -50,8 +61,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     demo = _flag(env.get("WEB_DEMO_USERS"))
     if demo and not env.get("JWT_SECRET"):
         raise SettingsError("WEB_DEMO_USERS needs JWT_SECRET, to sign the demo users' tokens")
+    host = env.get("WEB_HOST", "127.0.0.1")
+    if demo and not is_loopback(host):
+        raise SettingsError(
+            f"WEB_DEMO_USERS lets anyone sign in as anyone: only on a loopback WEB_HOST, not {host}"
+        )
     return {
-        "WEB_HOST": env.get("WEB_HOST", "127.0.0.1"),
+        "WEB_HOST": host,
         "WEB_PORT": int(env.get("WEB_PORT", "8082")),
         "WEB_API_URL": env.get("WEB_API_URL", gateway + "/api/v1").rstrip("/"),
         "WEB_ADMIN_URL": env.get("WEB_ADMIN_URL", admin + "/admin/v1").rstrip("/"),

@@ -6,7 +6,7 @@ page shows its refusal like any other.
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from web.api import ApiError, admin_api
+from web.api import ApiError, admin_api, api_path
 from web.auth import signed_in
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -48,7 +48,9 @@ def replay(queue):
         flash("Say why you replay these messages (it goes to the audit log).", "error")
     else:
         try:
-            replayed = admin_api().post(f"/dead-letters/{queue}/replay", json={"reason": reason})
+            replayed = admin_api().post(
+                api_path("dead-letters", queue, "replay"), json={"reason": reason}
+            )
             flash(f"{replayed.get('replayed', 0)} message(s) sent back to {queue}.", "success")
         except ApiError as error:
             if error.status == 401:

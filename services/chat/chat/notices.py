@@ -7,9 +7,9 @@ in its contract): the service subscribes to every event named here.
 from dataclasses import dataclass
 
 from chat.conversations import STAFF, Audience
+from contracts.money import minor_unit_digits
 
 BUYER, SUPPLIER = "buyer", "supplier"
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"})
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,8 @@ def audiences_of(notice: Notice, order: dict) -> list[Audience]:
 
 
 def money(minor_units: int, currency: str) -> str:
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        return f"{currency} {minor_units:,}"
-    return f"{currency} {minor_units / 100:,.2f}"
+    digits = minor_unit_digits(currency)
+    return f"{currency} {minor_units / 10**digits:,.{digits}f}"
 
 
 def link_to(order_id: str) -> str:

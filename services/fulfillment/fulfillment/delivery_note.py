@@ -13,6 +13,8 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from contracts.money import minor_unit_digits
+
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 QR_SIZE_MM = 28
@@ -131,13 +133,8 @@ def _shipment_lines(record: dict, shipment: dict) -> list[tuple]:
     ]
 
 
-# ISO 4217 minor units, where they are not two.
-DECIMALS = {"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
-DECIMALS.update(dict.fromkeys(("CLP", "ISK", "JPY", "KRW", "UGX", "VND", "XAF", "XOF"), 0))
-
-
 def _money(minor_units: int, currency: str | None) -> str:
-    decimals = DECIMALS.get(currency or "", 2)
+    decimals = minor_unit_digits(currency)
     return f"{minor_units / 10**decimals:.{decimals}f} {currency or ''}".strip()
 
 

@@ -72,3 +72,4 @@ def test_every_notice_is_an_event_chat_consumes_with_a_title_that_formats():
 def test_money_in_titles_uses_the_currency_minor_units():
     assert money(625000, "EUR") == "EUR 6,250.00"
     assert money(1500, "JPY") == "JPY 1,500"
+    assert money(1234567, "KWD") == "KWD 1,234.567"

@@ -1,8 +1,13 @@
 """Action forms drawn from a workflow's description, and the payloads they send back."""
 
+import re
+
 import pytest
+from flask import render_template
 
 from web.actions import FormProblem, action_forms, form_for, payload_of
+from web.app import create_app
+from web.settings import load_settings
 
 WORKFLOW = {
     "actions": [
@@ -87,3 +92,34 @@ def test_missing_required_fields_and_bad_numbers_are_named():
     with pytest.raises(FormProblem) as bad:
         payload_of(form_for(action("rate"), ORDER), {"rating": "five"})
     assert bad.value.errors == {"rating": "'five' is not a whole number"}
+
+
+def test_one_click_buttons_that_move_money_or_end_an_order_ask_first():
+    app = create_app(load_settings({"WEB_SECRET_KEY": "k" * 32}))
+    order = {
+        "id": "o-1",
+        "title": "Chairs",
+        "lines": [{"quantity": 2}],
+        "total": 1000,
+        "currency": "EUR",
+        "buyer_org": "b",
+        "supplier_org": "s",
+        "status": "placed",
+        "allowed_actions": ["accept", "record_payment", "cancel", "mark_packed"],
+    }
+    quick = set(order["allowed_actions"])
+    with app.test_request_context():
+        html = render_template(
+            "partials/card.html",
+            order=order,
+            one_click=quick,
+            unread={},
+            workflow={"name": "standard"},
+            filters={},
+        )
+    asking = re.findall(r'hx-confirm="([^"]+)"', html)
+    assert asking == [
+        "Accept order Chairs?",
+        "Record payment order Chairs?",
+        "Cancel order Chairs?",
+    ]

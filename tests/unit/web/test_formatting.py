@@ -6,6 +6,8 @@ from web.app import day, label, money, when
 def test_amounts_are_minor_units_in_their_currencys_decimals():
     assert money(123456, "EUR") == "1,234.56 EUR"
     assert money(1500, "JPY") == "1,500 JPY"
+    assert money(1234567, "KWD") == "1,234.567 KWD"
+    assert money(5, "BHD") == "0.005 BHD"
     assert money(None, "EUR") == "—"
 
 
