@@ -116,9 +116,10 @@ def post_message(order_id, conversation):
     multipart = request.mimetype == "multipart/form-data"
     if multipart:  # files may be larger than the gateway's usual body limit
         request.max_content_length = MAX_FILES_PER_MESSAGE * MAX_ATTACHMENT_BYTES + FORM_SLACK_BYTES
-    form = request.form if multipart else request.get_json(silent=True)
+    # A JSON body that is not an object (a string, a list) is refused by the schema, not by dict().
+    body = request.form.to_dict() if multipart else request.get_json(silent=True)
     try:
-        message = PostMessageSchema().load(dict(form or {}))
+        message = PostMessageSchema().load({} if body is None else body)
     except ValidationError as error:
         raise InvalidRequest("The message is invalid", {"errors": error.messages}) from None
     uploads = request.files.getlist("files")

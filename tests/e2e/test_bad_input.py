@@ -9,6 +9,7 @@ import requests
 
 from e2e.walk import PROBLEM
 from support.orders import MANUFACTURING_ORDER as ORDER
+from support.waiting import eventually
 
 
 def assert_problem(response, status):
@@ -96,3 +97,16 @@ def test_list_items_have_the_shape_of_the_order(market):
 
     assert item == single
     assert {"status_group", "allowed_actions", "placed_at", "updated_at"} <= set(item)
+
+
+@pytest.mark.parametrize(
+    "body", ["a message as a bare string", ["a", "list"]], ids=["string", "list"]
+)
+def test_a_message_body_that_is_not_an_object_is_a_422_and_stores_nothing(market, body):
+    market = market("bare-message")
+    order = market.buyer.post("/orders", {**ORDER, "supplier_org": market.supplier.org}).json()
+    messages = f"/orders/{order['id']}/conversations/order/messages"
+    eventually(lambda: market.buyer.get(messages).status_code == 200)  # chat has heard of it
+
+    assert_problem(market.buyer.post(messages, body), 422)
+    assert market.buyer.get(messages).json()["items"] == []
