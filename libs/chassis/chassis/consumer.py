@@ -12,8 +12,19 @@ queue as if it had its own ``@consume``.
 - A message that cannot even be decoded (not JSON, not UTF-8, another content type) is parked
   as it came, bytes and content type, with the reason.
 - A duplicate (the inbox already has it) is acknowledged and skipped, and logged.
+
+Events that wait are applied in batches of up to ``DEFAULT_BATCH`` (``@consume(event_type,
+batch=n)`` sets the size; ``batch=1`` never batches), in one transaction: the handler is the
+same, called once per event, and the transaction it opens for each is the batch's one
+(``chassis.unit_of_work.EventBatch``). So a burst costs one worker, one BEGIN/COMMIT and one round
+trip of inbox and outbox rows, not one of each per event. A batch starts as soon as its
+consumer is idle, so a lone event waits for nothing; events pile up into the next batch only
+while one is being applied. A batch that fails changes nothing, and each of its events is then
+applied alone, with the single-event rules above (a retried event is always applied alone), so
+one bad event never holds back or poisons the others (ADR 23).
 """
 
+import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -36,7 +47,7 @@ from chassis.topology import (
     retry_queue_name,
     side_queues,
 )
-from chassis.unit_of_work import AlreadyProcessed, SecondTransaction
+from chassis.unit_of_work import AlreadyProcessed, EventBatch, SecondTransaction
 from contracts.catalogue import contract
 from contracts.errors import InvalidRequest
 
@@ -47,6 +58,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 ATTEMPTS_HEADER = "x-attempts"
 # The handler refused the event's content, or is built wrong: a retry would fail the same way.
 PERMANENT_ERRORS = (InvalidEvent, InvalidRequest, SecondTransaction)
+DEFAULT_BATCH = 100
 
 
 class ParkingQueueConsumer(QueueConsumer):
@@ -89,13 +101,22 @@ class EventConsumer(Consumer):
         super().setup()
 
     def handle_message(self, body: Any, message: Any) -> None:
+        event = self._parsed(body, message)
+        if event is not None:
+            self._spawn(event, message)
+
+    def _parsed(self, body: Any, message: Any) -> Event | None:
+        """The message's event; None if it is not one (then it is parked and acknowledged)."""
         try:
             event = parse_envelope(body)
             self._check_routing(event)
         except InvalidEvent as exc:
-            self._park(message, exc, attempts=int(message.headers.get(ATTEMPTS_HEADER, 0)))
+            self._park(message, exc, attempts=_attempts(message))
             self.queue_consumer.ack_message(message)
-            return
+            return None
+        return event
+
+    def _spawn(self, event: Event, message: Any, handle_result: Any = None) -> None:
         context_data = self.unpack_message_headers(message)
         context_data.update(correlation_id=event.correlation_id, causation_id=event.event_id)
         try:
@@ -104,7 +125,7 @@ class EventConsumer(Consumer):
                 (event,),
                 {},
                 context_data=context_data,
-                handle_result=partial(self.handle_result, message),
+                handle_result=handle_result or partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
@@ -142,7 +163,7 @@ class EventConsumer(Consumer):
         return result, exc_info
 
     def _retry_or_park(self, message: Any, error: BaseException) -> None:
-        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
+        attempts = _attempts(message) + 1
         if attempts > len(self.delays_ms) or isinstance(error, PERMANENT_ERRORS):
             self._park(message, error, attempts)
             return
@@ -180,12 +201,125 @@ class EventConsumer(Consumer):
             self.publisher.send_to_queue(message.payload, dead_queue_name(self.queue.name), headers)
 
 
+class BatchingQueueConsumer(ParkingQueueConsumer):
+    """The queue consumer of batching entrypoints: it lets the broker send a batch's worth of
+    messages ahead (nameko's default is one per worker), on a connection of its own."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return 2 * max((provider.batch_size for provider in self._providers), default=1)
+
+
+class BatchEventConsumer(EventConsumer):
+    """``@consume(event_type, batch=n)``: see the module's docstring."""
+
+    queue_consumer = BatchingQueueConsumer()
+
+    def __init__(self, event_type: str, batch: int, **kwargs: Any):
+        super().__init__(event_type, **kwargs)
+        self.batch_size = batch
+        self._waiting: list[tuple[Event, Any]] = []
+        self._applying = False
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        event = self._parsed(body, message)
+        if event is None:
+            return
+        if _attempts(message):
+            self._spawn(event, message)  # it failed before: alone, so it can fail alone
+            return
+        self._waiting.append((event, message))
+        self._next_batch()
+
+    def _next_batch(self) -> None:
+        # One batch at a time: concurrent batches would lock their rows in no common order.
+        if self._applying or not self._waiting:
+            return
+        batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
+        self._applying = True
+        if len(batch) == 1:
+            event, message = batch[0]
+            self._spawn(event, message, partial(self._alone_done, message))
+            return
+        first = batch[0][0]
+        try:
+            self.container.spawn_worker(
+                self,
+                (EventBatch([event for event, _ in batch]),),
+                {},
+                context_data={
+                    **self.unpack_message_headers(batch[0][1]),
+                    "correlation_id": first.correlation_id,
+                    "causation_id": first.event_id,
+                },
+                handle_result=partial(self._batch_done, batch),
+            )
+        except ContainerBeingKilled:
+            self._applying = False
+            for _, message in batch:
+                self.queue_consumer.requeue_message(message)
+
+    def _alone_done(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        outcome = self.handle_result(message, worker_ctx, result, exc_info)
+        self._applying = False
+        self._next_batch()
+        return outcome
+
+    def _batch_done(
+        self, batch: list[tuple[Event, Any]], worker_ctx: Any, result: Any, exc_info: Any
+    ) -> tuple[Any, Any]:
+        if exc_info is None:
+            for _, message in batch:
+                self.queue_consumer.ack_message(message)
+        else:
+            log.info(
+                "a batch of %d from %s failed (%r); applying each alone",
+                len(batch),
+                self.queue.name,
+                exc_info[1],
+            )
+            for event, message in batch:
+                self._spawn(event, message)
+        self._applying = False
+        self._next_batch()
+        # The batch's error is not the worker's: each event now has its own outcome.
+        return result, None
+
+
+def _attempts(message: Any) -> int:
+    return int(message.headers.get(ATTEMPTS_HEADER, 0))
+
+
 def _correlation_id(message: Any) -> str | None:
     """The message's correlation id, from its headers: its body may be unreadable."""
     return (message.headers or {}).get("nameko.correlation_id")
 
 
-consume = EventConsumer.decorator
+def consume(
+    event_type: str, batch: int = DEFAULT_BATCH, **kwargs: Any
+) -> Callable[[Handler], Handler]:
+    """The event handler's decorator: ``@consume("order.approved")``; bursts are applied in
+    batches of up to ``batch`` events (see the module's docstring)."""
+    if batch <= 1:
+        single: Callable[[Handler], Handler] = EventConsumer.decorator(event_type, **kwargs)
+        return single
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def apply(service: Any, event: Any) -> Any:
+            if not isinstance(event, EventBatch):
+                return handler(service, event)
+            with event.applying():
+                for one in event:
+                    handler(service, one)
+            return None
+
+        batching: Callable[[Handler], Handler] = BatchEventConsumer.decorator(
+            event_type, batch=batch, **kwargs
+        )
+        return batching(apply)  # type: ignore[arg-type]
+
+    return decorate
 
 
 def consume_each(event_types: Iterable[str]) -> Callable[[Handler], Handler]:

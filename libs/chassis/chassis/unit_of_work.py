@@ -22,13 +22,17 @@ recognised as a duplicate too, by looking the event up in the inbox before calli
 
 A consumer or a command that opens a second transaction is a ``SecondTransaction`` error: its
 first one has already committed, and a second could neither be deduplicated nor undone with it.
+
+A batching consumer (``@consume(..., batch=n)``) runs its handler once per event of an
+``EventBatch``; the transaction each call opens is the batch's one, which records every event in
+the inbox and commits once, after the last.
 """
 
 import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -93,6 +97,39 @@ class Transaction:
             yield
         finally:
             self._context = saved
+
+
+class EventBatch:
+    """Events of one queue that a consumer applies in one transaction::
+
+    with batch.applying():          # commits as it ends; an error rolls everything back
+        for event in batch:
+            handler(event)          # its transaction is the batch's one
+    """
+
+    def __init__(self, events: list[Event]):
+        self.events = events
+        self.current: Event | None = None
+        self.tx: Transaction | None = None
+        # (consumer, event id) of the events applied, for the inbox as the batch commits.
+        self.handled: list[tuple[str, str]] = []
+        self.opened: set[str] = set()
+        self._open = ExitStack()
+
+    def __iter__(self) -> Iterator[Event]:
+        for event in self.events:
+            self.current = event
+            yield event
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def applying(self) -> ExitStack:
+        return self._open
+
+    def begin(self, transaction: AbstractContextManager["Transaction"]) -> "Transaction":
+        """Open the batch's transaction; it ends as ``applying()`` does."""
+        return self._open.enter_context(transaction)
 
 
 class UnitOfWork(DependencyProvider):
@@ -192,25 +229,23 @@ class UnitOfWork(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> "Transactions":
         return Transactions(self, worker_ctx)
 
-    def finish(self, session: Session, tx: Transaction, handling: tuple[str, str] | None) -> None:
-        """The last writes of a transaction: the consumer's inbox row or the command's outcome,
+    def finish(self, session: Session, tx: Transaction, handled: list[tuple[str, str]]) -> None:
+        """The last writes of a transaction: the consumer's inbox rows or the command's outcome,
         then the outbox rows; on PostgreSQL in one round trip (``FinalStatements``)."""
         connection = session.connection()
-        if handling is not None:
-            consumer, event_id = handling
-            lead = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
+        if handled:
+            now = utc_now()
+            rows = [{"consumer": c, "event_id": e, "processed_at": now} for c, e in handled]
+            if self.final_sql is not None and tx.envelopes:
+                connection.exec_driver_sql(*self.final_sql.after_inbox(rows, tx.envelopes))
+                return
+            connection.execute(self.inbox_insert, rows)
         elif tx.settlement is not None:
             scope, command_id, result = tx.settlement
             lead = {"key_scope": scope, "key_id": command_id, "outcome": {"result": result}}
-        else:
-            self.outbox.add(connection, tx.envelopes)
-            return
-        if self.final_sql is not None and tx.envelopes:
-            connection.exec_driver_sql(*self.final_sql.build(lead, tx.envelopes))
-            return
-        if handling is not None:
-            connection.execute(self.inbox_insert, lead)
-        else:
+            if self.final_sql is not None and tx.envelopes:
+                connection.exec_driver_sql(*self.final_sql.after_outcome(lead, tx.envelopes))
+                return
             self.commands.settle_with(session, lead)
         self.outbox.add(connection, tx.envelopes)
 
@@ -225,36 +260,52 @@ class UnitOfWork(DependencyProvider):
 
 class FinalStatements:
     """PostgreSQL: a transaction's last writes in one round trip (psycopg2 sends several
-    statements, parameters interpolated, as one simple query): the inbox row of a consumer's
-    event, or a command's outcome, followed by the outbox rows. The SQL for n outbox rows is
-    built once. One round trip fewer per consumed event and per command (ADR 17)."""
+    statements, parameters interpolated, as one simple query): the inbox rows of a consumer's
+    events, or a command's outcome, followed by the outbox rows. The SQL for each count of rows
+    is built once. One round trip fewer per consumed event and per command (ADR 17)."""
 
     def __init__(self, tables: Mapping[str, Table]):
         inbox, commands, outbox = tables["inbox"], tables["commands"], tables["outbox"]
-        self._leads = {
-            "consumer": f"INSERT INTO {inbox.name} (consumer, event_id, processed_at) "
-            "VALUES (%(consumer)s, %(event_id)s, %(processed_at)s)",
-            "key_scope": f"UPDATE {commands.name} SET outcome = %(outcome)s "
-            "WHERE scope = %(key_scope)s AND command_id = %(key_id)s",
-        }
+        self._inbox = f"INSERT INTO {inbox.name} (consumer, event_id, processed_at) VALUES "
+        self._outcome = (
+            f"UPDATE {commands.name} SET outcome = %(outcome)s "
+            "WHERE scope = %(key_scope)s AND command_id = %(key_id)s"
+        )
         self._outbox = f"INSERT INTO {outbox.name} (event_id, event_type, envelope, created_at) "
-        self._sql: dict[tuple[str, int], str] = {}
+        self._sql: dict[tuple[int, int], str] = {}
 
-    def build(
+    def after_inbox(
+        self, rows: list[dict[str, Any]], envelopes: list[dict[str, Any]]
+    ) -> tuple[str, dict[str, Any]]:
+        parameters = {"processed_at": rows[0]["processed_at"]}
+        for i, row in enumerate(rows):
+            parameters[f"consumer{i}"] = row["consumer"]
+            parameters[f"event{i}"] = row["event_id"]
+        return self._build(len(rows), envelopes, parameters)
+
+    def after_outcome(
         self, lead: dict[str, Any], envelopes: list[dict[str, Any]]
     ) -> tuple[str, dict[str, Any]]:
-        kind = next(iter(lead))  # "consumer" or "key_scope"
-        key = (kind, len(envelopes))
+        return self._build(0, envelopes, {**lead, "outcome": json.dumps(lead["outcome"])})
+
+    def _build(
+        self, inbox_rows: int, envelopes: list[dict[str, Any]], parameters: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        key = (inbox_rows, len(envelopes))
         sql = self._sql.get(key)
         if sql is None:
+            if inbox_rows:
+                lead = self._inbox + ", ".join(
+                    f"(%(consumer{i})s, %(event{i})s, %(processed_at)s)" for i in range(inbox_rows)
+                )
+            else:
+                lead = self._outcome
             values = ", ".join(
                 f"(%(id{i})s, %(type{i})s, %(env{i})s, %(created_at)s)"
                 for i in range(len(envelopes))
             )
-            sql = self._sql[key] = f"{self._leads[kind]}; {self._outbox}VALUES {values}"
-        parameters = {**lead, "created_at": utc_now()}
-        if "outcome" in lead:
-            parameters["outcome"] = json.dumps(lead["outcome"])
+            sql = self._sql[key] = f"{lead}; {self._outbox}VALUES {values}"
+        parameters["created_at"] = utc_now()
         for i, envelope in enumerate(envelopes):
             parameters[f"id{i}"] = envelope["event_id"]
             parameters[f"type{i}"] = envelope["event_type"]
@@ -289,6 +340,10 @@ class Transactions:
     def transaction(self) -> Iterator[Transaction]:
         """The worker's transaction: for a consumer, its one, which records the event first."""
         consumer = getattr(self._worker_ctx.entrypoint, "inbox_consumer", None)
+        if consumer is not None and isinstance(self._worker_ctx.args[0], EventBatch):
+            with self._in_batch(consumer, self._worker_ctx.args[0]) as tx:
+                yield tx
+            return
         if self._in_command or (consumer is not None and self._opened):
             raise SecondTransaction(
                 f"{self._worker_ctx.call_id} opened a second transaction: a consumer or a command "
@@ -309,7 +364,7 @@ class Transactions:
                 yield tx
             return
         try:
-            with self._committing((consumer, event_id)) as tx:
+            with self._committing([(consumer, event_id)]) as tx:
                 yield tx
         except Exception as error:
             if not self._already_handled(consumer, event_id):
@@ -327,14 +382,36 @@ class Transactions:
             self._in_command = False
 
     @contextmanager
-    def _committing(self, handling: tuple[str, str] | None = None) -> Iterator[Transaction]:
-        """One transaction; ``handling`` (consumer, event_id) records the event as it commits."""
+    def _in_batch(self, consumer: str, batch: EventBatch) -> Iterator[Transaction]:
+        """The batch's transaction, opened by its first event, for the event being applied."""
+        event = batch.current
+        assert event is not None, "a batch's transaction is opened while applying its events"
+        if event.event_id in batch.opened:
+            raise SecondTransaction(
+                f"{self._worker_ctx.call_id} opened a second transaction for event "
+                f"{event.event_id}: a consumer does all its work for an event in its one"
+            )
+        batch.opened.add(event.event_id)
+        tx = batch.tx
+        if tx is None:
+            tx = batch.tx = batch.begin(self._committing(batch.handled))
+        if self._provider.final_sql is None:
+            self._record_in_inbox(tx.session, consumer, event.event_id)
+        else:
+            batch.handled.append((consumer, event.event_id))
+        with tx.caused_by(event):
+            yield tx
+
+    @contextmanager
+    def _committing(self, handled: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:
+        """One transaction; ``handled`` (consumer, event id) pairs are recorded as it commits.
+        The list is read at commit: a batch adds to it as its events are applied."""
         provider = self._provider
         session = provider.sessions()
         tx = Transaction(session, provider.service_name, self._worker_ctx.context_data)
         try:
             yield tx
-            provider.finish(session, tx, handling)
+            provider.finish(session, tx, handled or [])
             session.commit()
         except BaseException:
             session.rollback()

@@ -1,0 +1,128 @@
+"""``@consume(event_type, batch=n)``: a burst is applied in batches, each event exactly once,
+and an event that fails fails alone. On a real broker, on PostgreSQL and on SQLite.
+
+The test's own service stands in for a consumer of ``order.approved``: it keeps one row per
+order it applied, stamped with the worker (service instance) that applied it.
+"""
+
+import uuid
+
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+
+from chassis.consumer import consume
+from chassis.database import make_engine
+from chassis.deadletters import list_parked
+from chassis.tables import messaging_tables
+from chassis.topology import retry_delays_ms
+from chassis.unit_of_work import UnitOfWork
+from support.events import APPROVED, publish
+from support.waiting import eventually
+
+metadata = MetaData()
+inbox = messaging_tables(metadata)[1]
+applied = Table(
+    "applied",
+    metadata,
+    Column("order_id", String, primary_key=True),
+    Column("worker", String, nullable=False),
+)
+QUEUE = "fulfillment--order.approved"
+REFUSED = "refused"
+
+
+class BatchingConsumer:
+    name = "fulfillment"  # a consumer of order.approved in the contracts
+    uow = UnitOfWork(metadata)
+
+    @consume("order.approved", batch=50)
+    def on_approved(self, event):
+        if event.data["order_id"].startswith(REFUSED):
+            raise ValueError("this order is refused")
+        if not hasattr(self, "worker"):
+            self.worker = uuid.uuid4().hex  # a worker is one instance of the service
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(applied).values(order_id=event.data["order_id"], worker=self.worker)
+            )
+
+
+def rows(url, statement):
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(statement).all()
+    engine.dispose()
+    return found
+
+
+def applied_orders(url) -> set[str]:
+    return {order_id for (order_id,) in rows(url, select(applied.c.order_id))}
+
+
+def approval(order_id):
+    return {**APPROVED, "order_id": order_id}
+
+
+def start(container_factory, url, config):
+    container = container_factory(BatchingConsumer, {**config, "DATABASE_URL": url})
+    container.start()
+    return container
+
+
+def test_a_burst_waiting_in_the_queue_is_applied_in_batches_each_event_once(
+    container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    orders = [f"o-{i}" for i in range(60)]
+    for order_id in orders:
+        publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
+
+    start(container_factory, url, config)
+
+    assert eventually(lambda: applied_orders(url) == set(orders))
+    assert rows(url, select(func.count()).select_from(inbox)) == [(60,)]
+    [(workers,)] = rows(url, select(func.count(applied.c.worker.distinct())))
+    assert workers < 60 / 2  # most events shared a worker and its transaction
+
+
+def test_an_event_that_fails_in_a_batch_is_retried_and_parked_alone_the_others_applied(
+    container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    orders = [f"o-{i}" for i in range(20)]
+    refused = publish(config["AMQP_URI"], "order.approved", approval(f"{REFUSED}-1"), "orders")
+    for order_id in orders:
+        publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
+
+    start(container_factory, url, config)
+
+    [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
+    assert parked.event_id == refused["event_id"]
+    assert parked.attempts == len(retry_delays_ms(config)) + 1
+    assert "refused" in parked.error
+    assert applied_orders(url) == set(orders)
+    assert rows(url, select(func.count()).select_from(inbox)) == [(20,)]
+
+
+def test_events_delivered_again_in_a_batch_with_new_ones_have_one_effect_each(
+    container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    start(container_factory, url, config)
+    first = [
+        publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
+        for i in range(10)
+    ]
+    eventually(lambda: len(applied_orders(url)) == 10)
+
+    for envelope in first:
+        publish(config["AMQP_URI"], "order.approved", None, "orders", envelope=envelope)
+    for i in range(10, 15):
+        publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
+
+    assert eventually(lambda: len(applied_orders(url)) == 15)
+    assert eventually(
+        lambda: (
+            rows(url, select(func.count()).select_from(inbox)) == [(15,)]
+            and list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]) == []
+        )
+    )
