@@ -121,5 +121,11 @@ def ours(per_op: dict[str, float]) -> float:
     return sum(v for name, v in per_op.items() if name not in OURS_EXCLUDED)
 
 
+def ours_busy(before: dict, after: dict, seconds: float) -> float:
+    """How many cores our processes kept busy between two snapshots."""
+    names = [name for name in before if name not in OURS_EXCLUDED]
+    return sum(_spent(name, before, after) for name in names) / seconds
+
+
 def broker_and_database(per_op: dict[str, float]) -> float:
     return per_op.get("rabbitmq", 0.0) + per_op.get("postgres", 0.0)

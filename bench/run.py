@@ -99,6 +99,7 @@ def main(argv=None) -> int:
             if name in ("list", "queue", "profile"):
                 infra.stop_system()  # the list query needs only its own database
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
+            infra.settle()  # the last measurement's consumers have caught up
             t0 = time.monotonic()
             # This machine may be shared: say how loaded it was when the measurement began.
             report.metric(f"{name}.loadavg_before", round(os.getloadavg()[0], 2), "procs")

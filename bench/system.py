@@ -148,6 +148,21 @@ class Infra:
             databases=[url.rsplit("/", 1)[1] for url in self.databases.values()],
         )
 
+    def settle(self, timeout: float = 60, quiet: float = 0.05, window: float = 0.5) -> None:
+        """Wait until our processes are quiet (below ``quiet`` of a core over ``window``): what
+        an earlier step set off (consumers catching up) must not weigh on the next measurement."""
+        if self.system is None:
+            return
+        deadline = time.monotonic() + timeout
+        before, start = self.cpu_snapshot(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            after, now = self.cpu_snapshot(), time.monotonic()
+            if cpu.ours_busy(before, after, now - start) < quiet:
+                return
+            before, start = after, now
+        print(f"bench: the system was still busy after {timeout:.0f}s; measuring anyway", flush=True)
+
     def client(self, sub: str, role: str, org: str) -> "Client":
         return Client(self.start().api_url, mint(sub, role, org, ttl=3600, key=self.jwt_secret))
 

@@ -86,7 +86,7 @@ def run(infra, report, quick):
         )
 
         done, errors, latencies, completed = [0], [], [], [0]
-        eventlet.sleep(2)  # let the placements' own events (payments, reactions) settle
+        infra.settle()  # the placements' own events (payments, reactions) are not transitions
         deadline = [None]
 
         def walk(k):
