@@ -6,6 +6,10 @@ POST .../actions/approve; t1 is the ``processed_at`` of fulfillment's inbox row 
 ``order.approved`` event (the orders outbox says which event that is). Fulfillment's record is
 no measure of it: the record opens at ``order.placed``, before the approval.
 
+``propagation.event`` is the event's own part of it, from the approval's commit (the outbox
+row's ``created_at``, stamped as the orders transaction ends) to fulfillment's inbox row: the
+rest is the HTTP request, the RPC call and the orders transaction.
+
 Approximation, stated: both clocks are this machine's wall clock (time.time() here,
 datetime.now() in the fulfillment worker). The inbox row is stamped as the handler's transaction
 begins, so t1 precedes the commit by the handler's statements and the commit (~1 ms or less):
@@ -53,14 +57,14 @@ def run(infra, report, quick, hop_p50_ms=None):
         raise RuntimeError(f"{len(failures)} approvals failed, e.g. {failures[0]}")
     wait_for_approvals_applied(fulfillment_url, before + len(sent_at), timeout=60)
 
-    event_of = dict(
-        query_rows(
-            infra.database("orders"),
-            "SELECT envelope->'data'->>'order_id', event_id FROM outbox "
-            "WHERE event_type = 'order.approved' AND envelope->'data'->>'order_id' = ANY(%s)",
-            (list(sent_at),),
-        )
+    outbox_rows = query_rows(
+        infra.database("orders"),
+        "SELECT envelope->'data'->>'order_id', event_id, created_at FROM outbox "
+        "WHERE event_type = 'order.approved' AND envelope->'data'->>'order_id' = ANY(%s)",
+        (list(sent_at),),
     )
+    event_of = {order_id: event_id for order_id, event_id, _ in outbox_rows}
+    committed_at = {event_id: created_at for _, event_id, created_at in outbox_rows}
     applied_at = dict(
         query_rows(
             fulfillment_url,
@@ -77,6 +81,12 @@ def run(infra, report, quick, hop_p50_ms=None):
             f"approval applied {-min(delays):.1f} ms before it was requested: not a propagation"
         )
     report.metric("approve.http.p50", percentile(http_ms, 50), "ms")
+    # The event's own journey, from the approval's commit (its outbox row is stamped as the
+    # transaction ends) to fulfillment's: publishing, routing, consuming, applying.
+    hops = [(applied_at[e] - committed_at[e]).total_seconds() * 1000 for e in event_of.values()]
+    report.latency("propagation.event", hops)
+    if hop_p50_ms:
+        report.metric("propagation.event.p50_over_hop_p50", percentile(hops, 50) / hop_p50_ms, "x")
     report.latency("propagation", delays, p99_target=50)  # p50: the ratio below
     if hop_p50_ms:
         report.metric(

@@ -161,7 +161,7 @@ class Infra:
             if cpu.ours_busy(before, after, now - start) < quiet:
                 return
             before, start = after, now
-        print(f"bench: the system was still busy after {timeout:.0f}s; measuring anyway", flush=True)
+        print(f"bench: still busy after {timeout:.0f}s; measuring anyway", flush=True)
 
     def client(self, sub: str, role: str, org: str) -> "Client":
         return Client(self.start().api_url, mint(sub, role, org, ttl=3600, key=self.jwt_secret))
