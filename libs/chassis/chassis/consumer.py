@@ -242,10 +242,13 @@ class BatchEventConsumer(EventConsumer):
             self._spawn(event, message, partial(self._alone_done, message))
             return
         first = batch[0][0]
+        # An event delivered twice (the relay republished it) is applied once; both messages
+        # are acknowledged with the batch.
+        events = list({event.event_id: event for event, _ in batch}.values())
         try:
             self.container.spawn_worker(
                 self,
-                (EventBatch([event for event, _ in batch]),),
+                (EventBatch(events),),
                 {},
                 context_data={
                     **self.unpack_message_headers(batch[0][1]),
