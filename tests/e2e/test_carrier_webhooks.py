@@ -152,7 +152,9 @@ def test_a_forged_signature_is_refused_and_stores_nothing(system, approved):
     number = tracking_number()
     ship(m.supplier, order["id"], [{"line_id": "L1", "quantity": 10}], number)
     door = carrier(system)
-    forged = door.post_generic("dhl", [scan(number, "delivered", event_id=f"x-{number}")], secret="guess")
+    forged = door.post_generic(
+        "dhl", [scan(number, "delivered", event_id=f"x-{number}")], secret="guess"
+    )
     assert problem(forged, 401, "signature-invalid")["detail"] == (
         "the signature does not match the body"
     )
