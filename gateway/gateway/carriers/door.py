@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
-from chassis.envelope import new_envelope
+from chassis.envelope import InvalidEvent, new_envelope
 from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
 from gateway import events
 from gateway.carriers import aftership, easypost, secrets, signatures
@@ -169,20 +169,23 @@ def _record(carrier, found):
     delivery = uuid.uuid4().hex
     if found:
         received_at = datetime.now(UTC).isoformat()
-        envelopes = [
-            new_envelope(
-                "carrier.scans_received",
-                {
-                    "carrier": carrier,
-                    "delivery_id": delivery,
-                    "scans": found[start : start + MAX_BATCH],
-                    "received_at": received_at,
-                },
-                "gateway",
-                correlation_id=g.correlation_id,
-            )
-            for start in range(0, len(found), MAX_BATCH)
-        ]
+        try:
+            envelopes = [
+                new_envelope(
+                    "carrier.scans_received",
+                    {
+                        "carrier": carrier,
+                        "delivery_id": delivery,
+                        "scans": found[start : start + MAX_BATCH],
+                        "received_at": received_at,
+                    },
+                    "gateway",
+                    correlation_id=g.correlation_id,
+                )
+                for start in range(0, len(found), MAX_BATCH)
+            ]
+        except InvalidEvent as error:  # what the scans passed, but the contract refuses
+            raise Problem(422, "Invalid request", str(error)) from None
         # All or none confirmed: on a 503 the carrier sends the whole delivery again, and the
         # parts that did reach the broker are recognised as duplicates.
         events.publish(envelopes)
