@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # Well past a healthy broker's confirm (milliseconds), well inside a carrier's own timeout.
 CONFIRM_WAIT_S = 5.0
 PUBLISHED = ("carrier.scans_received",)
+# Connect once, without kombu's retries: the carrier retries after a 503, not the request.
+ONE_ATTEMPT = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
 
 
 class ConfirmedPublisher:
@@ -61,7 +63,9 @@ class ConfirmedPublisher:
             if self._routes_declared:
                 return
             try:
-                with Connection(self._uri, connect_timeout=self._wait_s) as connection:
+                with Connection(
+                    self._uri, connect_timeout=self._wait_s, transport_options=ONE_ATTEMPT
+                ) as connection:
                     topology.declare_routes(connection, PUBLISHED)
             except BROKER_ERRORS as error:
                 raise ServiceUnavailable("The message broker cannot be reached") from error
