@@ -19,7 +19,7 @@ import sys
 from eventlet import wsgi
 
 from chassis import logs
-from gateway import rpc
+from gateway import events, rpc
 from gateway.app import create_app
 from gateway.settings import SettingsError, load_settings
 
@@ -67,6 +67,8 @@ def serve(create, prefix, base, name):
         wsgi.server(listener, app, log_output=False, url_length_limit=max_url + REQUEST_LINE_SLACK)
     finally:
         rpc.close(app)
+        if "events" in app.extensions:
+            events.close(app)
         log.info(f"{name} stopped")
 
 

@@ -7,6 +7,7 @@ from gateway import (
     correlation,
     disputes,
     docs,
+    events,
     fulfillment,
     health,
     idempotency,
@@ -43,6 +44,7 @@ API_CONFIG = {
 
 def create_app(settings: dict | None = None) -> Flask:
     app, api = conventional_app(settings, API_CONFIG)
+    events.init_app(app)  # the carrier door publishes (ADR 22); the admin gateway does not
     api.register_blueprint(orders.blp)
     api.register_blueprint(disputes.blp)
     api.register_blueprint(health.blp)

@@ -98,8 +98,15 @@ class ReturnSchema(PassThroughSchema):
 
 
 class ScanReceiptSchema(Schema):
-    accepted = fields.Integer(metadata={"description": "new scans, now stored"})
-    duplicates = fields.Integer(metadata={"description": "scans we already had: no effect"})
-    parked = fields.Integer(
-        metadata={"description": "new scans whose shipment is not known yet: kept for it"}
+    """The broker has the scans (ADR 22); whether each was new, a duplicate or parked for a
+    shipment not known yet shows in the shipment's history once fulfillment applied it."""
+
+    accepted = fields.Integer(
+        metadata={"description": "scans accepted for processing", "example": 1}
+    )
+    delivery_id = fields.String(
+        metadata={
+            "description": "our id for this delivery, to quote when asking about it",
+            "example": "5f0c3c0e6b7a4e7f9d2a1b3c4d5e6f70",
+        }
     )

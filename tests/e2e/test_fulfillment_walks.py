@@ -134,7 +134,7 @@ def test_a_retail_parcel_tracked_by_aftership_ships_is_delivered_and_comes_back(
 
     journey.append(checkpoint("Delivered", start + timedelta(days=2), location="Ikeja"))
     response = aftership.post_aftership(aftership_update(number, "seko", journey))
-    assert response.json() == {"accepted": 1, "duplicates": 2, "parked": 0}
+    assert response.json()["accepted"] == 3  # all three for processing: two had their effect
     when(m.buyer, order, status_is("delivered"))
     [parcel] = shipments(m.buyer, order["id"])
     assert [s["status"] for s in parcel["scans"]] == ["info_received", "in_transit", "delivered"]

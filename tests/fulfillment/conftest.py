@@ -14,6 +14,7 @@ from support.order_facts import PLACED
 from support.services import query, rpc
 
 outbox = metadata.tables["outbox"]
+SCANS = "carrier.scans_received"
 
 
 class Fulfillment:
@@ -38,6 +39,15 @@ class Fulfillment:
         """Publish an orders event (or ``envelope`` again) and wait until its handler ran."""
         with entrypoint_waiter(self.container, handler):
             return publish(self.config["AMQP_URI"], event_type, data, "orders", envelope)
+
+    def receive_scans(self, carrier, scan_list, envelope=None, wait=True):
+        """Publish scans as the gateway's carrier door does (``envelope`` again: a redelivery)
+        and, with ``wait``, return once the handler ran. Returns the envelope."""
+        data = {"carrier": carrier, "scans": scan_list, "received_at": self.clock.now.isoformat()}
+        if not wait:
+            return publish(self.config["AMQP_URI"], SCANS, data, "gateway", envelope)
+        with entrypoint_waiter(self.container, "on_scans_received"):
+            return publish(self.config["AMQP_URI"], SCANS, data, "gateway", envelope)
 
     def call(self, method, *args):
         with rpc(self.config) as proxy:

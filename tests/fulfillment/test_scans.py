@@ -9,9 +9,17 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select, update
 
 from chassis.database import make_engine
-from contracts.errors import Conflict, InvalidRequest
-from fulfillment.models import scans, shipments
-from support.services import BUYER, SUPPLIER, count, query, rpc
+from chassis.deadletters import list_parked
+from chassis.envelope import InvalidEvent, new_envelope
+from chassis.topology import consumer_queue_name, dead_queue_name
+from contracts.errors import Conflict
+from fulfillment.models import metadata, scans, shipments
+from support.events import publish
+from support.services import BUYER, SUPPLIER, count, query
+from support.waiting import eventually
+
+SCANS = "carrier.scans_received"
+DEAD = dead_queue_name(consumer_queue_name("fulfillment", SCANS))
 
 
 def scan(tracking, status, at, event_id="", **more):
@@ -39,6 +47,13 @@ def shipped(fulfillment, tracking="JD0001", carrier="dhl", hand_over=True):
     )
 
 
+def handled(fulfillment, envelopes):
+    """How many of ``envelopes`` the service has applied (its inbox keeps each event once)."""
+    inbox = metadata.tables["inbox"]
+    ids = [envelope["event_id"] for envelope in envelopes]
+    return count(fulfillment.config["DATABASE_URL"], inbox, inbox.c.event_id.in_(ids))
+
+
 def event_types(fulfillment):
     return [envelope["event_type"] for envelope in fulfillment.published()]
 
@@ -47,10 +62,9 @@ def test_the_same_scan_delivered_five_times_has_its_effect_once(fulfillment):
     shipment = shipped(fulfillment)
     at = fulfillment.clock.now + timedelta(hours=2)
     sorting = scan("JD0001", "in_transit", at, "evt-1", location_kind="sorting_centre")
-    outcomes = [fulfillment.call("record_scans", "DHL", [sorting]) for _ in range(4)]
-    outcomes.append(fulfillment.call("record_scans", "dhl", [sorting, sorting]))
-    assert outcomes[0] == {"accepted": 1, "duplicates": 0, "parked": 0}
-    assert all(o["accepted"] == 0 for o in outcomes[1:])
+    for _ in range(4):  # the carrier's retries: each a new event
+        fulfillment.receive_scans("DHL", [sorting])
+    fulfillment.receive_scans("dhl", [sorting, sorting])
     [scanned] = fulfillment.published("parcel.scanned")
     assert scanned["data"]["shipment_id"] == shipment["id"]
     assert scanned["data"]["location_kind"] == "sorting_centre"
@@ -60,12 +74,11 @@ def test_the_same_scan_delivered_five_times_has_its_effect_once(fulfillment):
 def test_a_scan_without_an_event_id_is_recognised_by_what_it_says(fulfillment):
     shipped(fulfillment)
     at = fulfillment.clock.now + timedelta(hours=2)
-    first = fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", at)])
-    again = fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", at)])
-    later = fulfillment.call(
-        "record_scans", "dhl", [scan("JD0001", "in_transit", at + timedelta(minutes=1))]
-    )
-    assert (first["accepted"], again["duplicates"], later["accepted"]) == (1, 1, 1)
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", at)])
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", at)])
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 1
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", at + timedelta(minutes=1))])
+    assert count(fulfillment.config["DATABASE_URL"], scans) == 2
 
 
 def test_scans_in_reverse_order_end_delivered_and_keep_the_whole_history(fulfillment):
@@ -79,7 +92,7 @@ def test_scans_in_reverse_order_end_delivered_and_keep_the_whole_history(fulfill
         scan("JD0001", "delivered", start + timedelta(hours=26), "e3", location="Berlin"),
     ]
     for each in reversed(journey):
-        fulfillment.call("record_scans", "dhl", [each])
+        fulfillment.receive_scans("dhl", [each])
 
     view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
     assert view["status"] == "delivered"
@@ -94,11 +107,10 @@ def test_scans_in_reverse_order_end_delivered_and_keep_the_whole_history(fulfill
 def test_a_late_scan_is_news_but_does_not_turn_the_status_back(fulfillment):
     shipment = shipped(fulfillment)
     start = fulfillment.clock.now
-    fulfillment.call(
-        "record_scans", "dhl", [scan("JD0001", "out_for_delivery", start + timedelta(hours=9))]
+    fulfillment.receive_scans(
+        "dhl", [scan("JD0001", "out_for_delivery", start + timedelta(hours=9))]
     )
-    fulfillment.call(
-        "record_scans",
+    fulfillment.receive_scans(
         "dhl",
         [scan("JD0001", "in_transit", start + timedelta(hours=1), location_kind="sorting_centre")],
     )
@@ -110,12 +122,11 @@ def test_a_late_scan_is_news_but_does_not_turn_the_status_back(fulfillment):
 
 def test_a_scan_before_its_shipment_is_parked_then_applied(fulfillment):
     early = fulfillment.clock.now + timedelta(minutes=5)
-    parked = fulfillment.call(
-        "record_scans",
-        "dhl",
-        [scan("JD0001", "in_transit", early, "e1", location_kind="sorting_centre")],
+    fulfillment.receive_scans(
+        "dhl", [scan("JD0001", "in_transit", early, "e1", location_kind="sorting_centre")]
     )
-    assert parked == {"accepted": 1, "duplicates": 0, "parked": 1}
+    parked = count(fulfillment.config["DATABASE_URL"], scans, scans.c.shipment_id.is_(None))
+    assert parked == 1
     assert fulfillment.published("parcel.scanned") == []
 
     shipment = shipped(fulfillment, hand_over=False)  # registered after the carrier scanned it
@@ -127,10 +138,8 @@ def test_a_scan_before_its_shipment_is_parked_then_applied(fulfillment):
 
 def test_a_recycled_tracking_number_does_not_pick_up_an_old_parcels_scans(fulfillment):
     long_ago = fulfillment.clock.now - timedelta(days=90)
-    fulfillment.call("record_scans", "dhl", [scan("JD0001", "delivered", long_ago, "old")])
-    fulfillment.call(
-        "record_scans", "ups", [scan("JD0001", "delivered", fulfillment.clock.now, "ups")]
-    )
+    fulfillment.receive_scans("dhl", [scan("JD0001", "delivered", long_ago, "old")])
+    fulfillment.receive_scans("ups", [scan("JD0001", "delivered", fulfillment.clock.now, "ups")])
     shipment = shipped(fulfillment)
     view = fulfillment.call("get_shipment", SUPPLIER, shipment["order_id"], shipment["id"])
     assert view["status"] == "handed_over" and view["scans"] == []
@@ -144,7 +153,7 @@ def test_the_tracking_number_is_fixed_once_the_carrier_scanned(fulfillment):
     fulfillment.call(
         "update_shipment", SUPPLIER, order_id, shipment["id"], {"tracking_number": "JD0009"}
     )
-    fulfillment.call("record_scans", "dhl", [scan("JD0009", "in_transit", fulfillment.clock.now)])
+    fulfillment.receive_scans("dhl", [scan("JD0009", "in_transit", fulfillment.clock.now)])
     with pytest.raises(Conflict, match="scanned"):
         fulfillment.call(
             "update_shipment", SUPPLIER, order_id, shipment["id"], {"tracking_number": "JD0010"}
@@ -153,9 +162,14 @@ def test_the_tracking_number_is_fixed_once_the_carrier_scanned(fulfillment):
 
 def test_invalid_scans_are_refused_whole(fulfillment):
     good = scan("JD0001", "in_transit", fulfillment.clock.now)
-    with pytest.raises(InvalidRequest) as refused:
-        fulfillment.call("record_scans", "dhl", [good, {**good, "status": "teleported"}])
-    assert "status" in refused.value.details["errors"]["1"]
+    valid = {"carrier": "dhl", "scans": [good], "received_at": fulfillment.clock.now.isoformat()}
+    bad = {**valid, "scans": [good, {**good, "status": "teleported"}]}
+    with pytest.raises(InvalidEvent, match="status"):  # the gateway cannot publish them
+        new_envelope(SCANS, bad, "gateway")
+    forged = {**new_envelope(SCANS, valid, "gateway"), "data": bad}  # nor can anyone else
+    publish(fulfillment.config["AMQP_URI"], SCANS, bad, "gateway", forged)
+    [parked] = eventually(lambda: list_parked(fulfillment.config["AMQP_URI"], [DEAD]))
+    assert parked.event_id == forged["event_id"] and "status" in parked.error
     assert count(fulfillment.config["DATABASE_URL"], scans) == 0
 
 
@@ -195,7 +209,7 @@ def test_a_holiday_is_not_a_workday_for_the_unscanned_deadline(fulfillment, holi
 
 def test_a_scanned_parcel_is_never_reported_unscanned(fulfillment):
     shipped(fulfillment)
-    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", fulfillment.clock.now)])
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", fulfillment.clock.now)])
     fulfillment.clock.advance(days=10)
     with entrypoint_waiter(fulfillment.container, "report_unscanned"):
         pass
@@ -223,13 +237,14 @@ def test_concurrent_batches_over_the_same_shipments_all_land(fulfillment):
             scan(number, "in_transit", start + timedelta(minutes=offset * 10 + i), f"{offset}-{i}")
             for i, number in enumerate(numbers * 3)
         ]
-        return fulfillment.call("record_scans", "dhl", scans_)
+        return fulfillment.receive_scans("dhl", scans_, wait=False)
 
-    threads = [eventlet.spawn(batch, offset) for offset in range(3) for _ in range(2)]
-    outcomes = [thread.wait() for thread in threads]
-    assert sum(o["accepted"] for o in outcomes) == 27
-    assert sum(o["duplicates"] for o in outcomes) == 27
-    assert count(fulfillment.config["DATABASE_URL"], scans) == 27
+    # Published all at once: the service's workers apply them concurrently.
+    envelopes = [batch(offset) for offset in range(3) for _ in range(2)]
+    assert len(envelopes) == 6
+    url = fulfillment.config["DATABASE_URL"]
+    eventually(lambda: handled(fulfillment, envelopes) == 6)
+    assert count(url, scans) == 27  # 54 scans, each sent twice
 
 
 def test_one_more_hop_in_transit_is_history_not_news(fulfillment):
@@ -242,24 +257,23 @@ def test_one_more_hop_in_transit_is_history_not_news(fulfillment):
             "JD0001", "in_transit", start + timedelta(hours=3), "h3", location_kind="sorting_centre"
         ),
     ]
-    fulfillment.call("record_scans", "dhl", hops)
+    fulfillment.receive_scans("dhl", hops)
     view = fulfillment.call("get_shipment", BUYER, shipment["order_id"], shipment["id"])
     assert [s["carrier_event_id"] for s in view["scans"]] == ["h1", "h2", "h3"]
     published = [e["data"]["scan_id"] for e in fulfillment.published("parcel.scanned")]
     assert published == [view["scans"][0]["id"], view["scans"][2]["id"]]
 
 
-def test_a_redelivered_scan_call_is_answered_from_its_record(fulfillment):
+def test_a_redelivered_event_is_skipped_and_a_retried_delivery_has_no_second_effect(
+    fulfillment,
+):
     shipment = shipped(fulfillment)
     sorting = scan(
         "JD0001", "in_transit", fulfillment.clock.now, "evt-9", location_kind="sorting_centre"
     )
-    with rpc(fulfillment.config) as proxy:
-        first = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-1")
-        again = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-1")
-        retried = proxy.fulfillment.record_scans("dhl", [sorting], command_id="delivery-2")
-    assert first == again == {"accepted": 1, "duplicates": 0, "parked": 0}
-    assert retried == {"accepted": 0, "duplicates": 1, "parked": 0}  # the carrier's own retry
+    first = fulfillment.receive_scans("dhl", [sorting])
+    fulfillment.receive_scans("dhl", [sorting], envelope=first)  # the broker redelivers it
+    fulfillment.receive_scans("dhl", [sorting])  # the carrier sends it again
     [scanned] = fulfillment.published("parcel.scanned")
     assert scanned["data"]["shipment_id"] == shipment["id"]
     assert count(fulfillment.config["DATABASE_URL"], scans) == 1
@@ -275,11 +289,18 @@ def test_shipments_and_their_first_scans_arriving_together_always_meet(fulfillme
         return fulfillment.call("create_shipment", SUPPLIER, order_id, request)
 
     def record(number):
-        return fulfillment.call("record_scans", "dhl", [scan(number, "in_transit", at, number)])
+        return fulfillment.receive_scans(
+            "dhl", [scan(number, "in_transit", at, number)], wait=False
+        )
 
-    threads = [eventlet.spawn(step, number) for number in numbers for step in (record, create)]
-    for thread in threads:
+    threads = {step: [] for step in (record, create)}
+    for number in numbers:
+        for step in (record, create):
+            threads[step].append(eventlet.spawn(step, number))
+    for thread in threads[create]:
         thread.wait()
+    envelopes = [thread.wait() for thread in threads[record]]
+    eventually(lambda: handled(fulfillment, envelopes) == len(numbers))
     found = fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"]
     assert sorted((s["tracking_number"], s["status"]) for s in found) == [
         (number, "in_transit") for number in numbers
@@ -292,16 +313,16 @@ def test_a_shipment_stored_before_milestones_were_kept_learns_them_from_its_scan
     shipped(fulfillment)
     start = fulfillment.clock.now
     sorting = {"location_kind": "sorting_centre"}
-    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", start, "s1", **sorting)])
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", start, "s1", **sorting)])
     engine = make_engine(fulfillment.config["DATABASE_URL"])
     with engine.begin() as connection:  # as migration 0006 leaves an older shipment
         connection.execute(update(shipments).values(milestones=None))
     engine.dispose()
     later = start + timedelta(hours=1)
-    fulfillment.call("record_scans", "dhl", [scan("JD0001", "in_transit", later, "s2", **sorting)])
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", later, "s2", **sorting)])
     assert len(fulfillment.published("parcel.scanned")) == 1  # reached before: history
     out = scan("JD0001", "out_for_delivery", later + timedelta(hours=1), "s3")
-    fulfillment.call("record_scans", "dhl", [out])
+    fulfillment.receive_scans("dhl", [out])
     assert len(fulfillment.published("parcel.scanned")) == 2
     [row] = query(fulfillment.config["DATABASE_URL"], select(shipments.c.milestones))
     assert sorted(row.milestones) == [["in_transit", "sorting_centre"], ["out_for_delivery", ""]]

@@ -13,7 +13,7 @@ import pytest
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from contracts.errors import IllegalTransition, NotFound
-from gateway import rpc
+from gateway import events, rpc
 from gateway.app import create_app
 from gateway.settings import load_settings
 from gateway.tokens import mint
@@ -254,6 +254,7 @@ def app(settings, cluster):
     app = create_app(settings)
     yield app
     rpc.close(app)
+    events.close(app)
 
 
 @pytest.fixture

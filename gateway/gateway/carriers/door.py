@@ -1,25 +1,30 @@
 """``/api/v1/carriers``: scan webhooks, authenticated by signature instead of a bearer token.
 
-The signature is checked over the raw body before anything parses it. A scan is answered 202
-only once fulfillment has committed it (``fulfillment.record_scans``), so a carrier that gets
-no 202 retries, and a retry or replay of a stored scan has no second effect (see
-docs/adr/0011-carrier-webhooks.md).
+The signature is checked over the raw body before anything parses it, then every format is
+translated into our scans and validated: a bad request is answered 401 or 422 at once, and
+nothing is published. Good scans are published as ``carrier.scans_received`` (one event per
+``MAX_BATCH`` part of the delivery) and answered 202 once the broker has confirmed them
+(``gateway.events``); fulfillment consumes them. A carrier that gets no 202 retries, and a
+retried or replayed scan has no second effect (fulfillment's dedupe key). See
+docs/adr/0011-carrier-webhooks.md and docs/adr/0022-scans-accepted-on-a-broker-confirm.md.
 """
 
 import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
+from chassis.envelope import InvalidEvent, new_envelope
 from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
+from gateway import events
 from gateway.carriers import aftership, easypost, secrets, signatures
 from gateway.fulfillment_schemas import ScanReceiptSchema
 from gateway.openapi import documented
 from gateway.problems import Problem
-from gateway.rpc import services
 
 # A batch of MAX_BATCH scans fits with room to spare.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -161,20 +166,27 @@ def _translate(adapter):
 
 
 def _record(carrier, found):
-    if not found:
-        return jsonify(accepted=0, duplicates=0, parked=0), 202
-    receipt = {"accepted": 0, "duplicates": 0, "parked": 0}
-    # One command per part of the delivery: an RPC redelivered to fulfillment (its reply was
-    # lost) is answered from its record. A carrier's own retry is a new request whose scans
-    # are recognised as duplicates.
     delivery = uuid.uuid4().hex
-    for start in range(0, len(found), MAX_BATCH):
-        outcome = services().call(
-            "fulfillment.record_scans",
-            carrier,
-            found[start : start + MAX_BATCH],
-            command_id=f"carrier-scans-{delivery}-{start}",
-        )
-        for key in receipt:
-            receipt[key] += outcome[key]
-    return jsonify(receipt), 202
+    if found:
+        received_at = datetime.now(UTC).isoformat()
+        try:
+            envelopes = [
+                new_envelope(
+                    "carrier.scans_received",
+                    {
+                        "carrier": carrier,
+                        "delivery_id": delivery,
+                        "scans": found[start : start + MAX_BATCH],
+                        "received_at": received_at,
+                    },
+                    "gateway",
+                    correlation_id=g.correlation_id,
+                )
+                for start in range(0, len(found), MAX_BATCH)
+            ]
+        except InvalidEvent as error:  # what the scans passed, but the contract refuses
+            raise Problem(422, "Invalid request", str(error)) from None
+        # All or none confirmed: on a 503 the carrier sends the whole delivery again, and the
+        # parts that did reach the broker are recognised as duplicates.
+        events.publish(envelopes)
+    return jsonify(accepted=len(found), delivery_id=delivery), 202

@@ -106,6 +106,23 @@ def declare(
     return [q.name for q in queues]
 
 
+def declare_routes(connection: Connection, event_types: Sequence[str]) -> list[str]:
+    """Declare what publishing ``event_types`` needs so that none is dropped as unroutable:
+    each one's exchange and every consumer's queue, bound. Not the retry and parking queues:
+    their arguments (TTLs) are the consumers' to choose, and a mismatch would be refused.
+    For a producer that is no Nameko service (the gateway). Returns the queue names."""
+    channel = connection.default_channel
+    names = []
+    for event_type in event_types:
+        known = CONTRACTS[event_type]
+        event_exchange(known.producer)(channel).declare()
+        for service in known.consumers:
+            queue = consumer_queue(service, known)
+            queue(channel).declare()
+            names.append(queue.name)
+    return names
+
+
 def definitions(
     delays_ms: Sequence[int] = DEFAULT_RETRY_DELAYS_MS, vhost: str = "/"
 ) -> dict[str, Any]:

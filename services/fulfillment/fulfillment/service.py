@@ -5,7 +5,6 @@ import itertools
 import logging
 from datetime import timedelta
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import delete, insert, select, update
@@ -24,7 +23,6 @@ from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import Conflict, InvalidRequest, NotFound
 from contracts.rpc.orders import ORDER_IDS, check
-from contracts.scans import MAX_BATCH, CarrierScan
 from fulfillment import delivery_note, documents, domain, returns, tracking, waiting
 from fulfillment.models import documents as documents_table
 from fulfillment.models import fulfillments, metadata, scans, shipments, waiting_events
@@ -43,7 +41,6 @@ UNSCANNED_BATCH = 100
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
-_SCANS = CarrierScan(many=True)
 log = logging.getLogger(__name__)
 
 
@@ -273,25 +270,18 @@ class FulfillmentService(ServiceBase):
 
     # -- carrier scans -----------------------------------------------------------------------
 
-    @uow.command
-    def record_scans(self, tx, carrier, scan_list):
+    @consume("carrier.scans_received")
+    def on_scans_received(self, event):
         """Store each scan once and apply it to its shipment, or park it until the shipment
-        appears. Answers when every scan is committed: ``{accepted, duplicates, parked}``.
+        appears (ADR 22: the gateway answered the carrier 202 once this event was on the broker).
 
-        A command: a redelivered call (its reply was lost) is answered from the record. A scan
-        sent again in another call is recognised by its dedupe key, and counted a duplicate."""
-        carrier = domain.carrier_of(carrier)
+        The contract validated every scan; a redelivered event is skipped by the inbox, and a
+        scan the carrier sent again (a new event) is recognised by its dedupe key: no effect."""
+        carrier = domain.carrier_of(event.data["carrier"])
         if not carrier:
             raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
-        if not isinstance(scan_list, list) or not 0 < len(scan_list) <= MAX_BATCH:
-            raise InvalidRequest(
-                f"scans: 1 to {MAX_BATCH} scans", {"errors": {"scans": ["1 to 1000 scans"]}}
-            )
-        try:
-            loaded = _SCANS.load(scan_list)
-        except ValidationError as error:
-            raise InvalidRequest("invalid scans", {"errors": error.messages}) from None
-        return self._record_scans(tx, carrier, loaded)
+        with self.uow.transaction() as tx:
+            self._record_scans(tx, carrier, event.data["scans"])
 
     def _record_scans(self, tx, carrier, loaded):
         now = self.clock()
@@ -305,16 +295,14 @@ class FulfillmentService(ServiceBase):
         for row in rows.values():
             shipment = self._shipment_for_scan(candidates, row)
             row["shipment_id"] = None if shipment is None else shipment["id"]
-        # Stored first, so that a concurrent call carrying one of these scans waits for this
+        # Stored first, so that a concurrent delivery carrying one of these scans waits for this
         # one and then finds it stored (in one order, by key, so two such calls never deadlock).
         stored = self._store_new(tx.session, [rows[key] for key in sorted(rows)])
         fresh = sorted(
             (row for key, row in rows.items() if key in stored), key=lambda row: row["occurred_at"]
         )
-        outcome = {"accepted": len(fresh), "duplicates": len(loaded) - len(fresh), "parked": 0}
         for row in fresh:
-            if row["shipment_id"] is None:
-                outcome["parked"] += 1
+            if row["shipment_id"] is None:  # parked: ``_attach_parked`` applies it later
                 continue
             shipment = candidates[row["shipment_id"]]
             changes, events = tracking.apply(shipment, row, self._hand_over_changes)
@@ -324,7 +312,6 @@ class FulfillmentService(ServiceBase):
         for shipment_id, shipment in candidates.items():
             changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
             self._save(tx, shipment, changes)
-        return outcome
 
     def _shipments_for(self, session, rows) -> dict:
         """The shipments the scans may be about, locked. A scan whose shipment is not found
