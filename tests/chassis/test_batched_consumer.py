@@ -1,15 +1,18 @@
-"""``@consume(event_type, batch=n)``: a burst is applied in batches, each event exactly once,
-and an event that fails fails alone. On a real broker, on PostgreSQL and on SQLite.
+"""``@consume(event_type, batch=n)`` and ``@consume_batches``: a burst is applied in batches,
+each event exactly once, and an event that fails fails alone. On a real broker, on PostgreSQL
+and on SQLite.
 
-The test's own service stands in for a consumer of ``order.approved``: it keeps one row per
-order it applied, stamped with the worker (service instance) that applied it.
+The test's own services stand in for a consumer of ``order.approved``: each keeps one row per
+order it applied, stamped with the worker (service instance) that applied it; one handles an
+event at a time, the other the whole list.
 """
 
 import uuid
 
+import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
-from chassis.consumer import consume
+from chassis.consumer import consume, consume_batches
 from chassis.database import make_engine
 from chassis.deadletters import list_parked
 from chassis.tables import messaging_tables
@@ -46,6 +49,27 @@ class BatchingConsumer:
             )
 
 
+class WholeBatchConsumer:
+    name = "fulfillment"
+    uow = UnitOfWork(metadata)
+
+    @consume_batches("order.approved", batch=50)
+    def on_approved(self, events):
+        if any(event.data["order_id"].startswith(REFUSED) for event in events):
+            raise ValueError("this order is refused")
+        worker = uuid.uuid4().hex
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(applied),
+                [{"order_id": event.data["order_id"], "worker": worker} for event in events],
+            )
+
+
+@pytest.fixture(params=[BatchingConsumer, WholeBatchConsumer], ids=["each", "whole"])
+def consumer(request):
+    return request.param
+
+
 def rows(url, statement):
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -62,14 +86,14 @@ def approval(order_id):
     return {**APPROVED, "order_id": order_id}
 
 
-def start(container_factory, url, config):
-    container = container_factory(BatchingConsumer, {**config, "DATABASE_URL": url})
+def start(container_factory, consumer, url, config):
+    container = container_factory(consumer, {**config, "DATABASE_URL": url})
     container.start()
     return container
 
 
 def test_a_burst_waiting_in_the_queue_is_applied_in_batches_each_event_once_even_if_sent_twice(
-    container_factory, service_config, database_of, declared_topology
+    container_factory, consumer, service_config, database_of, declared_topology
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
     orders = [f"o-{i}" for i in range(60)]
@@ -80,7 +104,7 @@ def test_a_burst_waiting_in_the_queue_is_applied_in_batches_each_event_once_even
     for envelope in sent[:5]:  # delivered twice in the same burst, as a relay may
         publish(config["AMQP_URI"], "order.approved", None, "orders", envelope=envelope)
 
-    start(container_factory, url, config)
+    start(container_factory, consumer, url, config)
 
     assert eventually(lambda: applied_orders(url) == set(orders))
     assert eventually(lambda: rows(url, select(func.count()).select_from(inbox)) == [(60,)])
@@ -90,7 +114,7 @@ def test_a_burst_waiting_in_the_queue_is_applied_in_batches_each_event_once_even
 
 
 def test_an_event_that_fails_in_a_batch_is_retried_and_parked_alone_the_others_applied(
-    container_factory, service_config, database_of, declared_topology
+    container_factory, consumer, service_config, database_of, declared_topology
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
     orders = [f"o-{i}" for i in range(20)]
@@ -98,7 +122,7 @@ def test_an_event_that_fails_in_a_batch_is_retried_and_parked_alone_the_others_a
     for order_id in orders:
         publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
 
-    start(container_factory, url, config)
+    start(container_factory, consumer, url, config)
 
     [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
     assert parked.event_id == refused["event_id"]
@@ -109,10 +133,10 @@ def test_an_event_that_fails_in_a_batch_is_retried_and_parked_alone_the_others_a
 
 
 def test_events_delivered_again_in_a_batch_with_new_ones_have_one_effect_each(
-    container_factory, service_config, database_of, declared_topology
+    container_factory, consumer, service_config, database_of, declared_topology
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
-    start(container_factory, url, config)
+    start(container_factory, consumer, url, config)
     first = [
         publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
         for i in range(10)

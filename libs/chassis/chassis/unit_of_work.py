@@ -110,6 +110,8 @@ class EventBatch:
     def __init__(self, events: list[Event]):
         self.events = events
         self.current: Event | None = None
+        # Set when the handler takes the whole list: its one transaction applies them all.
+        self.at_once = False
         self.tx: Transaction | None = None
         # (consumer, event id) of the events applied, for the inbox as the batch commits.
         self.handled: list[tuple[str, str]] = []
@@ -383,23 +385,32 @@ class Transactions:
 
     @contextmanager
     def _in_batch(self, consumer: str, batch: EventBatch) -> Iterator[Transaction]:
-        """The batch's transaction, opened by its first event, for the event being applied."""
-        event = batch.current
-        assert event is not None, "a batch's transaction is opened while applying its events"
-        if event.event_id in batch.opened:
-            raise SecondTransaction(
-                f"{self._worker_ctx.call_id} opened a second transaction for event "
-                f"{event.event_id}: a consumer does all its work for an event in its one"
-            )
-        batch.opened.add(event.event_id)
+        """The batch's transaction: for the event being applied, opened by the first; or, for
+        a handler that takes the whole list, for all of them at once."""
+        if batch.at_once:
+            events = batch.events
+        else:
+            assert batch.current is not None, "a batch's transaction is opened as it is applied"
+            events = [batch.current]
+        for event in events:
+            if event.event_id in batch.opened:
+                raise SecondTransaction(
+                    f"{self._worker_ctx.call_id} opened a second transaction for event "
+                    f"{event.event_id}: a consumer does all its work for an event in its one"
+                )
+            batch.opened.add(event.event_id)
         tx = batch.tx
         if tx is None:
             tx = batch.tx = batch.begin(self._committing(batch.handled))
-        if self._provider.final_sql is None:
-            self._record_in_inbox(tx.session, consumer, event.event_id)
-        else:
-            batch.handled.append((consumer, event.event_id))
-        with tx.caused_by(event):
+        for event in events:
+            if self._provider.final_sql is None:
+                self._record_in_inbox(tx.session, consumer, event.event_id)
+            else:
+                batch.handled.append((consumer, event.event_id))
+        if batch.at_once:
+            yield tx
+            return
+        with tx.caused_by(events[0]):
             yield tx
 
     @contextmanager

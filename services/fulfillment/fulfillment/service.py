@@ -15,7 +15,7 @@ from chassis.access import visible_to
 from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume, consume_batches
 from chassis.envelope import InvalidEvent, parse_envelope
 from chassis.health import ServiceBase
 from chassis.timers import every
@@ -270,18 +270,24 @@ class FulfillmentService(ServiceBase):
 
     # -- carrier scans -----------------------------------------------------------------------
 
-    @consume("carrier.scans_received")
-    def on_scans_received(self, event):
+    @consume_batches("carrier.scans_received")
+    def on_scans_received(self, events):
         """Store each scan once and apply it to its shipment, or park it until the shipment
         appears (ADR 22: the gateway answered the carrier 202 once this event was on the broker).
+        The deliveries waiting are applied together: one lookup, insert and update for all of
+        their scans (ADR 23).
 
         The contract validated every scan; a redelivered event is skipped by the inbox, and a
         scan the carrier sent again (a new event) is recognised by its dedupe key: no effect."""
-        carrier = domain.carrier_of(event.data["carrier"])
-        if not carrier:
-            raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
+        by_carrier: dict[str, list] = {}
+        for event in events:
+            carrier = domain.carrier_of(event.data["carrier"])
+            if not carrier:
+                raise InvalidRequest("carrier: required", {"errors": {"carrier": ["required"]}})
+            by_carrier.setdefault(carrier, []).extend(event.data["scans"])
         with self.uow.transaction() as tx:
-            self._record_scans(tx, carrier, event.data["scans"])
+            for carrier, found in by_carrier.items():
+                self._record_scans(tx, carrier, found)
 
     def _record_scans(self, tx, carrier, loaded):
         now = self.clock()
