@@ -9,7 +9,6 @@ travel to the chat service, which records them; downloads pass the chat service'
 import io
 
 from flask import current_app, g, jsonify, request, send_file
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from chassis.blobs import BlobNotFound, BlobRejected, blob_store
@@ -17,6 +16,7 @@ from contracts.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
 from contracts.errors import InvalidRequest, NotFound
 from gateway import idempotency
 from gateway.auth import authenticate
+from gateway.blueprint import Blueprint
 from gateway.chat_schemas import (
     AttachmentSchema,
     ConversationSchema,

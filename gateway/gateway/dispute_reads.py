@@ -9,11 +9,11 @@ checks every answer once more (staff see every one), and another organisation's 
 import logging
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 
 from contracts.errors import NotFound
 from gateway import evidence
 from gateway.auth import may_see
+from gateway.blueprint import Blueprint
 from gateway.dispute_schemas import ClaimSchema, DisputeSchema
 from gateway.openapi import SUCCESS_HEADERS, documented
 from gateway.rpc import services

@@ -7,11 +7,11 @@ orders; the gateway checks every answer once more, and another organisation's di
 """
 
 from flask import g, jsonify, url_for
-from flask_smorest import Blueprint
 
 from contracts.errors import NotFound
 from gateway import evidence, idempotency
 from gateway.auth import authenticate, may_see
+from gateway.blueprint import Blueprint
 from gateway.dispute_reads import add_read_routes, visible
 from gateway.dispute_schemas import (
     ClaimSchema,

@@ -9,7 +9,6 @@ blob only after fulfillment has found the document for this actor.
 import base64
 
 from flask import current_app, g, jsonify, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from chassis.blobs import BlobNotFound, BlobRejected, blob_store
@@ -17,6 +16,7 @@ from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import NotFound
 from gateway import evidence, idempotency
 from gateway.auth import authenticate, may_see
+from gateway.blueprint import Blueprint
 from gateway.fulfillment_schemas import (
     DocumentFormSchema,
     DocumentSchema,

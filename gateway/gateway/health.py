@@ -3,9 +3,9 @@
 from functools import partial
 
 from flask import jsonify
-from flask_smorest import Blueprint
 
 import contracts.events
+from gateway.blueprint import Blueprint
 from gateway.openapi import SUCCESS_HEADERS, documented
 from gateway.problems import Problem
 from gateway.rpc import concurrently, probes, public_detail

@@ -2,12 +2,12 @@
 ``/api/v1``; the chat service keeps all three."""
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 
 from chassis.access import is_staff
 from contracts.errors import Forbidden
 from gateway import idempotency
 from gateway.auth import authenticate
+from gateway.blueprint import Blueprint
 from gateway.chat_schemas import (
     DeliveryPageSchema,
     DeliveryQuerySchema,

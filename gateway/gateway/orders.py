@@ -9,7 +9,6 @@ import logging
 from functools import partial
 
 from flask import current_app, g, jsonify, stream_with_context, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from contracts.errors import NotFound
@@ -17,6 +16,7 @@ from contracts.rpc.limits import PAGE_SIZE
 from contracts.rpc.orders import PERFORM_ACTION, check
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.blueprint import Blueprint
 from gateway.export import csv_chunks, export_rows, pages
 from gateway.openapi import ORDER_HEADERS, PLACED_ORDER_HEADERS, SUCCESS_HEADERS, documented
 from gateway.order_page import order_page

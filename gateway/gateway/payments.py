@@ -4,12 +4,12 @@ import base64
 import io
 
 from flask import g, jsonify, send_file
-from flask_smorest import Blueprint
 
 from chassis.blobs import DOCUMENTS
 from contracts.errors import NotFound
 from gateway import idempotency
 from gateway.auth import authenticate, may_see, require_role
+from gateway.blueprint import Blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.payments_schemas import (
     InvoiceSchema,

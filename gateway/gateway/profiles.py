@@ -1,10 +1,10 @@
 """Profiles under ``/api/v1``: an organisation's reputation, its reviews, and their moderation."""
 
 from flask import g, jsonify
-from flask_smorest import Blueprint
 
 from gateway import idempotency
 from gateway.auth import authenticate, require_role
+from gateway.blueprint import Blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.profiles_schemas import (
     PROFILE_EXAMPLE,

@@ -8,13 +8,13 @@ too, in the gateway's own database. Reading it is for admins.
 from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine
 from gateway.admin.auth import authenticate_staff, require_admin
+from gateway.blueprint import Blueprint
 from gateway.idempotency import MUTATING_METHODS
 from gateway.models import StaffAction
 from gateway.openapi import SUCCESS_HEADERS, documented

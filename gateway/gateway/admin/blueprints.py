@@ -1,10 +1,9 @@
 """What every admin blueprint is: under ``/admin/v1``, platform staff only, idempotent, audited."""
 
-from flask_smorest import Blueprint
-
 from gateway import idempotency
 from gateway.admin import audit
 from gateway.admin.auth import authenticate_staff
+from gateway.blueprint import Blueprint
 
 
 def staff_blueprint(name: str, import_name: str, description: str) -> Blueprint:

@@ -16,11 +16,11 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify, request
-from flask_smorest import Blueprint
 
 from chassis.envelope import InvalidEvent, new_envelope
 from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
 from gateway import events
+from gateway.blueprint import Blueprint
 from gateway.carriers import aftership, easypost, secrets, signatures
 from gateway.fulfillment_schemas import ScanReceiptSchema
 from gateway.openapi import documented
