@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from chassis import locks
@@ -315,9 +315,13 @@ class FulfillmentService(ServiceBase):
             candidates[shipment["id"]] = {**shipment, **changes}
             for event_type, payload in events:
                 tx.publish(event_type, payload)
-        for shipment_id, shipment in candidates.items():
-            changes = {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
-            self._save(tx, shipment, changes)
+        self._save_all(
+            tx,
+            {
+                shipment_id: {k: v for k, v in shipment.items() if before[shipment_id][k] != v}
+                for shipment_id, shipment in candidates.items()
+            },
+        )
 
     def _shipments_for(self, session, rows) -> dict:
         """The shipments the scans may be about, locked. A scan whose shipment is not found
@@ -581,6 +585,23 @@ class FulfillmentService(ServiceBase):
     def _parked_window(self):
         days = float(self.config.get("PARKED_SCAN_WINDOW_DAYS", DEFAULT_PARKED_SCAN_WINDOW_DAYS))
         return timedelta(days=days)
+
+    @staticmethod
+    def _save_all(tx, changes_by_id) -> None:
+        """Save many shipments' changes: one statement, run for every shipment that changed
+        the same columns (a burst of scans changes the same few on each)."""
+        alike: dict[tuple, list[dict]] = {}
+        for shipment_id, changes in changes_by_id.items():
+            if changes:
+                row = {"shipment_id": shipment_id, **{f"new_{k}": v for k, v in changes.items()}}
+                alike.setdefault(tuple(sorted(changes)), []).append(row)
+        for columns, rows in alike.items():
+            statement = (
+                update(shipments)
+                .where(shipments.c.id == bindparam("shipment_id"))
+                .values({column: bindparam(f"new_{column}") for column in columns})
+            )
+            tx.session.execute(statement, rows)
 
     @staticmethod
     def _save(tx, shipment, changes):
