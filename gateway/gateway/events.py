@@ -6,23 +6,22 @@ warm confirm channel and waits once for the broker's confirms. A request waits f
 envelopes' confirm with a deadline; none in time is a 503 with Retry-After, and the carrier's
 retry is harmless (the consumer's dedupe key).
 
-An event published to an exchange where no queue is bound is confirmed and dropped. So, before
-its first publish, the gateway declares each event's exchange and its consumers' queues
+An event published to an exchange where no queue is bound is confirmed and dropped. So, on every
+new publishing connection, the gateway declares each event's exchange and its consumers' queues
 (``chassis.topology.declare_routes``), as ``python -m chassis.topology`` does before anything
-starts: a confirm then means that a queue holds the event.
+starts: a confirm then means that a queue holds the event. (A queue deleted by hand while the
+connection lives is not seen: deleting a live queue is an operator's act, not a failure.)
 """
 
 import logging
 
 import eventlet
 from eventlet.event import Event
-from eventlet.semaphore import Semaphore
-from flask import current_app
 from kombu import Connection
 
 from chassis import topology
 from chassis.publishing import ConfirmedBatches
-from gateway.rpc import BROKER_ERRORS, ServiceUnavailable
+from gateway.rpc import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,51 +36,37 @@ class ConfirmedPublisher:
     """Publishes envelopes and returns once the broker confirmed every one of them."""
 
     def __init__(self, amqp_uri: str, wait_s: float = CONFIRM_WAIT_S):
-        self._uri = amqp_uri
         self._wait_s = wait_s
-        self._batches = ConfirmedBatches(amqp_uri, confirm_timeout=wait_s)
+        self._batches = ConfirmedBatches(
+            amqp_uri, confirm_timeout=wait_s, on_connect=_declare_routes
+        )
         self._loop = eventlet.spawn(self._batches.run)
-        self._routes_declared = False
-        self._declaring = Semaphore()
 
     def publish(self, envelopes: list[dict]) -> None:
         """Raise ``ServiceUnavailable`` unless the broker confirmed all of ``envelopes`` in time."""
-        self._declare_routes()
         wanted = {envelope["event_id"] for envelope in envelopes}
         confirmed = Event()
         self._batches.submit(envelopes, confirmed.send)
         ids = confirmed.wait(timeout=self._wait_s)
-        # None: no confirm in time, or the publish failed (ConfirmedBatches reports only what
-        # the broker acknowledged; a nack is never reported).
+        # None: no answer in time. Fewer ids than sent: the broker refused some (a nack), or
+        # publishing failed (no broker, a refused declaration): none of it is the carrier's.
         if ids is None or set(ids) != wanted:
-            raise ServiceUnavailable("The message broker did not confirm the delivery in time")
-
-    def _declare_routes(self) -> None:
-        if self._routes_declared:
-            return
-        with self._declaring:
-            if self._routes_declared:
-                return
-            try:
-                with Connection(
-                    self._uri, connect_timeout=self._wait_s, transport_options=ONE_ATTEMPT
-                ) as connection:
-                    topology.declare_routes(connection, PUBLISHED)
-            except BROKER_ERRORS as error:
-                raise ServiceUnavailable("The message broker cannot be reached") from error
-            self._routes_declared = True
+            raise ServiceUnavailable("The message broker did not confirm the delivery")
 
     def close(self) -> None:
         self._loop.kill()
         self._batches.close()
 
 
+def _declare_routes(connection: Connection) -> None:
+    """On every new publishing connection: a broker restarted without its definitions, or a
+    queue deleted by hand, gets the routes back before the next publish."""
+    connection.ensure_connection(**ONE_ATTEMPT)
+    topology.declare_routes(connection, PUBLISHED)
+
+
 def init_app(app) -> None:
     app.extensions["events"] = ConfirmedPublisher(app.config["AMQP_URI"])
-
-
-def publish(envelopes: list[dict]) -> None:
-    current_app.extensions["events"].publish(envelopes)
 
 
 def close(app) -> None:

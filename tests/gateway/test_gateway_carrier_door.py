@@ -83,7 +83,7 @@ def test_a_202_means_the_scans_are_in_fulfillments_queue(door, rabbit_config):
     assert (envelope["event_type"], envelope["producer"]) == ("carrier.scans_received", "gateway")
     assert envelope["data"]["carrier"] == "dhl"
     assert envelope["data"]["scans"] == [SCAN]
-    assert envelope["data"]["delivery_id"] == response.json["delivery_id"]
+    assert envelope["data"]["delivery_ids"] == [response.json["delivery_id"]]
     assert envelope["correlation_id"] == response.headers["X-Correlation-ID"]
 
 

@@ -2,32 +2,33 @@
 
 The signature is checked over the raw body before anything parses it, then every format is
 translated into our scans and validated: a bad request is answered 401 or 422 at once, and
-nothing is published. Good scans are published as ``carrier.scans_received`` (one event per
-``MAX_BATCH`` part of the delivery) and answered 202 once the broker has confirmed them
-(``gateway.events``); fulfillment consumes them. A carrier that gets no 202 retries, and a
+nothing is published. Good scans are published as ``carrier.scans_received`` (with the other
+deliveries of the moment, ``gateway.carriers.deliveries``) and answered 202 once the broker has
+confirmed them; fulfillment consumes them. A carrier that gets no 202 retries, and a
 retried or replayed scan has no second effect (fulfillment's dedupe key). See
 docs/adr/0011-carrier-webhooks.md and docs/adr/0022-scans-accepted-on-a-broker-confirm.md.
 """
 
 import json
+import logging
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify, request
 
-from chassis.envelope import InvalidEvent, new_envelope
-from contracts.scans import MAX_BATCH, CarrierScan, CarrierScanBatch
-from gateway import events
+from contracts.events.gateway import MAX_CARRIER
+from contracts.scans import CarrierScan, CarrierScanBatch
 from gateway.blueprint import Blueprint
 from gateway.carriers import aftership, easypost, secrets, signatures
+from gateway.carriers.deliveries import Deliveries
 from gateway.fulfillment_schemas import ScanReceiptSchema
 from gateway.openapi import documented
 from gateway.problems import Problem
 
 # A batch of MAX_BATCH scans fits with room to spare.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+log = logging.getLogger(__name__)
 CARRIER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 
 
@@ -162,31 +163,24 @@ def _translate(adapter):
     errors = CarrierScan(many=True).validate(found)
     if errors:
         raise Problem(422, "Invalid request", "the scans are not valid; see errors", errors=errors)
-    return carrier.lower(), found
+    carrier = carrier.lower()
+    if not 0 < len(carrier) <= MAX_CARRIER:
+        raise Problem(
+            422, "Invalid request", f"the carrier is named in 1 to {MAX_CARRIER} characters"
+        )
+    return carrier, found
 
 
 def _record(carrier, found):
     delivery = uuid.uuid4().hex
     if found:
-        received_at = datetime.now(UTC).isoformat()
-        try:
-            envelopes = [
-                new_envelope(
-                    "carrier.scans_received",
-                    {
-                        "carrier": carrier,
-                        "delivery_id": delivery,
-                        "scans": found[start : start + MAX_BATCH],
-                        "received_at": received_at,
-                    },
-                    "gateway",
-                    correlation_id=g.correlation_id,
-                )
-                for start in range(0, len(found), MAX_BATCH)
-            ]
-        except InvalidEvent as error:  # what the scans passed, but the contract refuses
-            raise Problem(422, "Invalid request", str(error)) from None
-        # All or none confirmed: on a 503 the carrier sends the whole delivery again, and the
-        # parts that did reach the broker are recognised as duplicates.
-        events.publish(envelopes)
+        log.info("carrier %s delivered %d scans as %s", carrier, len(found), delivery)
+        _deliveries().send(carrier, found, delivery, g.correlation_id)
     return jsonify(accepted=len(found), delivery_id=delivery), 202
+
+
+def _deliveries() -> Deliveries:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "carrier_deliveries" not in app.extensions:
+        app.extensions["carrier_deliveries"] = Deliveries(app.extensions["events"])
+    return app.extensions["carrier_deliveries"]

@@ -5,7 +5,8 @@ tools, tests). ``ConfirmedBatches`` is the outbox's fast path: a transaction's e
 queued as it commits and the worker goes on; one green thread publishes everything queued
 back to back on a warm channel, waits once for the broker to confirm all of it, and reports
 the confirmed event ids. Under load many transactions share one wait; an envelope whose confirm
-never comes is simply not reported, and the relay publishes its row again.
+never comes is simply not reported (the outbox's relay publishes its row again; the gateway
+answers 503).
 """
 
 import logging
@@ -70,8 +71,16 @@ class EventPublisher:
 class ConfirmedBatches:
     """Publishes queued envelopes in batches, one confirm wait per batch, on one connection."""
 
-    def __init__(self, amqp_uri: str, confirm_timeout: float = CONFIRM_TIMEOUT_S):
+    def __init__(
+        self,
+        amqp_uri: str,
+        confirm_timeout: float = CONFIRM_TIMEOUT_S,
+        on_connect: Callable[[Connection], object] | None = None,
+    ):
         self._uri = amqp_uri
+        # Run on every new connection before anything is published on it (say, declaring the
+        # queues the messages must reach: a restarted broker may have lost them).
+        self._on_connect = on_connect
         self._confirm_timeout = confirm_timeout
         self._queue: LightQueue = LightQueue()
         self._connection: Connection | None = None
@@ -112,15 +121,13 @@ class ConfirmedBatches:
         try:
             confirmed = self._publish_confirmed(envelopes)
         except Exception:
-            log.warning(
-                "publishing %d events failed; the relay will retry", len(envelopes), exc_info=True
-            )
+            log.warning("publishing %d events failed", len(envelopes), exc_info=True)
             self._disconnect()
-            return
+            confirmed = set()
+        # Every submitter hears back, with what was confirmed (maybe nothing): one waiting for
+        # its confirm learns at once that none will come.
         for envelopes, on_confirmed in batch:
-            ids = [e["event_id"] for e in envelopes if e["event_id"] in confirmed]
-            if ids:
-                on_confirmed(ids)
+            on_confirmed([e["event_id"] for e in envelopes if e["event_id"] in confirmed])
 
     def _publish_confirmed(self, envelopes: list[Envelope]) -> set[str]:
         """Publish every envelope, then wait for all their confirms; the ids acknowledged."""
@@ -158,7 +165,13 @@ class ConfirmedBatches:
         """The warm connection and its confirm-mode channel, opened if need be."""
         if self._connection is None:
             connection = Connection(self._uri)
-            channel = connection.channel()
+            try:
+                if self._on_connect is not None:
+                    self._on_connect(connection)
+                channel = connection.channel()
+            except BaseException:
+                connection.close()
+                raise
             channel.events["basic_ack"].add(lambda tag, multiple: self._settle(tag, multiple, True))
             channel.events["basic_nack"].add(
                 lambda tag, multiple: self._settle(tag, multiple, False)

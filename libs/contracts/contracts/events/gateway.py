@@ -10,8 +10,9 @@ MAX_CARRIER = 50
 
 
 class ScansReceived(Payload):
-    """One delivery (or one MAX_BATCH part of it) as a carrier posted it, after its signature
-    was verified and its scans validated."""
+    """The scans of one carrier's deliveries (or a MAX_BATCH part of them) as the carrier posted
+    them, after their signatures were verified and their scans validated. The deliveries that
+    arrive together travel together."""
 
     carrier = fields.String(
         required=True,
@@ -21,13 +22,13 @@ class ScansReceived(Payload):
     scans = fields.List(
         fields.Nested(CarrierScan), required=True, validate=validate.Length(min=1, max=MAX_BATCH)
     )
-    delivery_id = fields.String(
-        load_default="",
-        validate=validate.Length(max=64),
-        metadata={"description": "The id the carrier was given in the 202, shared by every part"},
+    delivery_ids = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        load_default=list,
+        metadata={"description": "The ids the carriers were given in their 202s"},
     )
     received_at = fields.AwareDateTime(
-        required=True, metadata={"description": "When the gateway received the delivery"}
+        required=True, metadata={"description": "When the gateway received the first delivery"}
     )
 
 
