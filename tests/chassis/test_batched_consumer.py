@@ -7,8 +7,10 @@ order it applied, stamped with the worker (service instance) that applied it; on
 event at a time, the other the whole list.
 """
 
+import logging
 import uuid
 
+import eventlet
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
@@ -31,6 +33,8 @@ applied = Table(
 )
 QUEUE = "fulfillment--order.approved"
 REFUSED = "refused"
+SLOW = "slow"  # applied slowly, so that the events behind it pile up into a batch
+CAUGHT = "caught"  # its handler catches the error its own transaction raised
 
 
 class BatchingConsumer:
@@ -39,14 +43,20 @@ class BatchingConsumer:
 
     @consume("order.approved", batch=50)
     def on_approved(self, event):
-        if event.data["order_id"].startswith(REFUSED):
+        order_id = event.data["order_id"]
+        if order_id.startswith(REFUSED):
             raise ValueError("this order is refused")
+        if order_id.startswith(SLOW):
+            eventlet.sleep(0.5)
         if not hasattr(self, "worker"):
             self.worker = uuid.uuid4().hex  # a worker is one instance of the service
-        with self.uow.transaction() as tx:
-            tx.session.execute(
-                insert(applied).values(order_id=event.data["order_id"], worker=self.worker)
-            )
+        try:
+            with self.uow.transaction() as tx:
+                tx.session.execute(insert(applied).values(order_id=order_id, worker=self.worker))
+                if order_id.startswith(CAUGHT):
+                    raise LookupError("given up, and said so")
+        except LookupError:
+            return
 
 
 class WholeBatchConsumer:
@@ -57,6 +67,8 @@ class WholeBatchConsumer:
     def on_approved(self, events):
         if any(event.data["order_id"].startswith(REFUSED) for event in events):
             raise ValueError("this order is refused")
+        if any(event.data["order_id"].startswith(SLOW) for event in events):
+            eventlet.sleep(0.5)
         worker = uuid.uuid4().hex
         with self.uow.transaction() as tx:
             tx.session.execute(
@@ -114,22 +126,45 @@ def test_a_burst_waiting_in_the_queue_is_applied_in_batches_each_event_once_even
 
 
 def test_an_event_that_fails_in_a_batch_is_retried_and_parked_alone_the_others_applied(
-    container_factory, consumer, service_config, database_of, declared_topology
+    container_factory, consumer, service_config, database_of, declared_topology, caplog
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
     orders = [f"o-{i}" for i in range(20)]
+    publish(config["AMQP_URI"], "order.approved", approval(f"{SLOW}-1"), "orders")
+    for order_id in orders[:10]:
+        publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
     refused = publish(config["AMQP_URI"], "order.approved", approval(f"{REFUSED}-1"), "orders")
-    for order_id in orders:
+    for order_id in orders[10:]:
         publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
 
-    start(container_factory, consumer, url, config)
+    with caplog.at_level(logging.INFO, logger="chassis.consumer"):
+        start(container_factory, consumer, url, config)
+        [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
 
-    [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
+    assert any("applying each alone" in r.getMessage() for r in caplog.records)
     assert parked.event_id == refused["event_id"]
     assert parked.attempts == len(retry_delays_ms(config)) + 1
     assert "refused" in parked.error
-    assert applied_orders(url) == set(orders)
-    assert rows(url, select(func.count()).select_from(inbox)) == [(20,)]
+    assert applied_orders(url) == {*orders, f"{SLOW}-1"}
+    assert rows(url, select(func.count()).select_from(inbox)) == [(21,)]
+
+
+def test_an_event_whose_handler_caught_its_transactions_error_changes_nothing_in_a_batch(
+    container_factory, service_config, database_of, declared_topology
+):
+    """As alone: the error rolled its transaction back, so what it wrote is gone, and the
+    event is not recorded as applied; the batch's other events are."""
+    config, url = service_config("fulfillment"), database_of(metadata)
+    orders = [f"o-{i}" for i in range(10)]
+    publish(config["AMQP_URI"], "order.approved", approval(f"{SLOW}-1"), "orders")
+    for order_id in [*orders[:5], f"{CAUGHT}-1", *orders[5:]]:
+        publish(config["AMQP_URI"], "order.approved", approval(order_id), "orders")
+
+    start(container_factory, BatchingConsumer, url, config)
+
+    assert eventually(lambda: applied_orders(url) == {*orders, f"{SLOW}-1"})
+    assert eventually(lambda: rows(url, select(func.count()).select_from(inbox)) == [(11,)])
+    assert list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]) == []
 
 
 def test_events_delivered_again_in_a_batch_with_new_ones_have_one_effect_each(

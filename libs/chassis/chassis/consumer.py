@@ -236,6 +236,9 @@ class BatchEventConsumer(EventConsumer):
         if self._applying or not self._waiting:
             return
         batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
+        # By order, so that batches of two queues lock their orders' rows in one order (a
+        # stable sort: one order's events keep theirs).
+        batch.sort(key=_order_of)
         self._applying = True
         if len(batch) == 1:
             event, message = batch[0]
@@ -264,13 +267,19 @@ class BatchEventConsumer(EventConsumer):
 
     def _alone_done(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
         outcome = self.handle_result(message, worker_ctx, result, exc_info)
-        self._applying = False
-        self._next_batch()
+        self.container.spawn_managed_thread(self._batch_over)
         return outcome
 
     def _batch_done(
         self, batch: list[tuple[Event, Any]], worker_ctx: Any, result: Any, exc_info: Any
     ) -> tuple[Any, Any]:
+        # What follows starts workers: from a thread of its own, not this worker's, where a full
+        # worker pool would run them inline, nested in this one.
+        self.container.spawn_managed_thread(partial(self._after_batch, batch, exc_info))
+        # The batch's error is not the worker's: each event now has its own outcome.
+        return result, None
+
+    def _after_batch(self, batch: list[tuple[Event, Any]], exc_info: Any) -> None:
         if exc_info is None:
             for _, message in batch:
                 self.queue_consumer.ack_message(message)
@@ -283,10 +292,15 @@ class BatchEventConsumer(EventConsumer):
             )
             for event, message in batch:
                 self._spawn(event, message)
+        self._batch_over()
+
+    def _batch_over(self) -> None:
         self._applying = False
         self._next_batch()
-        # The batch's error is not the worker's: each event now has its own outcome.
-        return result, None
+
+
+def _order_of(waiting: tuple[Event, Any]) -> str:
+    return str(waiting[0].data.get("order_id") or "")
 
 
 def _attempts(message: Any) -> int:
@@ -352,13 +366,15 @@ def _batching(event_type: str, batch: int, kwargs: dict[str, Any], apply: Any) -
     return BatchEventConsumer.decorator(event_type, batch=batch, **kwargs)(apply)
 
 
-def consume_each(event_types: Iterable[str]) -> Callable[[Handler], Handler]:
+def consume_each(
+    event_types: Iterable[str], batch: int = DEFAULT_BATCH
+) -> Callable[[Handler], Handler]:
     """``@consume`` once per event type, so a list (say, the contracts' events a service
     consumes) can name what a handler reads."""
 
     def decorate(handler: Handler) -> Handler:
         for event_type in event_types:
-            handler = consume(event_type)(handler)
+            handler = consume(event_type, batch)(handler)
         return handler
 
     return decorate

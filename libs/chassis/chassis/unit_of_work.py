@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 DEFAULT_RELAY_INTERVAL_S = 1.0
 PURGE_EVERY_TICKS = 60
 PURGE_BATCH = 1000
+MAX_CACHED_SQL = 256
 
 
 class AlreadyProcessed(Exception):
@@ -116,6 +117,7 @@ class EventBatch:
         # (consumer, event id) of the events applied, for the inbox as the batch commits.
         self.handled: list[tuple[str, str]] = []
         self.opened: set[str] = set()
+        self.failed: BaseException | None = None
         self._open = ExitStack()
 
     def __iter__(self) -> Iterator[Event]:
@@ -126,8 +128,14 @@ class EventBatch:
     def __len__(self) -> int:
         return len(self.events)
 
-    def applying(self) -> ExitStack:
-        return self._open
+    @contextmanager
+    def applying(self) -> Iterator["EventBatch"]:
+        """Commit as it ends; roll everything back if it raises, or if any event's transaction
+        raised, even one its handler caught: alone, that event would have changed nothing."""
+        with self._open:
+            yield self
+            if self.failed is not None:
+                raise self.failed
 
     def begin(self, transaction: AbstractContextManager["Transaction"]) -> "Transaction":
         """Open the batch's transaction; it ends as ``applying()`` does."""
@@ -306,7 +314,9 @@ class FinalStatements:
                 f"(%(id{i})s, %(type{i})s, %(env{i})s, %(created_at)s)"
                 for i in range(len(envelopes))
             )
-            sql = self._sql[key] = f"{lead}; {self._outbox}VALUES {values}"
+            sql = f"{lead}; {self._outbox}VALUES {values}"
+            if len(self._sql) < MAX_CACHED_SQL:  # batches vary: keep the common shapes only
+                self._sql[key] = sql
         parameters["created_at"] = utc_now()
         for i, envelope in enumerate(envelopes):
             parameters[f"id{i}"] = envelope["event_id"]
@@ -407,11 +417,15 @@ class Transactions:
                 self._record_in_inbox(tx.session, consumer, event.event_id)
             else:
                 batch.handled.append((consumer, event.event_id))
-        if batch.at_once:
-            yield tx
-            return
-        with tx.caused_by(events[0]):
-            yield tx
+        try:
+            if batch.at_once:
+                yield tx
+                return
+            with tx.caused_by(events[0]):
+                yield tx
+        except BaseException as error:
+            batch.failed = error
+            raise
 
     @contextmanager
     def _committing(self, handled: list[tuple[str, str]] | None = None) -> Iterator[Transaction]:

@@ -270,7 +270,8 @@ class FulfillmentService(ServiceBase):
 
     # -- carrier scans -----------------------------------------------------------------------
 
-    @consume_batches("carrier.scans_received")
+    # Up to 10 deliveries of up to MAX_BATCH scans each: a transaction of bounded size.
+    @consume_batches("carrier.scans_received", batch=10)
     def on_scans_received(self, events):
         """Store each scan once and apply it to its shipment, or park it until the shipment
         appears (ADR 22: the gateway answered the carrier 202 once this event was on the broker).

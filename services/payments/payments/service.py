@@ -26,12 +26,14 @@ class PaymentsService(ServiceBase):
     provider = Provider()
     blobs = Blobs()
 
-    @consume("order.placed")
+    # One event at a time: these call the payment provider inside their transaction, which a
+    # batch would hold open (and its ledger rows locked) across many calls (ADR 23).
+    @consume("order.placed", batch=1)
     def on_order_placed(self, event):
         with self.uow.transaction() as tx:
             self._escrow(tx).placed(event.event_id, event.data)
 
-    @consume_each(MONEY_DECIDING_EVENTS)
+    @consume_each(MONEY_DECIDING_EVENTS, batch=1)
     def on_money_decided(self, event):
         with self.uow.transaction() as tx:
             self._escrow(tx).decided(event.event_id, event.event_type, event.data)
