@@ -11,9 +11,10 @@ row's ``created_at``, stamped as the orders transaction ends) to fulfillment's i
 rest is the HTTP request, the RPC call and the orders transaction.
 
 Approximation, stated: both clocks are this machine's wall clock (time.time() here,
-datetime.now() in the fulfillment worker). The inbox row is stamped as the handler's transaction
-begins, so t1 precedes the commit by the handler's statements and the commit (~1 ms or less):
-the figure slightly understates propagation, never overstates it. t1 can never precede t0 (the
+datetime.now() in the fulfillment worker). On PostgreSQL the inbox row is stamped as the
+handler's transaction ends, just before its COMMIT (shared by a batch's events, ADR 23), so t1
+precedes the commit by that one round trip: the figure slightly understates propagation, never
+overstates it. t1 can never precede t0 (the
 event exists only once the approval commits): a negative delay means the bench measured the
 wrong thing, and the measurement fails.
 """

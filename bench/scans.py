@@ -25,8 +25,8 @@ others (``/healthz`` itself has a p50 of ~110 ms at concurrency 32).
 - Paced: an open loop at a steady PACED_SHARE of the saturated single-scan rate
   (``scans.single.paced_per_s``), each scan sent at its scheduled moment whatever the earlier
   ones are doing, with a ``/healthz`` request beside every HEALTHZ_EVERY-th scan. The 202 target
-  (``scans.single.202.p99 <= 50`` ms) and ``scans.single.effect`` are measured here, and
-  ``/healthz``'s latency under the same load (``scans.single.healthz_alongside``) is reported
+  (``scans.single.paced.202.p99 <= 50`` ms) and ``scans.single.paced.effect`` are measured here, and
+  ``/healthz``'s latency under the same load (``scans.single.paced.healthz``) is reported
   next to it for comparison.
 """
 
@@ -111,9 +111,9 @@ def run(infra, report, quick):
     report.metric(
         "scans.single.paced_per_s", paced_rate, "scans/s", errors=errors, share=PACED_SHARE
     )
-    report.latency("scans.single.202", latencies, p99_target=50)
-    report.latency("scans.single.healthz_alongside", healthz_ms)
-    report.latency("scans.single.effect", _effect_delays(fulfillment_url, sent))
+    report.latency("scans.single.paced.202", latencies, p99_target=50)
+    report.latency("scans.single.paced.healthz", healthz_ms)
+    report.latency("scans.single.paced.effect", _effect_delays(fulfillment_url, sent))
 
     batches = 20 if quick else 150
     before = infra.cpu_snapshot()
