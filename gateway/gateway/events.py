@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CONFIRM_WAIT_S = 5.0
 PUBLISHED = ("carrier.scans_received",)
 # Connect once, without kombu's retries: the carrier retries after a 503, not the request.
-ONE_ATTEMPT = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+ONE_ATTEMPT = {"max_retries": 0}
 
 
 class ConfirmedPublisher:

@@ -220,6 +220,12 @@ class BatchEventConsumer(EventConsumer):
         self.batch_size = batch
         self._waiting: list[tuple[Event, Any]] = []
         self._applying = False
+        self._stopping = False
+
+    def stop(self) -> None:
+        # No worker starts once the container stops: what waits goes back to the broker.
+        self._stopping = True
+        super().stop()
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self._parsed(body, message)
@@ -234,6 +240,11 @@ class BatchEventConsumer(EventConsumer):
     def _next_batch(self) -> None:
         # One batch at a time: concurrent batches would lock their rows in no common order.
         if self._applying or not self._waiting:
+            return
+        if self._stopping:
+            waiting, self._waiting = self._waiting, []
+            for _, message in waiting:
+                self.queue_consumer.requeue_message(message)
             return
         batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
         # By order, so that batches of two queues lock their orders' rows in one order (a
@@ -291,7 +302,10 @@ class BatchEventConsumer(EventConsumer):
                 exc_info[1],
             )
             for event, message in batch:
-                self._spawn(event, message)
+                if self._stopping:
+                    self.queue_consumer.requeue_message(message)
+                else:
+                    self._spawn(event, message)
         self._batch_over()
 
     def _batch_over(self) -> None:
