@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # Well past a healthy broker's confirm (milliseconds), well inside a carrier's own timeout.
 CONFIRM_WAIT_S = 5.0
 PUBLISHED = ("carrier.scans_received",)
-LANES = 2
 # Connect once, without kombu's retries: the carrier retries after a 503, not the request.
 ONE_ATTEMPT = {"max_retries": 0}
 
@@ -67,11 +66,8 @@ def _declare_routes(connection: Connection) -> None:
 
 
 def init_app(app) -> None:
-    """Publishing lanes, each a connection of its own with one publish in flight: while one
-    waits for its confirm, the next requests' envelopes go out on another."""
-    app.extensions["events"] = [ConfirmedPublisher(app.config["AMQP_URI"]) for _ in range(LANES)]
+    app.extensions["events"] = ConfirmedPublisher(app.config["AMQP_URI"])
 
 
 def close(app) -> None:
-    for lane in app.extensions["events"]:
-        lane.close()
+    app.extensions["events"].close()

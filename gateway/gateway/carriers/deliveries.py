@@ -1,13 +1,12 @@
 """Carrier deliveries on their way to fulfillment, published together (ADR 22).
 
 Each delivery waits for the broker's confirm before its 202. The deliveries that arrive while
-every publishing lane (``gateway.events``) is waiting for a confirm go out together on the
-first lane free, as one ``carrier.scans_received`` event per carrier (up to MAX_BATCH scans
-each): a busy door then costs the broker and fulfillment one message per burst, not one per
-delivery, and a lone delivery waits for nothing but its own confirm. A publish that is not
-confirmed fails every delivery in it (503); the carriers send them again, and fulfillment
-recognises the scans that did arrive by their dedupe keys. A delivery waits ``wait_s`` at
-most, whatever is before it.
+a publish is waiting for its confirm go out together with the next one, as one
+``carrier.scans_received`` event per carrier (up to MAX_BATCH scans each): a busy door then
+costs the broker and fulfillment one message per burst, not one per delivery, and a lone
+delivery waits for nothing but its own confirm. A publish that is not confirmed fails every
+delivery in it (503); the carriers send them again, and fulfillment recognises the scans that
+did arrive by their dedupe keys. A delivery waits ``wait_s`` at most, whatever is before it.
 """
 
 import logging
@@ -42,10 +41,11 @@ class Delivery:
 
 
 class Deliveries:
-    def __init__(self, lanes: list[ConfirmedPublisher], wait_s: float = CONFIRM_WAIT_S):
-        self._idle_lanes = list(lanes)
+    def __init__(self, publisher: ConfirmedPublisher, wait_s: float = CONFIRM_WAIT_S):
+        self._publisher = publisher
         self._wait_s = wait_s
         self._waiting: list[Delivery] = []
+        self._publishing = False
 
     def send(self, carrier: str, scans: list[dict], delivery_id: str, correlation_id: str) -> None:
         """Return once the broker confirmed the delivery; raise the problem otherwise."""
@@ -53,23 +53,24 @@ class Deliveries:
         delivery = Delivery(carrier, scans, delivery_id, correlation_id, now)
         deadline = time.monotonic() + self._wait_s
         self._waiting.append(delivery)
-        if self._idle_lanes:
-            eventlet.spawn(self._publish_waiting, self._idle_lanes.pop())
+        if not self._publishing:
+            self._publishing = True
+            eventlet.spawn(self._publish_waiting)
         outcome = delivery.answered.wait(timeout=max(0.0, deadline - time.monotonic()))
         if not delivery.answered.ready():
             raise ServiceUnavailable("The message broker did not confirm the delivery in time")
         if outcome is not None:
             raise outcome()
 
-    def _publish_waiting(self, lane: ConfirmedPublisher) -> None:
+    def _publish_waiting(self) -> None:
         try:
             while self._waiting:
                 taken, self._waiting = self._waiting, []
-                self._publish(lane, taken)
+                self._publish(taken)
         finally:
-            self._idle_lanes.append(lane)
+            self._publishing = False
 
-    def _publish(self, lane: ConfirmedPublisher, taken: list[Delivery]) -> None:
+    def _publish(self, taken: list[Delivery]) -> None:
         """Publish ``taken`` and answer every one of them, whatever happens meanwhile."""
         outcomes: dict[str, Outcome] = {}
         try:
@@ -81,7 +82,7 @@ class Deliveries:
                     for delivery in theirs:
                         outcomes[delivery.delivery_id] = _refused(str(error))
             if envelopes:
-                lane.publish(envelopes)
+                self._publisher.publish(envelopes)
             for delivery in taken:
                 outcomes.setdefault(delivery.delivery_id, None)
         except ServiceUnavailable as error:

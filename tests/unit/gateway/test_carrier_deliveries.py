@@ -46,7 +46,7 @@ def send(deliveries, carrier, delivery_id):
 
 def test_deliveries_arriving_while_a_publish_waits_go_out_together_one_event_per_carrier():
     broker = Broker()
-    deliveries = Deliveries([broker])
+    deliveries = Deliveries(broker)
     first = eventlet.spawn(send, deliveries, "dhl", "d1")
     eventlet.sleep(0)  # d1 is being published and waits for its confirm
     later = [eventlet.spawn(send, deliveries, c, d) for c, d in [("dhl", "d2"), ("ups", "d3")]]
@@ -63,28 +63,10 @@ def test_deliveries_arriving_while_a_publish_waits_go_out_together_one_event_per
     ]
 
 
-def test_with_two_lanes_the_next_deliveries_go_out_while_the_first_publish_waits():
-    waiting, free = Broker(), Broker()
-    free.release.send()
-    deliveries = Deliveries([free, waiting])  # the last lane is taken first
-    first = eventlet.spawn(send, deliveries, "dhl", "d1")
-    eventlet.sleep(0)
-    second = eventlet.spawn(send, deliveries, "dhl", "d2")
-
-    assert second.wait() is None  # answered while d1 still waits for its confirm
-    assert not first.dead
-    waiting.release.send()
-    assert first.wait() is None
-    assert [e["data"]["delivery_ids"] for [e] in waiting.published + free.published] == [
-        ["d1"],
-        ["d2"],
-    ]
-
-
 def test_a_carrier_the_contract_refuses_fails_alone_and_the_others_are_published():
     broker = Broker()
     broker.release.send()
-    deliveries = Deliveries([broker])
+    deliveries = Deliveries(broker)
     refused = eventlet.spawn(send, deliveries, "x" * 60, "bad")  # the contract's limit is 50
     accepted = eventlet.spawn(send, deliveries, "dhl", "good")
 
@@ -98,7 +80,7 @@ def test_a_carrier_the_contract_refuses_fails_alone_and_the_others_are_published
 
 def test_an_unconfirmed_publish_is_a_503_for_each_of_its_deliveries():
     broker = Broker(fail=True)
-    deliveries = Deliveries([broker])
+    deliveries = Deliveries(broker)
     first = eventlet.spawn(send, deliveries, "dhl", "d1")
     eventlet.sleep(0)
     second = eventlet.spawn(send, deliveries, "ups", "d2")
@@ -112,7 +94,7 @@ def test_an_unconfirmed_publish_is_a_503_for_each_of_its_deliveries():
 
 def test_a_delivery_waits_no_longer_than_its_deadline_whatever_is_before_it():
     wait_s = 0.2
-    deliveries = Deliveries([Broker(hang=True)], wait_s=wait_s)
+    deliveries = Deliveries(Broker(hang=True), wait_s=wait_s)
     started = eventlet.hubs.get_hub().clock()
 
     problem = send(deliveries, "dhl", "d1")
