@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import MetaData, insert
+from sqlalchemy import MetaData, func, insert, select
 
 from chassis.clock import utc_now
 from chassis.consumer import PERMANENT_ERRORS
@@ -87,3 +87,18 @@ def test_a_new_event_whose_body_fails_keeps_its_error_and_records_nothing(provid
         raise RuntimeError("refused")
 
     assert count(provider.engine.url.render_as_string(hide_password=False), inbox) == 0
+
+
+@pytest.mark.postgresql_only
+def test_a_reading_sessions_queries_share_one_snapshot(provider, backend):
+    """A view read in two statements must not straddle another transaction's commit."""
+    with handling(provider).reading() as session:
+        before = session.execute(select(func.count()).select_from(inbox)).scalar_one()
+        with provider.engine.begin() as other:
+            other.execute(
+                insert(inbox).values(consumer="notes--x", event_id="e-9", processed_at=utc_now())
+            )
+        again = session.execute(select(func.count()).select_from(inbox)).scalar_one()
+
+    assert again == before
+    assert count(provider.engine.url.render_as_string(hide_password=False), inbox) == before + 1

@@ -447,8 +447,13 @@ class Transactions:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries only; nothing it does is committed."""
+        """A session for queries only; nothing it does is committed. On PostgreSQL its queries
+        share one snapshot (REPEATABLE READ): under READ COMMITTED each statement takes its
+        own, so a view read in two statements (a shipment, then its scans) could straddle a
+        commit and show a scan without the status it set."""
         session = self._provider.sessions()
+        if self._provider.engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         try:
             yield session
         finally:
