@@ -125,9 +125,6 @@ class EventBatch:
             self.current = event
             yield event
 
-    def __len__(self) -> int:
-        return len(self.events)
-
     @contextmanager
     def applying(self) -> Iterator["EventBatch"]:
         """Commit as it ends; roll everything back if it raises, or if any event's transaction
