@@ -49,6 +49,11 @@ def scan(tracking, status, at=None, event_id="", **more):
     }
 
 
+def known_to_fulfillment(client, order_id):
+    """Wait until fulfillment has the order from orders' events: until then it is a 404 there."""
+    eventually(lambda: client.get(f"/orders/{order_id}/shipments").status_code == 200)
+
+
 def ship(client, order_id, lines, tracking, carrier_name="dhl", hand_over=True):
     response = client.post(
         f"/orders/{order_id}/shipments",

@@ -16,7 +16,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from e2e.fulfillment_steps import SMALL_ORDER, carrier, scan, ship, shipments, tracking_number
+from e2e.fulfillment_steps import (
+    SMALL_ORDER,
+    carrier,
+    known_to_fulfillment,
+    scan,
+    ship,
+    shipments,
+    tracking_number,
+)
 from e2e.walk import act, problem
 from fulfillment.models import scans
 from support.services import query
@@ -31,6 +39,7 @@ def approved(market):
     m = market("webhooks")
     order = m.place(ORDER)
     act(m.supplier, order, "approve")
+    known_to_fulfillment(m.supplier, order["id"])
     return m, order
 
 

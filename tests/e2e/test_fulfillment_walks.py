@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from e2e.fulfillment_steps import (
     SHIPPING,
     carrier,
+    known_to_fulfillment,
     pdf_text,
     returns_of,
     scan,
@@ -50,6 +51,7 @@ def test_a_manufacturing_order_ships_in_two_parts_and_completes_through_http_alo
     act(m.supplier, order, "approve")
     act(m.supplier, order, "start_production")
     problem(m.supplier.act(order_id, "mark_ready"), 409, "guard-failed")
+    known_to_fulfillment(m.supplier, order_id)
 
     for kind in ("inspection_report", "material_certificate"):
         response = upload(m.supplier, order_id, kind, f"{kind}.pdf", files.pdf(kind))

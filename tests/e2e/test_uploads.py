@@ -6,7 +6,7 @@ import pytest
 from chassis.blobs import blob_store
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from e2e.conftest import UPLOAD_LIMIT
-from e2e.fulfillment_steps import SMALL_ORDER, upload
+from e2e.fulfillment_steps import SMALL_ORDER, known_to_fulfillment, upload
 from e2e.walk import act, problem
 from support import files
 
@@ -18,6 +18,7 @@ def order(market):
     m = market("uploads")
     placed = m.place(ORDER)
     act(m.supplier, placed, "approve")
+    known_to_fulfillment(m.supplier, placed["id"])
     return m, placed["id"]
 
 
