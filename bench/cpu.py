@@ -91,6 +91,14 @@ def _spent(name, before, after) -> float:
     return max(0.0, after.get(name, 0) - before[name])
 
 
+def spent(before, after) -> dict[str, float]:
+    """CPU seconds each group spent between two snapshots, and the machine's (``machine``)."""
+    return {
+        name: after[name] - before[name] if name == "machine" else _spent(name, before, after)
+        for name in before
+    }
+
+
 def report_per_op(report, prefix, before, after, ops, elapsed) -> dict[str, float]:
     """CPU ms per operation for each process, and how busy the machine was; returns them."""
     if not ops:

@@ -34,8 +34,10 @@ import hashlib
 import hmac
 import itertools
 import json
+import statistics
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import cpu
@@ -51,6 +53,10 @@ SHIPMENTS_PER_CLIENT = 2
 # The paced load: a quarter of what the door sustains saturated, well below capacity.
 PACED_SHARE = 0.25
 PACED_MIN_PER_S = 10
+# Each load runs ROUNDS times, alternating with the others; per round, requests of each load:
+ROUNDS = 3
+SIZES = {"healthz": 1500, "single": 800, "batched": 120, "paced": 600}
+QUICK_SIZES = {"healthz": 300, "single": 150, "batched": 15, "paced": 100}
 HEALTHZ_EVERY = 4
 # How long fulfillment may take to apply every scan sent before the effect is measured.
 EFFECT_TIMEOUT_S = 120
@@ -83,30 +89,57 @@ class Door:
 def run(infra, report, quick):
     system = infra.start()
     numbers = _shipments(infra)
-    healthz = _healthz_rate(system.base_url, 500 if quick else 3000)
-    report.metric("scans.healthz.per_s", healthz, "req/s", concurrency=CONCURRENCY)
-
     secret = system.env["CARRIER_WEBHOOK_SECRET"]
-    single_n = 300 if quick else 2000
     fulfillment_url = infra.database("fulfillment")
-    before = infra.cpu_snapshot()
-    sent = {}
-    rate, latencies, errors = _ingest(
-        system.api_url, secret, single_n, numbers, lambda scan: next(scan), False, sent=sent
-    )
-    # Where a scan's cost goes, per process: a figure the machine's other load hardly moves.
-    # The door's share only: fulfillment applies the scans after the 202, partly after this.
-    _cpu_per_scan(report, "scans.single", infra, before, single_n, single_n / rate)
-    report.metric("scans.single.per_s", rate, "scans/s", errors=errors, concurrency=CONCURRENCY)
-    report.metric("scans.single.ratio_to_healthz", rate / healthz, "x", 0.5, ">=")
-    # Saturated: these measure the queue; information only.
-    report.latency("scans.single.saturated.202", latencies)
-    report.latency("scans.single.saturated.effect", _effect_delays(fulfillment_url, sent))
+    sizes = QUICK_SIZES if quick else SIZES
+    single_sent: dict[str, float] = {}
+    measures = {
+        "healthz": lambda: _healthz_rate(system.base_url, sizes["healthz"]),
+        "single": lambda: _ingest(
+            system.api_url, secret, sizes["single"], numbers, next, False, sent=single_sent
+        ),
+        "batched": lambda: _ingest(
+            system.api_url,
+            secret,
+            sizes["batched"],
+            numbers,
+            lambda scan: {"scans": [next(scan) for _ in range(BATCH)]},
+            True,
+        ),
+    }
+    phases = {name: Phase() for name in measures}
+    for _ in range(ROUNDS):
+        for name, measure in measures.items():
+            infra.settle()  # what the phase before set off (fulfillment applying) is done
+            phases[name].measure(infra, measure)
 
-    paced_rate = max(PACED_MIN_PER_S, rate * PACED_SHARE)
-    sent = {}
+    healthz, single, batched = phases["healthz"], phases["single"], phases["batched"]
+    # Where each request's CPU goes, per process; the door's share of a scan only: fulfillment
+    # applies the scans after the 202, partly after the phase.
+    healthz.report_cpu(report, "scans.healthz", 1)
+    report.metric(
+        "scans.healthz.per_s", healthz.median_rate, "req/s", concurrency=CONCURRENCY, rounds=ROUNDS
+    )
+    single.report_cpu(report, "scans.single", 1)
+    report.metric(
+        "scans.single.per_s", single.median_rate, "scans/s", errors=single.errors, rounds=ROUNDS
+    )
+    report.metric(
+        "scans.single.ratio_to_healthz",
+        single.median_ratio_to(healthz),
+        "x",
+        0.5,
+        ">=",
+        rounds=single.ratios_to(healthz),
+    )
+    # Saturated: these measure the queue; information only.
+    report.latency("scans.single.saturated.202", single.latencies)
+    report.latency("scans.single.saturated.effect", _effect_delays(fulfillment_url, single_sent))
+
+    paced_rate = max(PACED_MIN_PER_S, single.median_rate * PACED_SHARE)
+    sent: dict[str, float] = {}
     latencies, healthz_ms, errors = _paced(
-        system, secret, 100 if quick else 600, paced_rate, numbers, sent
+        system, secret, sizes["paced"], paced_rate, numbers, sent
     )
     report.metric(
         "scans.single.paced_per_s", paced_rate, "scans/s", errors=errors, share=PACED_SHARE
@@ -115,26 +148,81 @@ def run(infra, report, quick):
     report.latency("scans.single.paced.healthz", healthz_ms)
     report.latency("scans.single.paced.effect", _effect_delays(fulfillment_url, sent))
 
-    batches = 20 if quick else 150
-    before = infra.cpu_snapshot()
-    rate, latencies, errors = _ingest(
-        system.api_url,
-        secret,
-        batches,
-        numbers,
-        lambda scan: {"scans": [next(scan) for _ in range(BATCH)]},
-        True,
+    batched.report_cpu(report, "scans.batched", BATCH)
+    report.metric(
+        "scans.batched.per_s",
+        batched.median_rate,
+        "scans/s",
+        batch=BATCH,
+        errors=batched.errors,
+        rounds=ROUNDS,
     )
-    scanned = batches * BATCH
-    _cpu_per_scan(report, "scans.batched", infra, before, scanned, scanned / rate)
-    report.metric("scans.batched.per_s", rate, "scans/s", batch=BATCH, errors=errors)
-    report.latency("scans.batched.saturated.202", latencies)
-    report.metric("scans.batched.ratio_to_healthz", rate / healthz, "x", 10, ">=")
+    report.latency("scans.batched.saturated.202", batched.latencies)
+    report.metric(
+        "scans.batched.ratio_to_healthz",
+        batched.median_ratio_to(healthz),
+        "x",
+        10,
+        ">=",
+        rounds=batched.ratios_to(healthz),
+    )
 
 
-def _cpu_per_scan(report, prefix, infra, before, scans, elapsed) -> None:
-    per_scan = cpu.report_per_op(report, prefix, before, infra.cpu_snapshot(), scans, elapsed)
-    report.metric(f"{prefix}.cpu_ms_per_scan.ours", cpu.ours(per_scan), "ms")
+@dataclass
+class Outcome:
+    """A load's round: its rate (requests or scans per second) and what it took."""
+
+    rate: float
+    requests: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+class Phase:
+    """One load, measured in ROUNDS rounds that alternate with the other loads' rounds: a
+    ratio is taken between rounds run side by side, so that the machine's drift over a run
+    (a busy neighbour, a slower minute) weighs on both of its terms alike."""
+
+    def __init__(self):
+        self.rates: list[float] = []
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.requests = 0
+        self.seconds = 0.0
+        self.spent: dict[str, float] = {}
+
+    def measure(self, infra, measure) -> None:
+        before = infra.cpu_snapshot()
+        outcome = measure()
+        for name, spent in cpu.spent(before, infra.cpu_snapshot()).items():
+            self.spent[name] = self.spent.get(name, 0.0) + spent
+        self.rates.append(outcome.rate)
+        self.latencies += outcome.latencies
+        self.errors += outcome.errors
+        self.requests += outcome.requests
+        self.seconds += outcome.seconds
+
+    @property
+    def median_rate(self) -> float:
+        return statistics.median(self.rates)
+
+    def ratios_to(self, other: "Phase") -> list[float]:
+        return [
+            round(mine / theirs, 3) for mine, theirs in zip(self.rates, other.rates, strict=True)
+        ]
+
+    def median_ratio_to(self, other: "Phase") -> float:
+        return statistics.median(self.ratios_to(other))
+
+    def report_cpu(self, report, prefix, per_request) -> dict[str, float]:
+        """CPU per operation, each request being ``per_request`` operations."""
+        zero = dict.fromkeys(self.spent, 0.0)
+        per_op = cpu.report_per_op(
+            report, prefix, zero, self.spent, self.requests * per_request, self.seconds
+        )
+        report.metric(f"{prefix}.cpu_ms_per_op.ours", cpu.ours(per_op), "ms")
+        return per_op
 
 
 def _shipments(infra) -> list[str]:
@@ -178,7 +266,7 @@ def _scans(numbers):
         }
 
 
-def _healthz_rate(base_url, n) -> float:
+def _healthz_rate(base_url, n) -> Outcome:
     remaining = iter(range(n))
     done, errors = [0], []
 
@@ -194,12 +282,12 @@ def _healthz_rate(base_url, n) -> float:
     elapsed = run_concurrently(worker, CONCURRENCY)
     if errors:
         raise RuntimeError(f"/healthz failed {len(errors)} times, e.g. {errors[0]}")
-    return done[0] / elapsed
+    return Outcome(done[0] / elapsed, n, elapsed)
 
 
 def _ingest(api_url, secret, n, numbers, body, batch, sent=None):
     """Post ``n`` requests from CONCURRENCY carriers, each scanning its own parcels:
-    (scans/s accepted, 202 latencies, errors). ``sent``: event id -> send time, filled in
+    their Outcome, at scans/s accepted. ``sent``: event id -> send time, filled in
     for the scans of single-scan requests answered 202."""
     remaining = iter(range(n))
     accepted, latencies, errors = [0], [], []
@@ -229,7 +317,7 @@ def _ingest(api_url, secret, n, numbers, body, batch, sent=None):
     elapsed = run_concurrently(worker, CONCURRENCY)
     if errors:
         print(f"bench: scans: {len(errors)} errors, e.g. {errors[0]}", flush=True)
-    return accepted[0] / elapsed, latencies, len(errors)
+    return Outcome(accepted[0] / elapsed, n, elapsed, latencies, len(errors))
 
 
 def _paced(system, secret, n, per_s, numbers, sent):

@@ -130,6 +130,7 @@ def _envelopes(carrier: str, deliveries: list[Delivery]) -> list[dict]:
                 # A lone delivery's own; the first one's when several travel together (each is
                 # logged by the door with its delivery id).
                 correlation_id=part[0][0].correlation_id,
+                items_loaded="scans",  # by the door, delivery by delivery (CarrierScan)
             )
         )
     return envelopes

@@ -33,6 +33,9 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
     # retries it, an RPC caller gets the error and may retry.
     return create_engine(
         url,
+        # One round trip for an UPDATE run with many parameter sets, not one per set (psycopg2's
+        # execute_batch); its rowcount is then unknown, and nothing here reads it.
+        executemany_mode="values_plus_batch",
         pool_size=max_workers + 1,
         max_overflow=max_workers,
         pool_recycle=1800,

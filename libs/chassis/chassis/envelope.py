@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import asdict, dataclass
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,16 +41,29 @@ class Event:
     data: dict[str, Any]
 
 
-def _validated_payload(event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+def _validated_payload(
+    event_type: str, version: int, data: dict[str, Any], items_loaded: str | None = None
+) -> dict[str, Any]:
     try:
         schema = contract(event_type).schema(version)
     except UnknownEvent as exc:
         raise InvalidEvent(str(exc)) from None
+    if items_loaded is not None:
+        schema = _items_unloaded(type(schema), items_loaded)
     try:
         loaded: dict[str, Any] = schema.load(data)
         return loaded
     except ValidationError as exc:
         raise InvalidEvent(f"{event_type} v{version} payload is invalid: {exc.messages}") from None
+
+
+@cache
+def _items_unloaded(schema_class: type[Schema], list_field: str) -> Schema:
+    """``schema_class`` with its ``list_field`` checked as a list (presence, length), its items
+    taken as they are."""
+    declared = schema_class._declared_fields[list_field]
+    shallow = fields.List(fields.Raw(), required=declared.required, validate=declared.validate)
+    return type(f"{schema_class.__name__}Shallow", (schema_class,), {list_field: shallow})()
 
 
 def new_envelope(
@@ -58,12 +72,19 @@ def new_envelope(
     producer: str,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    items_loaded: str | None = None,
 ) -> dict[str, Any]:
-    """A JSON-ready envelope for ``data``, refused if the payload breaks its contract."""
+    """A JSON-ready envelope for ``data``, refused if the payload breaks its contract.
+
+    ``items_loaded`` names a list field whose items the caller has already loaded with the
+    contract's own schema for them (the carrier door validates each delivery's scans, and one
+    event carries up to a thousand): they are not loaded a second time. Everything else is
+    checked here, and consumers validate the whole payload on receipt.
+    """
     known = contract(event_type)
     if known.producer != producer:
         raise InvalidEvent(f"{event_type} is published by {known.producer}, not {producer}")
-    _validated_payload(event_type, known.version, data)
+    _validated_payload(event_type, known.version, data, items_loaded)
     event_id = str(uuid.uuid4())
     return {
         "event_id": event_id,
