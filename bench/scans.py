@@ -136,6 +136,7 @@ def run(infra, report, quick):
     report.latency("scans.single.saturated.202", single.latencies)
     report.latency("scans.single.saturated.effect", _effect_delays(fulfillment_url, single_sent))
 
+    infra.settle()
     paced_rate = max(PACED_MIN_PER_S, single.median_rate * PACED_SHARE)
     sent: dict[str, float] = {}
     latencies, healthz_ms, errors = _paced(

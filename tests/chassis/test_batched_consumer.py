@@ -8,6 +8,7 @@ event at a time, the other the whole list.
 """
 
 import logging
+import time
 import uuid
 
 import eventlet
@@ -35,6 +36,7 @@ QUEUE = "fulfillment--order.approved"
 REFUSED = "refused"
 SLOW = "slow"  # applied slowly, so that the events behind it pile up into a batch
 CAUGHT = "caught"  # its handler catches the error its own transaction raised
+LINGER_S = 3.0  # far longer than publishing a few events takes
 
 
 class BatchingConsumer:
@@ -190,3 +192,36 @@ def test_events_delivered_again_in_a_batch_with_new_ones_have_one_effect_each(
             and list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]) == []
         )
     )
+
+
+class LingeringConsumer:
+    name = "fulfillment"
+    uow = UnitOfWork(metadata)
+
+    @consume_batches("order.approved", batch=5, linger=LINGER_S)
+    def on_approved(self, events):
+        worker = uuid.uuid4().hex
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(applied),
+                [{"order_id": event.data["order_id"], "worker": worker} for event in events],
+            )
+
+
+def test_events_arriving_within_the_linger_share_a_batch_and_a_full_batch_waits_for_nothing(
+    container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    start(container_factory, LingeringConsumer, url, config)
+
+    for i in range(3):  # one by one, each sent long before the linger would end
+        publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
+    assert eventually(lambda: len(applied_orders(url)) == 3)
+    [(workers,)] = rows(url, select(func.count(applied.c.worker.distinct())))
+    assert workers == 1  # the first waited, and the others joined it
+
+    started = time.monotonic()
+    for i in range(3, 8):  # a full batch: applied without waiting for the linger to end
+        publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
+    assert eventually(lambda: len(applied_orders(url)) == 8, interval=0.01)
+    assert time.monotonic() - started < LINGER_S

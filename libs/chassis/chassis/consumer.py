@@ -16,12 +16,15 @@ queue as if it had its own ``@consume``.
 Events that wait are applied in batches of up to ``DEFAULT_BATCH`` (``@consume(event_type,
 batch=n)`` sets the size; ``batch=1`` never batches), in one transaction: the handler is the
 same, called once per event, and the transaction it opens for each is the batch's one
-(``chassis.unit_of_work.EventBatch``). So a burst costs one worker, one BEGIN/COMMIT and one round
-trip of inbox and outbox rows, not one of each per event. A batch starts as soon as its
+(``chassis.unit_of_work.EventBatch``). So a burst costs one worker, one BEGIN/COMMIT and one
+round trip of inbox and outbox rows, not one of each per event. A batch starts as soon as its
 consumer is idle, so a lone event waits for nothing; events pile up into the next batch only
-while one is being applied. A batch that fails changes nothing, and each of its events is then
-applied alone, with the single-event rules above (a retried event is always applied alone), so
-one bad event never holds back or poisons the others (ADR 23).
+while one is being applied. A handler whose events are cheaper by the hundred than one by one
+and need not take effect at once may let a batch that is not full wait ``linger`` seconds for
+more (``@consume_batches(event_type, batch=n, linger=s)``: carrier scans). A batch that fails
+changes nothing, and each of its events is then applied alone, with the single-event rules above
+(a retried event is always applied alone), so one bad event never holds back or poisons the
+others (ADR 23).
 """
 
 import functools
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+import eventlet
 from kombu import Connection
 from nameko.containers import ContainerBeingKilled
 from nameko.exceptions import ConfigurationError
@@ -215,12 +219,15 @@ class BatchEventConsumer(EventConsumer):
 
     queue_consumer = BatchingQueueConsumer()
 
-    def __init__(self, event_type: str, batch: int, **kwargs: Any):
+    def __init__(self, event_type: str, batch: int, linger: float = 0.0, **kwargs: Any):
         super().__init__(event_type, **kwargs)
         self.batch_size = batch
+        self.linger = linger
         self._waiting: list[tuple[Event, Any]] = []
         self._applying = False
         self._stopping = False
+        self._lingering = False  # a batch that is not full waits for more until it ends
+        self._lingered = False
 
     def stop(self) -> None:
         # No worker starts once the container stops: what waits goes back to the broker.
@@ -246,6 +253,10 @@ class BatchEventConsumer(EventConsumer):
             for _, message in waiting:
                 self.queue_consumer.requeue_message(message)
             return
+        if self.linger and not self._lingered and len(self._waiting) < self.batch_size:
+            self._linger()
+            return
+        self._lingered = False
         batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
         # By order, so that batches of two queues lock their orders' rows in one order (a
         # stable sort: one order's events keep theirs).
@@ -275,6 +286,19 @@ class BatchEventConsumer(EventConsumer):
             self._applying = False
             for _, message in batch:
                 self.queue_consumer.requeue_message(message)
+
+    def _linger(self) -> None:
+        """Let the batch wait ``linger`` seconds for more events, unless it fills up first."""
+        if self._lingering:
+            return
+        self._lingering = True
+
+        def then_apply() -> None:
+            eventlet.sleep(self.linger)
+            self._lingering, self._lingered = False, True
+            self._next_batch()
+
+        self.container.spawn_managed_thread(then_apply)
 
     def _alone_done(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
         outcome = self.handle_result(message, worker_ctx, result, exc_info)
@@ -352,13 +376,14 @@ def consume(
 
 
 def consume_batches(
-    event_type: str, batch: int = DEFAULT_BATCH, **kwargs: Any
+    event_type: str, batch: int = DEFAULT_BATCH, linger: float = 0.0, **kwargs: Any
 ) -> Callable[[Handler], Handler]:
     """Like ``@consume``, for a handler that takes the list of events (a lone event is a list
     of one) and applies them all in its one transaction: for work that is cheaper done once
     for many events than once for each (say, one insert of every scan of a hundred carrier
     deliveries). What it publishes is caused by the list's first event unless it says
-    otherwise (``tx.caused_by``)."""
+    otherwise (``tx.caused_by``). ``linger``: seconds a batch that is not full waits for more
+    events before it is applied."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -369,7 +394,7 @@ def consume_batches(
                 event.at_once = True
                 return handler(service, event.events)
 
-        registered: Handler = _batching(event_type, batch, kwargs, apply)
+        registered: Handler = _batching(event_type, batch, {**kwargs, "linger": linger}, apply)
         return registered
 
     return decorate

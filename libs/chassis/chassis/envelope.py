@@ -2,8 +2,8 @@
 
 import uuid
 from dataclasses import asdict, dataclass
-from functools import cache
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields

@@ -38,6 +38,7 @@ BLOB_SWEEP_BATCH = 500
 BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
+SCAN_LINGER_S = 0.05
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -270,8 +271,11 @@ class FulfillmentService(ServiceBase):
 
     # -- carrier scans -----------------------------------------------------------------------
 
-    # Up to 10 deliveries of up to MAX_BATCH scans each: a transaction of bounded size.
-    @consume_batches("carrier.scans_received", batch=10)
+    # Up to 10 deliveries of up to MAX_BATCH scans each: a transaction of bounded size. A
+    # scan's effect may wait SCAN_LINGER_S for other deliveries to share its transaction:
+    # under load that halves the cost of a scan (docs/benchmarks.md), and no one follows a
+    # parcel to the tenth of a second.
+    @consume_batches("carrier.scans_received", batch=10, linger=SCAN_LINGER_S)
     def on_scans_received(self, events):
         """Store each scan once and apply it to its shipment, or park it until the shipment
         appears (ADR 22: the gateway answered the carrier 202 once this event was on the broker).
