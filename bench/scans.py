@@ -62,7 +62,7 @@ PACED_SHARE = 0.25
 PACED_MIN_PER_S = 10
 # Each load runs ROUNDS times, alternating with the others; per round, requests of each load:
 ROUNDS = 5
-SIZES = {"healthz": 1500, "single": 800, "batched": 120, "paced": 600}
+SIZES = {"healthz": 3000, "single": 1500, "batched": 200, "paced": 600}
 QUICK_SIZES = {"healthz": 300, "single": 150, "batched": 15, "paced": 100}
 HEALTHZ_EVERY = 4
 # How long fulfillment may take to apply every scan sent before the effect is measured.
