@@ -63,7 +63,9 @@ def _items_unloaded(schema_class: type[Schema], list_field: str) -> Schema:
     taken as they are."""
     declared = schema_class._declared_fields[list_field]
     shallow = fields.List(fields.Raw(), required=declared.required, validate=declared.validate)
-    return type(f"{schema_class.__name__}Shallow", (schema_class,), {list_field: shallow})()
+    shallow_class = type(f"{schema_class.__name__}Shallow", (schema_class,), {list_field: shallow})
+    schema: Schema = shallow_class()
+    return schema
 
 
 def new_envelope(
