@@ -93,10 +93,7 @@ def _spent(name, before, after) -> float:
 
 def spent(before, after) -> dict[str, float]:
     """CPU seconds each group spent between two snapshots, and the machine's (``machine``)."""
-    return {
-        name: after[name] - before[name] if name == "machine" else _spent(name, before, after)
-        for name in before
-    }
+    return {name: _spent(name, before, after) for name in before}
 
 
 def report_per_op(report, prefix, before, after, ops, elapsed) -> dict[str, float]:

@@ -23,12 +23,14 @@ others (``/healthz`` itself has a p50 of ~110 ms at concurrency 32).
   ``scans.batched.per_s`` and their ratios to ``/healthz``) are the throughput figures and
   targets; its latencies (``*.saturated.202``, ``*.saturated.effect``) are information.
   ``/healthz``, single and batched scans each run ROUNDS times, in turn, after a round that is
-  not measured (first scans, cold pools); a ratio is the median of the rounds' own ratios, so
-  that the machine's drift during a run weighs on both its terms (the rounds are printed).
-  CONCURRENCY is 64 because a capacity needs a load that fills the door: a 202 waits for
-  RabbitMQ's confirm, which under load comes when its message store syncs to disk (every 25
-  ms), and at 32 clients both rates were still 20% short of what 64 gave (128 added 5%; see
-  docs/benchmarks.md).
+  not measured (each parcel's first scan is news for other services; pools and caches fill).
+  A ratio is the median of the rounds' own ratios; alternating the loads makes a slow minute
+  of the machine weigh on both terms, and five rounds (each printed) tame the jitter of a
+  single one. CONCURRENCY is 64: at 32 neither load reached the door's capacity on this
+  machine (64 raised both rates by about 20%, so the ratio hardly moved; 128 added 4% and 11%,
+  within the noise), and a 202 waits some 20 ms for RabbitMQ to sync its confirm to disk, time
+  that only more requests in flight can fill. Each carrier sends ten batches a round, so that
+  a round measures the load, not its connections' set-up.
 - Paced: an open loop at a steady PACED_SHARE of the saturated single-scan rate
   (``scans.single.paced_per_s``), each scan sent at its scheduled moment whatever the earlier
   ones are doing, with a ``/healthz`` request beside every HEALTHZ_EVERY-th scan. The 202 target
@@ -60,10 +62,11 @@ SHIPMENTS_PER_CLIENT = 2
 # The paced load: a quarter of what the door sustains saturated, well below capacity.
 PACED_SHARE = 0.25
 PACED_MIN_PER_S = 10
-# Each load runs ROUNDS times, alternating with the others; per round, requests of each load:
+# Each saturated load runs ROUNDS times, alternating with the others: its requests per round,
+# and the paced load's requests.
 ROUNDS = 5
-SIZES = {"healthz": 3000, "single": 1500, "batched": 200, "paced": 600}
-QUICK_SIZES = {"healthz": 300, "single": 150, "batched": 15, "paced": 100}
+SIZES = {"healthz": 3000, "single": 1500, "batched": 10 * CONCURRENCY, "paced": 600}
+QUICK_SIZES = {"healthz": 300, "single": 150, "batched": CONCURRENCY, "paced": 100}
 HEALTHZ_EVERY = 4
 # How long fulfillment may take to apply every scan sent before the effect is measured.
 EFFECT_TIMEOUT_S = 120
@@ -129,7 +132,7 @@ def run(infra, report, quick):
     healthz, single, batched = phases["healthz"], phases["single"], phases["batched"]
     # Where each request's CPU goes, per process; the door's share of a scan only: fulfillment
     # applies the scans after the 202, partly after the phase.
-    healthz.report_cpu(report, "scans.healthz", 1)
+    healthz.report_cpu(report, "scans.healthz", "request", 1)
     report.metric(
         "scans.healthz.per_s",
         healthz.median_rate,
@@ -137,7 +140,7 @@ def run(infra, report, quick):
         concurrency=CONCURRENCY,
         rounds=healthz.rounded_rates,
     )
-    single.report_cpu(report, "scans.single", 1)
+    single.report_cpu(report, "scans.single", "scan", 1)
     report.metric(
         "scans.single.per_s",
         single.median_rate,
@@ -170,7 +173,7 @@ def run(infra, report, quick):
     report.latency("scans.single.paced.healthz", healthz_ms)
     report.latency("scans.single.paced.effect", _effect_delays(fulfillment_url, sent))
 
-    batched.report_cpu(report, "scans.batched", BATCH)
+    batched.report_cpu(report, "scans.batched", "scan", BATCH)
     report.metric(
         "scans.batched.per_s",
         batched.median_rate,
@@ -241,14 +244,13 @@ class Phase:
     def median_ratio_to(self, other: "Phase") -> float:
         return statistics.median(self.ratios_to(other))
 
-    def report_cpu(self, report, prefix, per_request) -> dict[str, float]:
-        """CPU per operation, each request being ``per_request`` operations."""
+    def report_cpu(self, report, prefix, operation, per_request) -> None:
+        """CPU per ``operation``, each request being ``per_request`` of them."""
         zero = dict.fromkeys(self.spent, 0.0)
         per_op = cpu.report_per_op(
             report, prefix, zero, self.spent, self.requests * per_request, self.seconds
         )
-        report.metric(f"{prefix}.cpu_ms_per_op.ours", cpu.ours(per_op), "ms")
-        return per_op
+        report.metric(f"{prefix}.cpu_ms_per_{operation}.ours", cpu.ours(per_op), "ms")
 
 
 def _shipments(infra) -> list[str]:

@@ -225,3 +225,20 @@ def test_events_arriving_within_the_linger_share_a_batch_and_a_full_batch_waits_
         publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
     assert eventually(lambda: len(applied_orders(url)) == 8, interval=0.01)
     assert time.monotonic() - started < LINGER_S
+
+
+def test_events_lingering_when_the_consumer_stops_go_back_to_the_queue_and_are_applied_later(
+    container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    container = start(container_factory, LingeringConsumer, url, config)
+    [consumer] = list(container.entrypoints)
+    for i in range(2):
+        publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
+    assert eventually(lambda: len(consumer._waiting) == 2)
+
+    container.stop()  # well within the linger
+    assert applied_orders(url) == set()
+
+    start(container_factory, LingeringConsumer, url, config)
+    assert eventually(lambda: applied_orders(url) == {"o-0", "o-1"})

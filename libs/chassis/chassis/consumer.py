@@ -20,15 +20,16 @@ same, called once per event, and the transaction it opens for each is the batch'
 round trip of inbox and outbox rows, not one of each per event. A batch starts as soon as its
 consumer is idle, so a lone event waits for nothing; events pile up into the next batch only
 while one is being applied. A handler whose events are cheaper by the hundred than one by one
-and need not take effect at once may let a batch that is not full wait ``linger`` seconds for
-more (``@consume_batches(event_type, batch=n, linger=s)``: carrier scans). A batch that fails
-changes nothing, and each of its events is then applied alone, with the single-event rules above
-(a retried event is always applied alone), so one bad event never holds back or poisons the
-others (ADR 23).
+and need not take effect at once may let them wait for company: with ``linger=s`` on
+``@consume_batches`` (carrier scans), a batch that is not full is applied ``s`` seconds after
+its first event arrived, or as soon as it fills up. A batch that fails changes nothing, and each
+of its events is then applied alone, with the single-event rules above (a retried event is
+always applied alone), so one bad event never holds back or poisons the others (ADR 23).
 """
 
 import functools
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -226,12 +227,13 @@ class BatchEventConsumer(EventConsumer):
         self._waiting: list[tuple[Event, Any]] = []
         self._applying = False
         self._stopping = False
-        self._lingering = False  # a batch that is not full waits for more until it ends
-        self._lingered = False
+        self._due = 0.0  # when the first event waiting has lingered enough
+        self._lingering = False  # a green thread waits for ``_due``
 
     def stop(self) -> None:
         # No worker starts once the container stops: what waits goes back to the broker.
         self._stopping = True
+        self._next_batch()
         super().stop()
 
     def handle_message(self, body: Any, message: Any) -> None:
@@ -241,6 +243,8 @@ class BatchEventConsumer(EventConsumer):
         if _attempts(message):
             self._spawn(event, message)  # it failed before: alone, so it can fail alone
             return
+        if not self._waiting:
+            self._due = time.monotonic() + self.linger
         self._waiting.append((event, message))
         self._next_batch()
 
@@ -253,10 +257,10 @@ class BatchEventConsumer(EventConsumer):
             for _, message in waiting:
                 self.queue_consumer.requeue_message(message)
             return
-        if self.linger and not self._lingered and len(self._waiting) < self.batch_size:
-            self._linger()
+        early = self._due - time.monotonic()
+        if early > 0 and len(self._waiting) < self.batch_size:
+            self._linger(early)
             return
-        self._lingered = False
         batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
         # By order, so that batches of two queues lock their orders' rows in one order (a
         # stable sort: one order's events keep theirs).
@@ -287,15 +291,15 @@ class BatchEventConsumer(EventConsumer):
             for _, message in batch:
                 self.queue_consumer.requeue_message(message)
 
-    def _linger(self) -> None:
-        """Let the batch wait ``linger`` seconds for more events, unless it fills up first."""
+    def _linger(self, seconds: float) -> None:
+        """Apply what waits in ``seconds``, unless a batch fills up first."""
         if self._lingering:
             return
         self._lingering = True
 
         def then_apply() -> None:
-            eventlet.sleep(self.linger)
-            self._lingering, self._lingered = False, True
+            eventlet.sleep(seconds)
+            self._lingering = False
             self._next_batch()
 
         self.container.spawn_managed_thread(then_apply)

@@ -33,8 +33,8 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
     # retries it, an RPC caller gets the error and may retry.
     return create_engine(
         url,
-        # One round trip for an UPDATE run with many parameter sets, not one per set (psycopg2's
-        # execute_batch); its rowcount is then unknown, and nothing here reads it.
+        # An UPDATE run with many parameter sets takes one round trip per 100 of them, not one
+        # each (psycopg2's execute_batch); its rowcount is then unknown, and nothing reads it.
         executemany_mode="values_plus_batch",
         pool_size=max_workers + 1,
         max_overflow=max_workers,

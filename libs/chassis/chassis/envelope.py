@@ -59,10 +59,19 @@ def _validated_payload(
 
 @cache
 def _items_unloaded(schema_class: type[Schema], list_field: str) -> Schema:
-    """``schema_class`` with its ``list_field`` checked as a list (presence, length), its items
-    taken as they are."""
+    """``schema_class`` with its ``list_field`` checked as a list (presence, length and the
+    field's other options), its items taken as they are."""
     declared = schema_class._declared_fields[list_field]
-    shallow = fields.List(fields.Raw(), required=declared.required, validate=declared.validate)
+    if not isinstance(declared, fields.List):
+        raise TypeError(f"{schema_class.__name__}.{list_field} is not a list of items")
+    shallow = fields.List(
+        fields.Raw(),
+        required=declared.required,
+        validate=declared.validate,
+        allow_none=declared.allow_none,
+        data_key=declared.data_key,
+        load_default=declared.load_default,
+    )
     shallow_class = type(f"{schema_class.__name__}Shallow", (schema_class,), {list_field: shallow})
     schema: Schema = shallow_class()
     return schema
