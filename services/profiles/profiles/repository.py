@@ -125,24 +125,22 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
 
 
 def _count(session: Session, tally: tallies.Tally, count: int = 1) -> None:
-    """Add one to a running total (and the tally's amount to its sum), widening its period."""
+    """Add ``count`` to a running total (and the tally's amount to its sum), widening its period:
+    one statement, the row made if it is the first."""
     key = {"org": tally.org, "side": tally.side, "workflow": tally.workflow, "name": tally.name}
-    first = (
-        _insert(session, tallies_table)
-        .values(**key, count=count, total=tally.amount, first_at=tally.at, last_at=tally.at)
-        .on_conflict_do_nothing(index_elements=list(key))
+    first = _insert(session, tallies_table).values(
+        **key, count=count, total=tally.amount, first_at=tally.at, last_at=tally.at
     )
-    if session.execute(first).rowcount:
-        return
-    row = tallies_table.c
+    row, new = tallies_table.c, first.excluded
     session.execute(
-        update(tallies_table)
-        .where(*(row[k] == v for k, v in key.items()))
-        .values(
-            count=row.count + count,
-            total=row.total + tally.amount,
-            first_at=case((row.first_at > tally.at, tally.at), else_=row.first_at),
-            last_at=case((row.last_at < tally.at, tally.at), else_=row.last_at),
+        first.on_conflict_do_update(
+            index_elements=list(key),
+            set_={
+                "count": row.count + new.count,
+                "total": row.total + new.total,
+                "first_at": case((row.first_at > new.first_at, new.first_at), else_=row.first_at),
+                "last_at": case((row.last_at < new.last_at, new.last_at), else_=row.last_at),
+            },
         )
     )
 
@@ -385,7 +383,7 @@ def _ensure_moderation(session: Session, review_id: str) -> None:
 
 
 def _insert(session: Session, table: Any) -> Any:
-    """An INSERT that can skip a row already there, in the session's dialect."""
+    """An INSERT that can skip or update a row already there, in the session's dialect."""
     return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
 
 
