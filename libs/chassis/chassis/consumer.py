@@ -386,8 +386,8 @@ def consume_batches(
     of one) and applies them all in its one transaction: for work that is cheaper done once
     for many events than once for each (say, one insert of every scan of a hundred carrier
     deliveries). What it publishes is caused by the list's first event unless it says
-    otherwise (``tx.caused_by``). ``linger``: seconds a batch that is not full waits for more
-    events before it is applied."""
+    otherwise (``tx.caused_by``). ``linger``: a batch that is not full is applied this many
+    seconds after its first event arrived (see the module's docstring)."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)

@@ -273,8 +273,8 @@ class FulfillmentService(ServiceBase):
 
     # Up to 10 deliveries of up to MAX_BATCH scans each: a transaction of bounded size. A
     # scan's effect may wait SCAN_LINGER_S for other deliveries to share its transaction:
-    # under load that cuts fulfillment's CPU per scan by two thirds (docs/benchmarks.md), and
-    # no one follows a parcel to the tenth of a second.
+    # under load that halves fulfillment's CPU per scan (0.65 to 0.33 ms, docs/benchmarks.md),
+    # and no one follows a parcel to the tenth of a second.
     @consume_batches("carrier.scans_received", batch=10, linger=SCAN_LINGER_S)
     def on_scans_received(self, events):
         """Store each scan once and apply it to its shipment, or park it until the shipment
