@@ -277,8 +277,10 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
         return {**found, "failed": {k: e.message for k, e in failed.items()}}
     if tab == "shipping":
         found, failed = api().gather(shipments=(api_path("orders", order_id, "shipments"),))
+        shipments = found.get("shipments", [])
         return {
-            "shipments": found.get("shipments", []),
+            "shipments": shipments,
+            "allocated": _allocated(shipments),
             "failed": {k: e.message for k, e in failed.items()},
         }
     if tab == "payments":
@@ -291,6 +293,17 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
             failed = {} if error.status == 404 else {"payments": error.message}
             return {"payments": None, "failed": failed}
     return {}
+
+
+def _allocated(shipments: list[dict]) -> dict[str, int]:
+    """Quantity per line already in a shipment. Counted from fulfillment's own shipments, not
+    the order's ``shipped_qty``, which follows ``shipment.created`` a moment later: the form
+    shown right after creating a shipment must offer only what is left."""
+    allocated: dict[str, int] = {}
+    for shipment in shipments:
+        for line in shipment.get("lines", []):
+            allocated[line["line_id"]] = allocated.get(line["line_id"], 0) + line["quantity"]
+    return allocated
 
 
 def _messages_context(order_id: str) -> dict[str, Any]:
