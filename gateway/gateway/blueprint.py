@@ -1,15 +1,18 @@
-"""The gateway's flask-smorest ``Blueprint``: a request schema given as a class is built once.
+"""The gateway's flask-smorest ``Blueprint``: a request schema given as a class is built once,
+and a JSON body is parsed once.
 
 webargs builds a schema given as a class anew for every request it parses (``Parser._get_schema``),
 which costs more than parsing a small body; schemas keep no per-request state, so one instance
-per class serves every request.
+per class serves every request. It also parses the body again from its bytes, when
+``limits.check_request`` has had Flask parse it already (strictly: no ``NaN``).
 """
 
 from functools import cache
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 
 @cache
@@ -22,6 +25,11 @@ class SchemaReusingParser(FlaskParser):
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
             return _instance(argmap)
         return super()._get_schema(argmap, req)
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return req.get_json()  # Flask's cached parse; a body that is not JSON is a 400
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -303,8 +303,9 @@ class FulfillmentService(ServiceBase):
         candidates = self._shipments_for(tx.session, list(rows.values()))
         before = dict(candidates)
         self._with_milestones(tx.session, candidates)
+        shipment_for = self._matcher(candidates)
         for row in rows.values():
-            shipment = self._shipment_for_scan(candidates, row)
+            shipment = shipment_for(row)
             row["shipment_id"] = None if shipment is None else shipment["id"]
         # Stored first, so that a concurrent delivery carrying one of these scans waits for this
         # one and then finds it stored (in one order, by key, so two such calls never deadlock).
@@ -333,11 +334,8 @@ class FulfillmentService(ServiceBase):
         holds its tracking number's lock and looks again: a shipment committed meanwhile is
         found, and one committed later finds the scan parked (``_attach_parked``)."""
         candidates = self._lock_shipments(session, {row["tracking_number"] for row in rows})
-        unmatched = {
-            row["tracking_number"]
-            for row in rows
-            if self._shipment_for_scan(candidates, row) is None
-        }
+        shipment_for = self._matcher(candidates)
+        unmatched = {row["tracking_number"] for row in rows if shipment_for(row) is None}
         if unmatched:
             locks.hold(session, "tracking", unmatched)
             candidates.update(self._lock_shipments(session, unmatched))
@@ -383,16 +381,8 @@ class FulfillmentService(ServiceBase):
         for shipment_id, milestones in reached.items():
             candidates[shipment_id] = {**candidates[shipment_id], "milestones": milestones}
 
-    def _shipment_for_scan(self, candidates: dict, scan):
-        """The newest shipment with the scan's tracking number that may carry it."""
-        window = self._parked_window()
-        matching = [
-            shipment
-            for shipment in candidates.values()
-            if shipment["tracking_number"] == scan["tracking_number"]
-            and tracking.may_carry(shipment, scan["carrier"], scan["occurred_at"], window)
-        ]
-        return max(matching, key=lambda shipment: shipment["created_at"], default=None)
+    def _matcher(self, candidates: dict):
+        return tracking.matcher(candidates.values(), self._parked_window())
 
     def _apply_scan(self, tx, shipment, scan):
         candidates = {shipment["id"]: shipment}

@@ -10,6 +10,7 @@ retail order), so it is published even when it arrives late; one more in-transit
 
 import hashlib
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from contracts.scans import TERMINAL
@@ -56,6 +57,25 @@ def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timed
     existed is about an older parcel."""
     same_carrier = not shipment["carrier"] or not carrier or shipment["carrier"] == carrier
     return same_carrier and occurred_at >= shipment["created_at"] - window
+
+
+def matcher(shipments: Iterable[dict], window: timedelta) -> Callable[[dict], dict | None]:
+    """``scan -> the newest of shipments with its tracking number that may carry it`` (or
+    None). Indexed by tracking number once: a batch matches hundreds of scans against hundreds
+    of shipments."""
+    by_number: dict[str, list[dict]] = {}
+    for shipment in shipments:
+        by_number.setdefault(shipment["tracking_number"], []).append(shipment)
+
+    def shipment_for(scan: dict) -> dict | None:
+        matching = [
+            shipment
+            for shipment in by_number.get(scan["tracking_number"], ())
+            if may_carry(shipment, scan["carrier"], scan["occurred_at"], window)
+        ]
+        return max(matching, key=lambda shipment: shipment["created_at"], default=None)
+
+    return shipment_for
 
 
 def in_utc(row: dict) -> dict:

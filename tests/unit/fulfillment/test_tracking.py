@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fulfillment.tracking import apply, in_utc, may_carry
+from fulfillment.tracking import apply, in_utc, matcher, may_carry
 
 CREATED = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(days=30)
@@ -31,3 +31,17 @@ def test_a_shipment_read_back_without_offsets_is_compared_in_utc():
     scan = {"occurred_at": later, "status": "out_for_delivery", "location_kind": "", "id": "s"}
     changes, _ = apply(shipment, scan, hand_over=None)  # not news: a milestone already reached
     assert changes == {"status": "out_for_delivery", "status_at": later}
+
+
+def test_a_scan_is_matched_to_the_newest_shipment_of_its_number_that_may_carry_it():
+    parcel = {"carrier": "dhl", "tracking_number": "JD1"}
+    older = {**parcel, "id": "old", "created_at": CREATED - timedelta(days=90)}
+    newer = {**parcel, "id": "new", "created_at": CREATED}
+    other = {**parcel, "id": "other", "tracking_number": "JD2", "created_at": CREATED}
+    shipment_for = matcher([older, newer, other], WINDOW)
+    scan = {"tracking_number": "JD1", "carrier": "dhl"}
+
+    assert shipment_for({**scan, "occurred_at": CREATED + timedelta(hours=1)})["id"] == "new"
+    # From before the newer parcel existed: the recycled number's older parcel.
+    assert shipment_for({**scan, "occurred_at": CREATED - timedelta(days=80)})["id"] == "old"
+    assert shipment_for({**scan, "occurred_at": CREATED, "tracking_number": "JD3"}) is None
