@@ -10,7 +10,7 @@ from chassis.clock import utc_now
 from chassis.database import make_engine
 from chassis.envelope import new_envelope
 from chassis.outbox import Outbox
-from chassis.publishing import EventPublisher
+from chassis.publishing import ConfirmedBatches, EventPublisher
 from fulfillment.models import metadata
 
 outbox = metadata.tables["outbox"]
@@ -75,4 +75,36 @@ def test_published_rows_older_than_the_retention_are_pruned_and_nothing_else(ser
 
     left = remaining(engine)
     assert len(left) == 2 and None in left
+    engine.dispose()
+
+
+def test_the_relay_leaves_alone_what_the_fast_path_holds_however_late(
+    service_config, declared_topology
+):
+    config = service_config("fulfillment")
+    engine = make_engine(config["DATABASE_URL"])
+    add_rows(engine, None, None)  # both past the grace
+    with engine.connect() as connection:
+        held, left = connection.execute(select(outbox.c.envelope)).scalars().all()
+    relayed = []
+
+    class RecordingPublisher(EventPublisher):
+        def publish_event(self, envelope):
+            relayed.append(envelope["event_id"])
+            super().publish_event(envelope)
+
+    relay = Outbox(engine, outbox, RecordingPublisher(config["AMQP_URI"]))
+    relay.batches = ConfirmedBatches(config["AMQP_URI"])  # not running yet: nothing heard back
+    relay.publish_committed([held])
+
+    assert relay.relay_once() == 1
+    assert relayed == [left["event_id"]]  # the row left behind, not the one in flight
+    publishing = eventlet.spawn(relay.batches.run)
+    relay.batches.flush(timeout=10)
+    relay.mark_published()
+    assert relay.relay_once() == 0
+    assert relayed == [left["event_id"]]
+    assert all(remaining(engine))  # the held row published by the fast path alone
+    publishing.kill()
+    relay.batches.close()
     engine.dispose()

@@ -178,7 +178,7 @@ def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_profile(
 
     uri = profiles["config"]["AMQP_URI"]
     for envelope in h.envelopes:
-        with entrypoint_waiter(profiles["container"], "on_order_event"):
+        with entrypoint_waiter(profiles["container"], "on_order_events"):
             publish(uri, envelope["event_type"], envelope["data"], "orders", envelope=envelope)
 
     assert count(profiles["config"]["DATABASE_URL"], history) == len(h.envelopes)

@@ -392,6 +392,8 @@ def consume_batches(
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def apply(service: Any, event: Any) -> Any:
+            if isinstance(event, list):  # from the handler's entrypoint for another event type
+                return handler(service, event)
             if not isinstance(event, EventBatch):
                 return handler(service, [event])
             with event.applying():

@@ -1,8 +1,8 @@
 """The projection's rows: applying a change, reading an organisation's rows, rebuilding."""
 
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, insert, select, tuple_, update
@@ -25,15 +25,55 @@ from profiles.models import tallies as tallies_table
 from profiles.projection import REVIEWED_SIDE, Change, change
 
 
-def record(session: Session, event_id: str, event_type: str, at: datetime, data: dict) -> None:
-    session.execute(
-        insert(history).values(event_id=event_id, event_type=event_type, occurred_at=at, data=data)
-    )
+def record(session: Session, events: list[dict[str, Any]]) -> None:
+    """Keep events in the history: ``[{event_id, event_type, occurred_at, data}]``, one
+    statement."""
+    session.execute(insert(history), events)
 
 
-def apply(session: Session, event_id: str, at: datetime, done: Change) -> None:
+@dataclass
+class Totals:
+    """What a batch of events adds to the running totals and the medians, written once at its
+    end (``write``): a burst of an organisation's orders moves each of its totals with one
+    statement and locks each of its medians once, however many orders it brings."""
+
+    counts: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    steps: dict[tuple[str, ...], list[tuple[bool, tallies.Sample]]] = field(default_factory=dict)
+
+    def count(self, tally: tallies.Tally, count: int = 1) -> None:
+        """Add ``count`` to a running total (and the tally's amount to its sum)."""
+        at = _utc(tally.at)
+        found = self.counts.setdefault(
+            _key_of(tally), {"count": 0, "total": 0, "first_at": at, "last_at": at}
+        )
+        found["count"] += count
+        found["total"] += tally.amount
+        found["first_at"] = min(found["first_at"], at)
+        found["last_at"] = max(found["last_at"], at)
+
+    def sample(self, sample: tallies.Sample, adding: bool = True) -> None:
+        """Add a wait to its median (``adding=False``: take it back out), in this order."""
+        self.steps.setdefault(_key_of(sample), []).append((adding, sample))
+
+    def write(self, session: Session) -> None:
+        # Always in the same order, so that two batches counting at once never deadlock.
+        for key in sorted(self.counts):
+            _count(session, dict(zip(TALLY_KEY, key, strict=True)), self.counts[key])
+        for key in sorted(self.steps):
+            _move_median(session, dict(zip(MEDIAN_KEY, key, strict=True)), self.steps[key])
+        self.counts.clear()
+        self.steps.clear()
+
+
+TALLY_KEY = ("org", "side", "workflow", "name")
+MEDIAN_KEY = ("org", "side", "workflow", "kind")
+
+
+def apply(session: Session, event_id: str, at: datetime, done: Change, totals: Totals) -> None:
+    """The event's change to the projection; what it adds to totals and medians goes to
+    ``totals``, for its caller to write."""
     if done.message is not None:
-        _message(session, done.order_id, done.message)
+        _message(session, done.order_id, done.message, totals)
         return
     if "workflow" not in done.parties:
         return  # a message nobody waits on (staff's, or in a support conversation)
@@ -73,16 +113,15 @@ def apply(session: Session, event_id: str, at: datetime, done: Change) -> None:
             )
         )
         added |= tallies.of_verdict(done.parties, done.verdict, at)
-    # Always in the same order, so that two orders' events counting at once never deadlock.
-    for tally in sorted(added, key=_key_of):
-        _count(session, tally)
+    for tally in added:
+        totals.count(tally)
     for sample in sorted(new_samples - old_samples, key=_key_of):
-        _sample(session, sample)
+        totals.sample(sample)
     if done.review is not None:
-        _review(session, done.review)
+        _review(session, done.review, totals)
 
 
-def _review(session: Session, review: dict[str, Any]) -> None:
+def _review(session: Session, review: dict[str, Any], totals: Totals) -> None:
     reviewed = REVIEWED_SIDE[review["reviewer_role"]]
     earlier = session.execute(
         select(reviews.c.rating).where(reviews.c.review_id == review["review_id"])
@@ -91,12 +130,12 @@ def _review(session: Session, review: dict[str, Any]) -> None:
     session.execute(insert(reviews).values(review))
     tally = tallies.of_review(review, reviewed)
     if earlier is None:
-        _count(session, tally)
+        totals.count(tally)
     else:  # a review written again replaces the first: its rating, not its count, changes
-        _count(session, replace(tally, amount=review["rating"] - earlier), count=0)
+        totals.count(replace(tally, amount=review["rating"] - earlier), count=0)
 
 
-def _message(session: Session, order_id: str, message: dict[str, Any]) -> None:
+def _message(session: Session, order_id: str, message: dict[str, Any], totals: Totals) -> None:
     """A message of the order's conversation: the answers (response-time samples) derived from
     all its messages change by what this one changes, whatever order they arrive in."""
     locks.hold(session, "conversation", [order_id])
@@ -108,9 +147,9 @@ def _message(session: Session, order_id: str, message: dict[str, Any]) -> None:
     )
     old, new = tallies.replies(before), tallies.replies(_posts(session, order_id))
     for sample in sorted(old - new, key=_key_of):
-        _unsample(session, sample)
+        totals.sample(sample, adding=False)
     for sample in sorted(new - old, key=_key_of):
-        _sample(session, sample)
+        totals.sample(sample)
 
 
 def _posts(session: Session, order_id: str) -> list[Any]:
@@ -124,13 +163,10 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
     return (counted.org, counted.side, counted.workflow, name)
 
 
-def _count(session: Session, tally: tallies.Tally, count: int = 1) -> None:
-    """Add ``count`` to a running total (and the tally's amount to its sum), widening its period:
-    one statement, the row made if it is the first."""
-    key = {"org": tally.org, "side": tally.side, "workflow": tally.workflow, "name": tally.name}
-    first = _insert(session, tallies_table).values(
-        **key, count=count, total=tally.amount, first_at=tally.at, last_at=tally.at
-    )
+def _count(session: Session, key: dict[str, str], added: dict[str, Any]) -> None:
+    """Add to a running total, widening its period: one statement, the row made if it is the
+    first."""
+    first = _insert(session, tallies_table).values(**key, **added)
     row, new = tallies_table.c, first.excluded
     session.execute(
         first.on_conflict_do_update(
@@ -145,43 +181,63 @@ def _count(session: Session, tally: tallies.Tally, count: int = 1) -> None:
     )
 
 
-def _sample(session: Session, sample: tallies.Sample) -> None:
-    """Add a wait and move its median's middle one step (two index look-ups at most).
+def _move_median(
+    session: Session, key: dict[str, str], steps: list[tuple[bool, tallies.Sample]]
+) -> None:
+    """Add (or take back out) each wait in turn, moving the median's middle one step each time
+    (two index look-ups at most): the median's row is locked, read and written once.
 
     The samples, ordered by (seconds, sample_id), are all distinct; ``low`` and ``high`` are the
-    elements at (n-1)//2 and n//2. After inserting x: with n odd (low = high = m), the middle pair
-    becomes (predecessor of m, m) if x < m, else (m, successor of m); with n even, the middle
-    one is low if x < low, high if x > high, else x itself.
+    elements at (n-1)//2 and n//2. A median with no samples yet is made with none (count 0), so
+    that there is a row to lock, and removed again if it has none at the end.
     """
-    key = {"org": sample.org, "side": sample.side, "workflow": sample.workflow, "kind": sample.kind}
-    inserted = session.execute(
-        _insert(session, samples)
-        .values(**key, sample_id=sample.sample_id, seconds=sample.seconds)
-        .on_conflict_do_nothing(index_elements=[*key, "sample_id"])
-    ).rowcount
-    if not inserted:
-        return
-    x = (sample.seconds, sample.sample_id)
-    first = (
+    where = [medians.c[k] == v for k, v in key.items()]
+    _, first = steps[0]
+    session.execute(
         _insert(session, medians)
         .values(
             **key,
-            count=1,
-            low_seconds=x[0],
-            low_id=x[1],
-            high_seconds=x[0],
-            high_id=x[1],
-            first_at=sample.at,
-            last_at=sample.at,
+            count=0,
+            low_seconds=first.seconds,
+            low_id=first.sample_id,
+            high_seconds=first.seconds,
+            high_id=first.sample_id,
+            first_at=first.at,
+            last_at=first.at,
         )
         .on_conflict_do_nothing(index_elements=list(key))
     )
-    if session.execute(first).rowcount:
-        return
-    where = [medians.c[k] == v for k, v in key.items()]
-    row = session.execute(select(medians).where(*where).with_for_update()).mappings().one()
+    row = dict(session.execute(select(medians).where(*where).with_for_update()).mappings().one())
+    of_key = [samples.c[k] == v for k, v in key.items()]
+    for adding, sample in steps:
+        x = (sample.seconds, sample.sample_id)
+        if adding:
+            inserted = session.execute(
+                _insert(session, samples)
+                .values(**key, sample_id=sample.sample_id, seconds=sample.seconds)
+                .on_conflict_do_nothing(index_elements=[*key, "sample_id"])
+            ).rowcount
+            if inserted:
+                _with_sample(session, key, row, x, sample.at)
+        else:
+            session.execute(delete(samples).where(*of_key, samples.c.sample_id == x[1]))
+            _without_sample(session, key, row, x)
+    if row["count"] == 0:
+        session.execute(delete(medians).where(*where))
+    else:
+        session.execute(update(medians).where(*where).values(row))
+
+
+def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime) -> None:
+    """``row`` with the wait ``x`` added. With n odd (low = high = m), the middle pair becomes
+    (predecessor of m, m) if x < m, else (m, successor of m); with n even, the middle one is
+    low if x < low, high if x > high, else x itself."""
+    at = _utc(at)
     low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
-    if row["count"] % 2:  # odd: low == high
+    if row["count"] == 0:
+        low = high = x
+        row["first_at"] = row["last_at"] = at
+    elif row["count"] % 2:  # odd: low == high
         if x < low:
             low = _neighbour(session, key, low, before=True)
         else:
@@ -189,40 +245,26 @@ def _sample(session: Session, sample: tallies.Sample) -> None:
     else:
         middle = low if x < low else high if x > high else x
         low = high = middle
-    session.execute(
-        update(medians)
-        .where(*where)
-        .values(
-            count=row["count"] + 1,
-            low_seconds=low[0],
-            low_id=low[1],
-            high_seconds=high[0],
-            high_id=high[1],
-            first_at=min(row["first_at"], sample.at),
-            last_at=max(row["last_at"], sample.at),
-        )
+    row.update(
+        count=row["count"] + 1,
+        low_seconds=low[0],
+        low_id=low[1],
+        high_seconds=high[0],
+        high_id=high[1],
+        first_at=min(_utc(row["first_at"]), at),
+        last_at=max(_utc(row["last_at"]), at),
     )
 
 
-def _unsample(session: Session, sample: tallies.Sample) -> None:
-    """Take a wait back out (a message arrived that changes which one it answered): the
-    mirror of ``_sample``. With n odd (low = high = m), the middle pair becomes (m, successor)
-    if x < m, (predecessor, m) if x > m, their neighbours if x is m; with n even, the middle
-    one is high if x <= low, else low."""
-    key = {"org": sample.org, "side": sample.side, "workflow": sample.workflow, "kind": sample.kind}
-    where = [medians.c[k] == v for k, v in key.items()]
-    row = session.execute(select(medians).where(*where).with_for_update()).mappings().one()
-    session.execute(
-        delete(samples).where(
-            *(samples.c[k] == v for k, v in key.items()), samples.c.sample_id == sample.sample_id
-        )
-    )
-    if row["count"] == 1:
-        session.execute(delete(medians).where(*where))
-        return
-    x = (sample.seconds, sample.sample_id)
+def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
+    """``row`` with the wait ``x`` taken back out (a message arrived that changes which one it
+    answered): the mirror of ``_with_sample``. With n odd (low = high = m), the middle pair
+    becomes (m, successor) if x < m, (predecessor, m) if x > m, their neighbours if x is m;
+    with n even, the middle one is high if x <= low, else low."""
     low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
-    if row["count"] % 2:
+    if row["count"] == 1:
+        pass  # no samples left: the row goes
+    elif row["count"] % 2:
         middle = low
         if x <= middle:
             high = _neighbour(session, key, middle, before=False)
@@ -231,17 +273,18 @@ def _unsample(session: Session, sample: tallies.Sample) -> None:
             low = _neighbour(session, key, middle, before=True)
     else:
         low = high = high if x <= low else low
-    session.execute(
-        update(medians)
-        .where(*where)
-        .values(
-            count=row["count"] - 1,
-            low_seconds=low[0],
-            low_id=low[1],
-            high_seconds=high[0],
-            high_id=high[1],
-        )
+    row.update(
+        count=row["count"] - 1,
+        low_seconds=low[0],
+        low_id=low[1],
+        high_seconds=high[0],
+        high_id=high[1],
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite, the embedded default, gives times back without their offset; all are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[float, str]:
@@ -276,6 +319,7 @@ def rebuild(session: Session) -> int:
     ):
         session.execute(delete(table))
     replayed = 0
+    totals = Totals()
     rows = session.execute(select(history).order_by(history.c.occurred_at, history.c.seq))
     for row in rows.mappings().all():
         apply(
@@ -283,8 +327,10 @@ def rebuild(session: Session) -> int:
             row["event_id"],
             row["occurred_at"],
             change(row["event_type"], row["data"], row["occurred_at"]),
+            totals,
         )
         replayed += 1
+    totals.write(session)
     return replayed
 
 

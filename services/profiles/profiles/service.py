@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 
 from chassis.access import is_staff
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume_batches
 from chassis.health import ServiceBase
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Forbidden, InvalidRequest, NotFound
@@ -44,20 +44,37 @@ class ProfilesService(ServiceBase):
     clock = Clock()
     config = Config()
 
-    def on_order_event(self, event):
+    def on_order_events(self, events):
+        """The events waiting, applied in one transaction: kept in the history with one
+        statement, and what they add to each running total and median written once."""
+        kept_data = [kept(event.data) for event in events]
         with self.uow.transaction() as tx:
-            data = kept(event.data)
-            repository.record(tx.session, event.event_id, event.event_type, event.occurred_at, data)
-            repository.apply(
+            repository.record(
                 tx.session,
-                event.event_id,
-                event.occurred_at,
-                change(event.event_type, data, event.occurred_at),
+                [
+                    {
+                        "event_id": event.event_id,
+                        "event_type": event.event_type,
+                        "occurred_at": event.occurred_at,
+                        "data": data,
+                    }
+                    for event, data in zip(events, kept_data, strict=True)
+                ],
             )
+            totals = repository.Totals()
+            for event, data in zip(events, kept_data, strict=True):
+                repository.apply(
+                    tx.session,
+                    event.event_id,
+                    event.occurred_at,
+                    change(event.event_type, data, event.occurred_at),
+                    totals,
+                )
+            totals.write(tx.session)
 
-    # One ``@consume`` per event the projection reads (``projection.EVENT_TYPES``).
+    # One consumer per event the projection reads (``projection.EVENT_TYPES``).
     for _event_type in EVENT_TYPES:
-        on_order_event = consume(_event_type)(on_order_event)
+        on_order_events = consume_batches(_event_type)(on_order_events)
     del _event_type
 
     @rpc
