@@ -129,6 +129,29 @@ def test_an_order_life_notifies_each_party_once_per_event(chat, chat_config, del
     assert item["title"] == "Order Brackets is now approved"
 
 
+def test_events_that_overtake_their_orders_first_event_wait_for_it_and_notify_once(
+    chat, chat_config, deliver
+):
+    """Each event type has its own queue: a payment or a dispute may reach chat before the
+    order's placement does, however long the placement takes (ADR 16)."""
+    order_id = f"o-{uuid.uuid4().hex[:8]}"
+    early = [entry for entry in LIFE if entry[0] in ("payment.held", "dispute.opened")]
+    for event_type, producer, data in early:
+        envelope = deliver(event_type, data(order_id), producer)
+        deliver(event_type, None, producer, envelope=envelope)  # a redelivery while it waits
+    with rpc(chat_config) as cluster:
+        assert cluster.chat.list_notifications(SUPPLIER, {})["items"] == []
+
+        deliver("order.placed", placed(order_id))
+
+        assert kinds(cluster.chat.list_notifications(SUPPLIER, {})) == [
+            "order.placed",
+            "payment.held",
+            "dispute.opened",
+        ]
+        assert kinds(cluster.chat.list_notifications(ADMIN, {})) == ["dispute.opened"]
+
+
 def test_unread_count_mark_read_and_mark_all_read(chat, chat_config, deliver):
     live(deliver, f"o-{uuid.uuid4().hex[:8]}", twice=False)
     with rpc(chat_config) as cluster:

@@ -109,3 +109,33 @@ def downgrade_commands() -> None:
     from alembic import op
 
     drop_command_table(cast(Operations, op))  # alembic.op proxies the migration's Operations
+
+
+def create_waiting_events_table(op: Operations) -> None:
+    """Version 1 of the waiting events table (frozen, like the messaging tables above)."""
+    moment = sa.DateTime(timezone=True)
+    op.create_table(
+        "waiting_events",
+        sa.Column("id", SEQUENCE, primary_key=True, autoincrement=True),
+        sa.Column("order_id", sa.String(36), nullable=False, index=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("occurred_at", moment, nullable=False),
+        sa.Column("envelope", sa.JSON(), nullable=False),
+        sa.Column("received_at", moment, nullable=False),
+    )
+
+
+def upgrade_waiting_events() -> None:
+    """``upgrade`` of a consumer's revision that adds the waiting events table."""
+    from alembic import op
+
+    create_waiting_events_table(
+        cast(Operations, op)
+    )  # alembic.op proxies the migration's Operations
+
+
+def downgrade_waiting_events() -> None:
+    from alembic import op
+
+    op.drop_table("waiting_events")

@@ -1,4 +1,5 @@
-"""The outbox, inbox and command tables every service keeps in its own database."""
+"""The outbox, inbox and command tables every service keeps in its own database, and the
+waiting events of a consumer whose events may come before the record they are about."""
 
 from sqlalchemy import (
     JSON,
@@ -55,3 +56,20 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     )
     return outbox, inbox, commands
+
+
+def waiting_events_table(metadata: MetaData) -> Table:
+    """Events about an order that came before the event that gives the consumer its record of
+    the order (each event type has its own queue): kept whole in the transaction that marks
+    them processed, applied in the order they happened once the record is there (ADR 16)."""
+    return Table(
+        "waiting_events",
+        metadata,
+        Column("id", SEQUENCE, primary_key=True, autoincrement=True),
+        Column("order_id", String(36), nullable=False, index=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+    )

@@ -15,10 +15,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from chassis.tables import SEQUENCE, messaging_tables
+from chassis.tables import SEQUENCE, messaging_tables, waiting_events_table
 
 metadata = MetaData()
 messaging_tables(metadata)
+waiting_events = waiting_events_table(metadata)
 
 ORG = String(100)
 USER = String(100)

@@ -5,6 +5,7 @@ import uuid
 import filetype
 from nameko.rpc import rpc
 
+from chassis import locks, waiting
 from chassis.blobs import IMAGES, BlobNotFound, Blobs
 from chassis.clock import Clock
 from chassis.consumer import consume
@@ -13,7 +14,7 @@ from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from chat import conversations as rules
 from chat import feed, mailer, store, webhook_log, webhooks
-from chat.models import metadata
+from chat.models import metadata, waiting_events
 from chat.notices import NOTICES, audiences_of, link_to, title_of
 from chat.settings import ChatSettings
 from chat.thumbnails import thumbnail
@@ -21,10 +22,6 @@ from contracts.attachments import ATTACHMENT_TYPES, IMAGE_TYPES
 from contracts.errors import Forbidden, InvalidRequest, NotFound
 
 LATEST_ON_ORDER_PAGE = 5
-
-
-class OrderNotYetKnown(Exception):
-    """An event about an order chat has not heard of yet: retried until its order.placed came."""
 
 
 class ChatService(ServiceBase):
@@ -39,29 +36,39 @@ class ChatService(ServiceBase):
     def _on_event(self, event):
         data, now = event.data, self.clock()
         with self.uow.transaction() as tx:
+            locks.hold(tx.session, "order", [data["order_id"]])
             # Only an order event carries the order (its parties and status); others, such as
-            # dispute.opened or payment.refunded, name one party and must find the order known.
+            # dispute.opened or payment.failed, name one party: one that overtook its order's
+            # first event waits for it (ADR 16).
             if {"buyer_org", "supplier_org", "status"} <= data.keys():
-                order = store.ensure_order(tx.session, data, now)
+                order, new = store.ensure_order(tx.session, data, now)
+                self._notify(tx, event, order, now)
+                if new:
+                    for waited in waiting.take(tx.session, waiting_events, order["order_id"]):
+                        with tx.caused_by(waited):
+                            self._notify(tx, waited, order, now)
+                return
+            order = store.order_of(tx.session, data["order_id"], lock=True)
+            if order is None:
+                waiting.keep(tx.session, waiting_events, event, now)
             else:
-                order = store.order_of(tx.session, data["order_id"], lock=True)
-                if order is None:
-                    raise OrderNotYetKnown(
-                        f"{event.event_type} for unknown order {data['order_id']}"
-                    )
-            notice = NOTICES[event.event_type]
-            feed.notify(
-                tx.session,
-                event.event_id,
-                event.event_type,
-                order["order_id"],
-                audiences_of(notice, order),
-                title_of(notice, order, data),
-                link_to(order["order_id"]),
-                now,
-                email=self.settings.email_enabled,
-            )
-            webhooks.enqueue(tx.session, event, order, now)
+                self._notify(tx, event, order, now)
+
+    def _notify(self, tx, event, order, now):
+        """The notice of ``event`` in the feed of whoever hears of it, and to the webhooks."""
+        notice = NOTICES[event.event_type]
+        feed.notify(
+            tx.session,
+            event.event_id,
+            event.event_type,
+            order["order_id"],
+            audiences_of(notice, order),
+            title_of(notice, order, event.data),
+            link_to(order["order_id"]),
+            now,
+            email=self.settings.email_enabled,
+        )
+        webhooks.enqueue(tx.session, event, order, now)
 
     # --- conversations ------------------------------------------------------------------------
 

@@ -26,39 +26,41 @@ MAX_PAGE = 200
 # --- the projection of orders ----------------------------------------------------------------
 
 
-def ensure_order(session, data: dict, now: datetime) -> dict:
-    """The order an order event describes, recorded (with its conversations) if new."""
+def ensure_order(session, data: dict, now: datetime) -> tuple[dict, bool]:
+    """The order an order event describes, recorded (with its conversations) if new; and
+    whether it is."""
     order = order_of(session, data["order_id"], lock=True)
-    if order is None:
-        order = {
-            "order_id": data["order_id"],
-            "buyer_org": data["buyer_org"],
-            "supplier_org": data["supplier_org"],
-            "buyer_user": data.get("buyer_user"),
-            "title": data.get("title") or "",
-            "status": data["status"],
-            "updated_at": now,
-        }
-        session.execute(insert(orders).values(**order))
-        for name in rules.NAMES:
+    if order is not None:
+        if order["status"] != data["status"]:
             session.execute(
-                insert(conversations).values(
-                    id=str(uuid.uuid4()),
-                    order_id=order["order_id"],
-                    name=name,
-                    buyer_org=order["buyer_org"],
-                    supplier_org=order["supplier_org"],
-                    created_at=now,
-                )
+                update(orders)
+                .where(orders.c.order_id == order["order_id"])
+                .values(status=data["status"], updated_at=now)
             )
-    elif order["status"] != data["status"]:
+            order["status"] = data["status"]
+        return order, False
+    order = {
+        "order_id": data["order_id"],
+        "buyer_org": data["buyer_org"],
+        "supplier_org": data["supplier_org"],
+        "buyer_user": data.get("buyer_user"),
+        "title": data.get("title") or "",
+        "status": data["status"],
+        "updated_at": now,
+    }
+    session.execute(insert(orders).values(**order))
+    for name in rules.NAMES:
         session.execute(
-            update(orders)
-            .where(orders.c.order_id == order["order_id"])
-            .values(status=data["status"], updated_at=now)
+            insert(conversations).values(
+                id=str(uuid.uuid4()),
+                order_id=order["order_id"],
+                name=name,
+                buyer_org=order["buyer_org"],
+                supplier_org=order["supplier_org"],
+                created_at=now,
+            )
         )
-        order["status"] = data["status"]
-    return order
+    return order, True
 
 
 def order_of(session, order_id: str, lock: bool = False) -> dict | None:

@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from chassis.tables import SEQUENCE, messaging_tables
+from chassis.tables import messaging_tables, waiting_events_table
 
 metadata = MetaData()
 messaging_tables(metadata)
@@ -37,20 +37,7 @@ fulfillments = Table(
     Column("placed_at", DateTime(timezone=True)),
 )
 
-# Events about an order that came before the event opening its record (each event type has its
-# own queue, so a seller's label may overtake the placement): kept in the transaction that marks
-# them processed, applied in the order they happened once the record opens.
-waiting_events = Table(
-    "waiting_events",
-    metadata,
-    Column("id", SEQUENCE, primary_key=True, autoincrement=True),
-    Column("order_id", String(36), nullable=False, index=True),
-    Column("event_id", String(36), nullable=False, unique=True),
-    Column("event_type", String(100), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("envelope", JSON, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-)
+waiting_events = waiting_events_table(metadata)
 
 shipments = Table(
     "shipments",

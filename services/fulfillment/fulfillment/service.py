@@ -7,23 +7,22 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from chassis import locks
+from chassis import locks, waiting
 from chassis.access import visible_to
 from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock
 from chassis.consumer import consume, consume_batches
-from chassis.envelope import InvalidEvent, parse_envelope
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
 from contracts.errors import Conflict, InvalidRequest, NotFound
 from contracts.rpc.orders import ORDER_IDS, check
-from fulfillment import delivery_note, documents, domain, returns, tracking, waiting
+from fulfillment import delivery_note, documents, domain, returns, tracking
 from fulfillment.models import documents as documents_table
 from fulfillment.models import fulfillments, metadata, scans, shipments, waiting_events
 from fulfillment.models import returns as returns_table
@@ -110,9 +109,7 @@ class FulfillmentService(ServiceBase):
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
-                tx.session.execute(
-                    insert(waiting_events).values(**waiting.row(event, self.clock()))
-                )
+                waiting.keep(tx.session, waiting_events, event, self.clock())
             else:
                 self._ship_label(tx, record, event.data)
 
@@ -144,26 +141,10 @@ class FulfillmentService(ServiceBase):
     def _apply_waiting(self, tx, record):
         """The events that came before ``record`` opened, applied in the order they happened,
         each once: they leave the table in the transaction that applies them."""
-        rows = tx.session.execute(
-            select(waiting_events.c.id, waiting_events.c.envelope)
-            .where(waiting_events.c.order_id == record["order_id"])
-            .order_by(waiting_events.c.occurred_at, waiting_events.c.id)
-        ).all()
-        applied = []
-        for row in rows:
-            try:
-                event = parse_envelope(row.envelope)
-            except InvalidEvent as error:
-                # Its schema version is no longer accepted: left for an operator, logged, rather
-                # than holding up the order's opening.
-                log.error("a waiting event can no longer be read: %s", error, extra={"id": row.id})
-                continue
+        for event in waiting.take(tx.session, waiting_events, record["order_id"]):
             apply = getattr(self, self._WAITING_APPLIERS[event.event_type])
             with tx.caused_by(event):
                 apply(tx, self._record_of(tx.session, record["order_id"]), event.data)
-            applied.append(row.id)
-        if applied:
-            tx.session.execute(delete(waiting_events).where(waiting_events.c.id.in_(applied)))
 
     @consume("order.return_requested")
     def on_return_requested(self, event):
