@@ -4,7 +4,8 @@ and a JSON body is parsed once.
 webargs builds a schema given as a class anew for every request it parses (``Parser._get_schema``),
 which costs more than parsing a small body; schemas keep no per-request state, so one instance
 per class serves every request. It also parses the body again from its bytes, when
-``limits.check_request`` has had Flask parse it already (strictly: no ``NaN``).
+``limits.check_request`` has had Flask parse every body with bytes already (strictly: no
+``NaN``).
 """
 
 from functools import cache
@@ -27,7 +28,9 @@ class SchemaReusingParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
-        if not is_json_request(req):
+        # An empty body is no body (``check_request`` parses only bodies that have bytes): a
+        # required field is then named as missing, and an optional body is simply absent.
+        if not is_json_request(req) or not req.get_data(cache=True):
             return core.missing
         return req.get_json()  # Flask's cached parse; a body that is not JSON is a 400
 

@@ -59,7 +59,8 @@ def check_request():
         raise _invalid(
             {IDEMPOTENCY_KEY: [f"1 to {IDEMPOTENCY_KEY_LENGTH} printable ASCII characters"]}
         )
-    if request.is_json and request.content_length != 0:
+    # An empty body is no body, whether or not its Content-Length says 0.
+    if request.is_json and request.get_data(cache=True):
         problems = json_problems(request.get_json())  # 400 if it is not JSON; 413 if too big
         if problems:
             raise _invalid(problems)

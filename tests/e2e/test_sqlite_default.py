@@ -35,6 +35,14 @@ def test_an_order_goes_through_the_system_on_its_default_sqlite_files(sqlite_sys
 
     record = eventually(lambda: buyer.get(f"/orders/{order_id}").json()["fulfillment"])
     assert record["order_id"] == order_id and record["status"] == "open"
+
+    # Profiles counted the approval: the times it reads back from SQLite, without their
+    # offset, are compared with the events' as UTC.
+    def approvals_counted():
+        workflows = buyer.get("/profiles/forge").json()["supplier"]["workflows"]
+        return workflows.get("manufacturing", {}).get("time_to_approve", {}).get("approved")
+
+    assert eventually(lambda: approvals_counted() == 1)
     listed = buyer.get("/orders")
     assert listed.status_code == 200
     assert [item["id"] for item in listed.json()["items"]] == [order_id]

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from contracts.errors import PreconditionFailed
@@ -78,6 +80,21 @@ def test_an_action_passes_payload_and_expected_version(client, cluster, place, b
     _, method, args, _, _ = cluster.calls[-1]
     assert method == "perform_action"
     assert args[1:] == (order_id, "approve", {"note": "ok"}, 1)
+
+
+def test_an_empty_json_body_is_no_body(client, cluster, place, bearer):
+    """Clients often send ``Content-Type: application/json`` with nothing after it."""
+    order_id = place().json["id"]
+    empty = {"data": b"", "content_type": "application/json"}
+
+    action = client.post(
+        f"/api/v1/orders/{order_id}/actions/approve", **empty, headers=bearer("supplier", "forge")
+    )
+    order = client.post("/api/v1/orders", **empty, headers=bearer())
+
+    assert action.status_code == 200, action.json
+    assert order.status_code == 422
+    assert "lines" in json.dumps(order.json["errors"]), order.json  # what is missing, named
 
 
 def test_an_action_without_body_or_if_match(client, cluster, place, bearer):

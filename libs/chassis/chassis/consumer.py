@@ -387,12 +387,13 @@ def consume_batches(
     for many events than once for each (say, one insert of every scan of a hundred carrier
     deliveries). What it publishes is caused by the list's first event unless it says
     otherwise (``tx.caused_by``). ``linger``: a batch that is not full is applied this many
-    seconds after its first event arrived (see the module's docstring)."""
+    seconds after its first event arrived (see the module's docstring). Stacked, one per event
+    type, it gives one handler several queues, each batch holding events of one type."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def apply(service: Any, event: Any) -> Any:
-            if isinstance(event, list):  # from the handler's entrypoint for another event type
+            if isinstance(event, list):  # from the wrapper of another consume_batches above
                 return handler(service, event)
             if not isinstance(event, EventBatch):
                 return handler(service, [event])

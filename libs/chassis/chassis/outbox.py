@@ -5,7 +5,7 @@ its commit (``ConfirmedBatches``: the worker does not wait for the broker), so a
 its consumers in milliseconds; marking the confirmed ones published is batched off the request
 path (a row whose mark is lost is merely published again). Slow path: a relay republishes
 whatever a crash or a broker outage left unpublished, never what its own process's fast path
-still holds, however late (under saturation it once republished about one event in 25).
+still holds, however late.
 Replicas of a service share one outbox; on PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets each
 relay take different rows. Publishing is at-least-once; consumers dedupe on event_id.
 """
@@ -96,37 +96,52 @@ class Outbox:
                 )
 
     def relay_once(self, now: datetime | None = None) -> int:
-        """Publish a batch of rows left behind; returns how many were published. Rows the fast
-        path of this process still holds are not left behind: they are skipped."""
+        """Publish every row left behind, a page of ``batch_size`` at a time along the primary
+        key; returns how many were published. Rows this process's fast path still holds are
+        not left behind, and paging past them keeps them from hiding the rows after them."""
         cutoff = (now or utc_now()) - self.grace
-        query = (
-            select(self.table.c.id, self.table.c.envelope)
-            .where(self.table.c.published_at.is_(None), self.table.c.created_at <= cutoff)
-            .order_by(self.table.c.id)
-            .limit(self.batch_size)
+        relay_page = (
+            self._relay_locked if supports_skip_locked(self.engine) else self._relay_unlocked
         )
-        if supports_skip_locked(self.engine):
-            return self._relay_locked(query.with_for_update(skip_locked=True))
-        return self._relay_unlocked(query)
+        published, after = 0, 0
+        while True:
+            query = (
+                select(self.table.c.id, self.table.c.envelope)
+                .where(
+                    self.table.c.published_at.is_(None),
+                    self.table.c.created_at <= cutoff,
+                    self.table.c.id > after,
+                )
+                .order_by(self.table.c.id)
+                .limit(self.batch_size)
+            )
+            fetched, sent = relay_page(query)
+            published += sent
+            if len(fetched) < self.batch_size:
+                return published
+            after = fetched[-1].id
 
-    def _relay_locked(self, query: Select[Any]) -> int:
+    def _relay_locked(self, query: Select[Any]) -> tuple[Sequence[Any], int]:
+        """``(the page's rows, how many were published)``."""
         with self.engine.begin() as connection:
-            rows = self._left_behind(connection.execute(query).all())
+            fetched = connection.execute(query.with_for_update(skip_locked=True)).all()
+            rows = self._left_behind(fetched)
             for row in rows:
                 self.publisher.publish_event(row.envelope)
             self._mark(connection, [row.id for row in rows])
-        return len(rows)
+        return fetched, len(rows)
 
-    def _relay_unlocked(self, query: Select[Any]) -> int:
+    def _relay_unlocked(self, query: Select[Any]) -> tuple[Sequence[Any], int]:
         # SQLite blocks the whole process while it waits for a lock, so no transaction may stay
         # open across the network I/O of publishing; SQLite is single-replica anyway.
         with self.engine.connect() as connection:
-            rows = self._left_behind(connection.execute(query).all())
+            fetched = connection.execute(query).all()
+        rows = self._left_behind(fetched)
         for row in rows:
             self.publisher.publish_event(row.envelope)
         with self.engine.begin() as connection:
             self._mark(connection, [row.id for row in rows])
-        return len(rows)
+        return fetched, len(rows)
 
     def _left_behind(self, rows: Sequence[Any]) -> list[Any]:
         """Of ``rows``, those this process's fast path neither holds nor has had confirmed."""

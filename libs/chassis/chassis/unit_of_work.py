@@ -167,7 +167,8 @@ class UnitOfWork(DependencyProvider):
             self.engine, self.metadata.tables["outbox"], EventPublisher(amqp_uri(config))
         )
         self.relay_interval = float(config.get("OUTBOX_RELAY_INTERVAL_S", DEFAULT_RELAY_INTERVAL_S))
-        # A fast-path mark can wait one relay interval: a shorter grace would republish it.
+        # A fast-path mark can wait one relay interval: a shorter grace would have another
+        # replica's relay republish it (this process's relay skips what its fast path holds).
         grace = max(float(config.get("OUTBOX_GRACE_S", 2)), 2 * self.relay_interval)
         self.outbox.grace = timedelta(seconds=grace)
         # Published rows are kept a while for audit and replay by hand, then pruned.
@@ -207,7 +208,7 @@ class UnitOfWork(DependencyProvider):
         for tick in itertools.count():
             eventlet.sleep(self.relay_interval)
             self._quietly(self.outbox.mark_published)
-            self._quietly(self._relay_backlog)
+            self._quietly(self.outbox.relay_once)
             if tick % PURGE_EVERY_TICKS == 0:
                 self._quietly(self._purge)
 
@@ -221,10 +222,6 @@ class UnitOfWork(DependencyProvider):
     def _purge_commands(self, cutoff: datetime) -> int:
         with self.sessions.begin() as session:
             return self.commands.purge(session, cutoff, PURGE_BATCH)
-
-    def _relay_backlog(self) -> None:
-        while self.outbox.relay_once() == self.outbox.batch_size:
-            pass
 
     @staticmethod
     def _quietly(step: Callable[[], object]) -> None:

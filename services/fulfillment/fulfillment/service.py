@@ -14,7 +14,7 @@ from chassis import locks, waiting
 from chassis.access import visible_to
 from chassis.blobs import Blobs
 from chassis.calendar import Calendar
-from chassis.clock import Clock
+from chassis.clock import Clock, row_as_utc
 from chassis.consumer import consume, consume_batches
 from chassis.health import ServiceBase
 from chassis.timers import every
@@ -341,7 +341,7 @@ class FulfillmentService(ServiceBase):
             .order_by(shipments.c.id)
             .with_for_update()
         )
-        return {row.id: tracking.in_utc(row._asdict()) for row in rows}
+        return {row.id: row_as_utc(row._asdict()) for row in rows}
 
     @staticmethod
     def _with_milestones(session, candidates: dict) -> None:

@@ -11,7 +11,7 @@ retail order), so it is published even when it arrives late; one more in-transit
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from contracts.scans import TERMINAL
 from fulfillment.domain import DRAFT, HANDED_OVER, parcel_payload
@@ -76,17 +76,6 @@ def matcher(shipments: Iterable[dict], window: timedelta) -> Callable[[dict], di
         return max(matching, key=lambda shipment: shipment["created_at"], default=None)
 
     return shipment_for
-
-
-def in_utc(row: dict) -> dict:
-    """A shipment row with its times aware: SQLite (the embedded default) keeps no offset, and
-    every time we store is UTC; scans' times are aware and are compared with them."""
-    return {
-        key: value.replace(tzinfo=UTC)
-        if isinstance(value, datetime) and value.tzinfo is None
-        else value
-        for key, value in row.items()
-    }
 
 
 def apply(shipment: dict, scan: dict, hand_over) -> tuple[dict, list[tuple[str, dict]]]:

@@ -11,13 +11,14 @@ section"). Configuration::
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis.access import visible_to
 from chassis.blobs import BlobRejected, BlobStore
+from chassis.clock import as_utc
 from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from payments import ledger
 from payments.books import EARNINGS, WALLET, Books
@@ -39,7 +40,7 @@ def schedule(
         return
     net_days, invoice_required = terms_of(config, order["workflow"])
     invoice = _invoice(session, order["order_id"])
-    start = _utc(invoice.uploaded_at) if invoice else (None if invoice_required else now)
+    start = as_utc(invoice.uploaded_at) if invoice else (None if invoice_required else now)
     session.execute(
         insert(payables).values(
             order_id=order["order_id"],
@@ -60,7 +61,7 @@ def make_available_if_due(session: Session, now: datetime, order_id: str, cause:
     ).first()
     if payable is None or payable.available_at or payable.due_at is None:
         return
-    if _utc(payable.due_at) > now:
+    if as_utc(payable.due_at) > now:
         return
     books = Books(session, now)
     currency = payable.currency
@@ -174,11 +175,6 @@ def invoice_view(row: dict) -> dict:
 def invoice_summary(session: Session, order_id: str) -> dict | None:
     row = _invoice(session, order_id)
     return None if row is None else invoice_view(row._asdict())
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _invoice(session: Session, order_id: str):

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, insert, select, tuple_, update
@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from chassis import locks
+from chassis.clock import as_utc, row_as_utc
 from profiles import tallies
 from profiles.models import (
     conversation_posts,
@@ -32,7 +33,7 @@ def record(session: Session, events: list[dict[str, Any]]) -> None:
 
 
 @dataclass
-class Totals:
+class PendingTotals:
     """What a batch of events adds to the running totals and the medians, written once at its
     end (``write``): a burst of an organisation's orders moves each of its totals with one
     statement and locks each of its medians once, however many orders it brings."""
@@ -42,7 +43,7 @@ class Totals:
 
     def count(self, tally: tallies.Tally, count: int = 1) -> None:
         """Add ``count`` to a running total (and the tally's amount to its sum)."""
-        at = _utc(tally.at)
+        at = tally.at
         found = self.counts.setdefault(
             _key_of(tally), {"count": 0, "total": 0, "first_at": at, "last_at": at}
         )
@@ -69,7 +70,9 @@ TALLY_KEY = ("org", "side", "workflow", "name")
 MEDIAN_KEY = ("org", "side", "workflow", "kind")
 
 
-def apply(session: Session, event_id: str, at: datetime, done: Change, totals: Totals) -> None:
+def apply(
+    session: Session, event_id: str, at: datetime, done: Change, totals: PendingTotals
+) -> None:
     """The event's change to the projection; what it adds to totals and medians goes to
     ``totals``, for its caller to write."""
     if done.message is not None:
@@ -85,7 +88,7 @@ def apply(session: Session, event_id: str, at: datetime, done: Change, totals: T
         .values(order_id=done.order_id, title="", **done.parties)
         .on_conflict_do_nothing(index_elements=[order_facts.c.order_id])
     )
-    before = dict(
+    before = row_as_utc(
         session.execute(
             select(order_facts).where(order_facts.c.order_id == done.order_id).with_for_update()
         )
@@ -121,7 +124,7 @@ def apply(session: Session, event_id: str, at: datetime, done: Change, totals: T
         _review(session, done.review, totals)
 
 
-def _review(session: Session, review: dict[str, Any], totals: Totals) -> None:
+def _review(session: Session, review: dict[str, Any], totals: PendingTotals) -> None:
     reviewed = REVIEWED_SIDE[review["reviewer_role"]]
     earlier = session.execute(
         select(reviews.c.rating).where(reviews.c.review_id == review["review_id"])
@@ -135,7 +138,9 @@ def _review(session: Session, review: dict[str, Any], totals: Totals) -> None:
         totals.count(replace(tally, amount=review["rating"] - earlier), count=0)
 
 
-def _message(session: Session, order_id: str, message: dict[str, Any], totals: Totals) -> None:
+def _message(
+    session: Session, order_id: str, message: dict[str, Any], totals: PendingTotals
+) -> None:
     """A message of the order's conversation: the answers (response-time samples) derived from
     all its messages change by what this one changes, whatever order they arrive in."""
     locks.hold(session, "conversation", [order_id])
@@ -153,9 +158,8 @@ def _message(session: Session, order_id: str, message: dict[str, Any], totals: T
 
 
 def _posts(session: Session, order_id: str) -> list[Any]:
-    return _all(
-        session, select(conversation_posts).where(conversation_posts.c.order_id == order_id)
-    )
+    query = select(conversation_posts).where(conversation_posts.c.order_id == order_id)
+    return [row_as_utc(post) for post in _all(session, query)]
 
 
 def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
@@ -193,21 +197,22 @@ def _move_median(
     """
     where = [medians.c[k] == v for k, v in key.items()]
     _, first = steps[0]
-    session.execute(
-        _insert(session, medians)
-        .values(
-            **key,
-            count=0,
-            low_seconds=first.seconds,
-            low_id=first.sample_id,
-            high_seconds=first.seconds,
-            high_id=first.sample_id,
-            first_at=first.at,
-            last_at=first.at,
-        )
-        .on_conflict_do_nothing(index_elements=list(key))
+    placeholder = _insert(session, medians).values(
+        **key,
+        count=0,
+        low_seconds=first.seconds,
+        low_id=first.sample_id,
+        high_seconds=first.seconds,
+        high_id=first.sample_id,
+        first_at=first.at,
+        last_at=first.at,
     )
-    row = dict(session.execute(select(medians).where(*where).with_for_update()).mappings().one())
+    # Made, or found and locked, in one statement: a row a concurrent batch deletes between an
+    # insert and a SELECT ... FOR UPDATE cannot slip through.
+    made_or_locked = placeholder.on_conflict_do_update(
+        index_elements=list(key), set_={"count": medians.c.count}
+    ).returning(*medians.c)
+    row = dict(session.execute(made_or_locked).mappings().one())
     of_key = [samples.c[k] == v for k, v in key.items()]
     for adding, sample in steps:
         x = (sample.seconds, sample.sample_id)
@@ -220,8 +225,11 @@ def _move_median(
             if inserted:
                 _with_sample(session, key, row, x, sample.at)
         else:
-            session.execute(delete(samples).where(*of_key, samples.c.sample_id == x[1]))
-            _without_sample(session, key, row, x)
+            removed = session.execute(
+                delete(samples).where(*of_key, samples.c.sample_id == x[1])
+            ).rowcount
+            if removed:
+                _without_sample(session, key, row, x)
     if row["count"] == 0:
         session.execute(delete(medians).where(*where))
     else:
@@ -232,7 +240,6 @@ def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime)
     """``row`` with the wait ``x`` added. With n odd (low = high = m), the middle pair becomes
     (predecessor of m, m) if x < m, else (m, successor of m); with n even, the middle one is
     low if x < low, high if x > high, else x itself."""
-    at = _utc(at)
     low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
     if row["count"] == 0:
         low = high = x
@@ -251,8 +258,8 @@ def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime)
         low_id=low[1],
         high_seconds=high[0],
         high_id=high[1],
-        first_at=min(_utc(row["first_at"]), at),
-        last_at=max(_utc(row["last_at"]), at),
+        first_at=min(as_utc(row["first_at"]), at),
+        last_at=max(as_utc(row["last_at"]), at),
     )
 
 
@@ -263,7 +270,7 @@ def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
     with n even, the middle one is high if x <= low, else low."""
     low, high = (row["low_seconds"], row["low_id"]), (row["high_seconds"], row["high_id"])
     if row["count"] == 1:
-        pass  # no samples left: the row goes
+        pass  # no samples left (``_move_median`` deletes the row if none come back)
     elif row["count"] % 2:
         middle = low
         if x <= middle:
@@ -280,11 +287,6 @@ def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
         high_seconds=high[0],
         high_id=high[1],
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite, the embedded default, gives times back without their offset; all are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[float, str]:
@@ -319,14 +321,14 @@ def rebuild(session: Session) -> int:
     ):
         session.execute(delete(table))
     replayed = 0
-    totals = Totals()
+    totals = PendingTotals()
     rows = session.execute(select(history).order_by(history.c.occurred_at, history.c.seq))
     for row in rows.mappings().all():
         apply(
             session,
             row["event_id"],
-            row["occurred_at"],
-            change(row["event_type"], row["data"], row["occurred_at"]),
+            as_utc(row["occurred_at"]),
+            change(row["event_type"], row["data"], as_utc(row["occurred_at"])),
             totals,
         )
         replayed += 1

@@ -9,6 +9,7 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
+from chassis import locks
 from chassis.access import is_staff
 from chassis.clock import Clock
 from chassis.consumer import consume_batches
@@ -61,15 +62,18 @@ class ProfilesService(ServiceBase):
                     for event, data in zip(events, kept_data, strict=True)
                 ],
             )
-            totals = repository.Totals()
-            for event, data in zip(events, kept_data, strict=True):
-                repository.apply(
-                    tx.session,
-                    event.event_id,
-                    event.occurred_at,
-                    change(event.event_type, data, event.occurred_at),
-                    totals,
-                )
+            changes = [
+                change(event.event_type, data, event.occurred_at)
+                for event, data in zip(events, kept_data, strict=True)
+            ]
+            # Every conversation's lock in one call, which takes them in one order: two
+            # replicas' batches of messages never deadlock.
+            conversations = {done.order_id for done in changes if done.message is not None}
+            if conversations:
+                locks.hold(tx.session, "conversation", conversations)
+            totals = repository.PendingTotals()
+            for event, done in zip(events, changes, strict=True):
+                repository.apply(tx.session, event.event_id, event.occurred_at, done, totals)
             totals.write(tx.session)
 
     # One consumer per event the projection reads (``projection.EVENT_TYPES``).

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fulfillment.tracking import apply, in_utc, matcher, may_carry
+from chassis.clock import row_as_utc
+from fulfillment.tracking import apply, matcher, may_carry
 
 CREATED = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(days=30)
@@ -10,7 +11,7 @@ WINDOW = timedelta(days=30)
 
 def test_a_shipment_read_back_without_offsets_is_compared_in_utc():
     # SQLite, the embedded default, gives DateTime(timezone=True) columns back naive.
-    shipment = in_utc(
+    shipment = row_as_utc(
         {
             "carrier": "dhl",
             "tracking_number": "JD1",
