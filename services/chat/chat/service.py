@@ -8,7 +8,7 @@ from nameko.rpc import rpc
 from chassis import locks, waiting
 from chassis.blobs import IMAGES, BlobNotFound, Blobs
 from chassis.clock import Clock
-from chassis.consumer import consume
+from chassis.consumer import consume_batches
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -33,26 +33,32 @@ class ChatService(ServiceBase):
 
     # --- events people hear about (one consumer per NOTICES entry, added below the class) ----
 
-    def _on_event(self, event):
-        data, now = event.data, self.clock()
+    def _on_events(self, events):
+        now = self.clock()
         with self.uow.transaction() as tx:
-            locks.hold(tx.session, "order", [data["order_id"]])
-            # Only an order event carries the order (its parties and status); others, such as
-            # dispute.opened or payment.failed, name one party: one that overtook its order's
-            # first event waits for it (ADR 16).
-            if {"buyer_org", "supplier_org", "status"} <= data.keys():
-                order, new = store.ensure_order(tx.session, data, now)
-                self._notify(tx, event, order, now)
-                if new:
-                    for waited in waiting.take(tx.session, waiting_events, order["order_id"]):
-                        with tx.caused_by(waited):
-                            self._notify(tx, waited, order, now)
-                return
-            order = store.order_of(tx.session, data["order_id"], lock=True)
-            if order is None:
-                waiting.keep(tx.session, waiting_events, event, now)
-            else:
-                self._notify(tx, event, order, now)
+            # Every order's lock in one call, which takes them in one order: batches of two
+            # queues about the same orders never deadlock.
+            locks.hold(tx.session, "order", {event.data["order_id"] for event in events})
+            for event in events:
+                self._on_event(tx, event, now)
+
+    def _on_event(self, tx, event, now):
+        data = event.data
+        # Only an order event carries the order (its parties and status); others, such as
+        # dispute.opened or payment.failed, name one party: one that overtook its order's
+        # first event waits for it (ADR 16).
+        if {"buyer_org", "supplier_org", "status"} <= data.keys():
+            order, new = store.ensure_order(tx.session, data, now)
+            self._notify(tx, event, order, now)
+            if new:
+                for waited in waiting.take(tx.session, waiting_events, order["order_id"]):
+                    self._notify(tx, waited, order, now)
+            return
+        order = store.order_of(tx.session, data["order_id"], lock=True)
+        if order is None:
+            waiting.keep(tx.session, waiting_events, event, now)
+        else:
+            self._notify(tx, event, order, now)
 
     def _notify(self, tx, event, order, now):
         """The notice of ``event`` in the feed of whoever hears of it, and to the webhooks."""
@@ -413,11 +419,11 @@ def _counts(per_order: dict, order_ids: list[str] | None) -> dict:
 
 
 def _consumer(event_type: str):
-    def handle(self, event):
-        self._on_event(event)
+    def handle(self, events):
+        self._on_events(events)
 
     handle.__name__ = handle.__qualname__ = "on_" + event_type.replace(".", "_")
-    return consume(event_type)(handle)
+    return consume_batches(event_type)(handle)
 
 
 for _event_type in NOTICES:
