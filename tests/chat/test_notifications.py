@@ -152,6 +152,21 @@ def test_events_that_overtake_their_orders_first_event_wait_for_it_and_notify_on
         assert kinds(cluster.chat.list_notifications(ADMIN, {})) == ["dispute.opened"]
 
 
+def test_the_placement_fills_in_the_title_an_earlier_order_event_did_not_carry(
+    chat, chat_config, deliver
+):
+    order_id = f"o-{uuid.uuid4().hex[:8]}"
+    life = {event_type: (producer, data) for event_type, producer, data in LIFE}
+    for event_type in ("order.status_changed", "order.placed", "payment.held"):
+        producer, data = life[event_type]
+        deliver(event_type, data(order_id), producer)
+    with rpc(chat_config) as cluster:
+        items = cluster.chat.list_notifications(SUPPLIER, {})["items"]
+
+    held = next(item for item in items if item["event_type"] == "payment.held")
+    assert "Brackets" in held["title"]
+
+
 def test_unread_count_mark_read_and_mark_all_read(chat, chat_config, deliver):
     live(deliver, f"o-{uuid.uuid4().hex[:8]}", twice=False)
     with rpc(chat_config) as cluster:

@@ -42,6 +42,7 @@ from nameko.containers import ContainerBeingKilled
 from nameko.exceptions import ConfigurationError
 from nameko.messaging import Consumer, QueueConsumer
 
+from chassis import locks
 from chassis.envelope import Event, InvalidEvent, parse_envelope
 from chassis.publishing import EventPublisher
 from chassis.settings import amqp_uri
@@ -262,8 +263,9 @@ class BatchEventConsumer(EventConsumer):
             self._linger(early)
             return
         batch, self._waiting = self._waiting[: self.batch_size], self._waiting[self.batch_size :]
-        # By order, so that batches of two queues lock their orders' rows in one order (a
-        # stable sort: one order's events keep theirs).
+        # By the order's lock, then the order, so that batches of two queues that hold each
+        # order's name (``locks.hold``, striped) and then lock its rows, event by event, take
+        # them all in one order (a stable sort: one order's events keep theirs).
         batch.sort(key=_order_of)
         self._applying = True
         if len(batch) == 1:
@@ -341,8 +343,9 @@ class BatchEventConsumer(EventConsumer):
         self._next_batch()
 
 
-def _order_of(waiting: tuple[Event, Any]) -> str:
-    return str(waiting[0].data.get("order_id") or "")
+def _order_of(waiting: tuple[Event, Any]) -> tuple[int, str]:
+    order_id = str(waiting[0].data.get("order_id") or "")
+    return locks.lock_key("order", order_id), order_id
 
 
 def _attempts(message: Any) -> int:

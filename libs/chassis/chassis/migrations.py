@@ -130,9 +130,8 @@ def upgrade_waiting_events() -> None:
     """``upgrade`` of a consumer's revision that adds the waiting events table."""
     from alembic import op
 
-    create_waiting_events_table(
-        cast(Operations, op)
-    )  # alembic.op proxies the migration's Operations
+    # alembic.op proxies the migration's Operations.
+    create_waiting_events_table(cast(Operations, op))
 
 
 def downgrade_waiting_events() -> None:

@@ -106,7 +106,7 @@ class Outbox:
         published, after = 0, 0
         while True:
             query = (
-                select(self.table.c.id, self.table.c.envelope)
+                select(self.table.c.id, self.table.c.event_id)
                 .where(
                     self.table.c.published_at.is_(None),
                     self.table.c.created_at <= cutoff,
@@ -125,28 +125,37 @@ class Outbox:
         """``(the page's rows, how many were published)``."""
         with self.engine.begin() as connection:
             fetched = connection.execute(query.with_for_update(skip_locked=True)).all()
-            rows = self._left_behind(fetched)
-            for row in rows:
-                self.publisher.publish_event(row.envelope)
-            self._mark(connection, [row.id for row in rows])
-        return fetched, len(rows)
+            ids = self._left_behind(fetched)
+            for envelope in self._envelopes(connection, ids):
+                self.publisher.publish_event(envelope)
+            self._mark(connection, ids)
+        return fetched, len(ids)
 
     def _relay_unlocked(self, query: Select[Any]) -> tuple[Sequence[Any], int]:
         # SQLite blocks the whole process while it waits for a lock, so no transaction may stay
         # open across the network I/O of publishing; SQLite is single-replica anyway.
         with self.engine.connect() as connection:
             fetched = connection.execute(query).all()
-        rows = self._left_behind(fetched)
-        for row in rows:
-            self.publisher.publish_event(row.envelope)
+            ids = self._left_behind(fetched)
+            envelopes = self._envelopes(connection, ids)
+        for envelope in envelopes:
+            self.publisher.publish_event(envelope)
         with self.engine.begin() as connection:
-            self._mark(connection, [row.id for row in rows])
-        return fetched, len(rows)
+            self._mark(connection, ids)
+        return fetched, len(ids)
 
-    def _left_behind(self, rows: Sequence[Any]) -> list[Any]:
-        """Of ``rows``, those this process's fast path neither holds nor has had confirmed."""
+    def _left_behind(self, rows: Sequence[Any]) -> list[int]:
+        """The ids of the ``rows`` this process's fast path neither holds nor has had confirmed."""
         held = self._in_flight.union(self._published)
-        return [row for row in rows if row.envelope["event_id"] not in held]
+        return [row.id for row in rows if row.event_id not in held]
+
+    def _envelopes(self, connection: Connection, ids: list[int]) -> list[dict[str, Any]]:
+        """The envelopes of the rows to publish, read only for them: under saturation a page
+        may be mostly rows the fast path holds."""
+        if not ids:
+            return []
+        query = select(self.table.c.envelope).where(self.table.c.id.in_(ids))
+        return list(connection.execute(query.order_by(self.table.c.id)).scalars())
 
     def purge_published(self, older_than: datetime, batch_size: int) -> int:
         """Delete a batch of rows published before ``older_than``; returns how many went.

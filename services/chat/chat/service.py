@@ -33,26 +33,26 @@ class ChatService(ServiceBase):
 
     # --- events people hear about (one consumer per NOTICES entry, added below the class) ----
 
-    def _on_events(self, events):
+    def _apply_batch(self, events):
         now = self.clock()
         with self.uow.transaction() as tx:
             # Every order's lock in one call, which takes them in one order: batches of two
             # queues about the same orders never deadlock.
             locks.hold(tx.session, "order", {event.data["order_id"] for event in events})
             for event in events:
-                self._on_event(tx, event, now)
+                self._apply(tx, event, now)
 
-    def _on_event(self, tx, event, now):
+    def _apply(self, tx, event, now):
         data = event.data
-        # Only an order event carries the order (its parties and status); others, such as
-        # dispute.opened or payment.failed, name one party: one that overtook its order's
-        # first event waits for it (ADR 16).
+        # Only an order event carries the order (its parties and status); the others carry at
+        # most its parties: one that overtook its order's first event waits for it (ADR 16).
         if {"buyer_org", "supplier_org", "status"} <= data.keys():
             order, new = store.ensure_order(tx.session, data, now)
             self._notify(tx, event, order, now)
             if new:
                 for waited in waiting.take(tx.session, waiting_events, order["order_id"]):
-                    self._notify(tx, waited, order, now)
+                    with tx.caused_by(waited):  # should a notice ever publish
+                        self._notify(tx, waited, order, now)
             return
         order = store.order_of(tx.session, data["order_id"], lock=True)
         if order is None:
@@ -420,7 +420,7 @@ def _counts(per_order: dict, order_ids: list[str] | None) -> dict:
 
 def _consumer(event_type: str):
     def handle(self, events):
-        self._on_events(events)
+        self._apply_batch(events)
 
     handle.__name__ = handle.__qualname__ = "on_" + event_type.replace(".", "_")
     return consume_batches(event_type)(handle)

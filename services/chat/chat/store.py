@@ -31,13 +31,20 @@ def ensure_order(session, data: dict, now: datetime) -> tuple[dict, bool]:
     whether it is."""
     order = order_of(session, data["order_id"], lock=True)
     if order is not None:
+        # The placement may come after the order's other events (each type has its queue):
+        # what only it carries fills in what they left blank.
+        changes = {
+            key: data[key] for key in ("title", "buyer_user") if data.get(key) and not order[key]
+        }
         if order["status"] != data["status"]:
+            changes["status"] = data["status"]
+        if changes:
             session.execute(
                 update(orders)
                 .where(orders.c.order_id == order["order_id"])
-                .values(status=data["status"], updated_at=now)
+                .values(**changes, updated_at=now)
             )
-            order["status"] = data["status"]
+            order.update(changes)
         return order, False
     order = {
         "order_id": data["order_id"],
