@@ -3,9 +3,9 @@ and a JSON body is parsed once.
 
 webargs builds a schema given as a class anew for every request it parses (``Parser._get_schema``),
 which costs more than parsing a small body; schemas keep no per-request state, so one instance
-per class serves every request. It also parses the body again from its bytes, when
-``limits.check_request`` has had Flask parse every body with bytes already (strictly: no
-``NaN``).
+per class serves every request. webargs would also parse a JSON body again from its bytes;
+``limits.check_request`` has had Flask parse it already (strictly: no ``NaN``), so this parser
+takes that parse.
 """
 
 from functools import cache

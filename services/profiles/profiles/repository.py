@@ -43,14 +43,13 @@ class PendingTotals:
 
     def count(self, tally: tallies.Tally, count: int = 1) -> None:
         """Add ``count`` to a running total (and the tally's amount to its sum)."""
-        at = tally.at
         found = self.counts.setdefault(
-            _key_of(tally), {"count": 0, "total": 0, "first_at": at, "last_at": at}
+            _key_of(tally), {"count": 0, "total": 0, "first_at": tally.at, "last_at": tally.at}
         )
         found["count"] += count
         found["total"] += tally.amount
-        found["first_at"] = min(found["first_at"], at)
-        found["last_at"] = max(found["last_at"], at)
+        found["first_at"] = min(found["first_at"], tally.at)
+        found["last_at"] = max(found["last_at"], tally.at)
 
     def sample(self, sample: tallies.Sample, adding: bool = True) -> None:
         """Add a wait to its median (``adding=False``: take it back out), in this order."""
@@ -62,8 +61,6 @@ class PendingTotals:
             _count(session, dict(zip(TALLY_KEY, key, strict=True)), self.counts[key])
         for key in sorted(self.steps):
             _move_median(session, dict(zip(MEDIAN_KEY, key, strict=True)), self.steps[key])
-        self.counts.clear()
-        self.steps.clear()
 
 
 TALLY_KEY = ("org", "side", "workflow", "name")
@@ -118,7 +115,7 @@ def apply(
         added |= tallies.of_verdict(done.parties, done.verdict, at)
     for tally in added:
         totals.count(tally)
-    for sample in sorted(new_samples - old_samples, key=_key_of):
+    for sample in new_samples - old_samples:
         totals.sample(sample)
     if done.review is not None:
         _review(session, done.review, totals)
@@ -151,9 +148,9 @@ def _message(
         .on_conflict_do_nothing(index_elements=["order_id", "message_id"])
     )
     old, new = tallies.replies(before), tallies.replies(_posts(session, order_id))
-    for sample in sorted(old - new, key=_key_of):
+    for sample in old - new:
         totals.sample(sample, adding=False)
-    for sample in sorted(new - old, key=_key_of):
+    for sample in new - old:
         totals.sample(sample)
 
 

@@ -48,24 +48,20 @@ class ProfilesService(ServiceBase):
     def on_order_events(self, events):
         """The events waiting, applied in one transaction: kept in the history with one
         statement, and what they add to each running total and median written once."""
-        kept_data = [kept(event.data) for event in events]
-        with self.uow.transaction() as tx:
-            repository.record(
-                tx.session,
-                [
-                    {
-                        "event_id": event.event_id,
-                        "event_type": event.event_type,
-                        "occurred_at": event.occurred_at,
-                        "data": data,
-                    }
-                    for event, data in zip(events, kept_data, strict=True)
-                ],
+        rows, changes = [], []
+        for event in events:
+            data = kept(event.data)
+            rows.append(
+                {
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "occurred_at": event.occurred_at,
+                    "data": data,
+                }
             )
-            changes = [
-                change(event.event_type, data, event.occurred_at)
-                for event, data in zip(events, kept_data, strict=True)
-            ]
+            changes.append(change(event.event_type, data, event.occurred_at))
+        with self.uow.transaction() as tx:
+            repository.record(tx.session, rows)
             # Every conversation's lock in one call, which takes them in one order: two
             # replicas' batches of messages never deadlock.
             conversations = {done.order_id for done in changes if done.message is not None}
