@@ -8,12 +8,16 @@ the transaction that marks it processed, and whatever makes the record takes the
 waiting events in that transaction and applies them, each once. Both sides hold the order's
 name lock first (``chassis.locks.hold(session, "order", ...)``), so that an event about to
 wait and a record being made never miss each other.
+
+Almost always nothing waits, so the statement that makes the record can say whether anything
+does (``any_for``) and ``take`` runs only when something does: making a record costs no round
+trip of its own to a table that is nearly always empty.
 """
 
 import logging
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import ColumnElement, Table, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from chassis.envelope import Event, InvalidEvent, envelope_of, parse_envelope
@@ -33,6 +37,13 @@ def keep(session: Session, table: Table, event: Event, now: datetime) -> None:
             received_at=now,
         )
     )
+
+
+def any_for(table: Table, order_id: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether any event waits for ``order_id``, as an expression for the statement that makes
+    its record to return (``insert(...).returning(any_for(...))``). Like ``take``, that statement
+    must run after the order's name lock is held: it sees what was kept before."""
+    return exists().where(table.c.order_id == order_id).label("waiting")
 
 
 def take(session: Session, table: Table, order_id: str) -> list[Event]:

@@ -40,6 +40,14 @@ UNSCANNED_BATCH = 100
 SCAN_LINGER_S = 0.1
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# What every order event runs, built once: building a statement costs more than running it from
+# SQLAlchemy's cache.
+_RECORD_OF = (
+    select(fulfillments).where(fulfillments.c.order_id == bindparam("order_id")).with_for_update()
+)
+_INSERT_RECORD = insert(fulfillments).returning(
+    waiting.any_for(waiting_events, bindparam("waiting_for"))
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +83,13 @@ class FulfillmentService(ServiceBase):
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
                 record = domain.open_fulfillment(event.data, self.clock())
-                tx.session.execute(insert(fulfillments).values(**record))
+                anything_waiting = self._insert_record(tx, record)
                 tx.publish(
                     "fulfillment.opened",
                     {"order_id": record["order_id"], "fulfillment_id": record["id"]},
                 )
-                self._apply_waiting(tx, record)
+                if anything_waiting:
+                    self._apply_waiting(tx, record)
             elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
                 tx.session.execute(
                     update(fulfillments)
@@ -95,8 +104,8 @@ class FulfillmentService(ServiceBase):
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
                 record = domain.cancelled_before_approval(event.data, self.clock())
-                tx.session.execute(insert(fulfillments).values(**record))
-                self._apply_waiting(tx, record)
+                if self._insert_record(tx, record):
+                    self._apply_waiting(tx, record)
             elif domain.may_cancel(record):
                 tx.session.execute(
                     update(fulfillments)
@@ -137,6 +146,13 @@ class FulfillmentService(ServiceBase):
 
     # What each event that may wait for its order's record does once the record is there.
     _WAITING_APPLIERS = {"order.ready_to_ship": "_ship_label"}
+
+    @staticmethod
+    def _insert_record(tx, record) -> bool:
+        """Store a new record (its order's name held); whether any event waits for it."""
+        return tx.session.execute(
+            _INSERT_RECORD, {**record, "waiting_for": record["order_id"]}
+        ).scalar_one()
 
     def _apply_waiting(self, tx, record):
         """The events that came before ``record`` opened, applied in the order they happened,
@@ -592,9 +608,7 @@ class FulfillmentService(ServiceBase):
         """The order's record, locked; or None, with the order's name locked so that no other
         handler opens it meanwhile (see ``chassis.locks``)."""
         locks.hold(session, "order", [order_id])
-        row = session.execute(
-            select(fulfillments).where(fulfillments.c.order_id == order_id).with_for_update()
-        ).first()
+        row = session.execute(_RECORD_OF, {"order_id": order_id}).first()
         return None if row is None else row._asdict()
 
     @staticmethod

@@ -1,0 +1,45 @@
+"""chassis.waiting: what the statement that makes a record learns of the events waiting for it."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, create_engine, insert
+
+from chassis import waiting
+from chassis.tables import waiting_events_table
+
+metadata = MetaData()
+records = Table("records", metadata, Column("order_id", String, primary_key=True))
+waiting_events = waiting_events_table(metadata)
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
+
+
+@pytest.fixture
+def connection():
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        yield connection
+
+
+def _make_record(connection, order_id) -> bool:
+    statement = insert(records).values(order_id=order_id)
+    return connection.execute(
+        statement.returning(waiting.any_for(waiting_events, order_id))
+    ).scalar_one()
+
+
+def test_the_statement_that_makes_a_record_says_whether_an_event_waits_for_it(connection):
+    connection.execute(
+        insert(waiting_events).values(
+            order_id="o-1",
+            event_id="e-1",
+            event_type="order.ready_to_ship",
+            occurred_at=NOW,
+            envelope={},
+            received_at=NOW,
+        )
+    )
+
+    assert _make_record(connection, "o-1") is True
+    assert _make_record(connection, "o-2") is False  # another order's waiting event is not its
