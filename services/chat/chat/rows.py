@@ -1,5 +1,6 @@
 """Small helpers over SQLAlchemy rows shared by chat's stores."""
 
+import functools
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +23,12 @@ def upsert(session, table, values: dict, keys: tuple[str, ...], update: dict):
 
 def insert_ignoring_duplicates(session, table, values: dict, keys: tuple[str, ...]):
     """INSERT unless a row with the same ``keys`` exists; True when a row was inserted."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return session.execute(statement).rowcount == 1
+    statement = _ignoring_duplicates(session.get_bind().dialect.name, table, keys)
+    return session.execute(statement, values).rowcount == 1
+
+
+@functools.cache
+def _ignoring_duplicates(dialect: str, table, keys: tuple[str, ...]):
+    # Built once: every notice runs it, and building costs more than running it from the cache.
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return insert(table).on_conflict_do_nothing(index_elements=keys)

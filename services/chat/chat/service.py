@@ -36,31 +36,34 @@ class ChatService(ServiceBase):
     def _apply_batch(self, events):
         now = self.clock()
         with self.uow.transaction() as tx:
+            order_ids = {event.data["order_id"] for event in events}
             # Every order's lock in one call, which takes them in one order: batches of two
             # queues about the same orders never deadlock.
-            locks.hold(tx.session, "order", {event.data["order_id"] for event in events})
+            locks.hold(tx.session, "order", order_ids)
+            known = store.orders_of(tx.session, order_ids)
+            subscriptions = webhooks.Subscriptions(tx.session)
             for event in events:
-                self._apply(tx, event, now)
+                self._apply(tx, event, known, subscriptions, now)
 
-    def _apply(self, tx, event, now):
+    def _apply(self, tx, event, known, subscriptions, now):
         data = event.data
         # Only an order event carries the order (its parties and status); the others carry at
         # most its parties: one that overtook its order's first event waits for it (ADR 16).
         if {"buyer_org", "supplier_org", "status"} <= data.keys():
-            order, new = store.ensure_order(tx.session, data, now)
-            self._notify(tx, event, order, now)
-            if new:
+            order, anything_waiting = store.ensure_order(tx.session, known, data, now)
+            self._notify(tx, event, order, subscriptions, now)
+            if anything_waiting:
                 for waited in waiting.take(tx.session, waiting_events, order["order_id"]):
                     with tx.caused_by(waited):  # should a notice ever publish
-                        self._notify(tx, waited, order, now)
+                        self._notify(tx, waited, order, subscriptions, now)
             return
-        order = store.order_of(tx.session, data["order_id"], lock=True)
+        order = known.get(data["order_id"])
         if order is None:
             waiting.keep(tx.session, waiting_events, event, now)
         else:
-            self._notify(tx, event, order, now)
+            self._notify(tx, event, order, subscriptions, now)
 
-    def _notify(self, tx, event, order, now):
+    def _notify(self, tx, event, order, subscriptions, now):
         """The notice of ``event`` in the feed of whoever hears of it, and to the webhooks."""
         notice = NOTICES[event.event_type]
         feed.notify(
@@ -74,7 +77,7 @@ class ChatService(ServiceBase):
             now,
             email=self.settings.email_enabled,
         )
-        webhooks.enqueue(tx.session, event, order, now)
+        webhooks.enqueue(tx.session, event, order, subscriptions, now)
 
     # --- conversations ------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, insert, select, update
+from sqlalchemy import and_, bindparam, false, func, insert, select, update
 
+from chassis import waiting
 from chassis.access import visible_to
 from chat import conversations as rules
 from chat.models import (
@@ -15,6 +16,7 @@ from chat.models import (
     messages,
     orders,
     read_marks,
+    waiting_events,
 )
 from chat.rows import insert_ignoring_duplicates, plain, upsert
 from contracts.errors import NotFound
@@ -26,10 +28,30 @@ MAX_PAGE = 200
 # --- the projection of orders ----------------------------------------------------------------
 
 
-def ensure_order(session, data: dict, now: datetime) -> tuple[dict, bool]:
-    """The order an order event describes, recorded (with its conversations) if new; and
-    whether it is."""
-    order = order_of(session, data["order_id"], lock=True)
+# What every order event runs, built once: building a statement costs more CPU than running it
+# from SQLAlchemy's cache.
+_ORDER = select(orders).where(orders.c.order_id == bindparam("key_order_id"))
+_ORDERS_LOCKED = (
+    select(orders)
+    .where(orders.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(orders.c.order_id)
+    .with_for_update()
+)
+_CHANGE_ORDER = update(orders).where(orders.c.order_id == bindparam("key_order_id"))
+_ADD_ORDER = insert(orders).returning(waiting.any_for(waiting_events, bindparam("waiting_for")))
+_ADD_CONVERSATIONS = insert(conversations)
+
+
+def orders_of(session, order_ids) -> dict[str, dict]:
+    """The orders of ``order_ids`` that are known, by id, locked: one statement for a batch."""
+    rows = session.execute(_ORDERS_LOCKED, {"order_ids": sorted(order_ids)})
+    return {row.order_id: row._asdict() for row in rows}
+
+
+def ensure_order(session, known: dict[str, dict], data: dict, now: datetime) -> tuple[dict, bool]:
+    """The order an order event describes, recorded (with its conversations) if new, and added
+    to ``known`` (the batch's orders, ``orders_of``); and whether events wait for it."""
+    order = known.get(data["order_id"])
     if order is not None:
         # The placement may come after the order's other events (each type has its queue):
         # what only it carries fills in what they left blank.
@@ -40,9 +62,7 @@ def ensure_order(session, data: dict, now: datetime) -> tuple[dict, bool]:
             changes["status"] = data["status"]
         if changes:
             session.execute(
-                update(orders)
-                .where(orders.c.order_id == order["order_id"])
-                .values(**changes, updated_at=now)
+                _CHANGE_ORDER, {"key_order_id": order["order_id"], **changes, "updated_at": now}
             )
             order.update(changes)
         return order, False
@@ -55,26 +75,29 @@ def ensure_order(session, data: dict, now: datetime) -> tuple[dict, bool]:
         "status": data["status"],
         "updated_at": now,
     }
-    session.execute(insert(orders).values(**order))
-    for name in rules.NAMES:
-        session.execute(
-            insert(conversations).values(
-                id=str(uuid.uuid4()),
-                order_id=order["order_id"],
-                name=name,
-                buyer_org=order["buyer_org"],
-                supplier_org=order["supplier_org"],
-                created_at=now,
-            )
-        )
-    return order, True
+    anything_waiting = session.execute(
+        _ADD_ORDER, {**order, "waiting_for": order["order_id"]}
+    ).scalar_one()
+    session.execute(
+        _ADD_CONVERSATIONS,
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "order_id": order["order_id"],
+                "name": name,
+                "buyer_org": order["buyer_org"],
+                "supplier_org": order["supplier_org"],
+                "created_at": now,
+            }
+            for name in rules.NAMES
+        ],
+    )
+    known[order["order_id"]] = order
+    return order, anything_waiting
 
 
-def order_of(session, order_id: str, lock: bool = False) -> dict | None:
-    statement = select(orders).where(orders.c.order_id == order_id)
-    if lock:
-        statement = statement.with_for_update()
-    row = session.execute(statement).first()
+def order_of(session, order_id: str) -> dict | None:
+    row = session.execute(_ORDER, {"key_order_id": order_id}).first()
     return None if row is None else row._asdict()
 
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from standardwebhooks import Webhook
 
 from chassis.access import is_staff
@@ -269,18 +269,36 @@ def _bad_url(reason: str) -> InvalidRequest:
 # --- the outbox and its delivery ------------------------------------------------------------------
 
 
-def enqueue(session, event, order: dict, now) -> int:
+_ENABLED_ENDPOINTS = select(webhook_endpoints.c.id, webhook_endpoints.c.event_types).where(
+    webhook_endpoints.c.enabled.is_(True),
+    or_(
+        webhook_endpoints.c.org.is_(None),
+        webhook_endpoints.c.org.in_(bindparam("orgs", expanding=True)),
+    ),
+)
+
+
+class Subscriptions:
+    """The enabled endpoints that may see an order, read once per pair of parties for a batch
+    of events (a burst of one marketplace's orders reads them once)."""
+
+    def __init__(self, session):
+        self._session = session
+        self._of_parties: dict[tuple[str, str], list] = {}
+
+    def targets(self, event_type: str, order: dict) -> list[str]:
+        """The endpoints subscribed to ``event_type`` that may see ``order``."""
+        parties = (order["buyer_org"], order["supplier_org"])
+        if parties not in self._of_parties:
+            self._of_parties[parties] = self._session.execute(
+                _ENABLED_ENDPOINTS, {"orgs": list(parties)}
+            ).all()
+        return [row.id for row in self._of_parties[parties] if event_type in row.event_types]
+
+
+def enqueue(session, event, order: dict, subscriptions: Subscriptions, now) -> int:
     """Queue the event for every enabled endpoint subscribed to it that may see the order."""
-    endpoints = session.execute(
-        select(webhook_endpoints.c.id, webhook_endpoints.c.event_types).where(
-            webhook_endpoints.c.enabled.is_(True),
-            or_(
-                webhook_endpoints.c.org.is_(None),
-                webhook_endpoints.c.org.in_((order["buyer_org"], order["supplier_org"])),
-            ),
-        )
-    ).all()
-    targets = [row.id for row in endpoints if event.event_type in row.event_types]
+    targets = subscriptions.targets(event.event_type, order)
     if not targets:
         return 0
     schema = contract(event.event_type).schema(event.schema_version)
@@ -289,20 +307,23 @@ def enqueue(session, event, order: dict, now) -> int:
         "timestamp": event.occurred_at,
         "data": schema.dump(event.data),
     }
-    for endpoint_id in targets:
-        session.execute(
-            insert(webhook_messages).values(
-                id="msg_" + uuid.uuid4().hex,
-                endpoint_id=endpoint_id,
-                event_id=event.event_id,
-                event_type=event.event_type,
-                payload=json.loads(json.dumps(payload, default=str)),
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+    session.execute(
+        insert(webhook_messages),
+        [
+            {
+                "id": "msg_" + uuid.uuid4().hex,
+                "endpoint_id": endpoint_id,
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "payload": json.loads(json.dumps(payload, default=str)),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for endpoint_id in targets
+        ],
+    )
     return len(targets)
 
 

@@ -46,12 +46,9 @@ def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict
     }
 
 
-def add(session: Session, order: Order, status_group: str, deadline):
-    session.execute(insert(orders).values(id=order.id, **_columns(order, status_group, deadline)))
-
-
 # The statements every command runs, built once: building one per call costs more CPU than
 # its round trip to the database.
+_ADD = insert(orders)
 _SAVE = update(orders).where(
     orders.c.id == bindparam("key_id"), orders.c.version == bindparam("key_version")
 )
@@ -66,6 +63,10 @@ def _load_statement(role: str, staff: bool, for_update: bool) -> Select:
         orders.c.id == bindparam("key_id"), visible_to({"role": role, "org": org})
     )
     return query.with_for_update() if for_update else query
+
+
+def add(session: Session, order: Order, status_group: str, deadline):
+    session.execute(_ADD, {"id": order.id, **_columns(order, status_group, deadline)})
 
 
 def save(session: Session, order: Order, expected_version: int, status_group: str, deadline):

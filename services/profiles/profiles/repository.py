@@ -1,11 +1,12 @@
 """The projection's rows: applying a change, reading an organisation's rows, rebuilding."""
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,25 +81,16 @@ def apply(
     # The order's events arrive on separate queues, in any order and at once: whichever comes
     # first makes the row, the others only fill in their columns. The row is locked while its
     # contributions to the totals move, so two events of one order never count twice.
-    session.execute(
-        _insert(session, order_facts)
-        .values(order_id=done.order_id, title="", **done.parties)
-        .on_conflict_do_nothing(index_elements=[order_facts.c.order_id])
-    )
+    built = _built(session)
+    session.execute(built.make_facts, {"order_id": done.order_id, "title": "", **done.parties})
     before = row_as_utc(
-        session.execute(
-            select(order_facts).where(order_facts.c.order_id == done.order_id).with_for_update()
-        )
-        .mappings()
-        .one()
+        session.execute(_FACTS_LOCKED, {"key_order_id": done.order_id}).mappings().one()
     )
     # A moment keeps its first value (a services order delivered again after a revision was
     # delivered when it was first delivered).
     filled = {k: v for k, v in done.facts.items() if before.get(k) is None or k == "title"}
     if filled:
-        session.execute(
-            update(order_facts).where(order_facts.c.order_id == done.order_id).values(filled)
-        )
+        session.execute(_FILL_FACTS, {"key_order_id": done.order_id, **filled})
     old_tallies, old_samples = tallies.of_order(before)
     new_tallies, new_samples = tallies.of_order({**before, **filled})
     added = new_tallies - old_tallies
@@ -167,19 +159,7 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
 def _count(session: Session, key: dict[str, str], added: dict[str, Any]) -> None:
     """Add to a running total, widening its period: one statement, the row made if it is the
     first."""
-    first = _insert(session, tallies_table).values(**key, **added)
-    row, new = tallies_table.c, first.excluded
-    session.execute(
-        first.on_conflict_do_update(
-            index_elements=list(key),
-            set_={
-                "count": row.count + new.count,
-                "total": row.total + new.total,
-                "first_at": case((row.first_at > new.first_at, new.first_at), else_=row.first_at),
-                "last_at": case((row.last_at < new.last_at, new.last_at), else_=row.last_at),
-            },
-        )
-    )
+    session.execute(_built(session).count, {**key, **added})
 
 
 def _move_median(
@@ -192,48 +172,45 @@ def _move_median(
     elements at (n-1)//2 and n//2. A median with no samples yet is made with none (count 0), so
     that there is a row to lock, and removed again if it has none at the end.
     """
-    where = [medians.c[k] == v for k, v in key.items()]
+    built = _built(session)
+    of_key = {f"key_{k}": v for k, v in key.items()}
     _, first = steps[0]
-    placeholder = _insert(session, medians).values(
-        **key,
-        count=0,
-        low_seconds=first.seconds,
-        low_id=first.sample_id,
-        high_seconds=first.seconds,
-        high_id=first.sample_id,
-        first_at=first.at,
-        last_at=first.at,
+    row = dict(
+        session.execute(
+            built.make_or_lock_median,
+            {
+                **key,
+                "count": 0,
+                "low_seconds": first.seconds,
+                "low_id": first.sample_id,
+                "high_seconds": first.seconds,
+                "high_id": first.sample_id,
+                "first_at": first.at,
+                "last_at": first.at,
+            },
+        )
+        .mappings()
+        .one()
     )
-    # Made, or found and locked, in one statement: a row a concurrent batch deletes between an
-    # insert and a SELECT ... FOR UPDATE cannot slip through.
-    made_or_locked = placeholder.on_conflict_do_update(
-        index_elements=list(key), set_={"count": medians.c.count}
-    ).returning(*medians.c)
-    row = dict(session.execute(made_or_locked).mappings().one())
-    of_key = [samples.c[k] == v for k, v in key.items()]
     for adding, sample in steps:
         x = (sample.seconds, sample.sample_id)
         if adding:
             inserted = session.execute(
-                _insert(session, samples)
-                .values(**key, sample_id=sample.sample_id, seconds=sample.seconds)
-                .on_conflict_do_nothing(index_elements=[*key, "sample_id"])
+                built.add_sample, {**key, "sample_id": sample.sample_id, "seconds": sample.seconds}
             ).rowcount
             if inserted:
-                _with_sample(session, key, row, x, sample.at)
+                _with_sample(session, of_key, row, x, sample.at)
         else:
-            removed = session.execute(
-                delete(samples).where(*of_key, samples.c.sample_id == x[1])
-            ).rowcount
+            removed = session.execute(_REMOVE_SAMPLE, {**of_key, "key_sample_id": x[1]}).rowcount
             if removed:
-                _without_sample(session, key, row, x)
+                _without_sample(session, of_key, row, x)
     if row["count"] == 0:
-        session.execute(delete(medians).where(*where))
+        session.execute(_DROP_MEDIAN, of_key)
     else:
-        session.execute(update(medians).where(*where).values(row))
+        session.execute(_SAVE_MEDIAN, {**of_key, **row})
 
 
-def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime) -> None:
+def _with_sample(session: Session, of_key: dict, row: dict, x: tuple, at: datetime) -> None:
     """``row`` with the wait ``x`` added. With n odd (low = high = m), the middle pair becomes
     (predecessor of m, m) if x < m, else (m, successor of m); with n even, the middle one is
     low if x < low, high if x > high, else x itself."""
@@ -243,9 +220,9 @@ def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime)
         row["first_at"] = row["last_at"] = at
     elif row["count"] % 2:  # odd: low == high
         if x < low:
-            low = _neighbour(session, key, low, before=True)
+            low = _neighbour(session, of_key, low, before=True)
         else:
-            high = _neighbour(session, key, high, before=False)
+            high = _neighbour(session, of_key, high, before=False)
     else:
         middle = low if x < low else high if x > high else x
         low = high = middle
@@ -260,7 +237,7 @@ def _with_sample(session: Session, key: dict, row: dict, x: tuple, at: datetime)
     )
 
 
-def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
+def _without_sample(session: Session, of_key: dict, row: dict, x: tuple) -> None:
     """``row`` with the wait ``x`` taken back out (a message arrived that changes which one it
     answered): the mirror of ``_with_sample``. With n odd (low = high = m), the middle pair
     becomes (m, successor) if x < m, (predecessor, m) if x > m, their neighbours if x is m;
@@ -271,10 +248,10 @@ def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
     elif row["count"] % 2:
         middle = low
         if x <= middle:
-            high = _neighbour(session, key, middle, before=False)
-            low = middle if x < middle else _neighbour(session, key, middle, before=True)
+            high = _neighbour(session, of_key, middle, before=False)
+            low = middle if x < middle else _neighbour(session, of_key, middle, before=True)
         else:
-            low = _neighbour(session, key, middle, before=True)
+            low = _neighbour(session, of_key, middle, before=True)
     else:
         low = high = high if x <= low else low
     row.update(
@@ -286,23 +263,84 @@ def _without_sample(session: Session, key: dict, row: dict, x: tuple) -> None:
     )
 
 
-def _neighbour(session: Session, key: dict, of: tuple, before: bool) -> tuple[float, str]:
-    """The sample right before (or after) ``of`` in (seconds, sample_id) order."""
-    order = tuple_(samples.c.seconds, samples.c.sample_id)
+def _neighbour(session: Session, of_key: dict, of: tuple, before: bool) -> tuple[float, str]:
+    """The sample right before (or after) ``of`` in (seconds, sample_id) order; ``of_key``
+    binds the median's key (``key_<column>``)."""
     found = session.execute(
-        select(samples.c.seconds, samples.c.sample_id)
-        .where(*(samples.c[k] == v for k, v in key.items()))
-        .where(order < tuple_(*of) if before else order > tuple_(*of))
-        .order_by(
-            *(
-                (samples.c.seconds.desc(), samples.c.sample_id.desc())
-                if before
-                else (samples.c.seconds, samples.c.sample_id)
-            )
-        )
-        .limit(1)
+        _NEIGHBOURS[before], {**of_key, "of_seconds": of[0], "of_id": of[1]}
     ).one()
     return (found.seconds, found.sample_id)
+
+
+# --- the statements every event runs, built once: building a statement costs more CPU than
+# running it from SQLAlchemy's cache ------------------------------------------------------------
+
+_FACTS_LOCKED = (
+    select(order_facts).where(order_facts.c.order_id == bindparam("key_order_id")).with_for_update()
+)
+_FILL_FACTS = update(order_facts).where(order_facts.c.order_id == bindparam("key_order_id"))
+_OF_MEDIAN = [medians.c[k] == bindparam(f"key_{k}") for k in MEDIAN_KEY]
+_DROP_MEDIAN = delete(medians).where(*_OF_MEDIAN)
+_SAVE_MEDIAN = update(medians).where(*_OF_MEDIAN)
+_OF_SAMPLES = [samples.c[k] == bindparam(f"key_{k}") for k in MEDIAN_KEY]
+_REMOVE_SAMPLE = delete(samples).where(
+    *_OF_SAMPLES, samples.c.sample_id == bindparam("key_sample_id")
+)
+_SAMPLE_ORDER = tuple_(samples.c.seconds, samples.c.sample_id)
+_OF = tuple_(bindparam("of_seconds"), bindparam("of_id"))
+_NEIGHBOURS = {
+    True: select(samples.c.seconds, samples.c.sample_id)
+    .where(*_OF_SAMPLES, _SAMPLE_ORDER < _OF)
+    .order_by(samples.c.seconds.desc(), samples.c.sample_id.desc())
+    .limit(1),
+    False: select(samples.c.seconds, samples.c.sample_id)
+    .where(*_OF_SAMPLES, _SAMPLE_ORDER > _OF)
+    .order_by(samples.c.seconds, samples.c.sample_id)
+    .limit(1),
+}
+
+
+@dataclass(frozen=True)
+class _Upserts:
+    """The statements that skip or update a row already there, in one dialect."""
+
+    make_facts: Any
+    count: Any
+    make_or_lock_median: Any
+    add_sample: Any
+
+
+@functools.cache
+def _upserts(dialect: str) -> _Upserts:
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    tally = insert_(tallies_table)
+    row, new = tallies_table.c, tally.excluded
+    return _Upserts(
+        make_facts=insert_(order_facts).on_conflict_do_nothing(
+            index_elements=[order_facts.c.order_id]
+        ),
+        count=tally.on_conflict_do_update(
+            index_elements=list(TALLY_KEY),
+            set_={
+                "count": row.count + new.count,
+                "total": row.total + new.total,
+                "first_at": case((row.first_at > new.first_at, new.first_at), else_=row.first_at),
+                "last_at": case((row.last_at < new.last_at, new.last_at), else_=row.last_at),
+            },
+        ),
+        # Made, or found and locked, in one statement: a row a concurrent batch deletes between
+        # an insert and a SELECT ... FOR UPDATE cannot slip through.
+        make_or_lock_median=insert_(medians)
+        .on_conflict_do_update(index_elements=list(MEDIAN_KEY), set_={"count": medians.c.count})
+        .returning(*medians.c),
+        add_sample=insert_(samples).on_conflict_do_nothing(
+            index_elements=[*MEDIAN_KEY, "sample_id"]
+        ),
+    )
+
+
+def _built(session: Session) -> _Upserts:
+    return _upserts(session.get_bind().dialect.name)
 
 
 def rebuild(session: Session) -> int:
