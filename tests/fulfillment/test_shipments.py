@@ -217,3 +217,38 @@ def test_a_waiting_event_that_can_no_longer_be_read_stays_and_holds_nothing_up(f
     [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-old")["shipments"]
     assert shipment["tracking_number"] == "L-3"
     assert [row.envelope["schema_version"] for row in query(url, select(waiting_events))] == [99]
+
+
+def test_parts_sent_back_for_rework_can_be_shipped_again_once(fulfillment):
+    order_id = fulfillment.place()
+    everything = {"lines": [{"line_id": "L1", "quantity": 40}, {"line_id": "L2", "quantity": 100}]}
+    fulfillment.call("create_shipment", SUPPLIER, order_id, everything)
+    inspection = {
+        **PLACED,
+        "order_id": order_id,
+        "status": "in_production",
+        "feedback": "burrs on the edges",
+        "lines": [
+            {"line_id": "L1", "accepted": 30, "rejected": 0, "rework": 10},
+            {"line_id": "L2", "accepted": 100, "rejected": 0, "rework": 0},
+        ],
+    }
+    envelope = fulfillment.deliver("order.rework_requested", inspection, "on_rework_requested")
+    fulfillment.deliver("order.rework_requested", None, "on_rework_requested", envelope)  # again
+
+    record = fulfillment.call("get_fulfillment", SUPPLIER, order_id)
+    assert [(line["line_id"], line["shipped"]) for line in record["lines"]] == [
+        ("L1", 30),
+        ("L2", 100),
+    ]
+    with pytest.raises(InvalidRequest) as refused:
+        fulfillment.call(
+            "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L1", "quantity": 11}]}
+        )
+    assert refused.value.details["errors"] == {
+        "lines.L1": ["11 asked, but only 10 of 40 remain to ship"]
+    }
+    again = fulfillment.call(
+        "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L1", "quantity": 10}]}
+    )
+    assert (again["number"], again["lines"]) == (2, [{"line_id": "L1", "quantity": 10}])

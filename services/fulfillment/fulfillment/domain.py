@@ -117,6 +117,16 @@ def allocate(record: dict, requested: list) -> tuple[list[dict], list[dict]]:
     return shipment_lines, list(lines.values())
 
 
+def reworked(record: dict, inspected: list[dict]) -> list[dict]:
+    """The record's lines with the parts the buyer sent back for re-work no longer counted as
+    shipped: they are made and shipped again (seed 000, "Requires Re-Work")."""
+    rework = {line["line_id"]: line["rework"] for line in inspected}
+    return [
+        {**line, "shipped": max(0, line["shipped"] - rework.get(line["line_id"], 0))}
+        for line in record["lines"]
+    ]
+
+
 def remaining_lines(record: dict) -> list[dict]:
     """Everything ordered and not yet allocated to a shipment."""
     return [

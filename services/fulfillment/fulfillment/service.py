@@ -144,8 +144,30 @@ class FulfillmentService(ServiceBase):
         shipment = self._add_shipment(tx, record, lines, "", tracking_number)
         self._hand_over(tx, shipment)
 
+    @consume("order.rework_requested")
+    def on_rework_requested(self, event):
+        with self.uow.transaction() as tx:
+            record = self._record_of(tx.session, event.data["order_id"])
+            if record is None:
+                waiting.keep(tx.session, waiting_events, event, self.clock())
+            else:
+                self._take_back_rework(tx, record, event.data)
+
+    def _take_back_rework(self, tx, record, inspection):
+        """Parts sent back for re-work are shipped again: they leave what the lines shipped."""
+        lines = domain.reworked(record, inspection["lines"])
+        if lines != record["lines"]:
+            tx.session.execute(
+                update(fulfillments)
+                .where(fulfillments.c.id == record["id"])
+                .values(lines=lines, updated_at=self.clock())
+            )
+
     # What each event that may wait for its order's record does once the record is there.
-    _WAITING_APPLIERS = {"order.ready_to_ship": "_ship_label"}
+    _WAITING_APPLIERS = {
+        "order.ready_to_ship": "_ship_label",
+        "order.rework_requested": "_take_back_rework",
+    }
 
     @staticmethod
     def _insert_record(tx, record) -> bool:

@@ -282,8 +282,8 @@ CONTRACTS = [
     _orders(
         "order.rework_requested",
         ReworkRequested,
-        "The buyer sent parts back for re-work.",
-        ["chat", "profiles"],
+        "The buyer sent parts back for re-work: they are made and shipped again.",
+        ["fulfillment", "chat", "profiles"],
     ),
     _orders("order.completed", OrderPayload, "The order reached its successful end.", ["profiles"]),
     _orders(
