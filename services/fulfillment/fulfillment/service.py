@@ -115,12 +115,16 @@ class FulfillmentService(ServiceBase):
 
     @consume("order.ready_to_ship")
     def on_ready_to_ship(self, event):
+        self._apply_when_open(event, self._ship_label)
+
+    def _apply_when_open(self, event, apply):
+        """``apply`` the event to its order's record, or keep it until the record opens."""
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
                 waiting.keep(tx.session, waiting_events, event, self.clock())
             else:
-                self._ship_label(tx, record, event.data)
+                apply(tx, record, event.data)
 
     def _ship_label(self, tx, record, label):
         """A retail seller labels the parcel at the order: that is a shipment of everything left,
@@ -146,12 +150,7 @@ class FulfillmentService(ServiceBase):
 
     @consume("order.rework_requested")
     def on_rework_requested(self, event):
-        with self.uow.transaction() as tx:
-            record = self._record_of(tx.session, event.data["order_id"])
-            if record is None:
-                waiting.keep(tx.session, waiting_events, event, self.clock())
-            else:
-                self._take_back_rework(tx, record, event.data)
+        self._apply_when_open(event, self._take_back_rework)
 
     def _take_back_rework(self, tx, record, inspection):
         """Parts sent back for re-work are shipped again: they leave what the lines shipped."""
