@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert
+from sqlalchemy.orm import Session
 
 from chassis import waiting
 from chassis.tables import waiting_events_table
@@ -15,22 +16,22 @@ NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
 
 @pytest.fixture
-def connection():
+def session():
     engine = create_engine("sqlite://")
     metadata.create_all(engine)
-    with engine.begin() as connection:
-        yield connection
+    with Session(engine) as session, session.begin():
+        yield session
 
 
-def _make_record(connection, order_id) -> bool:
-    statement = insert(records).values(order_id=order_id)
-    return connection.execute(
-        statement.returning(waiting.any_for(waiting_events, order_id))
-    ).scalar_one()
+MAKE_RECORD = waiting.record_insert(records, waiting_events)
 
 
-def test_the_statement_that_makes_a_record_says_whether_an_event_waits_for_it(connection):
-    connection.execute(
+def _make_record(session, order_id) -> bool:
+    return waiting.insert_record(session, MAKE_RECORD, {"order_id": order_id})
+
+
+def test_the_statement_that_makes_a_record_says_whether_an_event_waits_for_it(session):
+    session.execute(
         insert(waiting_events).values(
             order_id="o-1",
             event_id="e-1",
@@ -41,5 +42,5 @@ def test_the_statement_that_makes_a_record_says_whether_an_event_waits_for_it(co
         )
     )
 
-    assert _make_record(connection, "o-1") is True
-    assert _make_record(connection, "o-2") is False  # another order's waiting event is not its
+    assert _make_record(session, "o-1") is True
+    assert _make_record(session, "o-2") is False  # another order's waiting event is not its

@@ -294,3 +294,19 @@ def test_only_an_organisation_admin_or_platform_admin_manages_endpoints(chat, ch
 
         cluster.chat.delete_webhook(SUPPLIER_ADMIN, endpoint["id"])
         assert cluster.chat.list_webhooks(SUPPLIER_ADMIN) == []
+
+
+def test_only_the_parties_endpoints_subscribed_to_the_event_get_it(webhook_chat, receiver):
+    container, config = webhook_chat
+    ours, theirs, other_event = receiver(200), receiver(200), receiver(200)
+    subscribed = subscribe(config, ours)
+    outsider = subscribe(config, theirs, actor=OUTSIDER_ADMIN)
+    cancellations = subscribe(config, other_event, event_types=("order.cancelled",))
+
+    for _ in range(2):  # the second order reads the endpoints again: nothing kept between batches
+        place_order(container, config)
+
+    eventually(lambda: len(ours.received) == 2)
+    assert len(deliveries(config, subscribed)) == 2
+    assert deliveries(config, outsider, actor=OUTSIDER_ADMIN) == []
+    assert deliveries(config, cancellations) == []

@@ -252,3 +252,19 @@ def test_parts_sent_back_for_rework_can_be_shipped_again_once(fulfillment):
         "create_shipment", SUPPLIER, order_id, {"lines": [{"line_id": "L1", "quantity": 10}]}
     )
     assert (again["number"], again["lines"]) == (2, [{"line_id": "L1", "quantity": 10}])
+
+
+def test_rework_that_overtakes_the_record_waits_for_it(fulfillment):
+    inspection = {
+        **PLACED,
+        "order_id": "o-early",
+        "status": "in_production",
+        "lines": [{"line_id": "L1", "accepted": 0, "rejected": 0, "rework": 5}],
+    }
+    fulfillment.deliver("order.rework_requested", inspection, "on_rework_requested")
+    assert count(fulfillment.config["DATABASE_URL"], waiting_events) == 1
+
+    fulfillment.place(order_id="o-early")
+    record = fulfillment.call("get_fulfillment", SUPPLIER, "o-early")
+    assert [line["shipped"] for line in record["lines"]] == [0, 0]  # nothing shipped to take back
+    assert count(fulfillment.config["DATABASE_URL"], waiting_events) == 0

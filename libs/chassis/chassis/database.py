@@ -1,10 +1,14 @@
 """Engines sized for a service's workers, with the timeouts a production database needs."""
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.orm import Session
 
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
@@ -55,3 +59,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 
 def supports_skip_locked(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+_UPSERTING_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upserting_insert(dialect: str) -> Callable[[Table], Any]:
+    """The ``insert`` of ``dialect`` ("postgresql" or "sqlite"), whose statements can skip or
+    update a row already there (``on_conflict_do_nothing``, ``on_conflict_do_update``)."""
+    return _UPSERTING_INSERTS[dialect]
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Table, values: dict[str, Any], keys: tuple[str, ...] | None = None
+) -> bool:
+    """INSERT ``values`` unless a row with the same ``keys`` (with None, any unique key) is
+    there; True when a row was inserted."""
+    statement = _ignoring_duplicates(session.get_bind().dialect.name, table, keys)
+    inserted = cast(CursorResult[Any], session.execute(statement, values))
+    return inserted.rowcount == 1
+
+
+@functools.cache
+def _ignoring_duplicates(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Any:
+    # Built once per table: building a statement costs more than running it from the cache.
+    return upserting_insert(dialect)(table).on_conflict_do_nothing(index_elements=keys)

@@ -9,15 +9,16 @@ waiting events in that transaction and applies them, each once. Both sides hold 
 name lock first (``chassis.locks.hold(session, "order", ...)``), so that an event about to
 wait and a record being made never miss each other.
 
-Almost always nothing waits, so the statement that makes the record can say whether anything
-does (``any_for``) and ``take`` runs only when something does: making a record costs no round
-trip of its own to a table that is nearly always empty.
+Almost always nothing waits, so the statement that makes the record says whether anything
+does (``record_insert``, ``insert_record``) and ``take`` runs only when something does: making a
+record costs no round trip of its own to a table that is nearly always empty.
 """
 
 import logging
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from chassis.envelope import Event, InvalidEvent, envelope_of, parse_envelope
@@ -44,6 +45,20 @@ def any_for(table: Table, order_id: str | ColumnElement[str]) -> ColumnElement[b
     its record to return (``insert(...).returning(any_for(...))``). Like ``take``, that statement
     must run after the order's name lock is held: it sees what was kept before."""
     return exists().where(table.c.order_id == order_id).label("waiting")
+
+
+def record_insert(table: Table, waiting_table: Table) -> Insert:
+    """The INSERT that makes an order's record in ``table`` and returns whether any event in
+    ``waiting_table`` waits for it: build it once, run it with ``insert_record``."""
+    return insert(table).returning(any_for(waiting_table, bindparam("waiting_for")))
+
+
+def insert_record(session: Session, statement: Insert, record: dict[str, Any]) -> bool:
+    """Make ``record`` (its order's name held) with ``statement`` (``record_insert``): whether
+    any event waits for it, to ``take`` then."""
+    return bool(
+        session.execute(statement, {**record, "waiting_for": record["order_id"]}).scalar_one()
+    )
 
 
 def take(session: Session, table: Table, order_id: str) -> list[Event]:

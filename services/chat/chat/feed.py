@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, insert, or_, select
 
 from chassis.access import platform_org
+from chassis.database import insert_ignoring_duplicates
 from chat.conversations import STAFF, STAFF_ROLES, Audience, is_staff
 from chat.models import emails, feed_marks, notification_reads, notifications, preferences
-from chat.rows import insert_ignoring_duplicates, plain, upsert
+from chat.rows import plain, upsert
 
 ALL_EVENTS = "*"
 DEFAULT_PAGE = 50

@@ -7,6 +7,7 @@ from sqlalchemy import and_, bindparam, false, func, insert, select, update
 
 from chassis import waiting
 from chassis.access import visible_to
+from chassis.database import insert_ignoring_duplicates
 from chat import conversations as rules
 from chat.models import (
     attachments,
@@ -18,7 +19,7 @@ from chat.models import (
     read_marks,
     waiting_events,
 )
-from chat.rows import insert_ignoring_duplicates, plain, upsert
+from chat.rows import plain, upsert
 from contracts.errors import NotFound
 
 DEFAULT_PAGE = 50
@@ -38,7 +39,7 @@ _ORDERS_LOCKED = (
     .with_for_update()
 )
 _CHANGE_ORDER = update(orders).where(orders.c.order_id == bindparam("key_order_id"))
-_ADD_ORDER = insert(orders).returning(waiting.any_for(waiting_events, bindparam("waiting_for")))
+_ADD_ORDER = waiting.record_insert(orders, waiting_events)
 _ADD_CONVERSATIONS = insert(conversations)
 
 
@@ -75,9 +76,7 @@ def ensure_order(session, known: dict[str, dict], data: dict, now: datetime) -> 
         "status": data["status"],
         "updated_at": now,
     }
-    anything_waiting = session.execute(
-        _ADD_ORDER, {**order, "waiting_for": order["order_id"]}
-    ).scalar_one()
+    anything_waiting = waiting.insert_record(session, _ADD_ORDER, order)
     session.execute(
         _ADD_CONVERSATIONS,
         [

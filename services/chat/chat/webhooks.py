@@ -278,9 +278,14 @@ _ENABLED_ENDPOINTS = select(webhook_endpoints.c.id, webhook_endpoints.c.event_ty
 )
 
 
+_ADD_MESSAGES = insert(webhook_messages)
+
+
 class Subscriptions:
     """The enabled endpoints that may see an order, read once per pair of parties for a batch
-    of events (a burst of one marketplace's orders reads them once)."""
+    of events (a burst of one marketplace's orders reads them once). An endpoint removed while
+    the batch runs fails its message's foreign key: the batch is then applied event by event,
+    each reading the endpoints again."""
 
     def __init__(self, session):
         self._session = session
@@ -308,7 +313,7 @@ def enqueue(session, event, order: dict, subscriptions: Subscriptions, now) -> i
         "data": schema.dump(event.data),
     }
     session.execute(
-        insert(webhook_messages),
+        _ADD_MESSAGES,
         [
             {
                 "id": "msg_" + uuid.uuid4().hex,

@@ -8,7 +8,6 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from chassis import locks, waiting
 from chassis.access import visible_to
@@ -16,6 +15,7 @@ from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock, row_as_utc
 from chassis.consumer import consume, consume_batches
+from chassis.database import upserting_insert
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -39,15 +39,14 @@ DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
 SCAN_LINGER_S = 0.1
 # Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # What every order event runs, built once: building a statement costs more than running it from
 # SQLAlchemy's cache.
 _RECORD_OF = (
-    select(fulfillments).where(fulfillments.c.order_id == bindparam("order_id")).with_for_update()
+    select(fulfillments)
+    .where(fulfillments.c.order_id == bindparam("key_order_id"))
+    .with_for_update()
 )
-_INSERT_RECORD = insert(fulfillments).returning(
-    waiting.any_for(waiting_events, bindparam("waiting_for"))
-)
+_INSERT_RECORD = waiting.record_insert(fulfillments, waiting_events)
 
 log = logging.getLogger(__name__)
 
@@ -171,9 +170,7 @@ class FulfillmentService(ServiceBase):
     @staticmethod
     def _insert_record(tx, record) -> bool:
         """Store a new record (its order's name held); whether any event waits for it."""
-        return tx.session.execute(
-            _INSERT_RECORD, {**record, "waiting_for": record["order_id"]}
-        ).scalar_one()
+        return waiting.insert_record(tx.session, _INSERT_RECORD, record)
 
     def _apply_waiting(self, tx, record):
         """The events that came before ``record`` opened, applied in the order they happened,
@@ -362,7 +359,9 @@ class FulfillmentService(ServiceBase):
     def _store_new(self, session, rows) -> set:
         """The dedupe keys of ``rows`` that were not stored yet, now stored."""
         dialect = session.get_bind().dialect.name
-        statement = _INSERTS[dialect](scans).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        statement = upserting_insert(dialect)(scans).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]
+        )
         inserted = session.execute(statement.returning(scans.c.dedupe_key), rows)
         return set(inserted.scalars())
 
@@ -629,7 +628,7 @@ class FulfillmentService(ServiceBase):
         """The order's record, locked; or None, with the order's name locked so that no other
         handler opens it meanwhile (see ``chassis.locks``)."""
         locks.hold(session, "order", [order_id])
-        row = session.execute(_RECORD_OF, {"order_id": order_id}).first()
+        row = session.execute(_RECORD_OF, {"key_order_id": order_id}).first()
         return None if row is None else row._asdict()
 
     @staticmethod

@@ -11,9 +11,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from chassis.database import insert_ignoring_duplicates
 from payments import ledger
 from payments.models import accounts, entries, ledger_transactions
 
@@ -39,11 +39,6 @@ def account_id(kind: str, owner: str, currency: str) -> str:
 
 def kind_of(account: str) -> str:
     return account.split(":", 1)[0]
-
-
-def insert_ignoring_duplicates(session: Session, table, values: dict) -> None:
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
-    session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
 class Books:

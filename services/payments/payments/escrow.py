@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chassis.database import insert_ignoring_duplicates
 from payments import ledger, settlement, terms
 from payments.books import (
     CLEARING,
@@ -22,7 +23,6 @@ from payments.books import (
     PLATFORM,
     WALLET,
     Books,
-    insert_ignoring_duplicates,
 )
 from payments.models import order_payments
 from payments.provider import FAILED, PROCESSING, SUCCEEDED, PaymentProvider

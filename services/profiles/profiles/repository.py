@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from chassis import locks
 from chassis.clock import as_utc, row_as_utc
+from chassis.database import upserting_insert
 from profiles import tallies
 from profiles.models import (
     conversation_posts,
@@ -81,7 +81,7 @@ def apply(
     # The order's events arrive on separate queues, in any order and at once: whichever comes
     # first makes the row, the others only fill in their columns. The row is locked while its
     # contributions to the totals move, so two events of one order never count twice.
-    built = _built(session)
+    built = _upserts_for(session)
     session.execute(built.make_facts, {"order_id": done.order_id, "title": "", **done.parties})
     before = row_as_utc(
         session.execute(_FACTS_LOCKED, {"key_order_id": done.order_id}).mappings().one()
@@ -159,7 +159,7 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
 def _count(session: Session, key: dict[str, str], added: dict[str, Any]) -> None:
     """Add to a running total, widening its period: one statement, the row made if it is the
     first."""
-    session.execute(_built(session).count, {**key, **added})
+    session.execute(_upserts_for(session).count, {**key, **added})
 
 
 def _move_median(
@@ -172,7 +172,7 @@ def _move_median(
     elements at (n-1)//2 and n//2. A median with no samples yet is made with none (count 0), so
     that there is a row to lock, and removed again if it has none at the end.
     """
-    built = _built(session)
+    built = _upserts_for(session)
     of_key = {f"key_{k}": v for k, v in key.items()}
     _, first = steps[0]
     row = dict(
@@ -287,14 +287,14 @@ _REMOVE_SAMPLE = delete(samples).where(
     *_OF_SAMPLES, samples.c.sample_id == bindparam("key_sample_id")
 )
 _SAMPLE_ORDER = tuple_(samples.c.seconds, samples.c.sample_id)
-_OF = tuple_(bindparam("of_seconds"), bindparam("of_id"))
+_SAMPLE_AT = tuple_(bindparam("of_seconds"), bindparam("of_id"))
 _NEIGHBOURS = {
     True: select(samples.c.seconds, samples.c.sample_id)
-    .where(*_OF_SAMPLES, _SAMPLE_ORDER < _OF)
+    .where(*_OF_SAMPLES, _SAMPLE_ORDER < _SAMPLE_AT)
     .order_by(samples.c.seconds.desc(), samples.c.sample_id.desc())
     .limit(1),
     False: select(samples.c.seconds, samples.c.sample_id)
-    .where(*_OF_SAMPLES, _SAMPLE_ORDER > _OF)
+    .where(*_OF_SAMPLES, _SAMPLE_ORDER > _SAMPLE_AT)
     .order_by(samples.c.seconds, samples.c.sample_id)
     .limit(1),
 }
@@ -312,7 +312,7 @@ class _Upserts:
 
 @functools.cache
 def _upserts(dialect: str) -> _Upserts:
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_ = upserting_insert(dialect)
     tally = insert_(tallies_table)
     row, new = tallies_table.c, tally.excluded
     return _Upserts(
@@ -339,7 +339,7 @@ def _upserts(dialect: str) -> _Upserts:
     )
 
 
-def _built(session: Session) -> _Upserts:
+def _upserts_for(session: Session) -> _Upserts:
     return _upserts(session.get_bind().dialect.name)
 
 
@@ -467,7 +467,7 @@ def _ensure_moderation(session: Session, review_id: str) -> None:
 
 def _insert(session: Session, table: Any) -> Any:
     """An INSERT that can skip or update a row already there, in the session's dialect."""
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+    return upserting_insert(session.get_bind().dialect.name)(table)
 
 
 def reports_of(session: Session, review_id: str) -> list[dict[str, Any]]:
