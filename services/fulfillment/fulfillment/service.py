@@ -1,6 +1,7 @@
 """The fulfillment service: shipments, carrier scans, quality documents, delivery notes, returns."""
 
 import base64
+import functools
 import itertools
 import logging
 from datetime import timedelta
@@ -47,6 +48,13 @@ _RECORD_OF = (
     .with_for_update()
 )
 _INSERT_RECORD = waiting.record_insert(fulfillments, waiting_events)
+# ... and what every delivery of scans runs.
+_SHIPMENTS_LOCKED = (
+    select(shipments)
+    .where(shipments.c.tracking_number.in_(bindparam("tracking_numbers", expanding=True)))
+    .order_by(shipments.c.id)
+    .with_for_update()
+)
 
 log = logging.getLogger(__name__)
 
@@ -358,12 +366,8 @@ class FulfillmentService(ServiceBase):
 
     def _store_new(self, session, rows) -> set:
         """The dedupe keys of ``rows`` that were not stored yet, now stored."""
-        dialect = session.get_bind().dialect.name
-        statement = upserting_insert(dialect)(scans).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]
-        )
-        inserted = session.execute(statement.returning(scans.c.dedupe_key), rows)
-        return set(inserted.scalars())
+        statement = _new_scans_insert(session.get_bind().dialect.name)
+        return set(session.execute(statement, rows).scalars())
 
     @staticmethod
     def _lock_shipments(session, tracking_numbers) -> dict:
@@ -371,12 +375,7 @@ class FulfillmentService(ServiceBase):
         concurrent batches touching the same shipments wait for each other, never deadlock."""
         if not tracking_numbers:
             return {}
-        rows = session.execute(
-            select(shipments)
-            .where(shipments.c.tracking_number.in_(sorted(tracking_numbers)))
-            .order_by(shipments.c.id)
-            .with_for_update()
-        )
+        rows = session.execute(_SHIPMENTS_LOCKED, {"tracking_numbers": sorted(tracking_numbers)})
         return {row.id: row_as_utc(row._asdict()) for row in rows}
 
     @staticmethod
@@ -608,12 +607,7 @@ class FulfillmentService(ServiceBase):
                 row = {"shipment_id": shipment_id, **{f"new_{k}": v for k, v in changes.items()}}
                 alike.setdefault(tuple(sorted(changes)), []).append(row)
         for columns, rows in alike.items():
-            statement = (
-                update(shipments)
-                .where(shipments.c.id == bindparam("shipment_id"))
-                .values({column: bindparam(f"new_{column}") for column in columns})
-            )
-            tx.session.execute(statement, rows)
+            tx.session.execute(_shipments_update(columns), rows)
 
     @staticmethod
     def _save(tx, shipment, changes):
@@ -658,3 +652,24 @@ def _mapping(value) -> dict:
     if not isinstance(value, dict):
         raise InvalidRequest("the request must be an object", {"errors": {"_": ["an object"]}})
     return value
+
+
+@functools.cache
+def _new_scans_insert(dialect: str):
+    """The INSERT of a delivery's scans that skips those stored already and returns the dedupe
+    keys of those it stored, built once per dialect."""
+    statement = upserting_insert(dialect)(scans).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
+    )
+    return statement.returning(scans.c.dedupe_key)
+
+
+@functools.cache
+def _shipments_update(columns: tuple[str, ...]):
+    """The UPDATE of ``columns`` of many shipments (``new_<column>``, ``shipment_id``), built
+    once per set of columns: a burst of scans changes the same few on each."""
+    return (
+        update(shipments)
+        .where(shipments.c.id == bindparam("shipment_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
