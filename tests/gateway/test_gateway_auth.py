@@ -1,5 +1,10 @@
+import time
+from datetime import datetime
+
 import jwt
 import pytest
+
+from gateway import auth
 
 PROTECTED = "/api/v1/orders/counts"
 
@@ -127,3 +132,21 @@ def test_rs256_tokens_are_verified_with_the_public_key_from_the_environment(
         assert_unauthenticated(client.get(PROTECTED, headers={"Authorization": f"Bearer {forged}"}))
     finally:
         rpc.close(app)
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(client, bearer, monkeypatch):
+    headers = bearer(ttl=60)
+    assert client.get(PROTECTED, headers=headers).status_code == 200
+    assert client.get(PROTECTED, headers=headers).status_code == 200  # its verified actor, kept
+
+    later = time.time() + 60 + auth.LEEWAY_SECONDS + 1
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Later)  # what PyJWT reads the time from
+
+    assert "expired" in assert_unauthenticated(client.get(PROTECTED, headers=headers))
