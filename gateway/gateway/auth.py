@@ -16,8 +16,8 @@ ORG_WIDE_ROLES = ("admin", "support")
 REQUIRED_CLAIMS = ("exp", "sub", "role", "org")
 LEEWAY_SECONDS = 10
 # Verifying a token costs more than the rest of a small request, and a client sends the same
-# token with each of its requests: the actor it proved is kept, by the token's exact text,
-# until the token expires. At most this many are kept; the lot is dropped when it is full.
+# token with each of its requests: the actor it proved is used, by the token's exact text,
+# until the token expires. At most this many are kept: all are dropped when that many are.
 VERIFIED_TOKENS_KEPT = 10_000
 
 
@@ -45,7 +45,7 @@ def authenticate():
     g.actor = dict(actor)
 
 
-def _verify(token: str, config) -> tuple[Actor, float]:
+def _verify(token: str, config) -> tuple[Actor, int]:
     """The actor a token proves and until when (its expiry and the leeway), or a 401."""
     try:
         claims = jwt.decode(
@@ -67,7 +67,7 @@ def _verify(token: str, config) -> tuple[Actor, float]:
         raise _unauthenticated(
             f"The token's sub and org must be strings of 1 to {ID_LENGTH} plain characters"
         )
-    return actor, float(claims["exp"]) + LEEWAY_SECONDS
+    return actor, int(claims["exp"]) + LEEWAY_SECONDS  # whole seconds, as PyJWT compares
 
 
 def require_role(*roles):
