@@ -18,7 +18,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, exists, insert, select
+from sqlalchemy import Insert, Table, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from chassis.envelope import Event, InvalidEvent, envelope_of, parse_envelope
@@ -40,17 +40,12 @@ def keep(session: Session, table: Table, event: Event, now: datetime) -> None:
     )
 
 
-def any_for(table: Table, order_id: str | ColumnElement[str]) -> ColumnElement[bool]:
-    """Whether any event waits for ``order_id``, as an expression for the statement that makes
-    its record to return (``insert(...).returning(any_for(...))``). Like ``take``, that statement
-    must run after the order's name lock is held: it sees what was kept before."""
-    return exists().where(table.c.order_id == order_id).label("waiting")
-
-
 def record_insert(table: Table, waiting_table: Table) -> Insert:
     """The INSERT that makes an order's record in ``table`` and returns whether any event in
-    ``waiting_table`` waits for it: build it once, run it with ``insert_record``."""
-    return insert(table).returning(any_for(waiting_table, bindparam("waiting_for")))
+    ``waiting_table`` waits for it: build it once, run it with ``insert_record``. Like ``take``,
+    it must run after the order's name lock is held: it sees what was kept before."""
+    waiting = exists().where(waiting_table.c.order_id == bindparam("waiting_for"))
+    return insert(table).returning(waiting.label("waiting"))
 
 
 def insert_record(session: Session, statement: Insert, record: dict[str, Any]) -> bool:

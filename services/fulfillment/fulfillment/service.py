@@ -39,7 +39,6 @@ BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
 UNSCANNED_BATCH = 100
 SCAN_LINGER_S = 0.1
-# Scans are stored with ON CONFLICT DO NOTHING: a scan stored before is a duplicate.
 # What every order event runs, built once: building a statement costs more than running it from
 # SQLAlchemy's cache.
 _RECORD_OF = (
