@@ -277,10 +277,9 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
         return {**found, "failed": {k: e.message for k, e in failed.items()}}
     if tab == "shipping":
         found, failed = api().gather(shipments=(api_path("orders", order_id, "shipments"),))
-        shipments = found.get("shipments", [])
         return {
-            "shipments": shipments,
-            "allocated": _allocated(shipments),
+            "shipments": found.get("shipments", []),
+            "left_to_ship": _left_to_ship(page.get("fulfillment")),
             "failed": {k: e.message for k, e in failed.items()},
         }
     if tab == "payments":
@@ -295,15 +294,14 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
     return {}
 
 
-def _allocated(shipments: list[dict]) -> dict[str, int]:
-    """Quantity per line already in a shipment. Counted from fulfillment's own shipments, not
-    the order's ``shipped_qty``, which follows ``shipment.created`` a moment later: the form
-    shown right after creating a shipment must offer only what is left."""
-    allocated: dict[str, int] = {}
-    for shipment in shipments:
-        for line in shipment.get("lines", []):
-            allocated[line["line_id"]] = allocated.get(line["line_id"], 0) + line["quantity"]
-    return allocated
+def _left_to_ship(fulfillment: dict | None) -> dict[str, int]:
+    """Quantity per line that a new shipment may take, as fulfillment's record has it: the
+    record enforces the limit, counts a shipment in the transaction that creates it (the order's
+    ``shipped_qty`` follows ``shipment.created`` a moment later) and takes back what the buyer
+    sent for re-work. Nothing, so no form, when the record cannot be read."""
+    if not fulfillment:
+        return {}
+    return {line["line_id"]: line["quantity"] - line["shipped"] for line in fulfillment["lines"]}
 
 
 def _messages_context(order_id: str) -> dict[str, Any]:

@@ -1,16 +1,62 @@
-"""The shipping form offers what is left after the shipments fulfillment already holds."""
+"""The shipping form offers what fulfillment's record says is left to ship."""
 
-from web.pages import _allocated
+from flask import g, render_template
 
+from web.app import create_app
+from web.pages import _left_to_ship
+from web.settings import load_settings
 
-def test_quantities_already_in_shipments_are_added_up_per_line():
-    shipments = [
-        {"lines": [{"line_id": "a", "quantity": 25}, {"line_id": "b", "quantity": 10}]},
-        {"lines": [{"line_id": "a", "quantity": 5}]},
-    ]
-
-    assert _allocated(shipments) == {"a": 30, "b": 10}
+SETTINGS = load_settings({"WEB_SECRET_KEY": "k" * 32})
+ORDER = {"id": "o-1", "lines": [{"line_id": "a", "sku": "BRACKET", "quantity": 40}]}
 
 
-def test_no_shipments_allocate_nothing():
-    assert _allocated([]) == {}
+def test_what_is_left_is_ordered_minus_shipped_per_line():
+    record = {
+        "lines": [
+            {"line_id": "a", "quantity": 40, "shipped": 25},
+            {"line_id": "b", "quantity": 10, "shipped": 10},
+        ]
+    }
+
+    assert _left_to_ship(record) == {"a": 15, "b": 0}
+
+
+def test_parts_sent_back_for_rework_are_left_to_ship_again():
+    # Fulfillment takes re-worked parts back from "shipped" (domain.reworked), though the
+    # shipments that carried them stay as they were.
+    record = {"lines": [{"line_id": "a", "quantity": 40, "shipped": 30}]}
+
+    assert _left_to_ship(record) == {"a": 10}
+
+
+def test_no_record_offers_nothing():
+    assert _left_to_ship(None) == {}
+
+
+def _shipping_tab(left_to_ship):
+    app = create_app(SETTINGS)
+    with app.test_request_context():
+        g.user = {"role": "supplier"}
+        return render_template(
+            "tabs/shipping.html",
+            order=ORDER,
+            shipments=[],
+            left_to_ship=left_to_ship,
+            failed={},
+        )
+
+
+def test_the_form_offers_what_the_record_leaves_and_no_more():
+    html = _shipping_tab(
+        _left_to_ship({"lines": [{"line_id": "a", "quantity": 40, "shipped": 30}]})
+    )
+
+    assert "(10 left)" in html
+    assert 'max="10"' in html
+
+
+def test_no_form_when_everything_is_shipped_or_the_record_is_unknown():
+    shipped = {"lines": [{"line_id": "a", "quantity": 40, "shipped": 40}]}
+
+    assert "Create a shipment" not in _shipping_tab(_left_to_ship(shipped))
+    assert "Create a shipment" not in _shipping_tab(_left_to_ship(None))
