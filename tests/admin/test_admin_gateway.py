@@ -153,6 +153,28 @@ def test_dead_letters_are_listed_for_staff_and_replayed_by_admins(stack):
     assert missing.status_code == 404
 
 
+def test_staff_see_what_each_service_holds_and_which_ones_did_not_answer(stack):
+    place(stack)
+
+    def backlogs():
+        response = stack["admin"].get("/admin/v1/backlogs", headers=SUPPORT)
+        assert response.status_code == 200
+        return response.json
+
+    def once_orders_published_everything():
+        # The order's event is published, then marked so a moment later, off the request's path.
+        found = backlogs()["services"]
+        return found if found["orders"]["unpublished_events"]["count"] == 0 else None
+
+    found = eventually(once_orders_published_everything)
+    assert set(found) == {"orders", "disputes"}
+    assert found["disputes"] == {
+        "unpublished_events": {"count": 0, "oldest_at": None, "oldest_age_s": None}
+    }
+    # The stack runs two services: the others are named, not left out.
+    assert set(backlogs()["unavailable"]) == {"fulfillment", "chat", "payments", "profiles"}
+
+
 def test_evidence_is_uploaded_cited_by_its_id_and_downloaded_only_by_who_sees_the_dispute(
     stack, tmp_path
 ):

@@ -326,3 +326,22 @@ def test_a_shipment_stored_before_milestones_were_kept_learns_them_from_its_scan
     assert len(fulfillment.published("parcel.scanned")) == 2
     [row] = query(fulfillment.config["DATABASE_URL"], select(shipments.c.milestones))
     assert sorted(row.milestones) == [["in_transit", "sorting_centre"], ["out_for_delivery", ""]]
+
+
+def test_parked_scans_are_in_the_backlog_until_their_shipment_appears(fulfillment):
+    now = fulfillment.clock.now
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", now, "e1")])
+    # A scan from before the window belongs to a parcel that will never be ours: no alarm.
+    too_old = now - timedelta(days=31)
+    fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", too_old, "e2")])
+
+    waiting = fulfillment.call("backlog")
+    assert waiting["parked_scans"] == {
+        "count": 1,
+        "oldest_at": now.isoformat(),
+        "oldest_age_s": 0.0,
+    }
+    assert waiting["events_waiting_for_their_record"]["count"] == 0
+
+    shipped(fulfillment, hand_over=False)
+    assert fulfillment.call("backlog")["parked_scans"]["count"] == 0

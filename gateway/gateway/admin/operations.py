@@ -1,18 +1,25 @@
-"""Dead-lettered messages: listed for staff, replayed by admins (``chassis.deadletters``)."""
+"""Operations: dead-lettered messages, listed for staff and replayed by admins
+(``chassis.deadletters``), and what each service holds that is not done yet
+(``chassis.backlog``)."""
 
 from dataclasses import asdict
+from functools import partial
 
 from flask import current_app, jsonify
 from marshmallow import Schema, fields, validate
 
+import contracts.events
 from chassis import deadletters
 from gateway.admin.auth import require_admin
 from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
 from gateway.problems import Problem
+from gateway.rpc import concurrently, probes, public_detail
 from gateway.schemas import IdempotencyKeyHeaderSchema, PassThroughSchema
 
-blp = staff_blueprint("admin_operations", __name__, "Dead-lettered messages")
+blp = staff_blueprint(
+    "admin_operations", __name__, "Dead-lettered messages and what each service holds"
+)
 
 
 class ParkedMessageSchema(PassThroughSchema):
@@ -23,6 +30,38 @@ class ParkedMessageSchema(PassThroughSchema):
     error = fields.String()
     attempts = fields.Integer()
     failed_at = fields.String()
+
+
+class HeldSchema(Schema):
+    count = fields.Integer()
+    oldest_at = fields.DateTime(allow_none=True)
+    oldest_age_s = fields.Float(allow_none=True, metadata={"example": 0.8})
+
+
+class BacklogsSchema(Schema):
+    services = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Nested(HeldSchema)),
+        metadata={
+            "description": "Per service, per kind held (unpublished_events, "
+            "events_waiting_for_their_record, parked_scans): how many, and the oldest",
+            "example": {
+                "fulfillment": {
+                    "unpublished_events": {"count": 0, "oldest_at": None, "oldest_age_s": None},
+                    "parked_scans": {
+                        "count": 2,
+                        "oldest_at": "2026-12-04T09:12:00+00:00",
+                        "oldest_age_s": 3600.0,
+                    },
+                }
+            },
+        },
+    )
+    unavailable = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "The services that did not answer, and why"},
+    )
 
 
 class ReplaySchema(Schema):
@@ -42,6 +81,21 @@ def list_dead_letters():
     """Every message parked after its retries, with its error"""
     parked = deadletters.list_parked(current_app.config["AMQP_URI"])
     return jsonify([asdict(message) for message in parked])
+
+
+@blp.route("/backlogs")
+@blp.response(200, BacklogsSchema, headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListBacklogs")
+@documented(blp)
+def list_backlogs():
+    """What each service holds that is not done yet, with how many and since when: a count
+    that grows or an oldest age that keeps rising is where to look"""
+    rpc = probes()
+    found, failures = concurrently(
+        {name: partial(rpc.call, f"{name}.backlog") for name in contracts.events.SERVICES}
+    )
+    unavailable = {name: public_detail(error) for name, error in failures.items()}
+    return jsonify(services=found, unavailable=unavailable)
 
 
 @blp.route("/dead-letters/<queue>/replay", methods=["POST"])

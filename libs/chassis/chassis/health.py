@@ -1,8 +1,12 @@
-"""The health check every service answers over RPC."""
+"""The health check and the backlog every service answers over RPC."""
+
+from typing import Any
 
 from nameko.rpc import rpc
 
 from chassis import replies
+from chassis.backlog import Held, report
+from chassis.clock import Clock
 from chassis.logs import CorrelationLogging
 from chassis.unit_of_work import Transactions
 
@@ -10,12 +14,14 @@ from chassis.unit_of_work import Transactions
 class ServiceBase:
     """What every service has: correlation-aware logs and ``health()``.
 
-    Subclasses define ``name`` and a ``UnitOfWork`` as ``uow``.
+    Subclasses define ``name`` and a ``UnitOfWork`` as ``uow``, and in ``held()`` what they
+    keep waiting besides the chassis's own tables (``chassis.backlog``).
     """
 
     name: str
     uow: Transactions
     logging = CorrelationLogging()
+    clock = Clock()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -26,3 +32,13 @@ class ServiceBase:
     @rpc
     def health(self) -> dict[str, str]:
         return {"service": self.name, "status": "ok", "database": self.uow.ping()}
+
+    @rpc
+    def backlog(self) -> dict[str, dict[str, Any]]:
+        """What this service holds that is not done yet: per kind, how many and since when."""
+        with self.uow.reading() as session:
+            return report(session, self.uow.held + self.held(), self.clock())
+
+    def held(self) -> tuple[Held, ...]:
+        """What this service keeps waiting besides the chassis's tables: none unless it says."""
+        return ()

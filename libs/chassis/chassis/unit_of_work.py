@@ -42,6 +42,7 @@ from sqlalchemy import MetaData, Table, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chassis.backlog import Held, messaging_held
 from chassis.clock import utc_now
 from chassis.commands import CommandLog, run_once
 from chassis.commands import command as command_entrypoint
@@ -163,6 +164,7 @@ class UnitOfWork(DependencyProvider):
             else None
         )
         self.commands = CommandLog(self.metadata.tables["commands"])
+        self.held = messaging_held(self.metadata)
         self.outbox = Outbox(
             self.engine, self.metadata.tables["outbox"], EventPublisher(amqp_uri(config))
         )
@@ -331,6 +333,11 @@ class Transactions:
     @property
     def commands(self) -> CommandLog:
         return self._provider.commands
+
+    @property
+    def held(self) -> tuple[Held, ...]:
+        """What the chassis's tables hold that is not done yet (``chassis.backlog``)."""
+        return self._provider.held
 
     def run_command(
         self,

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from chassis import locks, waiting
 from chassis.access import visible_to
+from chassis.backlog import Held
 from chassis.blobs import Blobs
 from chassis.calendar import Calendar
 from chassis.clock import Clock, row_as_utc
@@ -591,6 +592,13 @@ class FulfillmentService(ServiceBase):
         workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
         calendar = Calendar.from_config(self.config.get("HOLIDAYS"))
         return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
+
+    def held(self):
+        """Scans parked until their shipment appears, those that still may: a scan older than
+        the window belongs to a parcel that will never be ours (a recycled or mistyped number)."""
+        may_still_match = scans.c.occurred_at >= self.clock() - self._parked_window()
+        parked = scans.c.shipment_id.is_(None) & may_still_match
+        return (Held("parked_scans", scans, scans.c.received_at, parked),)
 
     def _parked_window(self):
         days = float(self.config.get("PARKED_SCAN_WINDOW_DAYS", DEFAULT_PARKED_SCAN_WINDOW_DAYS))
