@@ -173,6 +173,7 @@ def test_staff_see_what_each_service_holds_and_which_ones_did_not_answer(stack):
     }
     # The stack runs two services: the others are named, not left out.
     assert set(backlogs()["unavailable"]) == {"fulfillment", "chat", "payments", "profiles"}
+    assert stack["admin"].get("/admin/v1/backlogs", headers=BUYER).status_code == 403
 
 
 def test_evidence_is_uploaded_cited_by_its_id_and_downloaded_only_by_who_sees_the_dispute(

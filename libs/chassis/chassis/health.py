@@ -12,10 +12,10 @@ from chassis.unit_of_work import Transactions
 
 
 class ServiceBase:
-    """What every service has: correlation-aware logs and ``health()``.
+    """What every service has: correlation-aware logs, ``health()`` and ``backlog()``.
 
-    Subclasses define ``name`` and a ``UnitOfWork`` as ``uow``, and in ``held()`` what they
-    keep waiting besides the chassis's own tables (``chassis.backlog``).
+    Subclasses define ``name`` and a ``UnitOfWork`` as ``uow``, and in ``own_backlog()`` what
+    they keep waiting besides the chassis's own tables (``chassis.backlog``).
     """
 
     name: str
@@ -37,8 +37,8 @@ class ServiceBase:
     def backlog(self) -> dict[str, dict[str, Any]]:
         """What this service holds that is not done yet: per kind, how many and since when."""
         with self.uow.reading() as session:
-            return report(session, self.uow.held + self.held(), self.clock())
+            return report(session, self.uow.held + self.own_backlog(), self.clock())
 
-    def held(self) -> tuple[Held, ...]:
+    def own_backlog(self) -> tuple[Held, ...]:
         """What this service keeps waiting besides the chassis's tables: none unless it says."""
         return ()

@@ -12,7 +12,7 @@ answers 503).
 import logging
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import amqp
@@ -204,9 +204,12 @@ def _corked(connection: Connection, messages: int) -> Iterator[None]:
     if messages < 2 or cork is None:
         yield
         return
+    # Nothing inside may wait for the broker (the confirms are read after): a corked socket
+    # holds a partial segment for up to 200 ms.
     sock = connection.connection.sock
     sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
     try:
         yield
     finally:
-        sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
+        with suppress(OSError):  # a broken socket: the publish's own error is the one to see
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 0)

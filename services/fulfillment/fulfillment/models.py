@@ -83,6 +83,13 @@ scans = Table(
     Column("message", String(500), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+# The backlog's parked scans inside the matching window (the service's ``own_backlog``).
+Index(
+    "ix_scans_parked",
+    scans.c.occurred_at,
+    postgresql_where=scans.c.shipment_id.is_(None),
+    sqlite_where=scans.c.shipment_id.is_(None),
+)
 
 documents = Table(
     "documents",

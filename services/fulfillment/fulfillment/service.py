@@ -593,9 +593,9 @@ class FulfillmentService(ServiceBase):
         calendar = Calendar.from_config(self.config.get("HOLIDAYS"))
         return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
 
-    def held(self):
-        """Scans parked until their shipment appears, those that still may: a scan older than
-        the window belongs to a parcel that will never be ours (a recycled or mistyped number)."""
+    def own_backlog(self) -> tuple[Held, ...]:
+        """Scans parked until their shipment appears, those still inside the matching window: an
+        older one belongs to a parcel that will never be ours (a recycled or mistyped number)."""
         may_still_match = scans.c.occurred_at >= self.clock() - self._parked_window()
         parked = scans.c.shipment_id.is_(None) & may_still_match
         return (Held("parked_scans", scans, scans.c.received_at, parked),)

@@ -170,7 +170,7 @@ class Order:
         return sum(line.amount for line in self.lines)
 
     def to_dict(self, timeline: bool = True) -> JSON:
-        data = {name: _fresh(getattr(self, name)) for name in _STATE_FIELDS}
+        data = {name: _fresh(getattr(self, name)) for name in _PLAIN_FIELDS}
         data["lines"] = [line.to_dict() for line in self.lines]
         data["documents"] = sorted(self.documents)
         for name in _DATES + _MOMENTS:
@@ -182,7 +182,7 @@ class Order:
 
     def draft(self) -> "Order":
         """A copy to change, without the timeline (the domain appends to it, never reads it)."""
-        values = {name: _fresh(getattr(self, name)) for name in _STATE_FIELDS}
+        values = {name: _fresh(getattr(self, name)) for name in _PLAIN_FIELDS}
         values["lines"] = [replace(line, history=_fresh(line.history)) for line in self.lines]
         return Order(**values)
 
@@ -200,13 +200,16 @@ class Order:
 
 _ORDER_FIELDS = tuple(f.name for f in fields(Order))
 _STATE_FIELDS = tuple(name for name in _ORDER_FIELDS if name != "timeline")
+# What ``_fresh`` copies as it is; the lines are copied apart.
+_PLAIN_FIELDS = tuple(name for name in _STATE_FIELDS if name != "lines")
 _LINE_FIELDS = tuple(f.name for f in fields(Line))
 
 
 def _fresh(value: Any) -> Any:
-    """A copy of an order's plain data (dicts, lists and sets of immutable values): what
-    ``copy.deepcopy`` and ``dataclasses.asdict`` give, at a fraction of their cost, which every
-    command pays to load, change and save its order."""
+    """A copy of an order's plain data, at a fraction of ``copy.deepcopy``'s cost, which every
+    command pays to load, change and save its order. Plain data only: dicts, lists and sets
+    holding them or immutable values (str, numbers, dates, None); anything else would be shared
+    with the original, and the order holds nothing else (its lines are copied by their own)."""
     if isinstance(value, dict):
         return {key: _fresh(item) for key, item in value.items()}
     if isinstance(value, list):
