@@ -37,3 +37,6 @@ class SchemaReusingParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SchemaReusingParser()
+    # Requests signed over their raw body check the body only once the signature holds
+    # (``limits.check_body``).
+    signed_bodies = False

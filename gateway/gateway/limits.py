@@ -59,6 +59,15 @@ def check_request():
         raise _invalid(
             {IDEMPOTENCY_KEY: [f"1 to {IDEMPOTENCY_KEY_LENGTH} printable ASCII characters"]}
         )
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    if not getattr(blueprint, "signed_bodies", False):
+        check_body()
+
+
+def check_body():
+    """The body's JSON: well formed, within the size limit, nothing unsafe in it. A blueprint
+    whose requests are signed over their raw body (``signed_bodies``) calls it itself, once the
+    signature holds: nothing parses a body before it is proved to come from its sender."""
     # An empty body is no body, whether or not its Content-Length says 0.
     if request.is_json and request.get_data(cache=True):
         problems = json_problems(request.get_json())  # 400 if it is not JSON; 413 if too big

@@ -26,7 +26,7 @@ SCAN = {
 }
 
 
-def door_app(amqp_uri, databases):
+def door_app(amqp_uri, databases, **settings):
     return create_app(
         load_settings(
             {
@@ -34,6 +34,7 @@ def door_app(amqp_uri, databases):
                 "AMQP_URI": amqp_uri,
                 "GATEWAY_DATABASE_URL": databases("gateway"),
                 "CARRIER_WEBHOOK_SECRET": CARRIER_SECRET,
+                **settings,
             }
         )
     )
@@ -105,8 +106,9 @@ def test_a_batch_past_the_limit_is_refused_and_a_full_one_is_one_event(door, rab
         {**SCAN, "occurred_at": "yesterday"},
         {**SCAN, "surprise": 1},
         ["not", "an", "object"],
+        {**SCAN, "location": "Hub\u0000"},
     ],
-    ids=["status", "missing", "time", "unknown-field", "list"],
+    ids=["status", "missing", "time", "unknown-field", "list", "control-character"],
 )
 def test_a_bad_body_is_a_422_and_publishes_nothing(door, rabbit_config, body):
     assert post(door, SCAN).status_code == 202  # the route exists, so a publish would show
@@ -126,6 +128,31 @@ def test_a_forged_signature_publishes_nothing(door, rabbit_config):
     )
     assert forged.status_code == 401
     assert queued(rabbit_config["AMQP_URI"]) == []
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b'{"scans": [NaN]}', b'{"location": "\\u0000"}'], ids=str
+)
+def test_an_unsigned_body_is_refused_before_anything_reads_it(door, body):
+    refused = door.post(
+        "/api/v1/carriers/dhl/scans", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert refused.status_code == 401, refused.text
+    assert refused.json["type"].endswith("signature-invalid")
+
+
+def test_a_signed_batch_is_held_to_the_doors_size_limit_not_the_apis(rabbit_config, databases):
+    # The API's own limit (GATEWAY_MAX_BODY_BYTES) is for bodies people send; a carrier's batch
+    # of up to 1000 scans has the door's.
+    app = door_app(rabbit_config["AMQP_URI"], databases, GATEWAY_MAX_BODY_BYTES="1000")
+    scans = [{**SCAN, "event_id": f"evt-{i}"} for i in range(50)]
+    try:
+        accepted = post(app.test_client(), {"scans": scans}, "/api/v1/carriers/dhl/scans/batch")
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.json["accepted"] == 50
+    finally:
+        rpc.close(app)
+        events.close(app)
 
 
 def test_no_broker_to_confirm_is_a_503_to_retry(databases):

@@ -19,6 +19,7 @@ from flask import current_app, g, jsonify, request
 
 from contracts.events.gateway import MAX_CARRIER
 from contracts.scans import CarrierScan, CarrierScanBatch
+from gateway import limits
 from gateway.blueprint import Blueprint
 from gateway.carriers import aftership, easypost, secrets, signatures
 from gateway.carriers.deliveries import Deliveries
@@ -60,6 +61,8 @@ blp = Blueprint(
     url_prefix="/api/v1/carriers",
     description="Carrier scan webhooks: signed by the carrier, no bearer token",
 )
+# The gateway's own checks of a body (limits.check_body) wait for the signature.
+blp.signed_bodies = True
 
 
 @blp.before_request
@@ -91,6 +94,7 @@ def verify_signature():
             )
     except signatures.SignatureInvalid as error:
         raise Problem(401, "Signature invalid", str(error), slug="signature-invalid") from None
+    limits.check_body()
 
 
 @blp.route("/<carrier>/scans", methods=["POST"])
