@@ -15,6 +15,16 @@ STATUSES = {
     "cancelled": "exception",
     "error": "exception",
 }  # "unknown": nothing to tell
+# The details (``status_detail``) that say where the parcel is: at a carrier's facility is a
+# sorting centre's scan, the one that makes a retail order Shipped (seed 003).
+LOCATION_KINDS = {
+    "received_at_origin_facility": "sorting_centre",
+    "departed_origin_facility": "sorting_centre",
+    "arrived_at_facility": "sorting_centre",
+    "departed_facility": "sorting_centre",
+    "received_at_destination_facility": "sorting_centre",
+    "arrived_at_pickup_location": "pickup_point",
+}
 TRACKER_EVENTS = ("tracker.created", "tracker.updated")
 
 
@@ -36,7 +46,7 @@ def scans(payload: dict) -> tuple[str, list[dict]]:
                 "status": status,
                 "occurred_at": detail["datetime"],
                 "location": _location(detail.get("tracking_location") or {}),
-                "location_kind": "",
+                "location_kind": LOCATION_KINDS.get(detail.get("status_detail") or "", ""),
                 "message": str(detail.get("message") or "")[:500],
             }
         )

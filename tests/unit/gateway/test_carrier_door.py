@@ -102,6 +102,41 @@ def test_aftership_checkpoints_become_scans_and_its_hub_subtag_is_a_sorting_cent
     ]
 
 
+def test_easypost_details_at_a_carrier_facility_are_sorting_centre_scans():
+    def detail(status, status_detail, at):
+        return {
+            "status": status,
+            "status_detail": status_detail,
+            "datetime": at,
+            "tracking_location": {"city": "Memphis", "state": "TN", "country": "US"},
+        }
+
+    event = {
+        "object": "Event",
+        "description": "tracker.updated",
+        "result": {
+            "tracking_code": "EZ1",
+            "carrier": "USPS",
+            "tracking_details": [
+                detail("pre_transit", "label_created", "2031-03-07T08:00:00Z"),
+                detail("in_transit", "arrived_at_facility", "2031-03-07T18:00:00Z"),
+                detail("in_transit", "in_transit", "2031-03-08T06:00:00Z"),
+                detail("available_for_pickup", "arrived_at_pickup_location", "2031-03-09T09:00Z"),
+            ],
+        },
+    }
+
+    carrier, found = easypost.scans(event)
+
+    assert carrier == "USPS"
+    assert [(s["status"], s["location_kind"]) for s in found] == [
+        ("info_received", ""),
+        ("in_transit", "sorting_centre"),
+        ("in_transit", ""),
+        ("available_for_pickup", "pickup_point"),
+    ]
+
+
 def test_easypost_events_other_than_tracker_updates_carry_no_scans():
     assert easypost.scans({"object": "Event", "description": "batch.created", "result": {}}) == (
         "easypost",
