@@ -53,10 +53,14 @@ def scan_row(carrier: str, scan: dict, now: datetime) -> dict:
 
 def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timedelta) -> bool:
     """Whether a scan of ``carrier`` at ``occurred_at`` can be about ``shipment`` (same tracking
-    number assumed). Carriers recycle tracking numbers, so a scan from long before the shipment
-    existed is about an older parcel."""
+    number assumed). Carriers recycle tracking numbers: a scan from more than ``window`` before
+    the shipment existed is about an older parcel, and one from more than ``window`` after the
+    shipment's last news (its latest status, its hand-over, its creation) about a newer one,
+    which stays parked until its own shipment appears."""
     same_carrier = not shipment["carrier"] or not carrier or shipment["carrier"] == carrier
-    return same_carrier and occurred_at >= shipment["created_at"] - window
+    news = (shipment.get("status_at"), shipment.get("handed_over_at"), shipment["created_at"])
+    last_news = max(moment for moment in news if moment is not None)
+    return same_carrier and shipment["created_at"] - window <= occurred_at <= last_news + window
 
 
 def matcher(shipments: Iterable[dict], window: timedelta) -> Callable[[dict], dict | None]:

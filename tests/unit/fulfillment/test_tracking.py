@@ -46,3 +46,22 @@ def test_a_scan_is_matched_to_the_newest_shipment_of_its_number_that_may_carry_i
     # From before the newer parcel existed: the recycled number's older parcel.
     assert shipment_for({**scan, "occurred_at": CREATED - timedelta(days=80)})["id"] == "old"
     assert shipment_for({**scan, "occurred_at": CREATED, "tracking_number": "JD3"}) is None
+
+
+def test_a_scan_long_after_a_parcels_last_news_is_about_a_newer_parcel_of_its_number():
+    delivered = {
+        "carrier": "dhl",
+        "tracking_number": "JD1",
+        "created_at": CREATED - timedelta(days=120),
+        "handed_over_at": CREATED - timedelta(days=120),
+        "status_at": CREATED - timedelta(days=115),
+    }
+    shipment_for = matcher([delivered], WINDOW)
+    scan = {"tracking_number": "JD1", "carrier": "dhl"}
+
+    # A late scan of the delivered parcel is still its own: it lands in its history.
+    late = CREATED - timedelta(days=110)
+    assert shipment_for({**scan, "occurred_at": late}) is delivered
+    # Months later the number is another parcel's: no shipment of ours yet, so it is parked.
+    assert shipment_for({**scan, "occurred_at": CREATED}) is None
+    assert not may_carry(delivered, "dhl", CREATED, WINDOW)
