@@ -201,3 +201,10 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client):
     for source in sources:
         asset = client.get(source)
         assert asset.status_code == 200 and len(asset.data) > 1000, source
+
+
+@pytest.mark.parametrize("path", ["/api/v1/carriers/aftership", "/api/v1/carriers/easypost"])
+def test_the_aggregators_doors_document_the_body_they_read(spec, path):
+    body = spec["paths"][path]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["example"]

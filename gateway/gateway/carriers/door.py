@@ -33,6 +33,52 @@ log = logging.getLogger(__name__)
 CARRIER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 
 
+def _json_body(description: str, example: dict) -> dict:
+    """An OpenAPI request body a format adapter reads itself (after the signature)."""
+    return {
+        "required": True,
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object"}, "example": example}},
+    }
+
+
+AFTERSHIP_EXAMPLE = {
+    "event": "tracking_update",
+    "msg": {
+        "tracking_number": "JG-NJS-3193",
+        "slug": "seko",
+        "checkpoints": [
+            {
+                "checkpoint_time": "2031-03-07T10:00:00+01:00",
+                "tag": "InTransit",
+                "subtag": "InTransit_003",
+                "city": "Shenzhen",
+                "country_iso3": "CHN",
+                "message": "Arrived at the sorting center",
+            }
+        ],
+    },
+}
+EASYPOST_EXAMPLE = {
+    "object": "Event",
+    "description": "tracker.updated",
+    "result": {
+        "object": "Tracker",
+        "tracking_code": "EZ1000000001",
+        "carrier": "USPS",
+        "tracking_details": [
+            {
+                "status": "in_transit",
+                "status_detail": "arrived_at_facility",
+                "datetime": "2031-03-07T18:00:00Z",
+                "message": "Arrived at USPS Regional Facility",
+                "tracking_location": {"city": "Memphis", "state": "TN", "country": "US"},
+            }
+        ],
+    },
+}
+
+
 def _header(name: str, description: str) -> dict:
     """An OpenAPI header parameter a signed request must carry."""
     return {
@@ -121,6 +167,9 @@ def scan_batch(_batch, carrier):
 @blp.doc(
     security=[],
     operationId="postAfterShipWebhook",
+    requestBody=_json_body(
+        "AfterShip's tracking webhook: each checkpoint of msg becomes a scan", AFTERSHIP_EXAMPLE
+    ),
     parameters=[
         _header(
             "aftership-hmac-sha256",
@@ -140,6 +189,7 @@ def aftership_webhook():
 @blp.doc(
     security=[],
     operationId="postEasyPostWebhook",
+    requestBody=_json_body("An EasyPost Event: a tracker's details become scans", EASYPOST_EXAMPLE),
     parameters=[_header("X-Hmac-Signature", "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>")],
 )
 @blp.response(202, ScanReceiptSchema)
