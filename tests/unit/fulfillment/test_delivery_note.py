@@ -3,6 +3,8 @@
 import io
 from datetime import UTC, datetime
 
+import segno
+from PIL import Image
 from pypdf import PdfReader
 
 from fulfillment import delivery_note
@@ -58,3 +60,13 @@ def test_the_whole_orders_note_lists_every_line_and_shipment_and_is_the_same_eac
 def test_an_order_placed_without_an_address_says_so():
     text = text_of(delivery_note.render({**RECORD, "shipping": None}, [], whole_order=True))
     assert "no address given at placement" in text
+
+
+def test_each_shipments_qr_code_is_its_tracking_number():
+    note = delivery_note.render(RECORD, [SHIPMENT], whole_order=False)
+    [embedded] = PdfReader(io.BytesIO(note)).pages[0].images
+    expected = io.BytesIO()
+    segno.make("JD0001", error="m").save(expected, kind="png", scale=6, border=2)
+
+    drawn = embedded.image.convert("L")
+    assert drawn.tobytes() == Image.open(expected).convert("L").tobytes()
