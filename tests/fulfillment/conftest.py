@@ -25,21 +25,15 @@ class Fulfillment:
         self.config = config
         self.clock = clock
 
-    def place(self, order_id="o-1", approved=True, **changes):
-        """Place the order and, unless ``approved`` is false, approve it: shipments are created
-        for an approved order only."""
-        placed = {**PLACED, "order_id": order_id, **changes}
+    def place(self, order_id="o-1", **changes):
         with entrypoint_waiter(self.container, "on_order_placed"):
-            publish(self.config["AMQP_URI"], "order.placed", placed, "orders")
-        if approved:
-            self.approve(order_id)
+            publish(
+                self.config["AMQP_URI"],
+                "order.placed",
+                {**PLACED, "order_id": order_id, **changes},
+                "orders",
+            )
         return order_id
-
-    def approve(self, order_id="o-1"):
-        approval = {key: PLACED[key] for key in ("buyer_org", "supplier_org", "workflow", "lines")}
-        approval.update(order_id=order_id, workflow_version=1, status="approved")
-        with entrypoint_waiter(self.container, "on_order_approved"):
-            publish(self.config["AMQP_URI"], "order.approved", approval, "orders")
 
     def deliver(self, event_type, data, handler, envelope=None):
         """Publish an orders event (or ``envelope`` again) and wait until its handler ran."""

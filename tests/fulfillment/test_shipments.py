@@ -125,27 +125,8 @@ def test_nothing_ships_on_a_cancelled_order(fulfillment):
         )
 
 
-def test_a_shipment_waits_for_the_suppliers_approval(fulfillment):
-    order_id = fulfillment.place(approved=False)
-    request = {"lines": [{"line_id": "L1", "quantity": 40}], "tracking_number": "T1"}
-    with pytest.raises(Conflict, match="not approved yet"):
-        fulfillment.call("create_shipment", SUPPLIER, order_id, request)
-    assert fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"] == []
-
-    fulfillment.approve(order_id)
-    shipment = fulfillment.call("create_shipment", SUPPLIER, order_id, request)
-    assert shipment["lines"] == [{"line_id": "L1", "quantity": 40}]
-
-
-def test_an_approval_that_overtakes_the_placement_lets_the_order_ship(fulfillment):
-    fulfillment.approve("o-early")
-    fulfillment.place("o-early", approved=False)  # the placement, late: it approves nothing away
-    request = {"lines": [{"line_id": "L1", "quantity": 1}]}
-    assert fulfillment.call("create_shipment", SUPPLIER, "o-early", request)["number"] == 1
-
-
 def test_a_retail_label_at_the_order_is_a_shipment_of_everything(fulfillment):
-    order_id = fulfillment.place(workflow="retail", status="pending", approved=False)
+    order_id = fulfillment.place(workflow="retail", status="pending")
     label = {**PLACED, "status": "ready_to_ship", "tracking_number": "JG-NJS-1"}
     fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")
     fulfillment.deliver("order.ready_to_ship", label, "on_ready_to_ship")  # a second label event
@@ -182,7 +163,7 @@ def test_a_label_that_overtakes_the_placement_waits_for_it_and_ships_once(fulfil
     assert count(url, inbox, inbox.c.event_id == envelope["event_id"]) == 1
     assert fulfillment.call("get_fulfillment", SUPPLIER, "o-late") is None
 
-    fulfillment.place(order_id="o-late", workflow="retail", status="pending", approved=False)
+    fulfillment.place(order_id="o-late", workflow="retail", status="pending")
     [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-late")["shipments"]
     assert (shipment["tracking_number"], shipment["status"]) == ("L-1", "handed_over")
     assert count(url, waiting_events) == 0
@@ -205,7 +186,7 @@ def test_a_label_waiting_for_an_order_cancelled_before_its_placement_ships_nothi
         "by": "buyer",
     }
     fulfillment.deliver("order.cancelled", cancelled, "on_order_cancelled")
-    fulfillment.place(order_id="o-gone", workflow="retail", status="pending", approved=False)
+    fulfillment.place(order_id="o-gone", workflow="retail", status="pending")
     assert count(fulfillment.config["DATABASE_URL"], waiting_events) == 0
     assert fulfillment.call("get_fulfillment", SUPPLIER, "o-gone")["shipments"] == []
     assert fulfillment.published("shipment.created") == []
@@ -232,7 +213,7 @@ def test_a_waiting_event_that_can_no_longer_be_read_stays_and_holds_nothing_up(f
             )
         )
     engine.dispose()
-    fulfillment.place(order_id="o-old", workflow="retail", status="pending", approved=False)
+    fulfillment.place(order_id="o-old", workflow="retail", status="pending")
     [shipment] = fulfillment.call("get_fulfillment", SUPPLIER, "o-old")["shipments"]
     assert shipment["tracking_number"] == "L-3"
     assert [row.envelope["schema_version"] for row in query(url, select(waiting_events))] == [99]

@@ -23,12 +23,10 @@ MAX_TRACKING_NUMBER = 100
 MAX_CARRIER = 50
 
 
-def open_fulfillment(order_event: dict, now: datetime, approved: bool) -> dict:
-    """The record an ``order.placed`` or ``order.approved`` (``approved``) payload opens:
-    nothing shipped yet."""
+def open_fulfillment(order_event: dict, now: datetime) -> dict:
+    """The record an ``order.placed`` or ``order.approved`` payload opens: nothing shipped yet."""
     return {
         **_record(order_event, OPEN, now),
-        "approved_at": now if approved else None,
         "lines": [
             {
                 "line_id": line["line_id"],
@@ -82,19 +80,6 @@ def check_may_ship(actor: dict, record: dict) -> None:
         raise Conflict(
             f"order {record['order_id']} is {record['status']}: nothing more ships",
             {"status": record["status"]},
-        )
-
-
-def check_may_create_shipment(actor: dict, record: dict) -> None:
-    """Shipments are for an approved order (seed 000): before its approval the supplier has not
-    accepted it, and the orders workflow would not hear of the parcel. (A retail order ships
-    without an approval, by its label: ``on_order_ready_to_ship``.)"""
-    check_may_ship(actor, record)
-    if record["approved_at"] is None:
-        raise Conflict(
-            f"order {record['order_id']} is not approved yet: it ships once the supplier "
-            "approved it",
-            {"status": "awaiting_approval"},
         )
 
 

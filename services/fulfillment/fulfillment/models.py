@@ -35,8 +35,6 @@ fulfillments = Table(
     Column("currency", String(3)),
     Column("shipping", JSON),
     Column("placed_at", DateTime(timezone=True)),
-    # Set by ``order.approved``: shipments are created for an approved order only.
-    Column("approved_at", DateTime(timezone=True)),
 )
 
 waiting_events = waiting_events_table(metadata)

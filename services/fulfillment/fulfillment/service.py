@@ -86,11 +86,10 @@ class FulfillmentService(ServiceBase):
         self._open(event)
 
     def _open(self, event):
-        approval = event.event_type == "order.approved"
         with self.uow.transaction() as tx:
             record = self._record_of(tx.session, event.data["order_id"])
             if record is None:
-                record = domain.open_fulfillment(event.data, self.clock(), approval)
+                record = domain.open_fulfillment(event.data, self.clock())
                 anything_waiting = self._insert_record(tx, record)
                 tx.publish(
                     "fulfillment.opened",
@@ -98,17 +97,13 @@ class FulfillmentService(ServiceBase):
                 )
                 if anything_waiting:
                     self._apply_waiting(tx, record)
-            elif record["status"] == domain.OPEN:
-                learnt = domain.placement_facts(event.data)
-                if approval and record["approved_at"] is None:
-                    learnt["approved_at"] = self.clock()
-                if learnt:
-                    tx.session.execute(
-                        update(fulfillments)
-                        .where(fulfillments.c.id == record["id"])
-                        .values(**learnt, updated_at=self.clock())
-                    )
-            # else: the cancellation overtook both
+            elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
+                tx.session.execute(
+                    update(fulfillments)
+                    .where(fulfillments.c.id == record["id"])
+                    .values(**domain.placement_facts(event.data), updated_at=self.clock())
+                )
+            # else: already open from the other event, or the cancellation overtook both
 
     @consume("order.cancelled")
     def on_order_cancelled(self, event):
@@ -230,7 +225,7 @@ class FulfillmentService(ServiceBase):
         carrier = domain.carrier_of(request.get("carrier"))
         tracking_number = domain.tracking_number_of(request.get("tracking_number"))
         record = self._visible_record(tx.session, actor, order_id, for_update=True)
-        domain.check_may_create_shipment(actor, record)
+        domain.check_may_ship(actor, record)
         lines, allocated = domain.allocate(record, request.get("lines"))
         tx.session.execute(
             update(fulfillments)
