@@ -4,7 +4,7 @@ and a JSON body is parsed once.
 webargs builds a schema given as a class anew for every request it parses (``Parser._get_schema``),
 which costs more than parsing a small body; schemas keep no per-request state, so one instance
 per class serves every request. webargs would also parse a JSON body again from its bytes;
-``limits.check_request`` has had Flask parse it already (strictly: no ``NaN``), so this parser
+``limits.check_body`` has had Flask parse it already (strictly: no ``NaN``), so this parser
 takes that parse.
 """
 
@@ -28,7 +28,7 @@ class SchemaReusingParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
-        # An empty body is no body (``check_request`` parses only bodies that have bytes): a
+        # An empty body is no body (``check_body`` parses only bodies that have bytes): a
         # required field is then named as missing, and an optional body is simply absent.
         if not is_json_request(req) or not req.get_data(cache=True):
             return core.missing

@@ -2,7 +2,8 @@
 with a problem before any blueprint sees it, and changes nothing.
 
 Every blueprint gets these checks for free; field-by-field limits live in the request schemas
-(``contracts.rpc``), which the services check again at their own door.
+(``contracts.rpc``), which the services check again at their own door. A blueprint signed over
+its raw body (``signed_bodies``) calls ``check_body`` itself once the signature holds.
 """
 
 import json

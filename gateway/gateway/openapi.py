@@ -59,7 +59,7 @@ DESCRIPTIONS = {
     409: "The order's state does not allow this, a guard failed, or a request with the same "
     "Idempotency-Key is still in progress",
     412: "If-Match does not match the order's current ETag",
-    413: "The body is larger than GATEWAY_MAX_BODY_BYTES",
+    413: "The body is larger than GATEWAY_MAX_BODY_BYTES (a carrier door's: 2 MB)",
     414: "The URL is longer than GATEWAY_MAX_URL_BYTES",
     422: "A field is invalid or out of its limits; errors names each one",
     503: "A service or the broker is unavailable; retry after Retry-After seconds",

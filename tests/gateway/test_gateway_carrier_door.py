@@ -131,12 +131,14 @@ def test_a_forged_signature_publishes_nothing(door, rabbit_config):
 
 
 @pytest.mark.parametrize(
+    "path",
+    ["/api/v1/carriers/dhl/scans", "/api/v1/carriers/aftership", "/api/v1/carriers/easypost"],
+)
+@pytest.mark.parametrize(
     "body", [b"{not json", b'{"scans": [NaN]}', b'{"location": "\\u0000"}'], ids=str
 )
-def test_an_unsigned_body_is_refused_before_anything_reads_it(door, body):
-    refused = door.post(
-        "/api/v1/carriers/dhl/scans", data=body, headers={"Content-Type": "application/json"}
-    )
+def test_an_unsigned_body_is_refused_before_anything_reads_it(door, path, body):
+    refused = door.post(path, data=body, headers={"Content-Type": "application/json"})
     assert refused.status_code == 401, refused.text
     assert refused.json["type"].endswith("signature-invalid")
 

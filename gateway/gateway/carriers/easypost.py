@@ -46,11 +46,18 @@ def scans(payload: dict) -> tuple[str, list[dict]]:
                 "status": status,
                 "occurred_at": detail["datetime"],
                 "location": _location(detail.get("tracking_location") or {}),
-                "location_kind": LOCATION_KINDS.get(detail.get("status_detail") or "", ""),
+                "location_kind": _location_kind(status, detail.get("status_detail")),
                 "message": str(detail.get("message") or "")[:500],
             }
         )
     return str(tracker.get("carrier") or "easypost"), found
+
+
+def _location_kind(status: str, status_detail: str | None) -> str:
+    # Only a parcel on its way is at a sorting centre: an exception or a failure at a facility
+    # is news of its own, not the scan that ships a retail order.
+    kind = LOCATION_KINDS.get(status_detail or "", "")
+    return kind if status in ("in_transit", "available_for_pickup") else ""
 
 
 def _location(place: dict) -> str:

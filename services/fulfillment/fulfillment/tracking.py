@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from chassis.clock import as_utc
 from contracts.scans import TERMINAL
 from fulfillment.domain import DRAFT, HANDED_OVER, parcel_payload
 
@@ -55,12 +56,16 @@ def may_carry(shipment: dict, carrier: str, occurred_at: datetime, window: timed
     """Whether a scan of ``carrier`` at ``occurred_at`` can be about ``shipment`` (same tracking
     number assumed). Carriers recycle tracking numbers: a scan from more than ``window`` before
     the shipment existed is about an older parcel, and one from more than ``window`` after the
-    shipment's last news (its latest status, its hand-over, its creation) about a newer one,
-    which stays parked until its own shipment appears."""
-    same_carrier = not shipment["carrier"] or not carrier or shipment["carrier"] == carrier
-    news = (shipment.get("status_at"), shipment.get("handed_over_at"), shipment["created_at"])
-    last_news = max(moment for moment in news if moment is not None)
-    return same_carrier and shipment["created_at"] - window <= occurred_at <= last_news + window
+    shipment's journey ended (a terminal status) about a newer one, which stays parked until
+    its own shipment appears. A journey still under way has no such bound: sea freight or a
+    customs hold may leave weeks between scans."""
+    if shipment["carrier"] and carrier and shipment["carrier"] != carrier:
+        return False
+    occurred_at = as_utc(occurred_at)
+    if occurred_at < as_utc(shipment["created_at"]) - window:
+        return False
+    ended_at = shipment.get("status_at") if shipment.get("status") in TERMINAL else None
+    return ended_at is None or occurred_at <= as_utc(ended_at) + window
 
 
 def matcher(shipments: Iterable[dict], window: timedelta) -> Callable[[dict], dict | None]:

@@ -48,20 +48,36 @@ def test_a_scan_is_matched_to_the_newest_shipment_of_its_number_that_may_carry_i
     assert shipment_for({**scan, "occurred_at": CREATED, "tracking_number": "JD3"}) is None
 
 
-def test_a_scan_long_after_a_parcels_last_news_is_about_a_newer_parcel_of_its_number():
-    delivered = {
+def _parcel_of_four_months_ago(status: str) -> dict:
+    """A shipment of JD1, created 120 days before CREATED, its last status 115 days before."""
+    return {
         "carrier": "dhl",
         "tracking_number": "JD1",
         "created_at": CREATED - timedelta(days=120),
-        "handed_over_at": CREATED - timedelta(days=120),
+        "status": status,
         "status_at": CREATED - timedelta(days=115),
     }
+
+
+def test_a_scan_long_after_a_parcels_journey_ended_is_about_a_newer_parcel_of_its_number():
+    delivered = _parcel_of_four_months_ago("delivered")
     shipment_for = matcher([delivered], WINDOW)
     scan = {"tracking_number": "JD1", "carrier": "dhl"}
 
     # A late scan of the delivered parcel is still its own: it lands in its history.
-    late = CREATED - timedelta(days=110)
-    assert shipment_for({**scan, "occurred_at": late}) is delivered
+    assert shipment_for({**scan, "occurred_at": CREATED - timedelta(days=110)}) is delivered
     # Months later the number is another parcel's: no shipment of ours yet, so it is parked.
     assert shipment_for({**scan, "occurred_at": CREATED}) is None
-    assert not may_carry(delivered, "dhl", CREATED, WINDOW)
+
+
+def test_a_journey_under_way_keeps_its_scans_however_long_between_them():
+    # Sea freight or a customs hold may leave weeks between scans.
+    assert may_carry(_parcel_of_four_months_ago("in_transit"), "dhl", CREATED, WINDOW)
+
+
+def test_times_read_back_naive_from_sqlite_compare_with_aware_ones():
+    # SQLite, the embedded default, gives DateTime(timezone=True) columns back naive.
+    delivered = _parcel_of_four_months_ago("delivered")
+    naive = {k: v.replace(tzinfo=None) if k.endswith("_at") else v for k, v in delivered.items()}
+    assert not may_carry(naive, "dhl", CREATED, WINDOW)
+    assert may_carry(naive, "dhl", (CREATED - timedelta(days=110)).replace(tzinfo=None), WINDOW)

@@ -121,6 +121,7 @@ def test_easypost_details_at_a_carrier_facility_are_sorting_centre_scans():
                 detail("pre_transit", "label_created", "2031-03-07T08:00:00Z"),
                 detail("in_transit", "arrived_at_facility", "2031-03-07T18:00:00Z"),
                 detail("in_transit", "in_transit", "2031-03-08T06:00:00Z"),
+                detail("error", "arrived_at_facility", "2031-03-08T12:00:00Z"),
                 detail("available_for_pickup", "arrived_at_pickup_location", "2031-03-09T09:00Z"),
             ],
         },
@@ -133,6 +134,7 @@ def test_easypost_details_at_a_carrier_facility_are_sorting_centre_scans():
         ("info_received", ""),
         ("in_transit", "sorting_centre"),
         ("in_transit", ""),
+        ("exception", ""),  # at a facility, but not on its way: not the scan that ships
         ("available_for_pickup", "pickup_point"),
     ]
 
