@@ -276,18 +276,17 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
         )
         return {**found, "failed": {k: e.message for k, e in failed.items()}}
     if tab == "shipping":
-        found, failed = api().gather(shipments=(api_path("orders", order_id, "shipments"),))
-        problems = {k: e.message for k, e in failed.items()}
-        # Without fulfillment's record there is no form: say why, rather than leave it out.
-        problems |= {
-            w["section"]: w.get("detail", "")
-            for w in page.get("warnings", [])
-            if w.get("section") == "fulfillment"
-        }
+        # The order page carries fulfillment's record, its shipments and their scans: no second
+        # call. Without the record there is no form: say why, rather than leave it out.
+        fulfillment = page.get("fulfillment")
         return {
-            "shipments": found.get("shipments", []),
-            "left_to_ship": _left_to_ship(page.get("fulfillment")),
-            "failed": problems,
+            "shipments": (fulfillment or {}).get("shipments", []),
+            "left_to_ship": _left_to_ship(fulfillment),
+            "failed": {
+                w["section"]: w.get("detail", "")
+                for w in page.get("warnings", [])
+                if w.get("section") == "fulfillment"
+            },
         }
     if tab == "payments":
         try:
