@@ -302,8 +302,9 @@ class OrderPageSchema(Schema):
     fulfillment = _nullable(
         fields.Dict,
         metadata={
-            "description": "lines, shipments (with tracking numbers and their carrier scans), "
-            "quality documents and returns"
+            "description": "lines (ordered and shipped), whether it awaits the supplier's "
+            "approval before it ships, shipments (with tracking numbers and their carrier "
+            "scans), quality documents and returns"
         },
     )
     payments = _nullable(

@@ -50,8 +50,14 @@ def scan(tracking, status, at=None, event_id="", **more):
 
 
 def known_to_fulfillment(client, order_id):
-    """Wait until fulfillment has the order from orders' events: until then it is a 404 there."""
-    eventually(lambda: client.get(f"/orders/{order_id}/shipments").status_code == 200)
+    """Wait until fulfillment has the order from orders' events, and its approval when the
+    workflow has one: until then a shipment is refused."""
+
+    def ready():
+        section = client.get(f"/orders/{order_id}").json().get("fulfillment")
+        return section is not None and not section["awaits_approval"]
+
+    eventually(ready)
 
 
 def ship(client, order_id, lines, tracking, carrier_name="dhl", hand_over=True):

@@ -19,6 +19,7 @@ from e2e.fulfillment_steps import (
 from e2e.walk import act, fetch, page, problem, status_is, when
 from support import files
 from support.carriers import aftership_update, checkpoint
+from support.waiting import eventually
 
 MANUFACTURING = {
     "workflow": "manufacturing",
@@ -162,3 +163,22 @@ def test_the_buyer_sees_no_delivery_note_of_another_organisations_order(market):
     fetch(m.buyer, order)
     problem(other.buyer.get(f"/orders/{order['id']}/delivery-note"), 404)
     problem(other.supplier.get(f"/orders/{order['id']}/shipments"), 404)
+
+
+def test_a_shipment_before_the_suppliers_approval_is_refused_and_changes_nothing(market):
+    m = market("ful-unapproved")
+    order = m.place(MANUFACTURING)
+    eventually(lambda: page(m.supplier, order)["fulfillment"])  # fulfillment heard of it
+    refused = problem(
+        m.supplier.post(
+            f"/orders/{order['id']}/shipments", {"lines": [{"line_id": "L1", "quantity": 1}]}
+        ),
+        409,
+        "conflict",
+    )
+    assert "not approved yet" in refused["detail"]
+    assert shipments(m.supplier, order["id"]) == []
+
+    act(m.supplier, order, "approve")
+    known_to_fulfillment(m.supplier, order["id"])
+    assert ship(m.supplier, order["id"], [{"line_id": "L1", "quantity": 1}], tracking_number())

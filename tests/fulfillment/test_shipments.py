@@ -125,6 +125,41 @@ def test_nothing_ships_on_a_cancelled_order(fulfillment):
         )
 
 
+def _approve(fulfillment, order_id):
+    approval = {key: PLACED[key] for key in ("buyer_org", "supplier_org", "workflow", "lines")}
+    approval.update(order_id=order_id, workflow_version=1, status="approved")
+    fulfillment.deliver("order.approved", approval, "on_order_approved")
+
+
+def test_a_shipment_waits_for_the_suppliers_approval_when_the_workflow_has_one(fulfillment):
+    order_id = fulfillment.place(awaits_approval=True)
+    request = {"lines": [{"line_id": "L1", "quantity": 40}], "tracking_number": "T1"}
+    with pytest.raises(Conflict, match="not approved yet"):
+        fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    assert fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"] == []
+    assert fulfillment.call("get_fulfillment", SUPPLIER, order_id)["awaits_approval"] is True
+
+    _approve(fulfillment, order_id)
+    shipment = fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    assert shipment["lines"] == [{"line_id": "L1", "quantity": 40}]
+    assert fulfillment.call("get_fulfillment", SUPPLIER, order_id)["awaits_approval"] is False
+
+
+def test_an_approval_that_overtakes_its_placement_is_not_undone_by_it(fulfillment):
+    _approve(fulfillment, "o-early")
+    fulfillment.place("o-early", awaits_approval=True)  # late: it only brings the Ship-To
+    request = {"lines": [{"line_id": "L1", "quantity": 1}]}
+    assert fulfillment.call("create_shipment", SUPPLIER, "o-early", request)["number"] == 1
+    record = fulfillment.call("get_fulfillment", SUPPLIER, "o-early")
+    assert record["shipping"]["ship_to"]["city"] == "Berlin"
+
+
+def test_an_order_whose_workflow_has_no_approval_ships_at_once(fulfillment):
+    order_id = fulfillment.place(workflow="factory", status="confirmed", awaits_approval=False)
+    request = {"lines": [{"line_id": "L2", "quantity": 100}]}
+    assert fulfillment.call("create_shipment", SUPPLIER, order_id, request)["number"] == 1
+
+
 def test_a_retail_label_at_the_order_is_a_shipment_of_everything(fulfillment):
     order_id = fulfillment.place(workflow="retail", status="pending")
     label = {**PLACED, "status": "ready_to_ship", "tracking_number": "JG-NJS-1"}

@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from e2e.fulfillment_steps import SHIPPING, carrier, scan, ship, tracking_number, upload
+from e2e.fulfillment_steps import (
+    SHIPPING,
+    carrier,
+    known_to_fulfillment,
+    scan,
+    ship,
+    tracking_number,
+    upload,
+)
 from e2e.walk import act, fetch, status_is, when
 from support import files
 from support.waiting import eventually
@@ -73,6 +81,7 @@ def test_a_supplier_approves_on_the_board_uploads_documents_ships_part_and_gets_
     expect(page.get_by_text("Mark ready: done.")).to_be_visible()
     assert fetch(m.supplier, order)["status"] == "ready_for_delivery"
 
+    known_to_fulfillment(m.supplier, order["id"])  # the approval's event reached fulfillment
     page.get_by_role("link", name="Shipping", exact=True).click()
     number = tracking_number()
     page.get_by_label("BRKT-7 Bracket (40 left)").fill("25")
@@ -166,6 +175,7 @@ def delivered(m, system):
     act(m.supplier, order, "mark_ready")
     number = tracking_number()
     everything = [{"line_id": ln["line_id"], "quantity": ln["quantity"]} for ln in order["lines"]]
+    known_to_fulfillment(m.supplier, order["id"])
     ship(m.supplier, order["id"], everything, number)
     when(m.buyer, order, status_is("in_delivery"))
     arrived = carrier(system).post_generic("dhl", [scan(number, "delivered", datetime.now(UTC))])

@@ -282,6 +282,7 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
         return {
             "shipments": (fulfillment or {}).get("shipments", []),
             "left_to_ship": _left_to_ship(fulfillment),
+            "awaits_approval": bool((fulfillment or {}).get("awaits_approval")),
             "failed": {
                 w["section"]: w.get("detail", "")
                 for w in page.get("warnings", [])
@@ -304,8 +305,9 @@ def _left_to_ship(fulfillment: dict | None) -> dict[str, int]:
     """Quantity per line that a new shipment may take, as fulfillment's record has it: the
     record enforces the limit, counts a shipment in the transaction that creates it (the order's
     ``shipped_qty`` follows ``shipment.created`` a moment later) and takes back what the buyer
-    sent for re-work. Nothing, so no form, when the record cannot be read."""
-    if not fulfillment:
+    sent for re-work. Nothing, so no form, when the record cannot be read or the order waits
+    for the supplier's approval."""
+    if not fulfillment or fulfillment.get("awaits_approval"):
         return {}
     return {line["line_id"]: line["quantity"] - line["shipped"] for line in fulfillment["lines"]}
 

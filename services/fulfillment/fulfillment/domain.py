@@ -1,9 +1,10 @@
 """What fulfillment knows of an order, and how its lines are split into shipments. Pure rules.
 
-A record opens when the order is placed (retail orders ship without an approval step) or
-approved, whichever arrives first, and carries every line with the quantity already allocated to
-shipments. The orders workflow decides what a shipment means for the order; fulfillment only
-guarantees that no line is shipped beyond what was ordered.
+A record opens when the order is placed or approved, whichever arrives first; the placement says
+whether the order waits for the supplier's approval before it ships (retail and factory orders
+do not). It carries every line with the quantity already allocated to shipments. The orders
+workflow decides what a shipment means for the order; fulfillment only guarantees that no line
+is shipped beyond what was ordered.
 """
 
 import uuid
@@ -24,9 +25,11 @@ MAX_CARRIER = 50
 
 
 def open_fulfillment(order_event: dict, now: datetime) -> dict:
-    """The record an ``order.placed`` or ``order.approved`` payload opens: nothing shipped yet."""
+    """The record an ``order.placed`` or ``order.approved`` payload opens: nothing shipped yet,
+    waiting for the approval when the placement says its workflow has one."""
     return {
         **_record(order_event, OPEN, now),
+        "awaits_approval": bool(order_event.get("awaits_approval")),
         "lines": [
             {
                 "line_id": line["line_id"],
@@ -80,6 +83,18 @@ def check_may_ship(actor: dict, record: dict) -> None:
         raise Conflict(
             f"order {record['order_id']} is {record['status']}: nothing more ships",
             {"status": record["status"]},
+        )
+
+
+def check_may_create_shipment(actor: dict, record: dict) -> None:
+    """Shipments are for an approved order (seed 000): until the supplier approved it, its
+    workflow would not hear of a parcel. A workflow without an approval ships at once."""
+    check_may_ship(actor, record)
+    if record["awaits_approval"]:
+        raise Conflict(
+            f"order {record['order_id']} is not approved yet: it ships once the supplier "
+            "approved it",
+            {"status": "awaiting_approval"},
         )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from chassis.tables import messaging_tables, waiting_events_table
@@ -35,6 +36,8 @@ fulfillments = Table(
     Column("currency", String(3)),
     Column("shipping", JSON),
     Column("placed_at", DateTime(timezone=True)),
+    # From ``order.placed`` until ``order.approved``: the supplier's shipments wait for it.
+    Column("awaits_approval", Boolean, nullable=False, server_default=false()),
 )
 
 waiting_events = waiting_events_table(metadata)

@@ -97,13 +97,19 @@ class FulfillmentService(ServiceBase):
                 )
                 if anything_waiting:
                     self._apply_waiting(tx, record)
-            elif record["status"] == domain.OPEN and domain.placement_facts(event.data):
-                tx.session.execute(
-                    update(fulfillments)
-                    .where(fulfillments.c.id == record["id"])
-                    .values(**domain.placement_facts(event.data), updated_at=self.clock())
-                )
-            # else: already open from the other event, or the cancellation overtook both
+            elif record["status"] == domain.OPEN:
+                # A late placement learns its facts, never that the order awaits an approval
+                # that came before it.
+                learnt = domain.placement_facts(event.data)
+                if event.event_type == "order.approved" and record["awaits_approval"]:
+                    learnt["awaits_approval"] = False
+                if learnt:
+                    tx.session.execute(
+                        update(fulfillments)
+                        .where(fulfillments.c.id == record["id"])
+                        .values(**learnt, updated_at=self.clock())
+                    )
+            # else: the cancellation overtook both
 
     @consume("order.cancelled")
     def on_order_cancelled(self, event):
@@ -225,7 +231,7 @@ class FulfillmentService(ServiceBase):
         carrier = domain.carrier_of(request.get("carrier"))
         tracking_number = domain.tracking_number_of(request.get("tracking_number"))
         record = self._visible_record(tx.session, actor, order_id, for_update=True)
-        domain.check_may_ship(actor, record)
+        domain.check_may_create_shipment(actor, record)
         lines, allocated = domain.allocate(record, request.get("lines"))
         tx.session.execute(
             update(fulfillments)

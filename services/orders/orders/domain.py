@@ -339,6 +339,7 @@ def place_order(
     order.timeline.append(entry)
     if data["payment"]:
         placed["payment"] = data["payment"]
+    placed["awaits_approval"] = workflow.awaits_approval
     return order, Outcome(events=[("order.placed", placed)], activity=[entry])
 
 

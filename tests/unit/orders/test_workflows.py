@@ -216,6 +216,19 @@ class TestManufacturing:
         ]
         assert run.on("parcel.delivered", shipment_id="s2", tracking_number="T2").events == []
 
+    def test_a_parcel_the_carrier_could_not_deliver_is_on_the_timeline_and_moves_nothing(self):
+        run = self.ready()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        version = run.order.version
+        outcome = run.on(
+            "parcel.delivery_failed", shipment_id="s1", tracking_number="T1", reason="lost"
+        )
+        assert run.status == "in_delivery"
+        assert [entry["summary"] for entry in outcome.activity] == [
+            "Shipment s1 could not be delivered: lost"
+        ]
+        assert outcome.events == [] and run.order.version == version + 1
+
     def test_a_delivery_may_overtake_its_shipment_event(self):
         run = self.ready()
         run.on(
@@ -821,6 +834,14 @@ class TestRetail:
         assert run.status == "delivery_failed"
         assert run.event("order.delivery_failed")["amount"] == TOTAL
         assert run.order.shipments[0]["status"] == "delivery_failed"
+
+    def test_delivery_fails_before_the_sorting_centre_scan_or_its_news(self):
+        run = Run("retail")
+        run.do(SUPPLIER, "ready_to_ship", tracking_number="JG-1")
+        run.on("parcel.delivery_failed", shipment_id="s1", tracking_number="JG-1", reason="lost")
+        assert run.status == "delivery_failed"
+        assert run.event("order.delivery_failed")["amount"] == TOTAL
+        assert self.scan(run).activity == []  # the late scan's news moves nothing back
 
     def test_returned_within_fifteen_days_of_delivery(self):
         run = self.delivered()

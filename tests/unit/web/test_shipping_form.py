@@ -33,7 +33,7 @@ def test_no_record_offers_nothing():
     assert _left_to_ship(None) == {}
 
 
-def _shipping_tab(left_to_ship):
+def _shipping_tab(left_to_ship, awaits_approval=False):
     app = create_app(SETTINGS)
     with app.test_request_context():
         g.user = {"role": "supplier"}
@@ -42,6 +42,7 @@ def _shipping_tab(left_to_ship):
             order=ORDER,
             shipments=[],
             left_to_ship=left_to_ship,
+            awaits_approval=awaits_approval,
             failed={},
         )
 
@@ -60,3 +61,12 @@ def test_no_form_when_everything_is_shipped_or_the_record_is_unknown():
 
     assert "Create a shipment" not in _shipping_tab(_left_to_ship(shipped))
     assert "Create a shipment" not in _shipping_tab(_left_to_ship(None))
+
+
+def test_an_order_awaiting_approval_offers_no_form_and_says_why():
+    record = {"awaits_approval": True, "lines": [{"line_id": "a", "quantity": 40, "shipped": 0}]}
+
+    html = _shipping_tab(_left_to_ship(record), awaits_approval=True)
+
+    assert "Create a shipment" not in html
+    assert "Approve the order first" in html

@@ -81,7 +81,7 @@ CONTRACTS = [
     _fulfillment(
         "fulfillment.opened",
         FulfillmentOpened,
-        "A fulfilment record was opened for an approved order.",
+        "A fulfilment record was opened for a placed or approved order.",
     ),
     _fulfillment(
         "shipment.created",

@@ -96,6 +96,13 @@ class OrderPlaced(Money):
         ShippingDetails, load_default=None, allow_none=True, metadata=of_the_order("shipping")
     )
     payment = fields.Nested(PaymentChoice, load_default=None, allow_none=True)
+    awaits_approval = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Whether the order's workflow has the supplier approve it "
+            "(order.approved) before anything ships"
+        },
+    )
 
 
 class OrderApproved(OrderPayload):

@@ -177,6 +177,11 @@ class Action:
     details: Mapping[str, Any] = field(default_factory=dict)
     emits: tuple[str, ...] = ()
 
+    @property
+    def may_emit(self) -> tuple[str, ...]:
+        """What the action may emit: always, or on reaching one of its targets."""
+        return tuple(dict.fromkeys([*self.emits, *(e for b in self.branches for e in b.emits)]))
+
     def targets(self, source: str) -> set[str]:
         return {branch.state for branch in self.branches if branch.source in (None, source)}
 
@@ -267,6 +272,16 @@ class Workflow:
     def group_of(self, status: str) -> str:
         return self.states[status].group
 
+    @property
+    def awaits_approval(self) -> bool:
+        """Whether a new order waits for an action that emits ``order.approved`` before it ships:
+        fulfillment learns it from ``order.placed``, since which orders wait is this file's
+        knowledge, not fulfillment's."""
+        return any(
+            self.initial in action.sources and "order.approved" in action.may_emit
+            for action in self.actions.values()
+        )
+
     def describe(self) -> JSON:
         """The workflow as JSON, for clients drawing boards, tabs and action buttons."""
         return {
@@ -288,12 +303,7 @@ class Workflow:
                     "to": sorted({branch.state for branch in action.branches}),
                     "payload": {name: dict(spec) for name, spec in action.fields.items()},
                     "guards": [guard.name for guard in action.guards],
-                    # What the action may emit: always, or on reaching one of its targets.
-                    "emits": list(
-                        dict.fromkeys(
-                            [*action.emits, *(e for b in action.branches for e in b.emits)]
-                        )
-                    ),
+                    "emits": list(action.may_emit),
                 }
                 for action in self.actions.values()
             ],

@@ -132,6 +132,7 @@ class TestPlacing:
             "committed_deliver_by": None,
             "revisions_allowed": None,
             "shipping": None,
+            "awaits_approval": True,  # its approve action emits order.approved
         }
         assert outcome.activity == order.timeline
         assert outcome.activity[0]["summary"] == "Rental requested: Excavator"

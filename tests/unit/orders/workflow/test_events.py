@@ -66,3 +66,15 @@ def test_a_payload_is_what_the_action_stated_completed_with_the_orders_facts():
     )
     assert payload(order, "order.accepted", {"accepted_amount": 250})["accepted_amount"] == 250
     assert "amount" not in payload(order, "order.ready_to_ship", {"tracking_number": "T"})
+
+
+def test_the_placement_says_whether_the_order_waits_for_an_approval_before_it_ships():
+    # Fulfillment refuses a supplier's shipment until order.approved when the workflow has one.
+    workflows = load_workflows()
+    awaits = {name: latest(workflows, name).awaits_approval for name, _ in workflows}
+    assert awaits == {"manufacturing": True, "retail": False, "factory": False, "services": False}
+
+    retail = latest(workflows, "retail")
+    _, outcome = place_order(retail, "o-1", Actor("u-1", "buyer", "acme"), REQUEST, NOW)
+    [(event_type, data)] = outcome.events
+    assert (event_type, data["awaits_approval"]) == ("order.placed", False)
