@@ -94,6 +94,17 @@ def change_shipment(change, order_id, shipment_id):
     )
 
 
+@blp.route("/shipments/<shipment_id>", methods=["DELETE"])
+@blp.doc(operationId="withdrawShipment")
+@blp.arguments(IdempotencyKeyHeaderSchema, location="headers")
+@blp.response(204)
+@documented(blp, 403, 404, 409)
+def withdraw_shipment(_headers, order_id, shipment_id):
+    """Withdraw a shipment not yet handed to the carrier: its quantities are left to ship"""
+    command("fulfillment.withdraw_shipment", g.actor, order_id, shipment_id)
+    return "", 204
+
+
 @blp.route("/shipments/<shipment_id>/hand-over", methods=["POST"])
 @blp.doc(operationId="handOverShipment")
 @blp.response(200, ShipmentSchema)

@@ -73,6 +73,38 @@ def test_two_partial_shipments_split_the_order_and_each_is_announced_when_handed
     assert len(fulfillment.published("shipment.created")) == 2
 
 
+def test_a_draft_shipment_is_withdrawn_once_and_its_quantities_are_left_to_ship(fulfillment):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 30}, {"line_id": "L2", "quantity": 5}]}
+    draft = fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    with pytest.raises(Forbidden):
+        fulfillment.call("withdraw_shipment", BUYER, order_id, draft["id"])
+    with pytest.raises(NotFound):
+        fulfillment.call("withdraw_shipment", OTHER_SUPPLIER, order_id, draft["id"])
+
+    with rpc(fulfillment.config) as proxy:
+        first = proxy.fulfillment.withdraw_shipment(SUPPLIER, order_id, draft["id"], command_id="w")
+        again = proxy.fulfillment.withdraw_shipment(SUPPLIER, order_id, draft["id"], command_id="w")
+    assert first == again == {"id": draft["id"], "number": 1, "withdrawn": True}
+    record = fulfillment.call("get_fulfillment", SUPPLIER, order_id)
+    assert record["shipments"] == []
+    assert [line["shipped"] for line in record["lines"]] == [0, 0]
+    with pytest.raises(NotFound):  # a new command for what is gone
+        fulfillment.call("withdraw_shipment", SUPPLIER, order_id, draft["id"])
+    assert fulfillment.published("shipment.created") == []
+
+
+def test_a_shipment_handed_to_the_carrier_is_not_withdrawn(fulfillment):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 40}], "tracking_number": "T1"}
+    shipment = fulfillment.call("create_shipment", SUPPLIER, order_id, {**request, "hand_over": 1})
+    with pytest.raises(Conflict, match="with the carrier"):
+        fulfillment.call("withdraw_shipment", SUPPLIER, order_id, shipment["id"])
+    record = fulfillment.call("get_fulfillment", SUPPLIER, order_id)
+    assert [s["id"] for s in record["shipments"]] == [shipment["id"]]
+    assert [line["shipped"] for line in record["lines"]] == [40, 0]
+
+
 def test_a_shipment_beyond_what_remains_is_refused_and_changes_nothing(fulfillment):
     order_id = fulfillment.place()
     fulfillment.call(

@@ -111,6 +111,45 @@ def test_a_supplier_approves_on_the_board_uploads_documents_ships_part_and_gets_
     page.screenshot(path=artifacts / "order-phone.png", full_page=True)
 
 
+def test_a_supplier_withdraws_a_draft_and_hands_another_over_with_its_tracking_number(
+    market, sign_in, system
+):
+    m = market("web-draft")
+    order = ready_for_delivery(m)
+    page = sign_in("sam", "supplier", m.supplier.org)
+    page.goto(f"{system.web_url}/orders/{order['id']}?tab=shipping")
+
+    page.get_by_label("BRKT-7 Bracket (40 left)").fill("40")
+    page.get_by_role("button", name="Create shipment").click()
+    expect(page.get_by_text("Shipment 1 created.")).to_be_visible()
+    expect(page.get_by_label("BRKT-7 Bracket (", exact=False)).to_have_count(0)
+    page.get_by_role("button", name="Withdraw this shipment").click()
+    expect(page.get_by_text("Shipment withdrawn")).to_be_visible()
+    expect(page.get_by_label("BRKT-7 Bracket (40 left)")).to_be_visible()
+    assert m.supplier.get(f"/orders/{order['id']}/shipments").json() == []
+
+    page.get_by_label("PIN-2 Dowel pin (100 left)").fill("100")
+    page.get_by_role("button", name="Create shipment").click()
+    expect(page.get_by_text("Shipment 1 created.")).to_be_visible()
+    number = tracking_number()
+    handing = page.get_by_role("form", name="Hand shipment 1 to the carrier")
+    handing.get_by_label("Carrier").fill("dhl")
+    handing.get_by_label("Tracking number").fill(number)
+    handing.get_by_role("button", name="Hand over to the carrier").click()
+    expect(page.get_by_text("Shipment 1 handed to the carrier.")).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw this shipment")).to_have_count(0)
+    [shipment] = m.supplier.get(f"/orders/{order['id']}/shipments").json()
+    assert (shipment["status"], shipment["tracking_number"]) == ("handed_over", number)
+    when(m.buyer, order, status_is("in_delivery"))
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the whole order's delivery note (PDF)").click()
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages
+    )
+    assert number in text and "PIN-2" in text
+
+
 def test_a_buyer_messages_the_supplier_with_a_file_and_the_unread_badges_clear(
     market, sign_in, artifacts, system
 ):
@@ -163,9 +202,9 @@ def test_a_buyer_messages_the_supplier_with_a_file_and_the_unread_badges_clear(
     expect(row.locator(".badge.unread")).to_have_count(0)
 
 
-def delivered(m, system):
-    """An order walked to delivered over HTTP alone: approved, produced, documented, shipped in
-    one parcel and scanned delivered by the carrier."""
+def ready_for_delivery(m):
+    """An order walked over HTTP alone to ready for delivery: approved, produced, documented,
+    and known to fulfillment as approved."""
     order = m.place({**ORDER, "payment": {"method": "card", "token": "tok_visa"}})
     act(m.supplier, order, "approve")
     act(m.supplier, order, "start_production")
@@ -173,9 +212,16 @@ def delivered(m, system):
         assert upload(m.supplier, order["id"], kind, f"{kind}.pdf", files.pdf()).status_code == 201
     when(m.supplier, order, lambda o: o["documents"] == list(DOCUMENTS))
     act(m.supplier, order, "mark_ready")
+    known_to_fulfillment(m.supplier, order["id"])
+    return order
+
+
+def delivered(m, system):
+    """An order walked to delivered over HTTP alone: ready, shipped in one parcel and scanned
+    delivered by the carrier."""
+    order = ready_for_delivery(m)
     number = tracking_number()
     everything = [{"line_id": ln["line_id"], "quantity": ln["quantity"]} for ln in order["lines"]]
-    known_to_fulfillment(m.supplier, order["id"])
     ship(m.supplier, order["id"], everything, number)
     when(m.buyer, order, status_is("in_delivery"))
     arrived = carrier(system).post_generic("dhl", [scan(number, "delivered", datetime.now(UTC))])

@@ -110,7 +110,16 @@ class Api:
         return self._request("GET", path, params=params).json()
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        response = self._request("POST", path, json=json, **kwargs)
+        return self._answer("POST", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None) -> Any:
+        return self._answer("PATCH", path, json=json)
+
+    def delete(self, path: str) -> Any:
+        return self._answer("DELETE", path)
+
+    def _answer(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
         return response.json() if response.content else None
 
     def stream(self, path: str, params: Any = None) -> requests.Response:

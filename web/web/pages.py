@@ -5,6 +5,8 @@ and renders a template; an htmx request gets only the part of the page it swaps.
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import (
@@ -433,14 +435,49 @@ def create_shipment(order_id):
     if not lines:
         flash("Enter a quantity for at least one line.", "error")
     else:
-        try:
+        with _refusal_flashed("The shipment was not created"):
             created = api().post(api_path("orders", order_id, "shipments"), json=shipment)
             flash(f"Shipment {created.get('number', '')} created.", "success")
-        except ApiError as error:
-            if error.status == 401:
-                raise
-            flash(f"The shipment was not created: {error.message}", "error")
     return redirect(url_for(".order_page", order_id=order_id, tab="shipping"))
+
+
+@bp.post("/orders/<order_id>/shipments/<shipment_id>/hand-over")
+@signed_in
+def hand_over(order_id, shipment_id):
+    """A draft handed to the carrier, with the tracking number typed in beside the button."""
+    path = api_path("orders", order_id, "shipments", shipment_id)
+    change = {
+        name: value
+        for name in ("carrier", "tracking_number")
+        if (value := request.form.get(name, "").strip())
+    }
+    with _refusal_flashed("The shipment was not handed over"):
+        if change:
+            api().patch(path, json=change)
+        handed = api().post(f"{path}/hand-over")
+        flash(f"Shipment {handed['number']} handed to the carrier.", "success")
+    return redirect(url_for(".order_page", order_id=order_id, tab="shipping"))
+
+
+@bp.post("/orders/<order_id>/shipments/<shipment_id>/withdraw")
+@signed_in
+def withdraw_shipment(order_id, shipment_id):
+    with _refusal_flashed("The shipment was not withdrawn"):
+        api().delete(api_path("orders", order_id, "shipments", shipment_id))
+        flash("Shipment withdrawn: its items are left to ship.", "success")
+    return redirect(url_for(".order_page", order_id=order_id, tab="shipping"))
+
+
+@contextmanager
+def _refusal_flashed(failure: str) -> Iterator[None]:
+    """Flash ``failure`` with the API's reason when a call inside is refused; an expired
+    sign-in (401) goes on to the sign-in page instead."""
+    try:
+        yield
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        flash(f"{failure}: {error.message}", "error")
 
 
 @bp.get("/orders/<order_id>/shipments/<shipment_id>/delivery-note")
@@ -448,6 +485,13 @@ def create_shipment(order_id):
 def delivery_note(order_id, shipment_id):
     upstream = api().stream(api_path("orders", order_id, "shipments", shipment_id, "delivery-note"))
     return _passed_on(upstream, f"delivery-note-{shipment_id}.pdf")
+
+
+@bp.get("/orders/<order_id>/delivery-note")
+@signed_in
+def order_delivery_note(order_id):
+    upstream = api().stream(api_path("orders", order_id, "delivery-note"))
+    return _passed_on(upstream, f"delivery-note-{order_id}.pdf")
 
 
 @bp.get("/orders/<order_id>/documents/<document_id>")

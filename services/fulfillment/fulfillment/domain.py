@@ -135,11 +135,29 @@ def allocate(record: dict, requested: list) -> tuple[list[dict], list[dict]]:
 def reworked(record: dict, inspected: list[dict]) -> list[dict]:
     """The record's lines with the parts the buyer sent back for re-work no longer counted as
     shipped: they are made and shipped again (seed 000, "Requires Re-Work")."""
-    rework = {line["line_id"]: line["rework"] for line in inspected}
+    return _taken_back(record, {line["line_id"]: line["rework"] for line in inspected})
+
+
+def withdrawn(record: dict, shipment: dict) -> list[dict]:
+    """The record's lines with a withdrawn shipment's quantities left to ship again."""
+    return _taken_back(record, {line["line_id"]: line["quantity"] for line in shipment["lines"]})
+
+
+def _taken_back(record: dict, quantities: dict[str, int]) -> list[dict]:
     return [
-        {**line, "shipped": max(0, line["shipped"] - rework.get(line["line_id"], 0))}
+        {**line, "shipped": max(0, line["shipped"] - quantities.get(line["line_id"], 0))}
         for line in record["lines"]
     ]
+
+
+def check_may_withdraw(shipment: dict) -> None:
+    """A shipment is withdrawn only while it is the supplier's own draft: once handed over (or
+    scanned) the order, the buyer and the carrier know of it."""
+    if shipment["handed_over_at"] is not None or shipment["first_scan_at"] is not None:
+        raise Conflict(
+            f"shipment {shipment['number']} is with the carrier: it can no longer be withdrawn",
+            {"shipment_id": shipment["id"], "status": shipment["status"]},
+        )
 
 
 def remaining_lines(record: dict) -> list[dict]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from chassis import locks, waiting
 from chassis.access import visible_to
@@ -273,6 +273,22 @@ class FulfillmentService(ServiceBase):
         if shipment["handed_over_at"] is None:
             shipment = self._hand_over(tx, shipment)
         return shipment_view(tx.session, shipment)
+
+    @uow.command
+    def withdraw_shipment(self, tx, actor, order_id, shipment_id):
+        """Take back a draft shipment: its quantities are left to ship again. Nobody outside
+        heard of it (``shipment.created`` comes with the hand-over), so nothing is announced."""
+        record = self._visible_record(tx.session, actor, order_id, for_update=True)
+        domain.check_may_ship(actor, record)
+        shipment = self._shipment_of(tx.session, order_id, shipment_id)
+        domain.check_may_withdraw(shipment)
+        tx.session.execute(delete(shipments).where(shipments.c.id == shipment["id"]))
+        tx.session.execute(
+            update(fulfillments)
+            .where(fulfillments.c.id == record["id"])
+            .values(lines=domain.withdrawn(record, shipment), updated_at=self.clock())
+        )
+        return {"id": shipment["id"], "number": shipment["number"], "withdrawn": True}
 
     @rpc
     def get_shipment(self, actor, order_id, shipment_id):
