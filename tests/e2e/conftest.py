@@ -97,6 +97,12 @@ class Client:
     def post(self, path, json=None, **kwargs):
         return self.session.post(self.api_url + path, json=json, timeout=15, **kwargs)
 
+    def patch(self, path, json=None, **kwargs):
+        return self.session.patch(self.api_url + path, json=json, timeout=15, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.session.delete(self.api_url + path, timeout=15, **kwargs)
+
     def act(self, order_id, action, payload=None, **kwargs):
         return self.post(f"/orders/{order_id}/actions/{action}", json=payload or {}, **kwargs)
 

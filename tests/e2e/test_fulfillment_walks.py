@@ -71,6 +71,14 @@ def test_a_manufacturing_order_ships_in_two_parts_and_completes_through_http_alo
         [{"line_id": "L1", "quantity": 15}, {"line_id": "L2", "quantity": 100}],
         second_number,
     )
+    # The second label was misprinted: the supplier corrects it before the carrier's first scan,
+    # and the order (and the buyer) follow the new number.
+    second_number = tracking_number()
+    corrected = m.supplier.patch(
+        f"/orders/{order_id}/shipments/{second['id']}", {"tracking_number": second_number}
+    )
+    assert corrected.status_code == 200, corrected.text
+    when(m.buyer, order, lambda o: second_number in [s["tracking_number"] for s in o["shipments"]])
     over = m.supplier.post(
         f"/orders/{order_id}/shipments", {"lines": [{"line_id": "L1", "quantity": 1}]}
     )
@@ -181,4 +189,8 @@ def test_a_shipment_before_the_suppliers_approval_is_refused_and_changes_nothing
 
     act(m.supplier, order, "approve")
     known_to_fulfillment(m.supplier, order["id"])
-    assert ship(m.supplier, order["id"], [{"line_id": "L1", "quantity": 1}], tracking_number())
+    line = [{"line_id": "L1", "quantity": 1}]
+    draft = ship(m.supplier, order["id"], line, tracking_number(), hand_over=False)
+    withdrawn = m.supplier.delete(f"/orders/{order['id']}/shipments/{draft['id']}")
+    assert withdrawn.status_code == 204, withdrawn.text
+    assert shipments(m.supplier, order["id"]) == []

@@ -105,6 +105,29 @@ def test_a_shipment_handed_to_the_carrier_is_not_withdrawn(fulfillment):
     assert [line["shipped"] for line in record["lines"]] == [40, 0]
 
 
+def test_a_handed_over_parcels_new_tracking_number_is_announced_a_drafts_is_not(fulfillment):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 4}], "carrier": "dhl"}
+    draft = fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    fulfillment.call("update_shipment", SUPPLIER, order_id, draft["id"], {"tracking_number": "A1"})
+    assert fulfillment.published("shipment.tracking_changed") == []
+
+    fulfillment.call("hand_over", SUPPLIER, order_id, draft["id"])
+    change = {"carrier": "UPS", "tracking_number": "1Z999"}
+    fulfillment.call("update_shipment", SUPPLIER, order_id, draft["id"], change)
+    fulfillment.call("update_shipment", SUPPLIER, order_id, draft["id"], change)  # no change
+    [changed] = fulfillment.published("shipment.tracking_changed")
+    assert changed["data"] == {
+        "order_id": order_id,
+        "shipment_id": draft["id"],
+        "tracking_number": "1Z999",
+        "carrier": "ups",
+        "lines": [{"line_id": "L1", "quantity": 4}],
+        "previous_tracking_number": "A1",
+        "previous_carrier": "dhl",
+    }
+
+
 def test_a_shipment_beyond_what_remains_is_refused_and_changes_nothing(fulfillment):
     order_id = fulfillment.place()
     fulfillment.call(

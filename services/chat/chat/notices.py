@@ -39,6 +39,9 @@ NOTICES = {
     "order.return_requested": Notice((SUPPLIER,), "The buyer asks to return order {title}"),
     "order.returned": Notice((BUYER, SUPPLIER), "The return of order {title} was received"),
     "shipment.created": Notice((BUYER,), "Order {title} shipped: tracking {tracking_number}"),
+    "shipment.tracking_changed": Notice(
+        (BUYER,), "Order {title} now tracks as {tracking_number} (was {previous_tracking_number})"
+    ),
     "parcel.scanned": Notice((BUYER,), "Parcel {tracking_number} scanned {location}"),
     "parcel.delivered": Notice((BUYER, SUPPLIER), "Parcel {tracking_number} was delivered"),
     "parcel.delivery_failed": Notice(

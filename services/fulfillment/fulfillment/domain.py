@@ -242,5 +242,22 @@ def parcel_payload(shipment: dict) -> dict:
     }
 
 
+def tracking_change(before: dict, after: dict) -> dict | None:
+    """The ``shipment.tracking_changed`` payload when a handed-over shipment got another carrier
+    or tracking number: the order and the buyer know the old ones. None for a draft (nobody
+    heard of it yet) or when nothing changed."""
+    moved = (before["tracking_number"], before["carrier"]) != (
+        after["tracking_number"],
+        after["carrier"],
+    )
+    if after["handed_over_at"] is None or not moved:
+        return None
+    return {
+        **parcel_payload(after),
+        "previous_tracking_number": before["tracking_number"],
+        "previous_carrier": before["carrier"],
+    }
+
+
 def _invalid(field: str, message: str) -> InvalidRequest:
     return InvalidRequest(f"{field}: {message}", {"errors": {field: [message]}})

@@ -256,10 +256,13 @@ class FulfillmentService(ServiceBase):
             changes["tracking_number"] = domain.tracking_number_of(request["tracking_number"])
         record = self._visible_record(tx.session, actor, order_id)
         domain.check_may_ship(actor, record)
-        shipment = self._shipment_of(tx.session, order_id, shipment_id)
-        domain.check_tracking_editable(shipment)
+        before = self._shipment_of(tx.session, order_id, shipment_id)
+        domain.check_tracking_editable(before)
+        shipment = before
         if changes:
-            shipment = self._save(tx, shipment, {**changes, "updated_at": self.clock()})
+            shipment = self._save(tx, before, {**changes, "updated_at": self.clock()})
+            if retracked := domain.tracking_change(before, shipment):
+                tx.publish("shipment.tracking_changed", retracked)
             if shipment["tracking_number"]:
                 shipment = self._attach_parked(tx, shipment)
         return shipment_view(tx.session, shipment)

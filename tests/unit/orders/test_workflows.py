@@ -216,6 +216,33 @@ class TestManufacturing:
         ]
         assert run.on("parcel.delivered", shipment_id="s2", tracking_number="T2").events == []
 
+    def test_a_corrected_tracking_number_replaces_the_old_one(self):
+        run = self.ready()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        outcome = run.on(
+            "shipment.tracking_changed",
+            shipment_id="s1",
+            tracking_number="T1-FIXED",
+            previous_tracking_number="T1",
+        )
+        assert [s["tracking_number"] for s in run.order.shipments] == ["T1-FIXED"]
+        assert run.order.tracking_number == "T1-FIXED"
+        assert outcome.activity[0]["summary"] == ("Shipment s1: tracking number T1-FIXED (was T1)")
+
+    def test_a_correction_that_overtakes_its_shipment_records_it_with_the_new_number(self):
+        run = self.ready()
+        run.on(
+            "shipment.tracking_changed",
+            shipment_id="s1",
+            tracking_number="T1-FIXED",
+            previous_tracking_number="T1",
+        )
+        assert run.status == "in_delivery"
+        assert [s["tracking_number"] for s in run.order.shipments] == ["T1-FIXED"]
+        late = run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        assert late.activity == [] and run.order.tracking_number == "T1-FIXED"
+        assert run.lines("shipped_qty") == [10, 2]
+
     def test_a_parcel_the_carrier_could_not_deliver_is_on_the_timeline_and_moves_nothing(self):
         run = self.ready()
         run.on("shipment.created", shipment_id="s1", tracking_number="T1")
@@ -834,6 +861,17 @@ class TestRetail:
         assert run.status == "delivery_failed"
         assert run.event("order.delivery_failed")["amount"] == TOTAL
         assert run.order.shipments[0]["status"] == "delivery_failed"
+
+    def test_a_corrected_label_changes_the_orders_tracking_number(self):
+        run = Run("retail")
+        run.do(SUPPLIER, "ready_to_ship", tracking_number="JG-1")
+        run.on(
+            "shipment.tracking_changed",
+            shipment_id="s1",
+            tracking_number="JG-2",
+            previous_tracking_number="JG-1",
+        )
+        assert (run.status, run.order.tracking_number) == ("ready_to_ship", "JG-2")
 
     def test_delivery_fails_before_the_sorting_centre_scan_or_its_news(self):
         run = Run("retail")

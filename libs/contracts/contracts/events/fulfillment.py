@@ -34,6 +34,11 @@ class ParcelDeliveryFailed(ParcelEvent):
     reason = fields.String(load_default="")
 
 
+class TrackingChanged(ParcelEvent):
+    previous_tracking_number = fields.String(required=True)
+    previous_carrier = fields.String(load_default="")
+
+
 class ParcelUnscanned(ParcelEvent):
     handed_over_at = fields.DateTime(required=True)
     due_at = fields.DateTime(
@@ -87,6 +92,13 @@ CONTRACTS = [
         "shipment.created",
         ParcelEvent,
         "A (partial) shipment got its lines and tracking number.",
+        ["orders", "chat"],
+    ),
+    _fulfillment(
+        "shipment.tracking_changed",
+        TrackingChanged,
+        "The supplier corrected a handed-over shipment's carrier or tracking number before the "
+        "carrier's first scan.",
         ["orders", "chat"],
     ),
     _fulfillment(

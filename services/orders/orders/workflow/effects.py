@@ -208,6 +208,21 @@ def record_tracking_number() -> Apply:
     return apply
 
 
+@effect("change_tracking")
+def change_tracking() -> Apply:
+    """The supplier corrected a parcel's tracking number before its first scan."""
+
+    def apply(order: "Order", step: Step) -> None:
+        tracking_number = step.payload["tracking_number"]
+        shipment = shipment_of(order, step.payload["shipment_id"])
+        if shipment is not None:
+            shipment["tracking_number"] = tracking_number
+        if order.tracking_number == step.payload["previous_tracking_number"]:
+            order.tracking_number = tracking_number
+
+    return apply
+
+
 @effect("change_commitments")
 def change_commitments() -> Apply:
     """Staff move the committed dates (seed 000: only through support, with a reason)."""

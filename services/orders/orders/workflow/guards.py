@@ -107,6 +107,16 @@ def new_shipment() -> Check:
     return check
 
 
+@guard("known_shipment")
+def known_shipment() -> Check:
+    def check(order: "Order", step: Step) -> str | None:
+        shipment_id = step.payload["shipment_id"]
+        known = shipment_of(order, shipment_id) is not None
+        return None if known else f"shipment {shipment_id} is not recorded yet"
+
+    return check
+
+
 @guard("shipment_undelivered")
 def shipment_undelivered() -> Check:
     def check(order: "Order", step: Step) -> str | None:
