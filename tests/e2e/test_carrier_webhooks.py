@@ -143,13 +143,18 @@ def test_scans_delivered_in_reverse_order_end_delivered_with_the_history_in_time
     assert shipment["status_at"].startswith(journey[2]["occurred_at"][:19])
 
 
-def test_a_scan_for_a_parcel_not_yet_registered_waits_for_it(system, approved):
+def test_a_scan_for_a_parcel_not_yet_registered_waits_for_it(system, approved, as_user):
     m, order = approved
     number = tracking_number()
     early = carrier(system).post_generic("dhl", [scan(number, "in_transit", event_id="early")])
     assert early.status_code == 202 and early.json()["accepted"] == 1
-    # Stored with no shipment: parked.
+    # Stored with no shipment: parked, and staff find it by its tracking number.
     eventually(lambda: [tuple(row) for row in stored_scans(system, number)] == [("early", None)])
+    support = as_user("sue", "support", "platform")
+    support.api_url = system.admin_url
+    [parked] = support.get("/parked-scans", params={"tracking_number": number}).json()
+    assert (parked["carrier_event_id"], parked["claimable"]) == ("early", True)
+    assert m.supplier.get("/parked-scans").status_code == 404  # not a public path
     ship(m.supplier, order["id"], [{"line_id": "L1", "quantity": 10}], number, hand_over=False)
     shipment = history(m, order, scans_seen=1)
     assert [s["carrier_event_id"] for s in shipment["scans"]] == ["early"]

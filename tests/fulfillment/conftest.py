@@ -69,6 +69,7 @@ def fulfillment(container_factory, service_config, declared_topology, tmp_path):
         BLOB_STORE_URL=f"file://{tmp_path}/blobs",
         BLOB_SWEEP_INTERVAL_S=0.05,
         ORPHAN_BLOB_RETENTION_HOURS=1,
+        PARKED_SCAN_SWEEP_INTERVAL_S=0.05,
     )
     container = container_factory(FulfillmentService, config)
     # Friday 10:00 UTC

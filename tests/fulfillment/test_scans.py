@@ -12,10 +12,10 @@ from chassis.database import make_engine
 from chassis.deadletters import list_parked
 from chassis.envelope import InvalidEvent, new_envelope
 from chassis.topology import consumer_queue_name, dead_queue_name
-from contracts.errors import Conflict
+from contracts.errors import Conflict, Forbidden, InvalidRequest
 from fulfillment.models import metadata, scans, shipments
 from support.events import publish
-from support.services import BUYER, SUPPLIER, count, query
+from support.services import ADMIN, BUYER, SUPPLIER, count, query
 from support.waiting import eventually
 
 SCANS = "carrier.scans_received"
@@ -345,3 +345,39 @@ def test_parked_scans_are_in_the_backlog_until_their_shipment_appears(fulfillmen
 
     shipped(fulfillment, hand_over=False)
     assert fulfillment.call("backlog")["parked_scans"]["count"] == 0
+
+
+def test_staff_list_parked_scans_and_see_which_a_shipment_may_still_claim(fulfillment):
+    now = fulfillment.clock.now
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", now, "e1")])
+    fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", now - timedelta(days=31), "e2")])
+    fulfillment.receive_scans("ups", [scan("1Z01", "in_transit", now, "e3")])
+
+    listed = fulfillment.call("parked_scans", ADMIN, {"carrier": "DHL"})
+    assert [(s["tracking_number"], s["claimable"]) for s in listed] == [
+        ("JD0002", False),  # received last
+        ("JD0001", True),
+    ]
+    [one] = fulfillment.call("parked_scans", ADMIN, {"tracking_number": "1Z01", "limit": 5})
+    assert (one["carrier"], one["carrier_event_id"]) == ("ups", "e3")
+    with pytest.raises(Forbidden):
+        fulfillment.call("parked_scans", SUPPLIER, {})
+    with pytest.raises(InvalidRequest):
+        fulfillment.call("parked_scans", ADMIN, {"limit": 0})
+
+
+def test_the_sweep_deletes_parked_scans_past_their_retention_and_nothing_else(fulfillment):
+    now = fulfillment.clock.now
+    fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", now, "e1")])
+    fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", now - timedelta(days=91), "e2")])
+    fulfillment.receive_scans("dhl", [scan("JD0003", "in_transit", now - timedelta(days=60), "e3")])
+    shipped(fulfillment)  # JD0001's shipment claims it
+
+    def remaining():
+        rows = query(fulfillment.config["DATABASE_URL"], select(scans.c.tracking_number))
+        return sorted(row.tracking_number for row in rows)
+
+    eventually(lambda: remaining() == ["JD0001", "JD0003"])
+    with entrypoint_waiter(fulfillment.container, "sweep_parked_scans"):
+        pass  # one more sweep, from start to end: it leaves the others
+    assert remaining() == ["JD0001", "JD0003"]

@@ -1,15 +1,16 @@
 """Operations: dead-lettered messages, listed for staff and replayed by admins
-(``chassis.deadletters``), and what each service holds that is not done yet
-(``chassis.backlog``)."""
+(``chassis.deadletters``), what each service holds that is not done yet (``chassis.backlog``),
+and the carrier scans no shipment claimed."""
 
 from dataclasses import asdict
 from functools import partial
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from marshmallow import Schema, fields, validate
 
 import contracts.events
 from chassis import deadletters
+from contracts.rpc.fulfillment import ParkedScansQuerySchema
 from gateway.admin.auth import require_admin
 from gateway.admin.blueprints import staff_blueprint
 from gateway.openapi import REPLAYABLE_HEADERS, SUCCESS_HEADERS, documented
@@ -67,6 +68,22 @@ class BacklogsSchema(Schema):
     )
 
 
+class ParkedScanSchema(PassThroughSchema):
+    id = fields.String()
+    carrier = fields.String(metadata={"example": "dhl"})
+    carrier_event_id = fields.String()
+    tracking_number = fields.String(metadata={"example": "JD014600006281230704"})
+    status = fields.String(metadata={"example": "in_transit"})
+    occurred_at = fields.String()
+    received_at = fields.String()
+    claimable = fields.Boolean(
+        metadata={
+            "description": "Whether a shipment created now could still claim it "
+            "(PARKED_SCAN_WINDOW_DAYS); older ones are kept for PARKED_SCAN_RETENTION_DAYS"
+        }
+    )
+
+
 class ReplaySchema(Schema):
     event_id = fields.String(metadata={"description": "Only this event; all when absent"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -104,6 +121,17 @@ def list_backlogs():
     )
     unavailable = {name: public_detail(error) for name, error in failures.items()}
     return jsonify(services=found, unavailable=unavailable)
+
+
+@blp.route("/parked-scans")
+@blp.arguments(ParkedScansQuerySchema, location="query")
+@blp.response(200, ParkedScanSchema(many=True), headers=SUCCESS_HEADERS)
+@blp.doc(operationId="adminListParkedScans")
+@documented(blp)
+def list_parked_scans(query):
+    """Carrier scans no shipment claimed, newest first: a tracking number mistyped by the
+    supplier, or a parcel that is not ours"""
+    return jsonify(services().call("fulfillment.parked_scans", g.actor, query))
 
 
 @blp.route("/dead-letters/<queue>/replay", methods=["POST"])

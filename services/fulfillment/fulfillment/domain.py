@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 
 from contracts.errors import Conflict, Forbidden, InvalidRequest
+from contracts.rpc.fulfillment import CARRIER_LENGTH, TRACKING_NUMBER_LENGTH
 
 OPEN = "open"
 CANCELLED = "cancelled"
@@ -20,8 +21,8 @@ DRAFT = "draft"
 HANDED_OVER = "handed_over"
 
 SHIPPING_ROLES = ("supplier", "admin", "support")
-MAX_TRACKING_NUMBER = 100
-MAX_CARRIER = 50
+MAX_TRACKING_NUMBER = TRACKING_NUMBER_LENGTH
+MAX_CARRIER = CARRIER_LENGTH
 
 
 def open_fulfillment(order_event: dict, now: datetime) -> dict:

@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from chassis import locks, waiting
-from chassis.access import visible_to
+from chassis.access import is_staff, visible_to
 from chassis.backlog import Held
 from chassis.blobs import Blobs
 from chassis.calendar import Calendar
@@ -22,13 +22,19 @@ from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
-from contracts.errors import Conflict, InvalidRequest, NotFound
+from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from contracts.rpc.fulfillment import PARKED_SCANS
 from contracts.rpc.orders import ORDER_IDS, check
 from fulfillment import delivery_note, documents, domain, returns, tracking
 from fulfillment.models import documents as documents_table
 from fulfillment.models import fulfillments, metadata, scans, shipments, waiting_events
 from fulfillment.models import returns as returns_table
-from fulfillment.views import fulfillment_statuses, fulfillment_view, shipment_view
+from fulfillment.views import (
+    fulfillment_statuses,
+    fulfillment_view,
+    parked_scans_view,
+    shipment_view,
+)
 
 DEFAULT_UNSCANNED_WORKDAYS = 1
 DEFAULT_ORPHAN_BLOB_RETENTION_HOURS = 24
@@ -38,6 +44,11 @@ DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
 BLOB_SWEEP_BATCH = 500
 BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
+# Parked scans no shipment can claim any more are kept this long for staff to look into (a
+# mistyped tracking number), then deleted by the sweep, at most a batch per run.
+DEFAULT_PARKED_SCAN_RETENTION_DAYS = 90
+DEFAULT_PARKED_SCAN_SWEEP_INTERVAL_S = 3600
+PARKED_SCAN_SWEEP_BATCH = 1000
 UNSCANNED_BATCH = 100
 SCAN_LINGER_S = 0.1
 # What every order event runs, built once: building a statement costs more than running it from
@@ -617,6 +628,36 @@ class FulfillmentService(ServiceBase):
         workdays = int(self.config.get("UNSCANNED_AFTER_WORKDAYS", DEFAULT_UNSCANNED_WORKDAYS))
         calendar = Calendar.from_config(self.config.get("HOLIDAYS"))
         return domain.hand_over(shipment, now, calendar.add_business_days(now, workdays))
+
+    @rpc
+    def parked_scans(self, actor, query):
+        """For platform staff: the scans no shipment claimed, newest first, to find a mistyped
+        or recycled tracking number (``contracts.rpc.fulfillment.PARKED_SCANS``)."""
+        if not is_staff(actor):
+            raise Forbidden("only platform staff see parked scans", {"role": actor.get("role")})
+        check(PARKED_SCANS, query)
+        query = PARKED_SCANS.load(query)
+        if "carrier" in query:
+            query["carrier"] = domain.carrier_of(query["carrier"])
+        with self.uow.reading() as session:
+            return parked_scans_view(session, query, self.clock() - self._parked_window())
+
+    @every("PARKED_SCAN_SWEEP_INTERVAL_S", DEFAULT_PARKED_SCAN_SWEEP_INTERVAL_S)
+    def sweep_parked_scans(self):
+        """Delete the parked scans older than ``PARKED_SCAN_RETENTION_DAYS`` (never less than
+        the matching window, so none a shipment could still claim). The number deleted."""
+        days = float(
+            self.config.get("PARKED_SCAN_RETENTION_DAYS", DEFAULT_PARKED_SCAN_RETENTION_DAYS)
+        )
+        cutoff = self.clock() - max(timedelta(days=days), self._parked_window())
+        expired = scans.c.shipment_id.is_(None) & (scans.c.occurred_at < cutoff)
+        batch = select(scans.c.id).where(expired).limit(PARKED_SCAN_SWEEP_BATCH)
+        with self.uow.transaction() as tx:
+            # ``expired`` again on the rows themselves: a scan claimed meanwhile stays.
+            deleted = tx.session.execute(
+                delete(scans).where(scans.c.id.in_(batch.scalar_subquery()), expired)
+            )
+        return deleted.rowcount
 
     def own_backlog(self) -> tuple[Held, ...]:
         """Scans parked until their shipment appears, those still inside the matching window: an

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from chassis.access import visible_to
+from chassis.clock import as_utc
 from fulfillment import documents, returns
 from fulfillment.models import fulfillments, scans, shipments
 
@@ -73,3 +74,23 @@ def fulfillment_statuses(session, actor: dict, order_ids: list[str]) -> dict[str
     for order_id, number in numbers:
         found[order_id]["tracking_numbers"].append(number)
     return found
+
+
+def parked_scans_view(session, query: dict, claimable_from: datetime) -> list[dict]:
+    """Scans no shipment claimed, newest first, each saying whether a shipment created now could
+    still claim it (it happened after ``claimable_from``, the start of the matching window)."""
+    statement = select(scans).where(scans.c.shipment_id.is_(None))
+    for name in ("carrier", "tracking_number"):
+        if name in query:
+            statement = statement.where(scans.c[name] == query[name])
+    rows = session.execute(
+        statement.order_by(scans.c.received_at.desc(), scans.c.id).limit(query["limit"])
+    )
+    return [
+        {
+            **plain({key: row._mapping[key] for key in SCAN_FIELDS}),
+            "tracking_number": row.tracking_number,
+            "claimable": as_utc(row.occurred_at) >= claimable_from,
+        }
+        for row in rows
+    ]
