@@ -35,6 +35,18 @@ SMALL_ORDER = {
 }
 
 
+# A retail parcel of one kettle, for Nigeria (seed 003).
+RETAIL_ORDER = {
+    "workflow": "retail",
+    "title": "Electric kettle",
+    "currency": "NGN",
+    "shipping": {**SHIPPING, "ship_to": {**SHIPPING["ship_to"], "country": "NG"}},
+    "lines": [
+        {"sku": "KTL-1", "description": "Electric kettle", "quantity": 1, "unit_price": 1500000}
+    ],
+}
+
+
 def carrier(system, name="CARRIER_WEBHOOK_SECRET") -> Carrier:
     return Carrier(system.api_url, system.env[name])
 

@@ -5,6 +5,7 @@ returned with the wrong item."""
 from datetime import UTC, datetime, timedelta
 
 from e2e.fulfillment_steps import (
+    RETAIL_ORDER,
     SHIPPING,
     carrier,
     known_to_fulfillment,
@@ -31,16 +32,6 @@ MANUFACTURING = {
     "lines": [
         {"sku": "BRKT-7", "description": "Bracket, 6061-T6", "quantity": 40, "unit_price": 1250},
         {"sku": "PIN-2", "description": "Dowel pin", "quantity": 100, "unit_price": 30},
-    ],
-}
-
-RETAIL = {
-    "workflow": "retail",
-    "title": "Electric kettle",
-    "currency": "NGN",
-    "shipping": {**SHIPPING, "ship_to": {**SHIPPING["ship_to"], "country": "NG"}},
-    "lines": [
-        {"sku": "KTL-1", "description": "Electric kettle", "quantity": 1, "unit_price": 1500000}
     ],
 }
 
@@ -127,7 +118,7 @@ def test_a_manufacturing_order_ships_in_two_parts_and_completes_through_http_alo
 
 def test_a_retail_parcel_tracked_by_aftership_ships_is_delivered_and_comes_back(market, system):
     m = market("ful-retail")
-    order = m.place(RETAIL)
+    order = m.place(RETAIL_ORDER)
     number = tracking_number()
     act(m.supplier, order, "ready_to_ship", {"tracking_number": number})
     aftership = carrier(system, "AFTERSHIP_WEBHOOK_SECRET")

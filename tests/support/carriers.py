@@ -17,7 +17,9 @@ class Carrier:
         self.secret = secret
 
     def post_generic(self, carrier, scans, batch=False, timestamp=None, body=None, secret=None):
-        """Our generic format; ``body`` replaces what was signed, to play a tampered request."""
+        """Our generic format; ``body`` replaces what was signed, to play a tampered request.
+        One scan per request unless ``batch``."""
+        assert batch or len(scans) == 1, "several scans travel in a batch"
         signed = json.dumps({"scans": scans} if batch else scans[0]).encode()
         moment = str(int(time.time() if timestamp is None else timestamp))
         digest = hmac.new(

@@ -5,15 +5,17 @@ through the sign-in page with an API token and clicks as a person would; the API
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from e2e.fulfillment_steps import (
+    RETAIL_ORDER,
     SHIPPING,
     carrier,
     known_to_fulfillment,
+    returns_of,
     scan,
     ship,
     tracking_number,
@@ -148,6 +150,43 @@ def test_a_supplier_withdraws_a_draft_and_hands_another_over_with_its_tracking_n
         p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages
     )
     assert number in text and "PIN-2" in text
+
+
+def test_a_supplier_records_a_returned_parcel_with_the_wrong_item_and_a_photo(
+    market, sign_in, system
+):
+    m = market("web-return")
+    order = m.place(RETAIL_ORDER)
+    number = tracking_number()
+    act(m.supplier, order, "ready_to_ship", {"tracking_number": number})
+    now = datetime.now(UTC)
+    journey = [
+        scan(number, "in_transit", now - timedelta(hours=20), location_kind="sorting_centre"),
+        scan(number, "delivered", now),
+    ]
+    assert carrier(system).post_generic("dhl", journey, batch=True).status_code == 202
+    when(m.buyer, order, status_is("delivered"))
+    act(m.buyer, order, "return", {"reason": "wrong colour"})
+    returns_of(m.supplier, order["id"])
+
+    page = sign_in("sam", "supplier", m.supplier.org)
+    page.goto(f"{system.web_url}/orders/{order['id']}?tab=shipping")
+    receipt = page.get_by_role("form", name="Record the return as received")
+    receipt.get_by_label("A different item came back").check()
+    receipt.get_by_label("Note").fill("a toaster came back")
+    receipt.get_by_label("Photos of what came back").set_input_files(
+        {"name": "pickup.jpg", "mimeType": "image/jpeg", "buffer": files.photo_with_gps()}
+    )
+    receipt.get_by_role("button", name="Record the return as received").click()
+    expect(page.get_by_text("Return recorded as received.")).to_be_visible()
+    expect(page.get_by_role("form", name="Record the return as received")).to_have_count(0)
+
+    [returned] = m.supplier.get(f"/orders/{order['id']}").json()["fulfillment"]["returns"]
+    assert (returned["status"], returned["wrong_item"]) == ("received", True)
+    [photo] = returned["photos"]
+    kinds = {d["id"]: d["kind"] for d in m.supplier.get(f"/orders/{order['id']}/documents").json()}
+    assert kinds[photo] == "return_photo"
+    when(m.buyer, order, status_is("returned"))
 
 
 def test_a_buyer_messages_the_supplier_with_a_file_and_the_unread_badges_clear(

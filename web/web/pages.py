@@ -21,8 +21,9 @@ from flask import (
     url_for,
 )
 
+from contracts.events.fulfillment import DOCUMENT_KINDS
 from web.actions import FormProblem, action_forms, find_action, form_for, payload_of
-from web.api import ApiError, api, api_path, chunks
+from web.api import ApiError, api, api_path, chunks, idempotency_key
 from web.auth import safe_next, signed_in
 
 bp = Blueprint("pages", __name__)
@@ -34,6 +35,8 @@ TABS = ("overview", "activity", "messages", "documents", "shipping", "payments")
 WORKFLOWS_TTL_S = 60
 EXPORT_PATH = "/orders/export.csv"  # the gateway's CSV export, with the list's own filters
 DOWNLOAD_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
+# What a supplier uploads on the documents tab; return photos go with a return's receipt.
+SUPPLIER_DOCUMENT_KINDS = tuple(kind for kind in DOCUMENT_KINDS if kind != "return_photo")
 
 
 def _partial() -> bool:
@@ -276,13 +279,18 @@ def _tab_context(order_id: str, tab: str, page: dict) -> dict[str, Any]:
             documents=(api_path("orders", order_id, "documents"),),
             attachments=(api_path("orders", order_id, "attachments"),),
         )
-        return {**found, "failed": {k: e.message for k, e in failed.items()}}
+        return {
+            **found,
+            "document_kinds": SUPPLIER_DOCUMENT_KINDS,
+            "failed": {k: e.message for k, e in failed.items()},
+        }
     if tab == "shipping":
         # The order page carries fulfillment's record, its shipments and their scans: no second
         # call. Without the record there is no form: say why, rather than leave it out.
         fulfillment = page.get("fulfillment")
         return {
             "shipments": (fulfillment or {}).get("shipments", []),
+            "returns": (fulfillment or {}).get("returns", []),
             "left_to_ship": _left_to_ship(fulfillment),
             "awaits_approval": bool((fulfillment or {}).get("awaits_approval")),
             "failed": {
@@ -465,6 +473,35 @@ def withdraw_shipment(order_id, shipment_id):
     with _refusal_flashed("The shipment was not withdrawn"):
         api().delete(api_path("orders", order_id, "shipments", shipment_id))
         flash("Shipment withdrawn: its items are left to ship.", "success")
+    return redirect(url_for(".order_page", order_id=order_id, tab="shipping"))
+
+
+@bp.post("/orders/<order_id>/returns/<return_id>/receive")
+@signed_in
+def receive_return(order_id, return_id):
+    """The goods came back: the photos go up as the order's return photos, then the receipt
+    names them."""
+    photos = [f for f in request.files.getlist("photos") if f.filename]
+    with _refusal_flashed("The return was not recorded"):
+        documents = api_path("orders", order_id, "documents")
+        ids = [
+            api().post(
+                documents,
+                data={"kind": "return_photo"},
+                files={"file": (photo.filename, photo.stream, photo.mimetype)},
+                json=None,
+                # One key per photo: the gateway ties a key to one request to this path.
+                headers={"Idempotency-Key": idempotency_key("POST", f"{documents} {number}")},
+            )["id"]
+            for number, photo in enumerate(photos)
+        ]
+        receipt = {
+            "wrong_item": request.form.get("wrong_item") == "on",
+            "note": request.form.get("note", "").strip(),
+            "photos": ids,
+        }
+        api().post(api_path("orders", order_id, "returns", return_id, "receive"), json=receipt)
+        flash("Return recorded as received.", "success")
     return redirect(url_for(".order_page", order_id=order_id, tab="shipping"))
 
 
