@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from e2e.fulfillment_steps import carrier, returns_of, scan, tracking_number, upload
-from e2e.test_fulfillment_walks import RETAIL
+from e2e.fulfillment_steps import RETAIL_ORDER, carrier, returns_of, scan, tracking_number, upload
 from e2e.walk import act, fetch, problem, status_is, timeline, when
 from support import files
 from support.waiting import eventually
@@ -200,7 +199,7 @@ def test_seed_003_a_wrong_item_claim_approved_by_staff_pays_the_seller_once(
     market, system, as_user
 ):
     m = market("c003")
-    order = m.place(RETAIL)
+    order = m.place(RETAIL_ORDER)
     number = tracking_number()
     act(m.supplier, order, "ready_to_ship", {"tracking_number": number})
     door = carrier(system)
