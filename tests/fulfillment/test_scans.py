@@ -350,6 +350,7 @@ def test_parked_scans_are_in_the_backlog_until_their_shipment_appears(fulfillmen
 def test_staff_list_parked_scans_and_see_which_a_shipment_may_still_claim(fulfillment):
     now = fulfillment.clock.now
     fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", now, "e1")])
+    fulfillment.clock.advance(minutes=1)  # received later
     fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", now - timedelta(days=31), "e2")])
     fulfillment.receive_scans("ups", [scan("1Z01", "in_transit", now, "e3")])
 
