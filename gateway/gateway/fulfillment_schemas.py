@@ -4,10 +4,11 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from contracts.events.fulfillment import DOCUMENT_KINDS
+from contracts.rpc.fulfillment import MAX_CARRIER, TRACKING_NUMBER_LENGTH
 from gateway.schemas import PassThroughSchema
 
-_CARRIER = validate.Length(min=1, max=50)
-_TRACKING = validate.Length(min=1, max=100)
+_CARRIER = validate.Length(min=1, max=MAX_CARRIER)
+_TRACKING = validate.Length(min=1, max=TRACKING_NUMBER_LENGTH)
 
 
 class ShipmentLineSchema(Schema):

@@ -369,16 +369,20 @@ def test_staff_list_parked_scans_and_see_which_a_shipment_may_still_claim(fulfil
 
 def test_the_sweep_deletes_parked_scans_past_their_retention_and_nothing_else(fulfillment):
     now = fulfillment.clock.now
+    fulfillment.clock.now = now - timedelta(days=91)  # received then, and never claimed
+    fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", fulfillment.clock.now, "e2")])
+    fulfillment.clock.now = now
     fulfillment.receive_scans("dhl", [scan("JD0001", "in_transit", now, "e1")])
-    fulfillment.receive_scans("dhl", [scan("JD0002", "in_transit", now - timedelta(days=91), "e2")])
     fulfillment.receive_scans("dhl", [scan("JD0003", "in_transit", now - timedelta(days=60), "e3")])
+    # Sent by the carrier only today: kept for staff as long as any other.
+    fulfillment.receive_scans("dhl", [scan("JD0004", "in_transit", now - timedelta(days=99), "e4")])
     shipped(fulfillment)  # JD0001's shipment claims it
 
     def remaining():
         rows = query(fulfillment.config["DATABASE_URL"], select(scans.c.tracking_number))
         return sorted(row.tracking_number for row in rows)
 
-    eventually(lambda: remaining() == ["JD0001", "JD0003"])
+    eventually(lambda: remaining() == ["JD0001", "JD0003", "JD0004"])
     with entrypoint_waiter(fulfillment.container, "sweep_parked_scans"):
         pass  # one more sweep, from start to end: it leaves the others
-    assert remaining() == ["JD0001", "JD0003"]
+    assert remaining() == ["JD0001", "JD0003", "JD0004"]

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 
 from contracts.errors import Conflict, Forbidden, InvalidRequest
-from contracts.rpc.fulfillment import CARRIER_LENGTH, TRACKING_NUMBER_LENGTH
+from contracts.rpc.fulfillment import MAX_CARRIER, TRACKING_NUMBER_LENGTH
 
 OPEN = "open"
 CANCELLED = "cancelled"
@@ -21,8 +21,6 @@ DRAFT = "draft"
 HANDED_OVER = "handed_over"
 
 SHIPPING_ROLES = ("supplier", "admin", "support")
-MAX_TRACKING_NUMBER = TRACKING_NUMBER_LENGTH
-MAX_CARRIER = CARRIER_LENGTH
 
 
 def open_fulfillment(order_event: dict, now: datetime) -> dict:
@@ -207,8 +205,8 @@ def tracking_number_of(value) -> str | None:
     if value is None:
         return None
     value = value.strip() if isinstance(value, str) else value
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_TRACKING_NUMBER:
-        raise _invalid("tracking_number", f"1 to {MAX_TRACKING_NUMBER} characters")
+    if not isinstance(value, str) or not 0 < len(value) <= TRACKING_NUMBER_LENGTH:
+        raise _invalid("tracking_number", f"1 to {TRACKING_NUMBER_LENGTH} characters")
     return value
 
 

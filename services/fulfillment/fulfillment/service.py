@@ -44,8 +44,8 @@ DEFAULT_BLOB_SWEEP_INTERVAL_S = 3600
 BLOB_SWEEP_BATCH = 500
 BLOB_SWEEP_CHUNK = 500
 DEFAULT_PARKED_SCAN_WINDOW_DAYS = 30
-# Parked scans no shipment can claim any more are kept this long for staff to look into (a
-# mistyped tracking number), then deleted by the sweep, at most a batch per run.
+# Parked scans are kept this long after their receipt for staff to look into (a mistyped
+# tracking number), then deleted by the sweep, a batch per transaction.
 DEFAULT_PARKED_SCAN_RETENTION_DAYS = 90
 DEFAULT_PARKED_SCAN_SWEEP_INTERVAL_S = 3600
 PARKED_SCAN_SWEEP_BATCH = 1000
@@ -644,20 +644,29 @@ class FulfillmentService(ServiceBase):
 
     @every("PARKED_SCAN_SWEEP_INTERVAL_S", DEFAULT_PARKED_SCAN_SWEEP_INTERVAL_S)
     def sweep_parked_scans(self):
-        """Delete the parked scans older than ``PARKED_SCAN_RETENTION_DAYS`` (never less than
-        the matching window, so none a shipment could still claim). The number deleted."""
+        """Delete the parked scans received more than ``PARKED_SCAN_RETENTION_DAYS`` ago (never
+        less than the matching window) that happened before that too: a scan a carrier sends
+        late is kept as long as any other. The number deleted."""
         days = float(
             self.config.get("PARKED_SCAN_RETENTION_DAYS", DEFAULT_PARKED_SCAN_RETENTION_DAYS)
         )
         cutoff = self.clock() - max(timedelta(days=days), self._parked_window())
-        expired = scans.c.shipment_id.is_(None) & (scans.c.occurred_at < cutoff)
+        expired = (
+            scans.c.shipment_id.is_(None)
+            & (scans.c.received_at < cutoff)
+            & (scans.c.occurred_at < cutoff)
+        )
         batch = select(scans.c.id).where(expired).limit(PARKED_SCAN_SWEEP_BATCH)
-        with self.uow.transaction() as tx:
-            # ``expired`` again on the rows themselves: a scan claimed meanwhile stays.
-            deleted = tx.session.execute(
-                delete(scans).where(scans.c.id.in_(batch.scalar_subquery()), expired)
-            )
-        return deleted.rowcount
+        deleted = 0
+        while True:  # short transactions, a batch each, until one comes back short
+            with self.uow.transaction() as tx:
+                # ``expired`` again on the rows themselves: a scan claimed meanwhile stays.
+                count = tx.session.execute(
+                    delete(scans).where(scans.c.id.in_(batch.scalar_subquery()), expired)
+                ).rowcount
+            deleted += count
+            if count < PARKED_SCAN_SWEEP_BATCH:
+                return deleted
 
     def own_backlog(self) -> tuple[Held, ...]:
         """Scans parked until their shipment appears, those still inside the matching window: an

@@ -243,18 +243,42 @@ class TestManufacturing:
         assert late.activity == [] and run.order.tracking_number == "T1-FIXED"
         assert run.lines("shipped_qty") == [10, 2]
 
-    def test_a_parcel_the_carrier_could_not_deliver_is_on_the_timeline_and_moves_nothing(self):
+    def test_a_parcel_the_carrier_could_not_deliver_is_marked_failed_and_not_confirmed(self):
         run = self.ready()
         run.on("shipment.created", shipment_id="s1", tracking_number="T1")
-        version = run.order.version
         outcome = run.on(
             "parcel.delivery_failed", shipment_id="s1", tracking_number="T1", reason="lost"
         )
-        assert run.status == "in_delivery"
+        assert run.status == "in_delivery" and outcome.events == []
         assert [entry["summary"] for entry in outcome.activity] == [
             "Shipment s1 could not be delivered: lost"
         ]
-        assert outcome.events == [] and run.order.version == version + 1
+        assert run.order.shipments[0]["status"] == "delivery_failed"
+        refused = run.refused(GuardFailed, BUYER, "confirm_delivery")
+        assert "could not deliver: s1" in str(refused)
+
+    def test_parcels_sent_during_production_are_recorded_and_move_the_order_once_ready(self):
+        run = self.in_production()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        assert run.status == "in_production"
+        assert [s["shipment_id"] for s in run.order.shipments] == ["s1"]
+        run.on("document.uploaded", document_id="d1", kind="inspection_report")
+        run.on("document.uploaded", document_id="d2", kind="material_certificate")
+        run.do(SUPPLIER, "mark_ready")
+        assert run.status == "in_delivery"  # the parcel is on its way
+        run.on("parcel.delivered", shipment_id="s1", tracking_number="T1")
+        assert run.status == "delivered"
+
+    def test_parcels_delivered_during_production_deliver_the_order_once_ready(self):
+        run = self.in_production()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        run.on("parcel.delivered", shipment_id="s1", tracking_number="T1")
+        assert (run.status, run.lines("delivered_qty")) == ("in_production", [10, 2])
+        run.on("document.uploaded", document_id="d1", kind="inspection_report")
+        run.on("document.uploaded", document_id="d2", kind="material_certificate")
+        run.do(SUPPLIER, "mark_ready")
+        assert run.status == "delivered"
+        assert run.events() == ["order.delivered", "order.status_changed"]
 
     def test_a_delivery_may_overtake_its_shipment_event(self):
         run = self.ready()

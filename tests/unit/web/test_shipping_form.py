@@ -69,4 +69,4 @@ def test_an_order_awaiting_approval_offers_no_form_and_says_why():
     html = _shipping_tab(_left_to_ship(record), awaits_approval=True)
 
     assert "Create a shipment" not in html
-    assert "Approve the order first" in html
+    assert "once the approval has reached shipping" in html

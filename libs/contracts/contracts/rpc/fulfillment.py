@@ -3,9 +3,9 @@ at the gateway and again at the service's entry (see ``contracts.rpc.orders``)."
 
 from marshmallow import Schema, fields, validate
 
+from contracts.events.gateway import MAX_CARRIER
 from contracts.rpc.limits import PAGE_SIZE
 
-CARRIER_LENGTH = 50
 TRACKING_NUMBER_LENGTH = 100
 
 
@@ -13,7 +13,7 @@ class ParkedScansQuerySchema(Schema):
     """Which parked scans: of one carrier, of one tracking number, how many (newest first)."""
 
     carrier = fields.String(
-        validate=validate.Length(min=1, max=CARRIER_LENGTH), metadata={"example": "dhl"}
+        validate=validate.Length(min=1, max=MAX_CARRIER), metadata={"example": "dhl"}
     )
     tracking_number = fields.String(
         validate=validate.Length(min=1, max=TRACKING_NUMBER_LENGTH),

@@ -97,6 +97,24 @@ def all_lines_delivered() -> Check:
     return _all_lines("delivered")
 
 
+@guard("parcel_on_its_way")
+def parcel_on_its_way() -> Check:
+    def check(order: "Order", step: Step) -> str | None:
+        travelling = any(s["status"] == "in_transit" for s in order.shipments)
+        return None if travelling else "no parcel is on its way"
+
+    return check
+
+
+@guard("no_failed_shipment")
+def no_failed_shipment() -> Check:
+    def check(order: "Order", step: Step) -> str | None:
+        failed = [s["shipment_id"] for s in order.shipments if s["status"] == "delivery_failed"]
+        return f"shipments the carrier could not deliver: {', '.join(failed)}" if failed else None
+
+    return check
+
+
 @guard("new_shipment")
 def new_shipment() -> Check:
     def check(order: "Order", step: Step) -> str | None:
