@@ -125,6 +125,7 @@ def test_a_handed_over_parcels_new_tracking_number_is_announced_a_drafts_is_not(
         "lines": [{"line_id": "L1", "quantity": 4}],
         "previous_tracking_number": "A1",
         "previous_carrier": "dhl",
+        "changed_at": fulfillment.clock.now.isoformat(timespec="microseconds"),
     }
 
 

@@ -10,6 +10,7 @@ is shipped beyond what was ordered.
 import uuid
 from datetime import datetime
 
+from chassis.clock import as_utc
 from contracts.errors import Conflict, Forbidden, InvalidRequest
 from contracts.rpc.fulfillment import MAX_CARRIER, TRACKING_NUMBER_LENGTH
 
@@ -255,6 +256,8 @@ def tracking_change(before: dict, after: dict) -> dict | None:
         **parcel_payload(after),
         "previous_tracking_number": before["tracking_number"],
         "previous_carrier": before["carrier"],
+        # Fixed width, so that consumers may compare the text.
+        "changed_at": as_utc(after["updated_at"]).isoformat(timespec="microseconds"),
     }
 
 

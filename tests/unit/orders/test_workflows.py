@@ -229,6 +229,20 @@ class TestManufacturing:
         assert run.order.tracking_number == "T1-FIXED"
         assert outcome.activity[0]["summary"] == ("Shipment s1: tracking number T1-FIXED (was T1)")
 
+    def test_a_correction_retried_after_a_later_one_changes_nothing(self):
+        run = self.ready()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        second = {"tracking_number": "T3", "previous_tracking_number": "T2"}
+        run.on(
+            "shipment.tracking_changed", shipment_id="s1", changed_at="2026-03-02T10:05", **second
+        )
+        first = {"tracking_number": "T2", "previous_tracking_number": "T1"}
+        late = run.on(
+            "shipment.tracking_changed", shipment_id="s1", changed_at="2026-03-02T10:01", **first
+        )
+        assert late.activity == []
+        assert run.order.shipments[0]["tracking_number"] == "T3"
+
     def test_a_correction_that_overtakes_its_shipment_records_it_with_the_new_number(self):
         run = self.ready()
         run.on(

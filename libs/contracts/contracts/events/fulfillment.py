@@ -37,6 +37,12 @@ class ParcelDeliveryFailed(ParcelEvent):
 class TrackingChanged(ParcelEvent):
     previous_tracking_number = fields.String(required=True)
     previous_carrier = fields.String(load_default="")
+    # ISO-8601 in UTC, as text: consumers compare it with the last one they applied.
+    changed_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "When the supplier changed it: a later correction wins"},
+    )
 
 
 class ParcelUnscanned(ParcelEvent):

@@ -217,6 +217,7 @@ def change_tracking() -> Apply:
         shipment = shipment_of(order, step.payload["shipment_id"])
         if shipment is not None:
             shipment["tracking_number"] = tracking_number
+            shipment["tracking_changed_at"] = step.payload.get("changed_at")
         if order.tracking_number == step.payload["previous_tracking_number"]:
             order.tracking_number = tracking_number
 

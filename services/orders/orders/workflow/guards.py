@@ -135,6 +135,22 @@ def known_shipment() -> Check:
     return check
 
 
+@guard("latest_tracking")
+def latest_tracking() -> Check:
+    """A tracking-number correction older than the one the shipment has (a retried event) is
+    refused: corrections travel on one queue, but a retry may put one behind the next."""
+
+    def check(order: "Order", step: Step) -> str | None:
+        shipment = shipment_of(order, step.payload["shipment_id"])
+        latest = (shipment or {}).get("tracking_changed_at")
+        changed_at = step.payload.get("changed_at")
+        if latest and changed_at and changed_at <= latest:
+            return f"a later correction of shipment {step.payload['shipment_id']} was applied"
+        return None
+
+    return check
+
+
 @guard("shipment_undelivered")
 def shipment_undelivered() -> Check:
     def check(order: "Order", step: Step) -> str | None:
