@@ -92,6 +92,22 @@ def test_a_draft_shipment_is_withdrawn_once_and_its_quantities_are_left_to_ship(
     with pytest.raises(NotFound):  # a new command for what is gone
         fulfillment.call("withdraw_shipment", SUPPLIER, order_id, draft["id"])
     assert fulfillment.published("shipment.created") == []
+    # Its number may be on a printed delivery note: the next shipment has another.
+    assert fulfillment.call("create_shipment", SUPPLIER, order_id, request)["number"] == 2
+
+
+def test_a_cancelled_orders_draft_can_still_be_withdrawn(fulfillment):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 1}]}
+    draft = fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    cancelled = {
+        **{k: v for k, v in PLACED.items() if k != "lines"},
+        "status": "cancelled",
+        "by": "buyer",
+    }
+    fulfillment.deliver("order.cancelled", cancelled, "on_order_cancelled")
+    fulfillment.call("withdraw_shipment", SUPPLIER, order_id, draft["id"])
+    assert fulfillment.call("get_fulfillment", SUPPLIER, order_id)["shipments"] == []
 
 
 def test_a_shipment_handed_to_the_carrier_is_not_withdrawn(fulfillment):

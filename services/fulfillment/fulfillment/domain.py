@@ -76,9 +76,13 @@ def _record(order_event: dict, status: str, now: datetime) -> dict:
     }
 
 
-def check_may_ship(actor: dict, record: dict) -> None:
+def check_shipping_role(actor: dict) -> None:
     if actor["role"] not in SHIPPING_ROLES:
         raise Forbidden("only the supplier (or platform staff) ships an order", actor)
+
+
+def check_may_ship(actor: dict, record: dict) -> None:
+    check_shipping_role(actor)
     if record["status"] != OPEN:
         raise Conflict(
             f"order {record['order_id']} is {record['status']}: nothing more ships",

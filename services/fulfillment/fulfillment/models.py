@@ -38,6 +38,8 @@ fulfillments = Table(
     Column("placed_at", DateTime(timezone=True)),
     # From ``order.placed`` until ``order.approved``: the supplier's shipments wait for it.
     Column("awaits_approval", Boolean, nullable=False, server_default=false()),
+    # The highest shipment number given out, withdrawn drafts' too: numbers are never reused.
+    Column("shipments_numbered", Integer, nullable=False, server_default="0"),
 )
 
 waiting_events = waiting_events_table(metadata)

@@ -164,12 +164,7 @@ class FulfillmentService(ServiceBase):
         if record["status"] != domain.OPEN or known or not lines:
             return
         lines, allocated = domain.allocate(record, lines)
-        tx.session.execute(
-            update(fulfillments)
-            .where(fulfillments.c.id == record["id"])
-            .values(lines=allocated, updated_at=self.clock())
-        )
-        shipment = self._add_shipment(tx, record, lines, "", tracking_number)
+        shipment = self._add_shipment(tx, record, lines, allocated, "", tracking_number)
         self._hand_over(tx, shipment)
 
     @consume("order.rework_requested")
@@ -244,12 +239,7 @@ class FulfillmentService(ServiceBase):
         record = self._visible_record(tx.session, actor, order_id, for_update=True)
         domain.check_may_create_shipment(actor, record)
         lines, allocated = domain.allocate(record, request.get("lines"))
-        tx.session.execute(
-            update(fulfillments)
-            .where(fulfillments.c.id == record["id"])
-            .values(lines=allocated, updated_at=self.clock())
-        )
-        shipment = self._add_shipment(tx, record, lines, carrier, tracking_number)
+        shipment = self._add_shipment(tx, record, lines, allocated, carrier, tracking_number)
         if request.get("hand_over"):
             shipment = self._hand_over(tx, shipment)
         elif tracking_number:
@@ -293,9 +283,18 @@ class FulfillmentService(ServiceBase):
         """Take back a draft shipment: its quantities are left to ship again. Nobody outside
         heard of it (``shipment.created`` comes with the hand-over), so nothing is announced."""
         record = self._visible_record(tx.session, actor, order_id, for_update=True)
-        domain.check_may_ship(actor, record)
+        domain.check_shipping_role(actor)  # a cancelled order's drafts may go too
         shipment = self._shipment_of(tx.session, order_id, shipment_id)
         domain.check_may_withdraw(shipment)
+        log.info(
+            "shipment withdrawn",
+            extra={
+                "order_id": order_id,
+                "shipment_number": shipment["number"],
+                "by_user": actor["user_id"],
+                "by_role": actor["role"],
+            },
+        )
         tx.session.execute(delete(shipments).where(shipments.c.id == shipment["id"]))
         tx.session.execute(
             update(fulfillments)
@@ -608,12 +607,20 @@ class FulfillmentService(ServiceBase):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _add_shipment(self, tx, record, lines, carrier, tracking_number):
+    def _add_shipment(self, tx, record, lines, allocated, carrier, tracking_number):
+        """A new shipment of ``lines``, the record's lines becoming ``allocated``. Its number is
+        never one a withdrawn draft had: a delivery note printed for it names that parcel."""
         numbers = tx.session.scalars(
             select(shipments.c.number).where(shipments.c.order_id == record["order_id"])
         ).all()
+        number = max([record["shipments_numbered"], *numbers]) + 1
+        tx.session.execute(
+            update(fulfillments)
+            .where(fulfillments.c.id == record["id"])
+            .values(lines=allocated, shipments_numbered=number, updated_at=self.clock())
+        )
         shipment = domain.new_shipment(
-            record, max(numbers, default=0) + 1, lines, carrier, tracking_number, self.clock()
+            record, number, lines, carrier, tracking_number, self.clock()
         )
         tx.session.execute(insert(shipments).values(**shipment))
         return shipment
