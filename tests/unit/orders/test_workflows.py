@@ -271,6 +271,35 @@ class TestManufacturing:
         refused = run.refused(GuardFailed, BUYER, "confirm_delivery")
         assert "could not deliver: s1" in str(refused)
 
+    def test_a_failure_that_overtakes_its_shipment_puts_the_order_in_delivery(self):
+        run = self.ready()
+        run.on("parcel.delivery_failed", shipment_id="s1", tracking_number="T1", reason="lost")
+        assert run.status == "in_delivery"
+        assert run.on("shipment.created", shipment_id="s1", tracking_number="T1").activity == []
+        assert run.order.shipments[0]["status"] == "delivery_failed"
+
+    def test_an_order_whose_early_parcel_failed_goes_to_delivery_once_ready(self):
+        run = self.in_production()
+        run.on("shipment.created", shipment_id="s1", tracking_number="T1")
+        run.on("parcel.delivery_failed", shipment_id="s1", tracking_number="T1", reason="lost")
+        run.on("document.uploaded", document_id="d1", kind="inspection_report")
+        run.on("document.uploaded", document_id="d2", kind="material_certificate")
+        run.do(SUPPLIER, "mark_ready")
+        assert run.status == "in_delivery"
+        run.refused(GuardFailed, BUYER, "confirm_delivery")
+
+    def test_an_older_correction_loses_to_one_that_overtook_the_shipment(self):
+        run = self.ready()
+        newer = {"tracking_number": "A3", "previous_tracking_number": "A2"}
+        run.on(
+            "shipment.tracking_changed", shipment_id="s1", changed_at="2026-03-02T10:05", **newer
+        )
+        older = {"tracking_number": "A2", "previous_tracking_number": "A1"}
+        run.on(
+            "shipment.tracking_changed", shipment_id="s1", changed_at="2026-03-02T10:01", **older
+        )
+        assert run.order.shipments[0]["tracking_number"] == "A3"
+
     def test_parcels_sent_during_production_are_recorded_and_move_the_order_once_ready(self):
         run = self.in_production()
         run.on("shipment.created", shipment_id="s1", tracking_number="T1")

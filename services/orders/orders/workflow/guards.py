@@ -97,11 +97,14 @@ def all_lines_delivered() -> Check:
     return _all_lines("delivered")
 
 
-@guard("parcel_on_its_way")
-def parcel_on_its_way() -> Check:
+@guard("parcel_undelivered")
+def parcel_undelivered() -> Check:
+    """A parcel recorded and not delivered: on its way, or failed (the buyer then cannot confirm
+    receipt, and a dispute settles it)."""
+
     def check(order: "Order", step: Step) -> str | None:
-        travelling = any(s["status"] == "in_transit" for s in order.shipments)
-        return None if travelling else "no parcel is on its way"
+        waiting = any(s["status"] != "delivered" for s in order.shipments)
+        return None if waiting else "every parcel recorded was delivered"
 
     return check
 

@@ -60,6 +60,10 @@ def ship(order: "Order", step: Step, line_status: str | None = None) -> JSON:
         "shipped_at": step.now.isoformat(),
         "delivered_at": None,
     }
+    if changed_at := step.payload.get("changed_at"):
+        # Recorded from a tracking correction that overtook the shipment: an older correction
+        # retried later must still lose.
+        shipment["tracking_changed_at"] = changed_at
     order.shipments.append(shipment)
     if shipment["tracking_number"]:
         order.tracking_number = shipment["tracking_number"]
