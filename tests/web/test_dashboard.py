@@ -132,13 +132,14 @@ def test_a_supplier_withdraws_a_draft_and_hands_another_over_with_its_tracking_n
 
     page.get_by_label("PIN-2 Dowel pin (100 left)").fill("100")
     page.get_by_role("button", name="Create shipment").click()
-    expect(page.get_by_text("Shipment 1 created.")).to_be_visible()
+    # Number 1 may be on a delivery note printed for the withdrawn draft: never given again.
+    expect(page.get_by_text("Shipment 2 created.")).to_be_visible()
     number = tracking_number()
-    handing = page.get_by_role("form", name="Hand shipment 1 to the carrier")
+    handing = page.get_by_role("form", name="Hand shipment 2 to the carrier")
     handing.get_by_label("Carrier").fill("dhl")
     handing.get_by_label("Tracking number").fill(number)
     handing.get_by_role("button", name="Hand over to the carrier").click()
-    expect(page.get_by_text("Shipment 1 handed to the carrier.")).to_be_visible()
+    expect(page.get_by_text("Shipment 2 handed to the carrier.")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw this shipment")).to_have_count(0)
     [shipment] = m.supplier.get(f"/orders/{order['id']}/shipments").json()
     assert (shipment["status"], shipment["tracking_number"]) == ("handed_over", number)
