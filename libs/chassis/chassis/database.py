@@ -10,6 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.orm import Session
 
+from chassis.pg_transactions import frame_transactions
+
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
 
@@ -35,8 +37,9 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
     # checkout (a round trip on every transaction): after a database restart, the first
     # transaction on each stale connection fails and the pool is renewed; an event consumer
     # retries it, an RPC caller gets the error and may retry.
-    return create_engine(
+    engine = create_engine(
         url,
+        isolation_level="AUTOCOMMIT",  # the chassis frames transactions (pg_transactions)
         # An UPDATE run with many parameter sets takes one round trip per 100 of them, not one
         # each (psycopg2's execute_batch); its rowcount is then unknown, and nothing reads it.
         executemany_mode="values_plus_batch",
@@ -48,6 +51,8 @@ def make_engine(url: str, max_workers: int = 10) -> Engine:
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
         },
     )
+    frame_transactions(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

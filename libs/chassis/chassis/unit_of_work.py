@@ -49,6 +49,7 @@ from chassis.commands import command as command_entrypoint
 from chassis.database import make_engine
 from chassis.envelope import Event, new_envelope
 from chassis.outbox import Outbox
+from chassis.pg_transactions import final_commit
 from chassis.publishing import ConfirmedBatches, EventPublisher
 from chassis.settings import amqp_uri, database_url
 
@@ -237,21 +238,29 @@ class UnitOfWork(DependencyProvider):
 
     def finish(self, session: Session, tx: Transaction, handled: list[tuple[str, str]]) -> None:
         """The last writes of a transaction: the consumer's inbox rows or the command's outcome,
-        then the outbox rows; on PostgreSQL in one round trip (``FinalStatements``)."""
+        then the outbox rows; on PostgreSQL in one round trip with the COMMIT
+        (``FinalStatements``, ``chassis.pg_transactions``)."""
         connection = session.connection()
+        rows: list[dict[str, Any]] = []
+        lead: dict[str, Any] | None = None
         if handled:
             now = utc_now()
             rows = [{"consumer": c, "event_id": e, "processed_at": now} for c, e in handled]
-            if self.final_sql is not None and tx.envelopes:
-                connection.exec_driver_sql(*self.final_sql.after_inbox(rows, tx.envelopes))
-                return
-            connection.execute(self.inbox_insert, rows)
         elif tx.settlement is not None:
             scope, command_id, result = tx.settlement
             lead = {"key_scope": scope, "key_id": command_id, "outcome": {"result": result}}
-            if self.final_sql is not None and tx.envelopes:
-                connection.exec_driver_sql(*self.final_sql.after_outcome(lead, tx.envelopes))
-                return
+        if self.final_sql is not None and (rows or lead):
+            session.flush()  # what the ORM holds goes in first: the final statements commit
+            end = final_commit(connection)
+            if lead is None:
+                statements = self.final_sql.after_inbox(rows, tx.envelopes, end)
+            else:
+                statements = self.final_sql.after_outcome(lead, tx.envelopes, end)
+            connection.exec_driver_sql(*statements)
+            return
+        if rows:
+            connection.execute(self.inbox_insert, rows)
+        elif lead is not None:
             self.commands.settle_with(session, lead)
         self.outbox.add(connection, tx.envelopes)
 
@@ -267,8 +276,9 @@ class UnitOfWork(DependencyProvider):
 class FinalStatements:
     """PostgreSQL: a transaction's last writes in one round trip (psycopg2 sends several
     statements, parameters interpolated, as one simple query): the inbox rows of a consumer's
-    events, or a command's outcome, followed by the outbox rows. The SQL for each count of rows
-    is built once. One round trip fewer per consumed event and per command (ADR 17)."""
+    events, or a command's outcome, followed by the outbox rows if any, and the COMMIT when
+    the chassis frames the transaction (``chassis.pg_transactions``). The SQL for each count of
+    rows is built once. Two round trips fewer per consumed event and per command (ADR 17)."""
 
     def __init__(self, tables: Mapping[str, Table]):
         inbox, commands, outbox = tables["inbox"], tables["commands"], tables["outbox"]
@@ -278,26 +288,32 @@ class FinalStatements:
             "WHERE scope = %(key_scope)s AND command_id = %(key_id)s"
         )
         self._outbox = f"INSERT INTO {outbox.name} (event_id, event_type, envelope, created_at) "
-        self._sql: dict[tuple[int, int], str] = {}
+        self._sql: dict[tuple[int, int, str], str] = {}
 
     def after_inbox(
-        self, rows: list[dict[str, Any]], envelopes: list[dict[str, Any]]
+        self, rows: list[dict[str, Any]], envelopes: list[dict[str, Any]], end: str = ""
     ) -> tuple[str, dict[str, Any]]:
         parameters = {"processed_at": rows[0]["processed_at"]}
         for i, row in enumerate(rows):
             parameters[f"consumer{i}"] = row["consumer"]
             parameters[f"event{i}"] = row["event_id"]
-        return self._build(len(rows), envelopes, parameters)
+        return self._build(len(rows), envelopes, parameters, end)
 
     def after_outcome(
-        self, lead: dict[str, Any], envelopes: list[dict[str, Any]]
+        self, lead: dict[str, Any], envelopes: list[dict[str, Any]], end: str = ""
     ) -> tuple[str, dict[str, Any]]:
-        return self._build(0, envelopes, {**lead, "outcome": json.dumps(lead["outcome"])})
+        parameters = {**lead, "outcome": json.dumps(lead["outcome"])}
+        return self._build(0, envelopes, parameters, end)
 
     def _build(
-        self, inbox_rows: int, envelopes: list[dict[str, Any]], parameters: dict[str, Any]
+        self,
+        inbox_rows: int,
+        envelopes: list[dict[str, Any]],
+        parameters: dict[str, Any],
+        end: str,
     ) -> tuple[str, dict[str, Any]]:
-        key = (inbox_rows, len(envelopes))
+        """``end``: what follows the last statement (``pg_transactions.final_commit``)."""
+        key = (inbox_rows, len(envelopes), end)
         sql = self._sql.get(key)
         if sql is None:
             if inbox_rows:
@@ -310,7 +326,7 @@ class FinalStatements:
                 f"(%(id{i})s, %(type{i})s, %(env{i})s, %(created_at)s)"
                 for i in range(len(envelopes))
             )
-            sql = f"{lead}; {self._outbox}VALUES {values}"
+            sql = f"{lead}; {self._outbox}VALUES {values}{end}" if envelopes else f"{lead}{end}"
             if len(self._sql) < MAX_CACHED_SQL:  # batches vary: keep the common shapes only
                 self._sql[key] = sql
         parameters["created_at"] = utc_now()
