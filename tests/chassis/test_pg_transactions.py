@@ -3,17 +3,37 @@ statement and its COMMIT with its final statements, and a transaction stays all 
 
 import pytest
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
-from sqlalchemy import Column, Integer, MetaData, Table, event, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from chassis.database import make_engine
-from chassis.pg_transactions import BEGIN, final_commit
+from chassis.database import make_engine, normalise_url
+from chassis.pg_transactions import BEGIN, ONE_SNAPSHOT, final_commit
 
 pytestmark = pytest.mark.postgresql_only
 
 metadata = MetaData()
 notes = Table("notes", metadata, Column("id", Integer, primary_key=True))
+# Checked as the transaction commits: so its COMMIT is what fails.
+tags = Table(
+    "tags",
+    metadata,
+    Column("name", String(10)),
+    UniqueConstraint("name", deferrable=True, initially="DEFERRED"),
+)
 
 
 @pytest.fixture
@@ -81,9 +101,55 @@ def test_final_statements_that_commit_leave_nothing_for_the_commit_to_send(engin
     assert raw.notices == []
 
 
-def test_a_connection_in_another_isolation_level_is_left_to_psycopg2(engine):
+def test_a_failed_commit_sent_with_the_final_statements_commits_nothing(engine):
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        session.execute(insert(tags).values(name="a"))
+        connection = session.connection()
+        connection.exec_driver_sql(
+            f"INSERT INTO tags (name) VALUES ('a'){final_commit(connection)}"
+        )
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(tags)).scalar_one() == 0
+
+
+def test_a_transaction_in_one_snapshot_reads_as_it_began(engine, sent):
     with Session(engine) as session:
-        connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        connection.execute(select(notes))
-        assert final_commit(connection) == ""
+        session.connection(execution_options=ONE_SNAPSHOT)
+        assert session.execute(select(func.count()).select_from(notes)).scalar_one() == 0
+        with engine.begin() as other:
+            other.execute(insert(notes).values(id=1))
+        assert session.execute(select(func.count()).select_from(notes)).scalar_one() == 0
         session.rollback()
+    assert sent[0].startswith("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*)")
+    assert count(engine) == 1
+
+
+@pytest.mark.parametrize("options", [{}, ONE_SNAPSHOT], ids=["read committed", "one snapshot"])
+def test_a_connection_the_server_dropped_fails_once_then_the_pool_renews_it(database_of, options):
+    url = database_of(metadata)
+    engine = make_engine(url, max_workers=0)  # a pool of one connection
+    with Session(engine) as session:
+        session.connection(execution_options=options)
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        session.rollback()
+    with create_engine(normalise_url(url)).begin() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+    def read():
+        with Session(engine) as session:
+            session.connection(execution_options=options)
+            return session.execute(select(func.count()).select_from(notes)).scalar_one()
+
+    with pytest.raises(DBAPIError):
+        read()
+    assert read() == 0
+    engine.dispose()
+
+
+def test_a_commit_on_a_connection_closed_under_it_fails_instead_of_pretending(engine):
+    with Session(engine) as session:
+        session.execute(insert(notes).values(id=1))
+        session.connection().connection.dbapi_connection.close()  # as libpq finds a dead one
+        with pytest.raises(DBAPIError):
+            session.commit()
+    assert count(engine) == 0

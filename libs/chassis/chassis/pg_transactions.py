@@ -10,9 +10,13 @@ simple query (as psycopg2 sends any statement), and a transaction whose last wri
 commit that had no such last writes, send their statement when a transaction is open.
 
 Whether one is open is libpq's own record of the server's answers (``get_transaction_status``),
-not a flag of ours that an error could leave stale. A connection set to another isolation level
-for a while (``chassis.unit_of_work``'s REPEATABLE READ reads) is not in autocommit mode, and
-psycopg2 frames its transactions as before.
+not a flag of ours that an error could leave stale. A connection that is closed or broken is
+left to psycopg2, whose commit or rollback then fails, so that SQLAlchemy's pool discards it.
+
+A transaction that needs another isolation level says so in its execution options
+(``ONE_SNAPSHOT``) rather than switching the connection out of autocommit mode, which would
+cost a ``SET`` when it is switched back. Server-side cursors (``stream_results``) need
+psycopg2's own transactions and are not used.
 """
 
 from functools import partial
@@ -27,6 +31,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_BEGIN_OPTION = "chassis_begin"
+# Execution options for a transaction whose statements all read one snapshot.
+ONE_SNAPSHOT = {_BEGIN_OPTION: "BEGIN ISOLATION LEVEL REPEATABLE READ"}
 _OPEN = (TRANSACTION_STATUS_INTRANS, TRANSACTION_STATUS_INERROR)
 
 
@@ -42,10 +49,10 @@ def frame_transactions(engine: Engine) -> None:
 
 def final_commit(connection: Connection) -> str:
     """What ends the transaction's final statements on ``connection``: ``"; COMMIT"`` when the
-    chassis frames its transactions, else nothing (psycopg2 will commit it)."""
+    chassis frames its transactions (if none is open yet, BEGIN goes in front of them), else
+    nothing (psycopg2 will commit it)."""
     raw: Any = connection.connection.dbapi_connection
-    framed = getattr(raw, "autocommit", False) and raw.get_transaction_status() in _OPEN
-    return "; COMMIT" if framed else ""
+    return "; COMMIT" if getattr(raw, "autocommit", False) else ""
 
 
 def _begin_with_first_statement(
@@ -53,22 +60,26 @@ def _begin_with_first_statement(
     cursor: Any,
     statement: str,
     parameters: Any,
-    _context: Any,
+    context: Any,
     executemany: bool,
 ) -> tuple[str, Any]:
     raw = cursor.connection
     if raw.autocommit and raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+        begin = BEGIN if context is None else context.execution_options.get(_BEGIN_OPTION, BEGIN)
         if executemany:  # psycopg2 repeats a statement per parameter set or page
-            cursor.execute(BEGIN)
+            cursor.execute(begin)
         else:
-            statement = f"{BEGIN}; {statement}"
+            statement = f"{begin}; {statement}"
     return statement, parameters
 
 
 def _end(command: str, psycopg2_end: Any, connection: Any) -> None:
     raw = getattr(connection, "dbapi_connection", connection)
-    if not raw.autocommit:
-        psycopg2_end(connection)
-    elif raw.get_transaction_status() in _OPEN:
+    status = None if raw.closed else raw.get_transaction_status()
+    if status in _OPEN and raw.autocommit:
         with raw.cursor() as cursor:
             cursor.execute(command)
+    elif status != TRANSACTION_STATUS_IDLE or not raw.autocommit:
+        # psycopg2's own transaction, or a connection closed or broken: psycopg2 then raises,
+        # and SQLAlchemy's pool discards the connection.
+        psycopg2_end(connection)
