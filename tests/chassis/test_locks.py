@@ -20,10 +20,12 @@ def test_a_held_name_is_waited_for_until_its_holder_commits(backend, database_of
     def second_holder():
         with Session(engine) as session, session.begin():
             locks.hold(session, "tracking", ["T-2", "T-1"])  # one of them is held
+            session.execute(text("SELECT 1"))  # what follows a hold happens under its locks
             steps.append("second holds")
 
     with Session(engine) as session, session.begin():
         locks.hold(session, "tracking", ["T-1"])
+        session.execute(text("SELECT 1"))
         waiter = eventlet.spawn(second_holder)
         with Session(engine) as other, other.begin():
             locks.hold(other, "order", ["T-1"])  # another namespace: not the same lock

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine, normalise_url
-from chassis.pg_transactions import BEGIN, ONE_SNAPSHOT, final_commit
+from chassis.pg_transactions import BEGIN, ONE_SNAPSHOT, final_commit, send_with_next
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -153,3 +153,23 @@ def test_a_commit_on_a_connection_closed_under_it_fails_instead_of_pretending(en
         with pytest.raises(DBAPIError):
             session.commit()
     assert count(engine) == 0
+
+
+def test_a_statement_sent_with_the_next_goes_in_front_of_it(engine, sent):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(notes).values(id=1))
+        assert send_with_next(session.connection(), "INSERT INTO notes (id) VALUES (2)")
+        assert session.execute(select(func.count()).select_from(notes)).scalar_one() == 2
+    assert sent[-1].startswith("INSERT INTO notes (id) VALUES (2); SELECT count(*)")
+    assert count(engine) == 2
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["after a statement", "alone"])
+def test_what_waits_for_a_next_statement_goes_with_the_commit_not_a_rollback(engine, first):
+    for end, rows in (("rollback", 0), ("commit", 1)):
+        with Session(engine) as session:
+            if first:
+                session.execute(select(notes))
+            send_with_next(session.connection(), "INSERT INTO notes (id) VALUES (1)")
+            getattr(session, end)()
+        assert count(engine) == rows

@@ -7,15 +7,16 @@ opened, a carrier scan parked while its shipment is being created. Each side fir
 name both care about (``hold(session, "order", [order_id])``), so one of them waits for the other
 to commit and then reads what it wrote.
 
-On PostgreSQL these are transaction-level advisory locks. A name maps to one of ``STRIPES``
-locks of its namespace, so that a transaction holds at most ``STRIPES`` of them (the server's lock
-table is small) whatever the number of names; two names that share a stripe only wait for each
-other. One ``hold`` call takes its locks in one order (by number), so two calls that each hold
-several names of one namespace never deadlock each other. Across calls there is no such
-guarantee: a transaction that holds locks in two calls must take them in the order every other
-such transaction takes them. In fulfillment that order is the order's name (``order``), then its
-record's row, then tracking numbers (``tracking``), then shipment rows (ADR 16); a blob's name
-(``blob``) is the last lock its transactions take.
+On PostgreSQL these are transaction-level advisory locks, taken in the same query as the
+transaction's next statement (``chassis.pg_transactions.send_with_next``). A name maps to one of
+``STRIPES`` locks of its namespace, so that a transaction holds at most ``STRIPES`` of them (the
+server's lock table is small) whatever the number of names; two names that share a stripe only
+wait for each other. One ``hold`` call takes its locks in one order (by number), so two calls
+that each hold several names of one namespace never deadlock each other. Across calls there is
+no such guarantee: a transaction that holds locks in two calls must take them in the order
+every other such transaction takes them. In fulfillment that order is the order's name
+(``order``), then its record's row, then tracking numbers (``tracking``), then shipment rows
+(ADR 16); a blob's name (``blob``) is the last lock its transactions take.
 
 On SQLite there is one lock, the database's write lock, and a transaction holds it from its
 first write to its end. ``hold`` takes it at once if the transaction has not written yet (the
@@ -29,19 +30,30 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from chassis import pg_transactions
+
 STRIPES = 1024
 _LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 def hold(session: Session, namespace: str, names: Iterable[str]) -> None:
-    """Wait for, then hold until the transaction ends, the lock of each name in ``namespace``."""
+    """Wait for, then hold until the transaction ends, the lock of each name in ``namespace``.
+
+    On PostgreSQL the locks are taken with the transaction's next statement, or its COMMIT:
+    whatever it does in the database after this call happens under them."""
     if session.get_bind().dialect.name == "sqlite":
         connection = session.connection()
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     keys = sorted({lock_key(namespace, name) for name in names})
-    if keys:
+    if not keys:
+        return
+    # The keys are our own integers, so written into the SQL, which then needs no parameters
+    # and can travel with the transaction's next statement (one round trip fewer).
+    array = "{" + ",".join(map(str, keys)) + "}"
+    held = f"SELECT pg_advisory_xact_lock(k) FROM unnest('{array}'::bigint[]) AS k"
+    if not pg_transactions.send_with_next(session.connection(), held):
         session.execute(_LOCK, {"keys": keys})
 
 

@@ -13,12 +13,18 @@ Whether one is open is libpq's own record of the server's answers (``get_transac
 not a flag of ours that an error could leave stale. A connection that is closed or broken is
 left to psycopg2, whose commit or rollback then fails, so that SQLAlchemy's pool discards it.
 
+Statements whose answer nobody reads, and which take no parameters (``chassis.locks``'s lock
+calls), can wait for the next statement and travel in front of it (``send_with_next``): in a
+simple query each statement still takes its own snapshot, so the one after a lock reads what
+was committed before the lock was granted.
+
 A transaction that needs another isolation level says so in its execution options
 (``ONE_SNAPSHOT``) rather than switching the connection out of autocommit mode, which would
 cost a ``SET`` when it is switched back. Server-side cursors (``stream_results``) need
 psycopg2's own transactions and are not used.
 """
 
+from contextlib import suppress
 from functools import partial
 from typing import Any
 
@@ -32,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _BEGIN_OPTION = "chassis_begin"
+_WITH_NEXT = "chassis_with_next"  # in the pooled connection's ``info``
 # Execution options for a transaction whose statements all read one snapshot.
 ONE_SNAPSHOT = {_BEGIN_OPTION: "BEGIN ISOLATION LEVEL REPEATABLE READ"}
 _OPEN = (TRANSACTION_STATUS_INTRANS, TRANSACTION_STATUS_INERROR)
@@ -55,8 +62,19 @@ def final_commit(connection: Connection) -> str:
     return "; COMMIT" if getattr(raw, "autocommit", False) else ""
 
 
+def send_with_next(connection: Connection, sql: str) -> bool:
+    """Send ``sql`` (a statement without parameters, whose answer nobody reads) in front of the
+    transaction's next statement, in the same query. False when the chassis does not frame
+    this connection's transactions: then run it yourself."""
+    raw: Any = connection.connection.dbapi_connection
+    if not getattr(raw, "autocommit", False):
+        return False
+    connection.info.setdefault(_WITH_NEXT, []).append(sql)
+    return True
+
+
 def _begin_with_first_statement(
-    _conn: Connection,
+    conn: Connection,
     cursor: Any,
     statement: str,
     parameters: Any,
@@ -64,22 +82,40 @@ def _begin_with_first_statement(
     executemany: bool,
 ) -> tuple[str, Any]:
     raw = cursor.connection
-    if raw.autocommit and raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+    if not raw.autocommit:
+        return statement, parameters
+    ahead = conn.info.pop(_WITH_NEXT, [])
+    if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
         begin = BEGIN if context is None else context.execution_options.get(_BEGIN_OPTION, BEGIN)
+        ahead.insert(0, begin)
+    if ahead:
         if executemany:  # psycopg2 repeats a statement per parameter set or page
-            cursor.execute(begin)
+            cursor.execute("; ".join(ahead))
         else:
-            statement = f"{begin}; {statement}"
+            statement = "; ".join([*ahead, statement])
     return statement, parameters
 
 
 def _end(command: str, psycopg2_end: Any, connection: Any) -> None:
     raw = getattr(connection, "dbapi_connection", connection)
+    ahead = []
+    # A bare connection, or SQLAlchemy's ad hoc one while it first connects, has no info.
+    with suppress(AttributeError, NotImplementedError):
+        ahead = connection.info.pop(_WITH_NEXT, [])
+    if command == "ROLLBACK":
+        ahead = []  # locks that waited for a next statement are worth nothing to a rollback
     status = None if raw.closed else raw.get_transaction_status()
-    if status in _OPEN and raw.autocommit:
-        with raw.cursor() as cursor:
-            cursor.execute(command)
-    elif status != TRANSACTION_STATUS_IDLE or not raw.autocommit:
+    if raw.autocommit and status in _OPEN:
+        _send(raw, [*ahead, command])
+    elif raw.autocommit and status == TRANSACTION_STATUS_IDLE:
+        if ahead:  # a transaction that only took locks: its commit still waits for them
+            _send(raw, [BEGIN, *ahead, command])
+    else:
         # psycopg2's own transaction, or a connection closed or broken: psycopg2 then raises,
         # and SQLAlchemy's pool discards the connection.
         psycopg2_end(connection)
+
+
+def _send(raw: Any, statements: list[str]) -> None:
+    with raw.cursor() as cursor:
+        cursor.execute("; ".join(statements))
