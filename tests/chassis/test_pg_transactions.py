@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine, normalise_url
-from chassis.pg_transactions import BEGIN, ONE_SNAPSHOT, final_commit, send_with_next
+from chassis.pg_transactions import BEGIN, LATER, ONE_SNAPSHOT, final_commit, send_with_next
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -49,7 +49,8 @@ def sent(engine):
     queries = []
 
     def record(_conn, cursor, *_):
-        queries.append(cursor.query.decode())
+        if cursor.query is not None:  # None: a LATER write, not sent yet
+            queries.append(cursor.query.decode())
 
     event.listen(engine, "after_cursor_execute", record)
     return queries
@@ -173,3 +174,36 @@ def test_what_waits_for_a_next_statement_goes_with_the_commit_not_a_rollback(eng
             send_with_next(session.connection(), "INSERT INTO notes (id) VALUES (1)")
             getattr(session, end)()
         assert count(engine) == rows
+
+
+def test_a_later_write_goes_with_the_next_statement_which_reads_it(engine, sent):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(notes).values(id=1), execution_options=LATER)
+        assert sent == []
+        assert session.execute(select(func.count()).select_from(notes)).scalar_one() == 1
+    assert (
+        sent[0]
+        == f"{BEGIN}; INSERT INTO notes (id) VALUES (1); SELECT count(*) AS count_1 \nFROM notes"
+    )
+    assert count(engine) == 1
+
+
+def test_a_later_write_goes_with_the_commit_when_nothing_follows_it(engine):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(notes).values(id=1), execution_options=LATER)
+    assert count(engine) == 1
+
+
+def test_a_later_write_whose_values_hold_a_percent_sign_is_sent_at_once(engine, sent):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(tags).values(name="5% off"), execution_options=LATER)
+        assert sent == [f"{BEGIN}; INSERT INTO tags (name) VALUES ('5% off')"]
+    with engine.connect() as connection:
+        assert connection.execute(select(tags.c.name)).scalar_one() == "5% off"
+
+
+def test_later_rows_written_at_once_stay_in_the_transaction(engine):
+    with Session(engine) as session:
+        session.execute(insert(notes), [{"id": 1}, {"id": 2}], execution_options=LATER)
+        session.rollback()
+    assert count(engine) == 0

@@ -13,10 +13,12 @@ Whether one is open is libpq's own record of the server's answers (``get_transac
 not a flag of ours that an error could leave stale. A connection that is closed or broken is
 left to psycopg2, whose commit or rollback then fails, so that SQLAlchemy's pool discards it.
 
-Statements whose answer nobody reads, and which take no parameters (``chassis.locks``'s lock
-calls), can wait for the next statement and travel in front of it (``send_with_next``): in a
-simple query each statement still takes its own snapshot, so the one after a lock reads what
-was committed before the lock was granted.
+Statements whose answer nobody reads can wait for the transaction's next statement and travel
+in front of it: SQL without parameters (``send_with_next``: ``chassis.locks``'s lock calls), or
+a write executed with the ``LATER`` execution options, its parameters written in as psycopg2
+would. In a simple query each statement still takes its own snapshot and sees what the ones
+before it wrote, so the statement after a lock reads what was committed before the lock was
+granted, and one after a write reads that write.
 
 A transaction that needs another isolation level says so in its execution options
 (``ONE_SNAPSHOT``) rather than switching the connection out of autocommit mode, which would
@@ -39,6 +41,11 @@ from sqlalchemy.engine import Connection, Engine
 BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _BEGIN_OPTION = "chassis_begin"
 _WITH_NEXT = "chassis_with_next"  # in the pooled connection's ``info``
+_LATER_OPTION = "chassis_later"
+# Execution options for a write whose answer nobody reads (no rowcount, no RETURNING): it is
+# sent with the transaction's next statement, or its COMMIT. Its error, if any, is then that
+# statement's. On SQLite, or on a connection the chassis does not frame, it runs at once.
+LATER = {_LATER_OPTION: True}
 # Execution options for a transaction whose statements all read one snapshot.
 ONE_SNAPSHOT = {_BEGIN_OPTION: "BEGIN ISOLATION LEVEL REPEATABLE READ"}
 _OPEN = (TRANSACTION_STATUS_INTRANS, TRANSACTION_STATUS_INERROR)
@@ -48,6 +55,7 @@ def frame_transactions(engine: Engine) -> None:
     """Make ``engine`` (PostgreSQL, created with ``isolation_level="AUTOCOMMIT"``) open each
     transaction with its first statement and end it with a statement of its own."""
     event.listen(engine, "before_cursor_execute", _begin_with_first_statement, retval=True)
+    event.listen(engine, "do_execute", _write_later)
     dialect = engine.dialect
     # The dialect is this engine's own instance, and its pool resets connections through it.
     dialect.do_commit = partial(_end, "COMMIT", dialect.do_commit)  # type: ignore[method-assign]
@@ -82,18 +90,50 @@ def _begin_with_first_statement(
     executemany: bool,
 ) -> tuple[str, Any]:
     raw = cursor.connection
-    if not raw.autocommit:
+    if not raw.autocommit or _later(context):
         return statement, parameters
-    ahead = conn.info.pop(_WITH_NEXT, [])
-    if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
-        begin = BEGIN if context is None else context.execution_options.get(_BEGIN_OPTION, BEGIN)
-        ahead.insert(0, begin)
+    ahead = _ahead(conn, raw, context)
     if ahead:
         if executemany:  # psycopg2 repeats a statement per parameter set or page
             cursor.execute("; ".join(ahead))
         else:
             statement = "; ".join([*ahead, statement])
     return statement, parameters
+
+
+def _write_later(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """A ``LATER`` write waits for the next statement, its parameters written in by psycopg2
+    (``mogrify``: what it would send); True when it was handled here."""
+    raw = cursor.connection
+    if not raw.autocommit or not _later(context):
+        return False
+    sql = cursor.mogrify(statement, parameters).decode()
+    if "%" in sql:  # the next statement's parameters would be written into it too
+        cursor.execute(
+            "; ".join([*_ahead(context.root_connection, raw, context), statement]), parameters
+        )
+    else:
+        context.root_connection.info.setdefault(_WITH_NEXT, []).append(sql)
+    return True
+
+
+def _later(context: Any) -> bool:
+    """A single ``LATER`` write (several rows at once are sent as psycopg2 batches them)."""
+    return (
+        context is not None
+        and not context.executemany
+        and context.execution_options.get(_LATER_OPTION, False)
+    )
+
+
+def _ahead(conn: Connection, raw: Any, context: Any) -> list[str]:
+    """What goes in front of the statement about to be sent: BEGIN if no transaction is open,
+    then what waited for a next statement."""
+    ahead: list[str] = conn.info.pop(_WITH_NEXT, [])
+    if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+        begin = BEGIN if context is None else context.execution_options.get(_BEGIN_OPTION, BEGIN)
+        ahead.insert(0, begin)
+    return ahead
 
 
 def _end(command: str, psycopg2_end: Any, connection: Any) -> None:

@@ -19,6 +19,7 @@ from chassis.clock import Clock, row_as_utc
 from chassis.consumer import consume, consume_batches
 from chassis.database import upserting_insert
 from chassis.health import ServiceBase
+from chassis.pg_transactions import LATER
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
@@ -118,7 +119,8 @@ class FulfillmentService(ServiceBase):
                     tx.session.execute(
                         update(fulfillments)
                         .where(fulfillments.c.id == record["id"])
-                        .values(**learnt, updated_at=self.clock())
+                        .values(**learnt, updated_at=self.clock()),
+                        execution_options=LATER,  # sent with the next statement, which sees it
                     )
             # else: the cancellation overtook both
 

@@ -7,6 +7,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis import access, paging
+from chassis.pg_transactions import LATER
 from contracts.errors import Conflict, InvalidRequest, NotFound
 from orders.domain import Order
 from orders.models import activities, orders
@@ -52,7 +53,8 @@ _ADD = insert(orders)
 _SAVE = update(orders).where(
     orders.c.id == bindparam("key_id"), orders.c.version == bindparam("key_version")
 )
-_APPEND_ACTIVITY = insert(activities)
+# Inline: nothing reads an entry's id back, so it is not asked for (no RETURNING).
+_APPEND_ACTIVITY = insert(activities).inline()
 
 
 @functools.cache
@@ -114,9 +116,12 @@ def append_activity(session: Session, order_id: str, entries: list[dict]) -> Non
         }
         for e in entries
     ]
-    if rows:
-        # One row is a plain INSERT: the many-rows path costs more CPU than it saves.
-        session.execute(_APPEND_ACTIVITY, rows[0] if len(rows) == 1 else rows)
+    if len(rows) == 1:
+        # A plain INSERT (the many-rows path costs more CPU than it saves), sent with the
+        # command's next statement: nothing reads it back meanwhile.
+        session.execute(_APPEND_ACTIVITY, rows[0], execution_options=LATER)
+    elif rows:
+        session.execute(_APPEND_ACTIVITY, rows)
 
 
 def timeline(session: Session, order_id: str) -> list[dict]:
