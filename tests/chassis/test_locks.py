@@ -13,23 +13,27 @@ from support.waiting import eventually
 
 
 @pytest.mark.postgresql_only
-def test_a_held_name_is_waited_for_until_its_holder_commits(backend, database_of):
+@pytest.mark.parametrize("with_next", [False, True], ids=["at once", "with the next statement"])
+def test_a_held_name_is_waited_for_until_its_holder_commits(backend, database_of, with_next):
     engine = make_engine(database_of(MetaData()))
     steps = []
 
+    def hold(session, namespace, names):
+        locks.hold(session, namespace, names, with_next=with_next)
+        if with_next:  # then what follows the call in the database happens under the locks
+            session.execute(text("SELECT 1"))
+
     def second_holder():
         with Session(engine) as session, session.begin():
-            locks.hold(session, "tracking", ["T-2", "T-1"])  # one of them is held
-            session.execute(text("SELECT 1"))  # what follows a hold happens under its locks
+            hold(session, "tracking", ["T-2", "T-1"])  # one of them is held
             steps.append("second holds")
 
     with Session(engine) as session, session.begin():
-        locks.hold(session, "tracking", ["T-1"])
-        session.execute(text("SELECT 1"))
+        hold(session, "tracking", ["T-1"])
         waiter = eventlet.spawn(second_holder)
         with Session(engine) as other, other.begin():
-            locks.hold(other, "order", ["T-1"])  # another namespace: not the same lock
-            locks.hold(other, "tracking", ["T-3"])
+            hold(other, "order", ["T-1"])  # another namespace: not the same lock
+            hold(other, "tracking", ["T-3"])
         eventually(lambda: waiting_for_advisory_lock(engine))
         steps.append("first commits")
     waiter.wait()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -202,8 +203,52 @@ def test_a_later_write_whose_values_hold_a_percent_sign_is_sent_at_once(engine, 
         assert connection.execute(select(tags.c.name)).scalar_one() == "5% off"
 
 
-def test_later_rows_written_at_once_stay_in_the_transaction(engine):
+def test_later_rows_written_at_once_are_sent_at_once_in_the_transaction(engine, sent):
     with Session(engine) as session:
         session.execute(insert(notes), [{"id": 1}, {"id": 2}], execution_options=LATER)
+        assert any("INSERT INTO notes" in query for query in sent)
         session.rollback()
     assert count(engine) == 0
+
+
+def test_what_waits_survives_a_statement_psycopg2_refused_before_sending_it(engine):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(notes).values(id=1), execution_options=LATER)
+        with pytest.raises(DBAPIError):  # psycopg2 cannot adapt the value: nothing was sent
+            session.execute(select(notes).where(notes.c.id == bindparam("id")), {"id": object()})
+    assert count(engine) == 1
+
+
+def test_nothing_that_waited_outlives_its_transaction(database_of):
+    engine = make_engine(database_of(metadata), max_workers=0)  # a pool of one connection
+    with Session(engine) as session:
+        session.execute(insert(notes).values(id=1), execution_options=LATER)
+        send_with_next(session.connection(), "INSERT INTO notes (id) VALUES (2)")
+    # closed without a commit: the next transaction on the connection starts clean
+    assert count(engine) == 0
+    engine.dispose()
+
+
+def test_a_commit_after_a_failed_statement_fails_instead_of_pretending(engine):
+    with Session(engine) as session:
+        session.execute(insert(notes).values(id=1))
+        with pytest.raises(IntegrityError):
+            session.execute(insert(notes).values(id=1))
+        with pytest.raises(DBAPIError, match="failed earlier"):
+            session.commit()
+    assert count(engine) == 0
+
+
+def test_a_statement_sent_with_the_next_may_not_hold_a_percent_sign(engine):
+    with Session(engine) as session, pytest.raises(ValueError):
+        send_with_next(session.connection(), "SELECT '100%'")
+
+
+def test_a_rollback_to_a_savepoint_drops_what_waited_inside_it(engine):
+    with Session(engine) as session, session.begin():
+        session.execute(insert(notes).values(id=1))
+        with pytest.raises(KeyError), session.begin_nested():
+            # it would fail, but the savepoint is rolled back before it is ever sent
+            session.execute(insert(notes).values(id=1), execution_options=LATER)
+            raise KeyError("given up")
+    assert count(engine) == 1

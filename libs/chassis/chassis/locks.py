@@ -7,8 +7,8 @@ opened, a carrier scan parked while its shipment is being created. Each side fir
 name both care about (``hold(session, "order", [order_id])``), so one of them waits for the other
 to commit and then reads what it wrote.
 
-On PostgreSQL these are transaction-level advisory locks, taken in the same query as the
-transaction's next statement (``chassis.pg_transactions.send_with_next``). A name maps to one of
+On PostgreSQL these are transaction-level advisory locks (with ``with_next``, taken in the same
+query as the transaction's next statement: ``chassis.pg_transactions``). A name maps to one of
 ``STRIPES`` locks of its namespace, so that a transaction holds at most ``STRIPES`` of them (the
 server's lock table is small) whatever the number of names; two names that share a stripe only
 wait for each other. One ``hold`` call takes its locks in one order (by number), so two calls
@@ -36,11 +36,14 @@ STRIPES = 1024
 _LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
-def hold(session: Session, namespace: str, names: Iterable[str]) -> None:
+def hold(
+    session: Session, namespace: str, names: Iterable[str], *, with_next: bool = False
+) -> None:
     """Wait for, then hold until the transaction ends, the lock of each name in ``namespace``.
 
-    On PostgreSQL the locks are taken with the transaction's next statement, or its COMMIT:
-    whatever it does in the database after this call happens under them."""
+    ``with_next``: on PostgreSQL, take the locks with the transaction's next statement (or its
+    COMMIT) instead of at once, one round trip fewer. Only for a caller whose next step is a
+    statement: what it does outside the database before that statement is not under them."""
     if session.get_bind().dialect.name == "sqlite":
         connection = session.connection()
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
@@ -49,12 +52,13 @@ def hold(session: Session, namespace: str, names: Iterable[str]) -> None:
     keys = sorted({lock_key(namespace, name) for name in names})
     if not keys:
         return
-    # The keys are our own integers, so written into the SQL, which then needs no parameters
-    # and can travel with the transaction's next statement (one round trip fewer).
-    array = "{" + ",".join(map(str, keys)) + "}"
-    held = f"SELECT pg_advisory_xact_lock(k) FROM unnest('{array}'::bigint[]) AS k"
-    if not pg_transactions.send_with_next(session.connection(), held):
-        session.execute(_LOCK, {"keys": keys})
+    if with_next:
+        # The keys are our own integers, written into the SQL, which then needs no parameters.
+        array = "{" + ",".join(map(str, keys)) + "}"
+        held = f"SELECT pg_advisory_xact_lock(k) FROM unnest('{array}'::bigint[]) AS k"
+        if pg_transactions.send_with_next(session.connection(), held):
+            return
+    session.execute(_LOCK, {"keys": keys})
 
 
 def lock_key(namespace: str, name: str) -> int:

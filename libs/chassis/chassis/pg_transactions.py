@@ -11,14 +11,17 @@ commit that had no such last writes, send their statement when a transaction is 
 
 Whether one is open is libpq's own record of the server's answers (``get_transaction_status``),
 not a flag of ours that an error could leave stale. A connection that is closed or broken is
-left to psycopg2, whose commit or rollback then fails, so that SQLAlchemy's pool discards it.
+left to psycopg2, whose commit or rollback then fails, so that SQLAlchemy's pool discards it;
+a commit of a transaction in which a statement failed rolls back and raises.
 
 Statements whose answer nobody reads can wait for the transaction's next statement and travel
-in front of it: SQL without parameters (``send_with_next``: ``chassis.locks``'s lock calls), or
-a write executed with the ``LATER`` execution options, its parameters written in as psycopg2
-would. In a simple query each statement still takes its own snapshot and sees what the ones
-before it wrote, so the statement after a lock reads what was committed before the lock was
-granted, and one after a write reads that write.
+in front of it: SQL without parameters (``send_with_next``: a lock held ``with_next``), or a
+write executed with the ``LATER`` execution options, its parameters written in as psycopg2
+would. They wait until a statement carrying them has been sent; a rollback drops them, and so
+does a rollback to a savepoint (what waits was written after it). In a simple query each
+statement still takes its own snapshot and sees what the ones before it wrote, so the
+statement after a lock reads what was committed before the lock was granted, and one after a
+write reads that write.
 
 A transaction that needs another isolation level says so in its execution options
 (``ONE_SNAPSHOT``) rather than switching the connection out of autocommit mode, which would
@@ -30,10 +33,12 @@ from contextlib import suppress
 from functools import partial
 from typing import Any
 
+from psycopg2.errors import InFailedSqlTransaction
 from psycopg2.extensions import (
     TRANSACTION_STATUS_IDLE,
     TRANSACTION_STATUS_INERROR,
     TRANSACTION_STATUS_INTRANS,
+    encodings,
 )
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -41,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _BEGIN_OPTION = "chassis_begin"
 _WITH_NEXT = "chassis_with_next"  # in the pooled connection's ``info``
+_CARRIES = "chassis_carries_queue"  # set on an execution context that sends the queue
 _LATER_OPTION = "chassis_later"
 # Execution options for a write whose answer nobody reads (no rowcount, no RETURNING): it is
 # sent with the transaction's next statement, or its COMMIT. Its error, if any, is then that
@@ -55,6 +61,7 @@ def frame_transactions(engine: Engine) -> None:
     """Make ``engine`` (PostgreSQL, created with ``isolation_level="AUTOCOMMIT"``) open each
     transaction with its first statement and end it with a statement of its own."""
     event.listen(engine, "before_cursor_execute", _begin_with_first_statement, retval=True)
+    event.listen(engine, "after_cursor_execute", _sent)
     event.listen(engine, "do_execute", _write_later)
     dialect = engine.dialect
     # The dialect is this engine's own instance, and its pool resets connections through it.
@@ -74,6 +81,11 @@ def send_with_next(connection: Connection, sql: str) -> bool:
     """Send ``sql`` (a statement without parameters, whose answer nobody reads) in front of the
     transaction's next statement, in the same query. False when the chassis does not frame
     this connection's transactions: then run it yourself."""
+    if "%" in sql:
+        raise ValueError(
+            "a statement sent with the next may not hold a %: it would be taken "
+            "for a parameter of the next"
+        )
     raw: Any = connection.connection.dbapi_connection
     if not getattr(raw, "autocommit", False):
         return False
@@ -92,13 +104,34 @@ def _begin_with_first_statement(
     raw = cursor.connection
     if not raw.autocommit or _later(context):
         return statement, parameters
+    if statement.startswith("ROLLBACK TO SAVEPOINT"):
+        conn.info.pop(_WITH_NEXT, None)  # what waits was written after the savepoint
+        return statement, parameters
     ahead = _ahead(conn, raw, context)
-    if ahead:
-        if executemany:  # psycopg2 repeats a statement per parameter set or page
-            cursor.execute("; ".join(ahead))
-        else:
-            statement = "; ".join([*ahead, statement])
+    if ahead and executemany:  # psycopg2 repeats a statement per parameter set or page
+        cursor.execute("; ".join(ahead))
+        conn.info.pop(_WITH_NEXT, None)
+    elif ahead:
+        statement = "; ".join([*ahead, statement])
+        _carries_queue(context, conn)
     return statement, parameters
+
+
+def _sent(
+    conn: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    """The statement went out with what waited for it: that is no longer waiting. (A statement
+    psycopg2 refused before sending it, say a value it cannot adapt, never gets here, and
+    what waited goes with the next.)"""
+    if getattr(context, _CARRIES, False):
+        conn.info.pop(_WITH_NEXT, None)
+
+
+def _carries_queue(context: Any, conn: Connection) -> None:
+    if context is None:
+        conn.info.pop(_WITH_NEXT, None)  # no after-the-fact to clear it: consider it sent
+    else:
+        setattr(context, _CARRIES, True)
 
 
 def _write_later(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
@@ -107,29 +140,32 @@ def _write_later(cursor: Any, statement: str, parameters: Any, context: Any) -> 
     raw = cursor.connection
     if not raw.autocommit or not _later(context):
         return False
-    sql = cursor.mogrify(statement, parameters).decode()
+    sql = cursor.mogrify(statement, parameters).decode(encodings[raw.encoding])
+    conn = context.root_connection
     if "%" in sql:  # the next statement's parameters would be written into it too
-        cursor.execute(
-            "; ".join([*_ahead(context.root_connection, raw, context), statement]), parameters
-        )
+        cursor.execute("; ".join([*_ahead(conn, raw, context), statement]), parameters)
+        conn.info.pop(_WITH_NEXT, None)
     else:
-        context.root_connection.info.setdefault(_WITH_NEXT, []).append(sql)
+        conn.info.setdefault(_WITH_NEXT, []).append(sql)
     return True
 
 
 def _later(context: Any) -> bool:
-    """A single ``LATER`` write (several rows at once are sent as psycopg2 batches them)."""
+    """A ``LATER`` write of one row, without RETURNING; anything else is sent at once."""
     return (
         context is not None
-        and not context.executemany
         and context.execution_options.get(_LATER_OPTION, False)
+        and context.is_crud
+        and not context.executemany
+        and not context.no_parameters
+        and not (context.compiled is not None and context.compiled.effective_returning)
     )
 
 
 def _ahead(conn: Connection, raw: Any, context: Any) -> list[str]:
     """What goes in front of the statement about to be sent: BEGIN if no transaction is open,
-    then what waited for a next statement."""
-    ahead: list[str] = conn.info.pop(_WITH_NEXT, [])
+    then what waits for a next statement (still waiting until it is sent: ``_sent``)."""
+    ahead: list[str] = list(conn.info.get(_WITH_NEXT, ()))
     if raw.get_transaction_status() == TRANSACTION_STATUS_IDLE:
         begin = BEGIN if context is None else context.execution_options.get(_BEGIN_OPTION, BEGIN)
         ahead.insert(0, begin)
@@ -143,8 +179,12 @@ def _end(command: str, psycopg2_end: Any, connection: Any) -> None:
     with suppress(AttributeError, NotImplementedError):
         ahead = connection.info.pop(_WITH_NEXT, [])
     if command == "ROLLBACK":
-        ahead = []  # locks that waited for a next statement are worth nothing to a rollback
+        ahead = []  # what waited for a next statement is worth nothing to a rollback
     status = None if raw.closed else raw.get_transaction_status()
+    if raw.autocommit and status == TRANSACTION_STATUS_INERROR and command == "COMMIT":
+        _send(raw, ["ROLLBACK"])
+        # psycopg2 would roll back quietly; a commit never pretends.
+        raise InFailedSqlTransaction("the transaction failed earlier and was rolled back")
     if raw.autocommit and status in _OPEN:
         _send(raw, [*ahead, command])
     elif raw.autocommit and status == TRANSACTION_STATUS_IDLE:

@@ -39,7 +39,7 @@ class ChatService(ServiceBase):
             order_ids = {event.data["order_id"] for event in events}
             # Every order's lock in one call, which takes them in one order: batches of two
             # queues about the same orders never deadlock.
-            locks.hold(tx.session, "order", order_ids)
+            locks.hold(tx.session, "order", order_ids, with_next=True)  # with their read
             known = store.orders_of(tx.session, order_ids)
             subscriptions = webhooks.Subscriptions(tx.session)
             for event in events:

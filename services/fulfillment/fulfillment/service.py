@@ -712,7 +712,7 @@ class FulfillmentService(ServiceBase):
     def _record_of(session, order_id) -> dict | None:
         """The order's record, locked; or None, with the order's name locked so that no other
         handler opens it meanwhile (see ``chassis.locks``)."""
-        locks.hold(session, "order", [order_id])
+        locks.hold(session, "order", [order_id], with_next=True)  # with the record's read
         row = session.execute(_RECORD_OF, {"key_order_id": order_id}).first()
         return None if row is None else row._asdict()
 
