@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from chassis import locks
 from chassis.clock import as_utc, row_as_utc
 from chassis.database import upserting_insert
+from chassis.pg_transactions import LATER
 from profiles import tallies
 from profiles.models import (
     conversation_posts,
@@ -29,8 +30,11 @@ from profiles.projection import REVIEWED_SIDE, Change, change
 
 def record(session: Session, events: list[dict[str, Any]]) -> None:
     """Keep events in the history: ``[{event_id, event_type, occurred_at, data}]``, one
-    statement."""
-    session.execute(insert(history), events)
+    statement (a lone event's travels with the next)."""
+    if len(events) == 1:
+        session.execute(_KEEP_EVENT, events[0], execution_options=LATER)
+    else:
+        session.execute(_KEEP_EVENT, events)
 
 
 @dataclass
@@ -82,7 +86,11 @@ def apply(
     # first makes the row, the others only fill in their columns. The row is locked while its
     # contributions to the totals move, so two events of one order never count twice.
     built = _upserts_for(session)
-    session.execute(built.make_facts, {"order_id": done.order_id, "title": "", **done.parties})
+    session.execute(
+        built.make_facts,
+        {"order_id": done.order_id, "title": "", **done.parties},
+        execution_options=LATER,  # read back, locked, by the next statement
+    )
     before = row_as_utc(
         session.execute(_FACTS_LOCKED, {"key_order_id": done.order_id}).mappings().one()
     )
@@ -90,7 +98,9 @@ def apply(
     # delivered when it was first delivered).
     filled = {k: v for k, v in done.facts.items() if before.get(k) is None or k == "title"}
     if filled:
-        session.execute(_FILL_FACTS, {"key_order_id": done.order_id, **filled})
+        session.execute(
+            _FILL_FACTS, {"key_order_id": done.order_id, **filled}, execution_options=LATER
+        )
     old_tallies, old_samples = tallies.of_order(before)
     new_tallies, new_samples = tallies.of_order({**before, **filled})
     added = new_tallies - old_tallies
@@ -159,7 +169,7 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
 def _count(session: Session, key: dict[str, str], added: dict[str, Any]) -> None:
     """Add to a running total, widening its period: one statement, the row made if it is the
     first."""
-    session.execute(_upserts_for(session).count, {**key, **added})
+    session.execute(_upserts_for(session).count, {**key, **added}, execution_options=LATER)
 
 
 def _move_median(
@@ -205,9 +215,9 @@ def _move_median(
             if removed:
                 _without_sample(session, of_key, row, x)
     if row["count"] == 0:
-        session.execute(_DROP_MEDIAN, of_key)
+        session.execute(_DROP_MEDIAN, of_key, execution_options=LATER)
     else:
-        session.execute(_SAVE_MEDIAN, {**of_key, **row})
+        session.execute(_SAVE_MEDIAN, {**of_key, **row}, execution_options=LATER)
 
 
 def _with_sample(session: Session, of_key: dict, row: dict, x: tuple, at: datetime) -> None:
@@ -275,6 +285,7 @@ def _neighbour(session: Session, of_key: dict, of: tuple, before: bool) -> tuple
 # --- the statements every event runs, built once: building a statement costs more CPU than
 # running it from SQLAlchemy's cache ------------------------------------------------------------
 
+_KEEP_EVENT = insert(history).inline()  # without RETURNING its serial key, nobody reads it
 _FACTS_LOCKED = (
     select(order_facts).where(order_facts.c.order_id == bindparam("key_order_id")).with_for_update()
 )
