@@ -9,19 +9,7 @@ import uuid
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
-from sqlalchemy import (
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    event,
-    func,
-    insert,
-    select,
-    text,
-)
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from chassis.health import ServiceBase
 from chassis.tables import messaging_tables
@@ -91,25 +79,6 @@ def test_a_repeated_command_gets_the_recorded_result_and_has_one_effect(notes_se
 
     assert first == again == by_keyword
     assert effects(notes_service) == 1
-
-
-@pytest.mark.postgresql_only
-def test_a_commands_claim_costs_no_round_trip_of_its_own(notes_service):
-    sent = []
-
-    def record(_conn, cursor, *_):
-        if cursor.query is not None:  # None: a write waiting for the next statement
-            sent.append(cursor.query.decode())
-
-    event.listen(Engine, "after_cursor_execute", record)
-    try:
-        with rpc(notes_service) as proxy:
-            proxy.notes.add_note("hello", command_id="c-1")
-    finally:
-        event.remove(Engine, "after_cursor_execute", record)
-
-    claim = [query for query in sent if "INSERT INTO commands" in query]
-    assert len(claim) == 1 and "INSERT INTO notes" in claim[0]
 
 
 def test_each_command_id_is_its_own_command(notes_service):

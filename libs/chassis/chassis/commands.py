@@ -39,7 +39,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.clock import utc_now
-from chassis.pg_transactions import LATER
 from contracts.errors import IdempotencyKeyReused, InvalidRequest, ServiceError, error_class
 
 if TYPE_CHECKING:
@@ -156,16 +155,8 @@ class CommandLog:
         ).first()
 
     def claim(self, session: Session, scope: str, command_id: str, fingerprint: str) -> None:
-        """Take the command id in this transaction; a concurrent claim waits until it ends.
-
-        On PostgreSQL the claim travels with the command's first statement (``LATER``): a
-        repeated id then fails that statement, and ``clashed`` says so."""
-        self._insert(session, scope, command_id, fingerprint, False, {"pending": True}, LATER)
-
-    def clashed(self, error: IntegrityError) -> bool:
-        """Whether ``error`` is a claim's: this command id is taken (on PostgreSQL, which names
-        the table; elsewhere the claim fails at once, in ``_insert``)."""
-        return getattr(getattr(error.orig, "diag", None), "table_name", None) == self.table.name
+        """Take the command id in this transaction; a concurrent claim waits until it ends."""
+        self._insert(session, scope, command_id, fingerprint, False, {"pending": True})
 
     def settle_with(self, session: Session, parameters: Mapping[str, Any]) -> None:
         """Record a claimed command's outcome: ``key_scope``, ``key_id`` and ``outcome``."""
@@ -204,7 +195,6 @@ class CommandLog:
         fingerprint: str,
         failed: bool,
         outcome: dict[str, Any],
-        options: Mapping[str, Any] | None = None,
     ) -> None:
         try:
             session.execute(
@@ -217,7 +207,6 @@ class CommandLog:
                     "outcome": outcome,
                     "created_at": utc_now(),
                 },
-                execution_options=options or {},
             )
         except IntegrityError:
             raise AlreadyRecorded(f"{scope} {command_id}") from None
@@ -280,9 +269,8 @@ def run_once(
     commands = transactions.commands
     expected = fingerprint(arguments)
     for _ in range(RUN_ATTEMPTS):
-        # No look-up first: a repeated id fails the claim, which travels with the command's
-        # first statement, and is answered from the record below; a new one (nearly every
-        # call) pays no round trip for it.
+        # No look-up first: a repeated id fails the claim, its first statement, and is answered
+        # from the record below; a new one (nearly every call) pays no extra round trip.
         try:
             with transactions.command_transaction() as tx:
                 commands.claim(tx.session, scope, command_id, expected)
@@ -292,9 +280,6 @@ def run_once(
             return result
         except AlreadyRecorded:
             pass
-        except IntegrityError as error:
-            if not commands.clashed(error):
-                raise
         except ServiceError as error:
             if not error.settles_command:
                 raise
