@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import eventlet
 from sqlalchemy import Select, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -77,10 +76,6 @@ class Outbox:
                 self._in_flight.difference_update(handed)
 
             self.batches.submit(envelopes, heard_back)
-            # The publishing green thread sends them now, before this one goes on (to answer an
-            # RPC, say): their consumers start a millisecond sooner, the answer waits only for
-            # the sends, not for the confirms.
-            eventlet.sleep(0)
             return
         try:
             for envelope in envelopes:
