@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
+from sqlalchemy import Engine, event
 
 from contracts.errors import IdempotencyKeyReused, IllegalTransition, InvalidRequest, NotFound
 from fulfillment.models import fulfillments
@@ -224,6 +225,31 @@ def test_a_repeated_action_answers_its_first_outcome_and_never_a_false_conflict(
     assert again == approved
     url = system["orders_config"]["DATABASE_URL"]
     assert count(url, outbox, outbox.c.event_type == "order.approved") == 1
+
+
+def test_a_transition_takes_three_round_trips(system):
+    """The command's claim, the order's locked read, then everything else with the COMMIT: the
+    order's write and its timeline's entry wait for the outbox rows and the outcome."""
+    system["orders"].start()
+    sent = []
+
+    def record(conn, cursor, *_):
+        if cursor.query is not None:  # None: a write waiting for the next statement
+            sent.append((conn.connection.dbapi_connection, cursor.query.decode()))
+
+    with rpc(system["orders_config"]) as proxy:
+        order_id = proxy.orders.place_order(BUYER, MANUFACTURING)["id"]
+        event.listen(Engine, "after_cursor_execute", record)
+        try:
+            proxy.orders.perform_action(SUPPLIER, order_id, "approve")
+        finally:
+            event.remove(Engine, "after_cursor_execute", record)
+
+    connection = next(conn for conn, query in sent if "INSERT INTO commands" in query)
+    transaction = [query for conn, query in sent if conn is connection]
+    assert len(transaction) == 3
+    assert "INSERT INTO commands" in transaction[0] and "FOR UPDATE" in transaction[1]
+    assert all(part in transaction[2] for part in ("UPDATE orders", "activities", "COMMIT"))
 
 
 def test_an_event_for_an_unknown_order_is_logged_as_json_with_its_correlation_id(system):

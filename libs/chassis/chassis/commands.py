@@ -155,7 +155,8 @@ class CommandLog:
         ).first()
 
     def claim(self, session: Session, scope: str, command_id: str, fingerprint: str) -> None:
-        """Take the command id in this transaction; a concurrent claim waits until it ends."""
+        """Take the command id in this transaction; a concurrent claim waits until it ends.
+        Sent at once, never ``LATER``: a repeat must not run any of the body (ADR 25)."""
         self._insert(session, scope, command_id, fingerprint, False, {"pending": True})
 
     def settle_with(self, session: Session, parameters: Mapping[str, Any]) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chassis import access, paging
 from chassis.pg_transactions import LATER
-from contracts.errors import Conflict, InvalidRequest, NotFound
+from contracts.errors import InvalidRequest, NotFound
 from orders.domain import Order
 from orders.models import activities, orders
 
@@ -50,9 +50,7 @@ def _columns(order: Order, status_group: str, deadline: datetime | None) -> dict
 # The statements every command runs, built once: building one per call costs more CPU than
 # its round trip to the database.
 _ADD = insert(orders)
-_SAVE = update(orders).where(
-    orders.c.id == bindparam("key_id"), orders.c.version == bindparam("key_version")
-)
+_SAVE = update(orders).where(orders.c.id == bindparam("key_id"))
 # Inline: nothing reads an entry's id back, so it is not asked for (no RETURNING).
 _APPEND_ACTIVITY = insert(activities).inline()
 
@@ -71,20 +69,15 @@ def add(session: Session, order: Order, status_group: str, deadline):
     session.execute(_ADD, {"id": order.id, **_columns(order, status_group, deadline)})
 
 
-def save(session: Session, order: Order, expected_version: int, status_group: str, deadline):
-    """Write the changed order, but only over the version it was loaded at."""
-    result = session.execute(
+def save(session: Session, order: Order, status_group: str, deadline):
+    """Write the changed order, whose row this transaction locked as it loaded it
+    (``load(for_update=True)``, ``load_for_system``, ``lock_if_due``): nobody can have written
+    it since, so there is nothing to check, and the write travels with the next statement."""
+    session.execute(
         _SAVE,
-        {
-            "key_id": order.id,
-            "key_version": expected_version,
-            **_columns(order, status_group, deadline),
-        },
+        {"key_id": order.id, **_columns(order, status_group, deadline)},
+        execution_options=LATER,
     )
-    if result.rowcount != 1:
-        raise Conflict(
-            f"order {order.id} was changed concurrently; reload and retry", {"order_id": order.id}
-        )
 
 
 def load(session: Session, order_id: str, actor: dict, for_update=False) -> Order:

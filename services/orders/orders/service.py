@@ -200,7 +200,7 @@ class OrdersService(ServiceBase):
         loaded_version = order.version
         outcome = decide(self.engine.of(order), self.engine.calendar)
         if save_always or order.version != loaded_version:
-            repository.save(tx.session, order, loaded_version, *self._index(order))
+            repository.save(tx.session, order, *self._index(order))
         self._record(tx, order, outcome)
         for reason in outcome.ignored:
             log.info(reason, extra={"order_id": order.id})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from chassis.commands import InMemoryCommands
 from chassis.unit_of_work import Transaction
-from contracts.errors import Conflict, NotFound
+from contracts.errors import NotFound
 from orders.domain import Order
 
 
@@ -75,11 +75,8 @@ class FakeRepository:
         }
 
     @staticmethod
-    def save(store, order, expected_version, status_group, deadline):
-        row = store.orders[order.id]
-        if row["state"]["version"] != expected_version:
-            raise Conflict(f"order {order.id} was changed concurrently", {"order_id": order.id})
-        row.update(
+    def save(store, order, status_group, deadline):
+        store.orders[order.id].update(
             state=order.to_dict(timeline=False),
             status_group=status_group,
             next_deadline_at=deadline,
