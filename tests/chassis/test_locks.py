@@ -57,7 +57,15 @@ def waiting_for_advisory_lock(engine) -> bool:
         return connection.execute(waiting).scalar() > 0
 
 
-def test_on_sqlite_a_holder_has_the_database_write_lock_until_it_commits(tmp_path):
+@pytest.mark.parametrize(
+    "take",
+    [
+        lambda session: locks.hold(session, "order", ["o-1"]),
+        locks.serialise_on_sqlite,  # what a row read to be written back takes on SQLite
+    ],
+    ids=["hold", "serialise_on_sqlite"],
+)
+def test_on_sqlite_a_holder_has_the_database_write_lock_until_it_commits(tmp_path, take):
     url = f"sqlite:///{tmp_path}/locks.db"
     engine = make_engine(url)
     impatient = create_engine(url, connect_args={"timeout": 0})  # fails at once when locked
@@ -70,7 +78,7 @@ def test_on_sqlite_a_holder_has_the_database_write_lock_until_it_commits(tmp_pat
 
     with Session(engine) as session, session.begin():
         session.execute(text("SELECT count(*) FROM seen"))  # a read takes no lock
-        locks.hold(session, "order", ["o-1"])
+        take(session)
         with pytest.raises(OperationalError, match="locked"):
             write_elsewhere()
         session.execute(text("INSERT INTO seen VALUES ('holder')"))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_waiter, replace_dependencies
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 
 from contracts.errors import IdempotencyKeyReused, IllegalTransition, InvalidRequest, NotFound
 from fulfillment.models import fulfillments
@@ -231,6 +231,7 @@ def test_a_transition_takes_three_round_trips(system):
     """The command's claim, the order's locked read, then everything else with the COMMIT: the
     order's write and its timeline's entry wait for the outbox rows and the outcome."""
     system["orders"].start()
+    engine = dependency(system["orders"], "uow").engine
     sent = []
 
     def record(conn, cursor, *_):
@@ -239,14 +240,18 @@ def test_a_transition_takes_three_round_trips(system):
 
     with rpc(system["orders_config"]) as proxy:
         order_id = proxy.orders.place_order(BUYER, MANUFACTURING)["id"]
-        event.listen(Engine, "after_cursor_execute", record)
+        event.listen(engine, "after_cursor_execute", record)
         try:
             proxy.orders.perform_action(SUPPLIER, order_id, "approve")
         finally:
-            event.remove(Engine, "after_cursor_execute", record)
+            event.remove(engine, "after_cursor_execute", record)
 
-    connection = next(conn for conn, query in sent if "INSERT INTO commands" in query)
-    transaction = [query for conn, query in sent if conn is connection]
+    # The command's connection from its claim to its COMMIT (the outbox relay may use the same
+    # pooled connection before or after).
+    start = next(i for i, (_, query) in enumerate(sent) if "INSERT INTO commands" in query)
+    on_its_connection = [query for conn, query in sent[start:] if conn is sent[start][0]]
+    end = next(i for i, query in enumerate(on_its_connection) if query.endswith("; COMMIT"))
+    transaction = on_its_connection[: end + 1]
     assert len(transaction) == 3
     assert "INSERT INTO commands" in transaction[0] and "FOR UPDATE" in transaction[1]
     assert all(part in transaction[2] for part in ("UPDATE orders", "activities", "COMMIT"))

@@ -45,9 +45,7 @@ def hold(
     COMMIT) instead of at once, one round trip fewer. Only for a caller whose next step is a
     statement: what it does outside the database before that statement is not under them."""
     if session.get_bind().dialect.name == "sqlite":
-        connection = session.connection()
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        serialise_on_sqlite(session)
         return
     keys = sorted({lock_key(namespace, name) for name in names})
     if not keys:
@@ -70,3 +68,15 @@ def lock_key(namespace: str, name: str) -> int:
 
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
+
+
+def serialise_on_sqlite(session: Session) -> None:
+    """On SQLite, where ``SELECT ... FOR UPDATE`` locks nothing, take the database's write lock
+    now if the transaction has not written yet: a row read to be written back is then safe from
+    other writers until the transaction ends, as its row lock makes it on PostgreSQL (where
+    this does nothing)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

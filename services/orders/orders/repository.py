@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from chassis import access, paging
+from chassis import access, locks, paging
 from chassis.pg_transactions import LATER
 from contracts.errors import InvalidRequest, NotFound
 from orders.domain import Order
@@ -71,8 +71,9 @@ def add(session: Session, order: Order, status_group: str, deadline):
 
 def save(session: Session, order: Order, status_group: str, deadline):
     """Write the changed order, whose row this transaction locked as it loaded it
-    (``load(for_update=True)``, ``load_for_system``, ``lock_if_due``): nobody can have written
-    it since, so there is nothing to check, and the write travels with the next statement."""
+    (``load(for_update=True)``, ``load_for_system``, ``lock_if_due``; on SQLite it holds the
+    database's write lock): nobody can have written it since, so there is nothing to check, and
+    the write travels with the next statement."""
     session.execute(
         _SAVE,
         {"key_id": order.id, **_columns(order, status_group, deadline)},
@@ -147,6 +148,9 @@ def due_order_ids(session: Session, now: datetime, limit: int) -> list[str]:
 
 def lock_if_due(session: Session, order_id: str, now: datetime) -> Order | None:
     """The order, locked, if its deadline has passed and no other replica is firing it."""
+    # Unlike an action (its claim) or an event (its inbox row), a timer's transaction writes
+    # nothing before this read: on SQLite it takes the write lock itself.
+    locks.serialise_on_sqlite(session)
     state = session.execute(
         select(orders.c.state)
         .where(orders.c.id == order_id, orders.c.next_deadline_at <= now)
