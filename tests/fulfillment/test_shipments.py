@@ -3,11 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import insert, select, update
 
 from chassis.database import make_engine
 from contracts.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from fulfillment.models import fulfillments, metadata, waiting_events
+from support.databases import alembic_ini
 from support.order_facts import PLACED
 from support.services import ADMIN, BUYER, SUPPLIER, count, query, rpc
 
@@ -94,6 +97,26 @@ def test_a_draft_shipment_is_withdrawn_once_and_its_quantities_are_left_to_ship(
     assert fulfillment.published("shipment.created") == []
     # Its number may be on a printed delivery note: the next shipment has another.
     assert fulfillment.call("create_shipment", SUPPLIER, order_id, request)["number"] == 2
+
+
+def test_a_record_from_before_its_numbers_were_kept_goes_on_from_its_highest_shipment(
+    fulfillment,
+):
+    order_id = fulfillment.place()
+    request = {"lines": [{"line_id": "L1", "quantity": 1}]}
+    for _ in range(2):
+        fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+    url = fulfillment.config["DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.begin() as connection:  # as migration 0009 left a record that had shipments
+        connection.execute(update(fulfillments).values(shipments_numbered=0))
+    engine.dispose()
+    config = Config(str(alembic_ini("fulfillment")))
+    config.set_main_option("sqlalchemy.url", url)
+    command.downgrade(config, "0009")
+    command.upgrade(config, "head")
+
+    assert fulfillment.call("create_shipment", SUPPLIER, order_id, request)["number"] == 3
 
 
 def test_a_cancelled_orders_draft_can_still_be_withdrawn(fulfillment):

@@ -612,10 +612,7 @@ class FulfillmentService(ServiceBase):
     def _add_shipment(self, tx, record, lines, allocated, carrier, tracking_number):
         """A new shipment of ``lines``, the record's lines becoming ``allocated``. Its number is
         never one a withdrawn draft had: a delivery note printed for it names that parcel."""
-        numbers = tx.session.scalars(
-            select(shipments.c.number).where(shipments.c.order_id == record["order_id"])
-        ).all()
-        number = max([record["shipments_numbered"], *numbers]) + 1
+        number = record["shipments_numbered"] + 1
         tx.session.execute(
             update(fulfillments)
             .where(fulfillments.c.id == record["id"])
