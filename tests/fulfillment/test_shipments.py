@@ -102,21 +102,31 @@ def test_a_draft_shipment_is_withdrawn_once_and_its_quantities_are_left_to_ship(
 def test_a_record_from_before_its_numbers_were_kept_goes_on_from_its_highest_shipment(
     fulfillment,
 ):
-    order_id = fulfillment.place()
     request = {"lines": [{"line_id": "L1", "quantity": 1}]}
+    shipped = fulfillment.place("o-1")
     for _ in range(2):
-        fulfillment.call("create_shipment", SUPPLIER, order_id, request)
+        fulfillment.call("create_shipment", SUPPLIER, shipped, request)
+    withdrawn = fulfillment.place("o-2")  # counted since 0009: its count is above what is stored
+    draft = fulfillment.call("create_shipment", SUPPLIER, withdrawn, request)
+    fulfillment.call("withdraw_shipment", SUPPLIER, withdrawn, draft["id"])
     url = fulfillment.config["DATABASE_URL"]
     engine = make_engine(url)
     with engine.begin() as connection:  # as migration 0009 left a record that had shipments
-        connection.execute(update(fulfillments).values(shipments_numbered=0))
+        connection.execute(
+            update(fulfillments)
+            .where(fulfillments.c.order_id == shipped)
+            .values(shipments_numbered=0)
+        )
     engine.dispose()
     config = Config(str(alembic_ini("fulfillment")))
     config.set_main_option("sqlalchemy.url", url)
-    command.downgrade(config, "0009")
-    command.upgrade(config, "head")
+    try:
+        command.downgrade(config, "0009")
+    finally:  # the database is shared: it stays at the head whatever happens
+        command.upgrade(config, "head")
 
-    assert fulfillment.call("create_shipment", SUPPLIER, order_id, request)["number"] == 3
+    assert fulfillment.call("create_shipment", SUPPLIER, shipped, request)["number"] == 3
+    assert fulfillment.call("create_shipment", SUPPLIER, withdrawn, request)["number"] == 2
 
 
 def test_a_cancelled_orders_draft_can_still_be_withdrawn(fulfillment):
