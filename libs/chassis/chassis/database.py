@@ -62,6 +62,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def parameter_sets(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """``rows`` as ``execute`` should take them: one row as one parameter set, not a list of
+    one. The many-rows path costs more CPU than it saves for one row, and only a one-row write
+    can wait for the next statement (``pg_transactions.LATER``)."""
+    return rows[0] if len(rows) == 1 else rows
+
+
 def supports_skip_locked(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

@@ -19,7 +19,7 @@ from sqlalchemy import Select, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from chassis.clock import utc_now
-from chassis.database import supports_skip_locked
+from chassis.database import parameter_sets, supports_skip_locked
 from chassis.publishing import ConfirmedBatches, EventPublisher
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,7 @@ class Outbox:
                 }
                 for e in envelopes
             ]
-            # One row is a plain INSERT: the many-rows path costs more CPU than it saves.
-            connection.execute(self._insert, rows[0] if len(rows) == 1 else rows)
+            connection.execute(self._insert, parameter_sets(rows))
 
     def publish_committed(self, envelopes: list[dict[str, Any]]) -> None:
         """The fast path. A failure here loses nothing: the rows wait for the relay."""

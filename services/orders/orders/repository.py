@@ -7,6 +7,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis import access, locks, paging
+from chassis.database import parameter_sets
 from chassis.pg_transactions import LATER
 from contracts.errors import InvalidRequest, NotFound
 from orders.domain import Order
@@ -110,12 +111,9 @@ def append_activity(session: Session, order_id: str, entries: list[dict]) -> Non
         }
         for e in entries
     ]
-    if len(rows) == 1:
-        # A plain INSERT (the many-rows path costs more CPU than it saves), sent with the
-        # command's next statement: nothing reads it back meanwhile.
-        session.execute(_APPEND_ACTIVITY, rows[0], execution_options=LATER)
-    elif rows:
-        session.execute(_APPEND_ACTIVITY, rows)
+    if rows:
+        # Nothing reads it back meanwhile: one entry travels with the command's next statement.
+        session.execute(_APPEND_ACTIVITY, parameter_sets(rows), execution_options=LATER)
 
 
 def timeline(session: Session, order_id: str) -> list[dict]:

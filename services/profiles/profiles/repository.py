@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from chassis import locks
 from chassis.clock import as_utc, row_as_utc
-from chassis.database import upserting_insert
+from chassis.database import parameter_sets, upserting_insert
 from chassis.pg_transactions import LATER
 from profiles import tallies
 from profiles.models import (
@@ -31,10 +31,7 @@ from profiles.projection import REVIEWED_SIDE, Change, change
 def record(session: Session, events: list[dict[str, Any]]) -> None:
     """Keep events in the history: ``[{event_id, event_type, occurred_at, data}]``, one
     statement (a lone event's travels with the next)."""
-    if len(events) == 1:
-        session.execute(_KEEP_EVENT, events[0], execution_options=LATER)
-    else:
-        session.execute(_KEEP_EVENT, events)
+    session.execute(_KEEP_EVENT, parameter_sets(events), execution_options=LATER)
 
 
 @dataclass
