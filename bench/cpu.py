@@ -28,23 +28,23 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
 
 
-def _pids_of_user(user: str) -> list[int]:
+def pids_of_user(user: str) -> list[int]:
     out = subprocess.run(["pgrep", "-u", user], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
 
 
-def _broker_pids(port: int) -> list[int]:
+def broker_pids(port: int) -> list[int]:
     """The process listening on the broker's port, else every process of the rabbitmq user."""
     out = subprocess.run(
         ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True
     ).stdout
-    return sorted({int(p) for p in re.findall(r"pid=(\d+)", out)}) or _pids_of_user("rabbitmq")
+    return sorted({int(p) for p in re.findall(r"pid=(\d+)", out)}) or pids_of_user("rabbitmq")
 
 
 def _postgres_pids(databases: list[str]) -> list[int]:
     """The backends serving ``databases`` and the server's background processes."""
     if not databases:
-        return _pids_of_user("postgres")
+        return pids_of_user("postgres")
     connection = psycopg2.connect(PG_ADMIN)
     try:
         with connection.cursor() as cursor:
@@ -77,7 +77,7 @@ def snapshot(system, broker_port: int = 5672, databases: list[str] = ()) -> dict
     for child in system.children:
         groups.setdefault(child.name.split("#")[0], []).append(child.proc.pid)
     groups["bench-client"] = [os.getpid()]
-    groups["rabbitmq"] = _broker_pids(broker_port)
+    groups["rabbitmq"] = broker_pids(broker_port)
     cpu = {name: sum(_proc_cpu(p) for p in pids) for name, pids in groups.items()}
     cpu["postgres"] = {pid: _proc_cpu(pid) for pid in _postgres_pids(list(databases))}
     cpu["machine"] = _machine_busy()

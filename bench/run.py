@@ -1,6 +1,6 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--replicas N]
+    .venv/bin/python bench/run.py [--quick] [--replicas N] [--cpus 0]
         [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
                 page,list,queue,profile]
 
@@ -36,6 +36,7 @@ import approvals
 import broker_hop
 import chat_messages
 import consumer
+import cores
 import list_query
 import order_page
 import payments_ledger
@@ -45,7 +46,7 @@ import scans
 import staff_queue
 import transitions
 from report import Report
-from system import Infra
+from system import BROKER_PORT, Infra
 
 # In this order: the broker floor before the system starts (nothing else on the broker), the
 # measurements through the running system, then the list query on its own database after the
@@ -77,6 +78,11 @@ def main(argv=None) -> int:
         default=1,
         help="processes of orders and of fulfillment, sharing their queues (default 1)",
     )
+    parser.add_argument(
+        "--cpus",
+        type=cores.parse,
+        help="run the system, the local broker and PostgreSQL on these CPUs only (0, 0-1)",
+    )
     args = parser.parse_args(argv)
     chosen = list(MEASUREMENTS)
     if args.only:
@@ -86,8 +92,11 @@ def main(argv=None) -> int:
             parser.error(f"unknown measurement(s) {unknown}; choose from {list(MEASUREMENTS)}")
 
     report = Report()
+    pinned = args.cpus and cores.Pinned(args.cpus, BROKER_PORT)
     infra = Infra(replicas=args.replicas)
     report.metric("replicas", args.replicas, "processes", services="orders,fulfillment")
+    cpus = sorted(os.sched_getaffinity(0))
+    report.metric("cpus", len(cpus), "CPUs", which=",".join(map(str, cpus)))
     context: dict = {}
     failed = []
     started = time.monotonic()
@@ -119,6 +128,8 @@ def main(argv=None) -> int:
     finally:
         infra.close()
         report.close()
+        if pinned:
+            pinned.release()
     print()
     print(report.table())
     targets = [r for r in report.rows if "ok" in r]

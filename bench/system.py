@@ -33,6 +33,7 @@ PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 # traffic out of its CPU figures: BENCH_BROKER=guest:guest@127.0.0.1:5673
 # BENCH_MANAGEMENT=http://127.0.0.1:15673/api.
 BROKER = os.environ.get("BENCH_BROKER", "guest:guest@127.0.0.1:5672")
+BROKER_PORT = int(BROKER.rsplit(":", 1)[1])
 MANAGEMENT = os.environ.get("BENCH_MANAGEMENT", "http://127.0.0.1:15672/api")
 AUTH = ("guest", "guest")
 HTTP_TIMEOUT = 30
@@ -144,7 +145,7 @@ class Infra:
         """CPU so far of every process (see cpu.py); PostgreSQL only for this run's databases."""
         return cpu.snapshot(
             self.system,
-            broker_port=int(BROKER.rsplit(":", 1)[1]),
+            broker_port=BROKER_PORT,
             databases=[url.rsplit("/", 1)[1] for url in self.databases.values()],
         )
 

@@ -1,10 +1,14 @@
 """``chassis.pg_transactions``: on PostgreSQL a transaction's BEGIN travels with its first
 statement and its COMMIT with its final statements, and a transaction stays all or nothing."""
 
+from datetime import UTC, datetime
+
 import pytest
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import (
+    JSON,
     Column,
+    DateTime,
     Integer,
     MetaData,
     String,
@@ -17,12 +21,20 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.database import make_engine, normalise_url
-from chassis.pg_transactions import BEGIN, LATER, ONE_SNAPSHOT, final_commit, send_with_next
+from chassis.pg_transactions import (
+    BEGIN,
+    LATER,
+    ONE_SNAPSHOT,
+    final_commit,
+    send_with_next,
+    write_later,
+)
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -35,6 +47,17 @@ tags = Table(
     Column("name", String(10)),
     UniqueConstraint("name", deferrable=True, initially="DEFERRED"),
 )
+# Values SQLAlchemy turns into what psycopg2 adapts, and a default made in Python.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("body", JSON),
+    Column("at", DateTime(timezone=True)),
+    Column("stamp", String(20), default=lambda: "made in Python"),
+)
+_REVISE = update(documents).where(documents.c.id == bindparam("key_id"))
+AT = datetime(2031, 5, 1, 12, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -252,3 +275,52 @@ def test_a_rollback_to_a_savepoint_drops_what_waited_inside_it(engine):
             session.execute(insert(notes).values(id=1), execution_options=LATER)
             raise KeyError("given up")
     assert count(engine) == 1
+
+
+def _written(engine, sent, write) -> list[str]:
+    sent.clear()
+    with Session(engine) as session, session.begin():
+        write(
+            session, insert(documents), {"id": 1, "body": {"a": [1, "é"]}, "at": AT, "stamp": "s"}
+        )
+        write(session, _REVISE, {"key_id": 1, "body": {"b": None}})
+        assert sent == []
+        assert session.execute(select(documents)).one() == (1, {"b": None}, AT, "s")
+        session.execute(documents.delete())
+    return list(sent)
+
+
+def test_write_later_writes_what_sqlalchemy_would_and_sends_it_with_the_next_statement(
+    engine, sent
+):
+    def through_sqlalchemy(session, statement, parameters):
+        session.execute(statement, parameters, execution_options=LATER)
+
+    queries = _written(engine, sent, write_later)
+    assert queries == _written(engine, sent, through_sqlalchemy)
+    assert queries[0].startswith(f"{BEGIN}; INSERT INTO documents")
+
+
+def test_write_later_leaves_a_default_made_in_python_to_sqlalchemy(engine):
+    with Session(engine) as session, session.begin():
+        write_later(session, insert(documents), {"id": 1})
+    with engine.connect() as connection:
+        assert connection.execute(select(documents.c.stamp)).scalar_one() == "made in Python"
+
+
+def test_write_later_sends_several_rows_or_a_percent_sign_at_once(engine, sent):
+    with Session(engine) as session, session.begin():
+        write_later(session, insert(notes), [{"id": 1}, {"id": 2}])
+        write_later(session, insert(tags), {"name": "5% off"})
+        assert any("INSERT INTO notes" in query for query in sent)
+        assert any("INSERT INTO tags (name) VALUES ('5% off')" in query for query in sent)
+    assert count(engine) == 2
+
+
+def test_write_later_on_sqlite_writes_at_once(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'later.db'}")
+    documents.create(engine)
+    with Session(engine) as session, session.begin():
+        write_later(session, insert(documents), {"id": 1, "body": {"a": 1}, "at": AT})
+        assert session.execute(select(documents.c.body)).scalar_one() == {"a": 1}
+    engine.dispose()

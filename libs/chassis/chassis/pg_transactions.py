@@ -30,7 +30,7 @@ psycopg2's own transactions and are not used.
 """
 
 from contextlib import suppress
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from psycopg2.errors import InFailedSqlTransaction
@@ -41,7 +41,9 @@ from psycopg2.extensions import (
     encodings,
 )
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 _BEGIN_OPTION = "chassis_begin"
@@ -91,6 +93,65 @@ def send_with_next(connection: Connection, sql: str) -> bool:
         return False
     connection.info.setdefault(_WITH_NEXT, []).append(sql)
     return True
+
+
+def write_later(session: Session, statement: Any, parameters: Any = None) -> None:
+    """Execute ``statement`` as a ``LATER`` write, without SQLAlchemy's work per execution.
+
+    Most of the CPU a write that waits costs is SQLAlchemy executing it only for psycopg2 to
+    write its parameters in: a cache key, an execution context, a cursor, result objects. Here
+    the statement is compiled once per shape (its dialect and the keys of its parameters) and
+    its parameters are written straight into what waits. Whatever this path cannot vouch for
+    runs as ``session.execute(statement, parameters, execution_options=LATER)`` does, with the
+    same outcome: several rows; a connection the chassis does not frame (SQLite); a statement
+    that needs SQLAlchemy at execution (Python-side defaults, expanding parameters,
+    RETURNING); a value holding a ``%``. The session must hold no ORM objects (the services'
+    sessions never do), since nothing here flushes them.
+    """
+    connection = session.connection()
+    raw: Any = connection.connection.dbapi_connection
+    fitting = isinstance(parameters, dict | None) and getattr(raw, "autocommit", False)
+    compiled = fitting and _compiled(statement, connection.dialect, tuple(parameters or ()))
+    if compiled:
+        values = compiled.construct_params(parameters)
+        for name, process in _bind_processors(compiled).items():
+            if name in values:
+                values[name] = process(values[name])
+        with raw.cursor() as cursor:
+            sql = cursor.mogrify(compiled.string, values).decode(encodings[raw.encoding])
+        if "%" not in sql:  # else the next statement's parameters would be written into it
+            connection.info.setdefault(_WITH_NEXT, []).append(sql)
+            return
+    session.execute(statement, parameters, execution_options=LATER)
+
+
+@lru_cache(maxsize=512)
+def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> SQLCompiler | None:
+    """``statement`` compiled for parameters named ``keys``; None when writing its parameters
+    in is not all executing it takes."""
+    compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
+    plain = (
+        compiled.is_sql
+        and (compiled.isinsert or compiled.isupdate or compiled.isdelete)
+        and not compiled.effective_returning
+        and not compiled.insert_prefetch
+        and not compiled.update_prefetch
+        and not any(bind.expanding for bind in compiled.binds.values())
+        and not compiled.escaped_bind_names
+    )
+    return compiled if plain else None
+
+
+@lru_cache(maxsize=512)
+def _bind_processors(compiled: SQLCompiler) -> dict[str, Any]:
+    """What turns each parameter's value into one psycopg2 adapts (JSON into its text, say)."""
+    dialect = compiled.dialect
+    processors = {}
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return processors
 
 
 def _begin_with_first_statement(

@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, false, func, insert, select, update
 from chassis import waiting
 from chassis.access import visible_to
 from chassis.database import insert_ignoring_duplicates
-from chassis.pg_transactions import LATER
+from chassis.pg_transactions import write_later
 from chat import conversations as rules
 from chat.models import (
     attachments,
@@ -63,10 +63,10 @@ def ensure_order(session, known: dict[str, dict], data: dict, now: datetime) -> 
         if order["status"] != data["status"]:
             changes["status"] = data["status"]
         if changes:
-            session.execute(
+            write_later(
+                session,
                 _CHANGE_ORDER,
                 {"key_order_id": order["order_id"], **changes, "updated_at": now},
-                execution_options=LATER,
             )
             order.update(changes)
         return order, False

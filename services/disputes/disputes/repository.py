@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, false, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from chassis import access, paging
-from chassis.pg_transactions import LATER
+from chassis.pg_transactions import write_later
 from contracts.errors import InvalidRequest, NotFound
 from disputes.domain import ACTIVE, APPROVED, Claim, Dispute, OrderFacts
 from disputes.models import claim_triggers, claims, disputes, order_facts
@@ -48,11 +48,7 @@ _SET_ORDER_STATUS = (
 def update_order_status(session: Session, order_id: str, status: str) -> None:
     """Sent with the transaction's next statement (its inbox row and COMMIT, when a status
     change is all the event brings): one round trip for the whole event."""
-    session.execute(
-        _SET_ORDER_STATUS,
-        {"key_order_id": order_id, "new_status": status},
-        execution_options=LATER,
-    )
+    write_later(session, _SET_ORDER_STATUS, {"key_order_id": order_id, "new_status": status})
 
 
 # --- disputes -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from chassis.clock import Clock, row_as_utc
 from chassis.consumer import consume, consume_batches
 from chassis.database import upserting_insert
 from chassis.health import ServiceBase
-from chassis.pg_transactions import LATER
+from chassis.pg_transactions import write_later
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
 from contracts.documents import DOCUMENTS_BLOB_NAMESPACE
@@ -60,6 +60,8 @@ _RECORD_OF = (
     .with_for_update()
 )
 _INSERT_RECORD = waiting.record_insert(fulfillments, waiting_events)
+# What an open record learns later; its parameters name the columns set.
+_LEARN = update(fulfillments).where(fulfillments.c.id == bindparam("key_id"))
 # ... and what every delivery of scans runs.
 _SHIPMENTS_LOCKED = (
     select(shipments)
@@ -115,12 +117,11 @@ class FulfillmentService(ServiceBase):
                 learnt = domain.placement_facts(event.data)
                 if event.event_type == "order.approved" and record["awaits_approval"]:
                     learnt["awaits_approval"] = False
-                if learnt:
-                    tx.session.execute(
-                        update(fulfillments)
-                        .where(fulfillments.c.id == record["id"])
-                        .values(**learnt, updated_at=self.clock()),
-                        execution_options=LATER,  # sent with the next statement, which sees it
+                if learnt:  # sent with the next statement, which sees it
+                    write_later(
+                        tx.session,
+                        _LEARN,
+                        {"key_id": record["id"], **learnt, "updated_at": self.clock()},
                     )
             # else: the cancellation overtook both
 

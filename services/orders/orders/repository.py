@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chassis import access, locks, paging
 from chassis.database import parameter_sets
-from chassis.pg_transactions import LATER
+from chassis.pg_transactions import write_later
 from contracts.errors import InvalidRequest, NotFound
 from orders.domain import Order
 from orders.models import activities, orders
@@ -75,11 +75,7 @@ def save(session: Session, order: Order, status_group: str, deadline):
     (``load(for_update=True)``, ``load_for_system``, ``lock_if_due``; on SQLite it holds the
     database's write lock): nobody can have written it since, so there is nothing to check, and
     the write travels with the next statement."""
-    session.execute(
-        _SAVE,
-        {"key_id": order.id, **_columns(order, status_group, deadline)},
-        execution_options=LATER,
-    )
+    write_later(session, _SAVE, {"key_id": order.id, **_columns(order, status_group, deadline)})
 
 
 def load(session: Session, order_id: str, actor: dict, for_update=False) -> Order:
@@ -113,7 +109,7 @@ def append_activity(session: Session, order_id: str, entries: list[dict]) -> Non
     ]
     if rows:
         # Nothing reads it back meanwhile: one entry travels with the command's next statement.
-        session.execute(_APPEND_ACTIVITY, parameter_sets(rows), execution_options=LATER)
+        write_later(session, _APPEND_ACTIVITY, parameter_sets(rows))
 
 
 def timeline(session: Session, order_id: str) -> list[dict]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from chassis import locks
 from chassis.clock import as_utc, row_as_utc
 from chassis.database import parameter_sets, upserting_insert
-from chassis.pg_transactions import LATER
+from chassis.pg_transactions import write_later
 from profiles import tallies
 from profiles.models import (
     conversation_posts,
@@ -31,7 +31,7 @@ from profiles.projection import REVIEWED_SIDE, Change, change
 def record(session: Session, events: list[dict[str, Any]]) -> None:
     """Keep events in the history: ``[{event_id, event_type, occurred_at, data}]``, one
     statement (a lone event's travels with the next)."""
-    session.execute(_KEEP_EVENT, parameter_sets(events), execution_options=LATER)
+    write_later(session, _KEEP_EVENT, parameter_sets(events))
 
 
 @dataclass
@@ -83,11 +83,8 @@ def apply(
     # first makes the row, the others only fill in their columns. The row is locked while its
     # contributions to the totals move, so two events of one order never count twice.
     built = _upserts_for(session)
-    session.execute(
-        built.make_facts,
-        {"order_id": done.order_id, "title": "", **done.parties},
-        execution_options=LATER,  # read back, locked, by the next statement
-    )
+    # Read back, locked, by the next statement.
+    write_later(session, built.make_facts, {"order_id": done.order_id, "title": "", **done.parties})
     before = row_as_utc(
         session.execute(_FACTS_LOCKED, {"key_order_id": done.order_id}).mappings().one()
     )
@@ -95,9 +92,7 @@ def apply(
     # delivered when it was first delivered).
     filled = {k: v for k, v in done.facts.items() if before.get(k) is None or k == "title"}
     if filled:
-        session.execute(
-            _FILL_FACTS, {"key_order_id": done.order_id, **filled}, execution_options=LATER
-        )
+        write_later(session, _FILL_FACTS, {"key_order_id": done.order_id, **filled})
     old_tallies, old_samples = tallies.of_order(before)
     new_tallies, new_samples = tallies.of_order({**before, **filled})
     added = new_tallies - old_tallies
@@ -166,7 +161,7 @@ def _key_of(counted: tallies.Tally | tallies.Sample) -> tuple[str, ...]:
 def _count(session: Session, key: dict[str, str], added: dict[str, Any]) -> None:
     """Add to a running total, widening its period: one statement, the row made if it is the
     first."""
-    session.execute(_upserts_for(session).count, {**key, **added}, execution_options=LATER)
+    write_later(session, _upserts_for(session).count, {**key, **added})
 
 
 def _move_median(
@@ -212,9 +207,9 @@ def _move_median(
             if removed:
                 _without_sample(session, of_key, row, x)
     if row["count"] == 0:
-        session.execute(_DROP_MEDIAN, of_key, execution_options=LATER)
+        write_later(session, _DROP_MEDIAN, of_key)
     else:
-        session.execute(_SAVE_MEDIAN, {**of_key, **row}, execution_options=LATER)
+        write_later(session, _SAVE_MEDIAN, {**of_key, **row})
 
 
 def _with_sample(session: Session, of_key: dict, row: dict, x: tuple, at: datetime) -> None:
