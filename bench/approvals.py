@@ -62,6 +62,7 @@ def run(infra, report, quick):
                     errors.append(f"{response.status_code} {response.text[:200]}")
 
         if i == 0:
+            infra.profiler.start(infra.system)
             cpu_first, wall_first = infra.cpu_snapshot(), time.perf_counter()
         elapsed = run_concurrently(worker, concurrency)
         total_ok += ok[0]
@@ -87,6 +88,7 @@ def run(infra, report, quick):
     lag = wait_for_approvals_applied(fulfillment_url, approved_before, timeout=180)
     # Over all levels and the final catch-up: everything one approval costs, events included.
     cpu_end = infra.cpu_snapshot()
+    infra.profiler.stop(infra.system, NAME)
     per_op = cpu.report_per_op(
         report, "approvals", cpu_first, cpu_end, total_ok, time.perf_counter() - wall_first
     )

@@ -52,11 +52,13 @@ def run(infra, report, quick):
     publisher = EventPublisher(infra.amqp_uri)
     before = approvals_applied(fulfillment_url)
 
+    infra.profiler.start(infra.system)
     cpu_before, started = infra.cpu_snapshot(), time.perf_counter()
     for envelope in envelopes:
         publisher.publish_event(envelope)
     wait_for_approvals_applied(fulfillment_url, before + n, timeout=180)
     elapsed, cpu_after = time.perf_counter() - started, infra.cpu_snapshot()
+    infra.profiler.stop(infra.system, NAME)
     ids = [e["data"]["order_id"] for e in envelopes]
     (records, opened), *_ = query_rows(
         fulfillment_url,

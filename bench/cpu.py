@@ -114,9 +114,9 @@ def report_per_op(report, prefix, before, after, ops, elapsed) -> dict[str, floa
     )
     report.metric(
         f"{prefix}.machine_busy",
-        100 * machine / (elapsed * os.cpu_count()),
+        100 * machine / (elapsed * len(os.sched_getaffinity(0))),
         "%",
-        cpus=os.cpu_count(),
+        cpus=len(os.sched_getaffinity(0)),  # this run's: --cpus may take fewer
     )
     return per_op
 

@@ -1,6 +1,6 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
-    .venv/bin/python bench/run.py [--quick] [--replicas N] [--cpus 0]
+    .venv/bin/python bench/run.py [--quick] [--replicas N] [--cpus 0] [--profile]
         [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
                 page,list,queue,profile]
 
@@ -83,6 +83,11 @@ def main(argv=None) -> int:
         type=cores.parse,
         help="run the system, the local broker and PostgreSQL on these CPUs only (0, 0-1)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="where each process's CPU goes in approvals, transitions, consumer (cpu_profile.py)",
+    )
     args = parser.parse_args(argv)
     chosen = list(MEASUREMENTS)
     if args.only:
@@ -93,7 +98,7 @@ def main(argv=None) -> int:
 
     report = Report()
     pinned = args.cpus and cores.Pinned(args.cpus, BROKER_PORT)
-    infra = Infra(replicas=args.replicas)
+    infra = Infra(replicas=args.replicas, profile=args.profile)
     report.metric("replicas", args.replicas, "processes", services="orders,fulfillment")
     cpus = sorted(os.sched_getaffinity(0))
     report.metric("cpus", len(cpus), "CPUs", which=",".join(map(str, cpus)))

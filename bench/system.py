@@ -19,6 +19,7 @@ import psycopg2
 import requests
 from alembic import command
 from alembic.config import Config
+from cpu_profile import Profiler
 from report import RESULTS
 
 from chassis.topology import consumer_queue_name
@@ -61,7 +62,7 @@ def migrate(component: str, url: str) -> None:
 class Infra:
     """Everything one run creates; close() removes all of it."""
 
-    def __init__(self, replicas: int = 1):
+    def __init__(self, replicas: int = 1, profile: bool = False):
         # Replicas of the services that scale out on shared queues.
         self.replicas = {"orders": replicas, "fulfillment": replicas}
         self.run_id = uuid.uuid4().hex[:8]
@@ -69,6 +70,7 @@ class Infra:
         self.databases: dict[str, str] = {}  # key -> url
         self.system = None
         self.jwt_secret = secrets.token_urlsafe(32)
+        self.profiler = Profiler(profile)
         self._log = None
 
     # --- broker ------------------------------------------------------------------------------
@@ -120,6 +122,7 @@ class Infra:
             "JWT_SECRET": self.jwt_secret,
             "CARRIER_WEBHOOK_SECRET": secrets.token_urlsafe(32),
             "LOG_LEVEL": "WARNING",
+            **self.profiler.env(),
             **{f"{name.upper()}_DATABASE_URL": self.database(name) for name in component_dirs()},
         }
         self._log = open(RESULTS / "system.log", "w")
@@ -176,6 +179,8 @@ class Infra:
             problems.append(f"stopping the system: {error}")
         if self._log is not None:
             self._log.close()
+        if self.profiler.enabled:
+            self.profiler.close()
         if self.databases:
             try:
                 admin = self._admin()

@@ -108,12 +108,14 @@ def run(infra, report, quick):
                     if view["status"] == FINAL:
                         completed[0] += 1
 
+        infra.profiler.start(infra.system)
         cpu_before = infra.cpu_snapshot()
         started = time.perf_counter()
         deadline[0] = started + duration
         list(pool.imap(walk, range(CONCURRENCY)))
         elapsed = time.perf_counter() - started
         cpu_after = infra.cpu_snapshot()
+        infra.profiler.stop(infra.system, NAME)
     finally:
         for proxy in proxies:
             proxy.stop()
