@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from chassis.database import make_engine, normalise_url
+from chassis.database import ignoring_duplicates, make_engine, normalise_url
 from chassis.pg_transactions import (
     BEGIN,
     LATER,
@@ -306,6 +306,15 @@ def test_write_later_leaves_a_default_made_in_python_to_sqlalchemy(engine):
         write_later(session, insert(documents), {"id": 1})
     with engine.connect() as connection:
         assert connection.execute(select(documents.c.stamp)).scalar_one() == "made in Python"
+
+
+def test_an_insert_that_skips_duplicates_can_wait_for_the_next_statement(engine, sent):
+    unless_there = ignoring_duplicates("postgresql", notes, None)  # asks for no generated key
+    with Session(engine) as session, session.begin():
+        write_later(session, unless_there, {"id": 1})
+        write_later(session, unless_there, {"id": 1})
+        assert sent == []
+    assert count(engine) == 1
 
 
 def test_write_later_sends_several_rows_or_a_percent_sign_at_once(engine, sent):

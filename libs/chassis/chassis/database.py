@@ -87,12 +87,15 @@ def insert_ignoring_duplicates(
 ) -> bool:
     """INSERT ``values`` unless a row with the same ``keys`` (with None, any unique key) is
     there; True when a row was inserted."""
-    statement = _ignoring_duplicates(session.get_bind().dialect.name, table, keys)
+    statement = ignoring_duplicates(session.get_bind().dialect.name, table, keys)
     inserted = cast(CursorResult[Any], session.execute(statement, values))
     return inserted.rowcount == 1
 
 
 @functools.cache
-def _ignoring_duplicates(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Any:
-    # Built once per table: building a statement costs more than running it from the cache.
-    return upserting_insert(dialect)(table).on_conflict_do_nothing(index_elements=keys)
+def ignoring_duplicates(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Any:
+    """An INSERT into ``table`` that skips a row whose ``keys`` (with None, any unique key) are
+    there; built once per table: building a statement costs more than running it. Inline: it
+    does not ask for the row's generated key (RETURNING), which nobody reads, so that it can
+    also wait for the next statement (``pg_transactions.write_later``)."""
+    return upserting_insert(dialect)(table).on_conflict_do_nothing(index_elements=keys).inline()

@@ -5,12 +5,14 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, insert, or_, select
 
 from chassis.access import platform_org
-from chassis.database import insert_ignoring_duplicates
+from chassis.database import ignoring_duplicates, insert_ignoring_duplicates
+from chassis.pg_transactions import write_later
 from chat.conversations import STAFF, STAFF_ROLES, Audience, is_staff
 from chat.models import emails, feed_marks, notification_reads, notifications, preferences
 from chat.rows import plain, upsert
 
 ALL_EVENTS = "*"
+_ONCE = ("event_id", "audience")  # an event notifies each audience once
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
@@ -25,10 +27,10 @@ def notify(
     link: str,
     now: datetime,
     email: bool = False,
-) -> int:
+) -> None:
     """Add the notification for each audience unless this event already gave it one; queue its
-    e-mails when ``email`` is on. Returns how many notifications were added."""
-    added = 0
+    e-mails when ``email`` is on."""
+    unless_there = ignoring_duplicates(session.get_bind().dialect.name, notifications, _ONCE)
     for audience in audiences:
         values = {
             "event_id": event_id,
@@ -42,17 +44,16 @@ def notify(
             "link": link,
             "created_at": now,
         }
-        if not insert_ignoring_duplicates(session, notifications, values, ("event_id", "audience")):
-            continue
-        added += 1
-        if email:
+        if not email:
+            # Whether it is new matters only to its e-mails: it waits for the next statement.
+            write_later(session, unless_there, values)
+        elif insert_ignoring_duplicates(session, notifications, values, _ONCE):
             seq = session.execute(
                 select(notifications.c.seq).where(
                     notifications.c.event_id == event_id, notifications.c.audience == audience.key
                 )
             ).scalar_one()
             _queue_emails(session, seq, event_type, audience, title, link, now)
-    return added
 
 
 def _queue_emails(session, seq, event_type, audience, title, link, now):
