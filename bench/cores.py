@@ -2,48 +2,68 @@
 run on all of them says what the others buy.
 
 This process is pinned before it starts the system, whose processes inherit its CPUs; the
-local RabbitMQ (every thread of it) and PostgreSQL (the postmaster, whose new backends inherit
-its CPUs, and every process already running) are pinned too, and given back the CPUs they had
-when the run ends.
+local RabbitMQ (every thread of it) and PostgreSQL (every process; the backends it forks
+meanwhile inherit the postmaster's CPUs) are pinned too. At the end every thread of the broker
+and every process of PostgreSQL, those forked meanwhile included, gets back the CPUs its
+server had. Pinning another user's processes takes root (or CAP_SYS_NICE); run one such bench
+at a time, or the second takes the first's pinning for the servers' own.
 """
 
+import argparse
 import os
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import cpu
 
 
 def parse(text: str) -> set[int]:
-    """``"0"``, ``"0,1"`` or ``"0-2"`` as a set of CPU numbers this machine has."""
-    cpus: set[int] = set()
-    for part in text.split(","):
-        first, _, last = part.strip().partition("-")
-        cpus.update(range(int(first), int(last or first) + 1))
+    """``"0"``, ``"0,1"`` or ``"0-2"`` as a set of CPU numbers this process may use."""
+    try:
+        cpus: set[int] = set()
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            cpus.update(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of CPUs: {text!r}") from None
     unknown = cpus - os.sched_getaffinity(0)
     if not cpus or unknown:
-        raise ValueError(f"no such CPU here: {sorted(unknown) or text!r}")
+        raise argparse.ArgumentTypeError(f"no such CPU here: {sorted(unknown) or text!r}")
     return cpus
 
 
-class Pinned:
-    """Everything the bench measures runs on ``cpus`` until ``release()``."""
-
-    def __init__(self, cpus: set[int], broker_port: int):
-        self._given_back: dict[int, set[int]] = {}
+@contextmanager
+def pinned(cpus: set[int], broker_port: int) -> Iterator[None]:
+    """This process, the broker and PostgreSQL on ``cpus`` inside the block."""
+    servers = {
+        "broker": lambda: cpu.broker_pids(broker_port),
+        "postgres": lambda: cpu.pids_of_user("postgres"),
+    }
+    theirs = {name: _affinity(pids()) for name, pids in servers.items()}
+    try:
         os.sched_setaffinity(0, cpus)
-        outside = cpu.broker_pids(broker_port) + cpu.pids_of_user("postgres")
-        for tid in (t for pid in outside for t in _threads(pid)):
-            try:
-                self._given_back[tid] = os.sched_getaffinity(tid)
-                os.sched_setaffinity(tid, cpus)
-            except ProcessLookupError:  # gone meanwhile: nothing to pin or give back
-                self._given_back.pop(tid, None)
+        for pids in servers.values():
+            _pin(pids(), cpus)
+        yield
+    finally:
+        for name, pids in servers.items():
+            if theirs[name]:
+                _pin(pids(), theirs[name])
 
-    def release(self) -> None:
-        for tid, cpus in self._given_back.items():
-            with suppress(ProcessLookupError):  # gone: nothing to give back
-                os.sched_setaffinity(tid, cpus)
+
+def _affinity(pids: list[int]) -> set[int]:
+    """The CPUs of the oldest of ``pids`` (a server's first process); none if it has none."""
+    for pid in sorted(pids):
+        with suppress(ProcessLookupError):
+            return os.sched_getaffinity(pid)
+    return set()
+
+
+def _pin(pids: list[int], cpus: set[int]) -> None:
+    for tid in (t for pid in pids for t in _threads(pid)):
+        with suppress(ProcessLookupError):  # gone meanwhile
+            os.sched_setaffinity(tid, cpus)
 
 
 def _threads(pid: int) -> list[int]:

@@ -62,10 +62,16 @@ def _postgres_pids(databases: list[str]) -> list[int]:
 
 
 def _machine_busy() -> float:
+    """CPU seconds the CPUs this run may use (``--cpus``) have been busy, whoever ran."""
+    mine = {f"cpu{n}" for n in os.sched_getaffinity(0)}
+    busy = 0
     with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / TICK
+        for line in f:
+            name, *fields = line.split()
+            if name in mine:
+                values = [int(v) for v in fields]
+                busy += sum(values[:8]) - values[3] - values[4]  # less idle and iowait
+    return busy / TICK
 
 
 def snapshot(system, broker_port: int = 5672, databases: list[str] = ()) -> dict[str, float]:

@@ -19,11 +19,10 @@ from report import RESULTS
 
 HERE = Path(__file__).resolve().parent
 DIRECTORY = RESULTS / "profile"
-SAMPLE_MS = 2
 # The library a sample's innermost frame belongs to, first match wins. psycopg2's C code runs
 # inside SQLAlchemy's ``do_execute`` frame and eventlet's wait callback: the round trips.
 LAYERS = (
-    ("psycopg2 (the round trips)", ("do_execute ", "do_executemany ", "psycopg2")),
+    ("psycopg2 (statements sent, answers read)", ("do_execute ", "do_executemany ", "psycopg2")),
     ("SQLAlchemy", ("sqlalchemy",)),
     ("nameko, kombu, amqp", ("nameko/", "kombu/", "amqp/", "vine/")),
     ("eventlet (green threads, sockets)", ("eventlet/", "greenlet")),
@@ -45,7 +44,7 @@ class Profiler:
         self.enabled = enabled
         if enabled:
             DIRECTORY.mkdir(parents=True, exist_ok=True)
-            self.close()
+            self.close()  # an earlier run's markers name processes long gone
 
     def env(self) -> dict[str, str]:
         """What the system's processes need in their environment to sample themselves."""
@@ -73,6 +72,9 @@ class Profiler:
             deadline = time.monotonic() + 10
             while not dumped.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
+            if not dumped.exists():  # its stderr says why; the part's figures still count
+                summaries.append(f"{child.name}: wrote no samples")
+                continue
             kept = DIRECTORY / f"{part}.{child.name.replace('#', '_')}.stacks"
             dumped.replace(kept)
             summaries.append(summarise(child.name, kept.read_text()))
@@ -94,22 +96,25 @@ class Profiler:
 def summarise(name: str, stacks: str) -> str:
     layers: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
-    total = 0
+    total = 0.0
     for line in stacks.splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames, n = stack.split(";"), int(count)
+        stack, _, seconds = line.rpartition(" ")
+        frames, n = stack.split(";"), float(seconds)
         total += n
         layers[_layer(frames[-1])] += n
         for function in {_function(f) for f in frames if any(o in f for o in OURS)}:
             inclusive[function] += n
     if not total:
         return f"{name}: no samples"
-    share = lambda n: f"{100 * n / total:4.1f}%"  # noqa: E731
-    lines = [f"{name}: {total * SAMPLE_MS / 1000:.1f} s of CPU sampled", "  by layer:"]
-    lines += [f"    {share(n)}  {layer}" for layer, n in layers.most_common()]
+    lines = [f"{name}: {total:.1f} s of CPU sampled", "  by layer:"]
+    lines += [f"    {_share(n, total)}  {layer}" for layer, n in layers.most_common()]
     lines.append("  its own functions, with what they call:")
-    lines += [f"    {share(n)}  {function}" for function, n in inclusive.most_common(TOP)]
+    lines += [f"    {_share(n, total)}  {f}" for f, n in inclusive.most_common(TOP)]
     return "\n".join(lines)
+
+
+def _share(part: float, total: float) -> str:
+    return f"{100 * part / total:4.1f}%"
 
 
 def _layer(frame: str) -> str:

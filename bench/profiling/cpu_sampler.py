@@ -1,58 +1,77 @@
-"""Where a process's CPU time goes: the Python stack sampled every 2 ms of CPU it spends.
+"""Where a process's CPU time goes: its Python stack, sampled every 2 ms of CPU it spends.
 
 ``ITIMER_PROF`` counts the process's own CPU time (user and system), so a sample is taken only
 while it runs: a process waiting for a core, for the database or for the broker is never
 sampled, unlike with a wall-clock sampler (py-spy), which weighs the points where a process
 wakes up. Time in C (psycopg2, a socket's send) counts for the Python frame that called it.
+Python runs the handler between two bytecodes, so a long C call delays it and signals arrive
+merged: each sample weighs the CPU time spent since the one before, not one interval.
 
 Driven by signals from the bench: ``SIGUSR2`` forgets what was sampled (a measurement
-begins), ``SIGUSR1`` writes the samples to ``<dir>/<pid>.stacks``, one ``frame;frame;... count``
-line per distinct stack, outermost frame first (what flame-graph tools read).
+begins), ``SIGUSR1`` writes it to ``<dir>/<pid>.stacks``, one ``frame;frame;... seconds`` line
+per distinct stack, outermost frame first (what flame-graph tools read). A handler never
+raises: it runs inside whatever the process was doing.
 """
 
 import collections
 import os
 import signal
+import sys
+import time
 from pathlib import Path
 from types import FrameType
 
 INTERVAL_S = 0.002
-_samples: collections.Counter[tuple[str, ...]] = collections.Counter()
+_seconds: collections.Counter[tuple[str, ...]] = collections.Counter()
+_last = time.process_time()
 _busy = False
 
 
 def install(directory: str) -> None:
     out = Path(directory)
-    signal.signal(signal.SIGUSR2, lambda *_: _samples.clear())
-    signal.signal(signal.SIGUSR1, lambda *_: _dump(out / f"{os.getpid()}.stacks"))
-    signal.signal(signal.SIGPROF, _sample)
+    signal.signal(signal.SIGUSR2, _guarded(_forget))
+    signal.signal(signal.SIGUSR1, _guarded(lambda _: _dump(out / f"{os.getpid()}.stacks")))
+    signal.signal(signal.SIGPROF, _guarded(_sample))
     signal.setitimer(signal.ITIMER_PROF, INTERVAL_S, INTERVAL_S)
     (out / f"{os.getpid()}.armed").touch()  # the bench signals only processes that sample
 
 
-def _sample(_signum: int, frame: FrameType | None) -> None:
-    global _busy
-    if _busy:  # a signal while the last sample or a dump is being taken
-        return
-    _busy = True
-    try:
-        stack = []
-        while frame is not None:
-            code = frame.f_code
-            where = code.co_filename.rpartition("site-packages/")[2]
-            stack.append(f"{code.co_qualname} ({where}:{frame.f_lineno})")
-            frame = frame.f_back
-        _samples[tuple(reversed(stack))] += 1
-    finally:
-        _busy = False
+def _guarded(step):
+    def handler(_signum: int, frame: FrameType | None) -> None:
+        global _busy
+        if _busy:  # a signal while the last one is being handled
+            return
+        _busy = True
+        try:
+            step(frame)
+        except Exception as error:  # never into the code it interrupted
+            print(f"cpu_sampler: {error!r}", file=sys.stderr)
+        finally:
+            _busy = False
+
+    return handler
+
+
+def _forget(_frame: FrameType | None) -> None:
+    global _last
+    _seconds.clear()
+    _last = time.process_time()
+
+
+def _sample(frame: FrameType | None) -> None:
+    global _last
+    now = time.process_time()
+    spent, _last = now - _last, now
+    stack = []
+    while frame is not None:
+        code = frame.f_code
+        where = code.co_filename.rpartition("site-packages/")[2]
+        stack.append(f"{code.co_qualname} ({where}:{frame.f_lineno})")
+        frame = frame.f_back
+    _seconds[tuple(reversed(stack))] += spent
 
 
 def _dump(path: Path) -> None:
-    global _busy
-    _busy = True
-    try:
-        partial = path.with_suffix(".partial")
-        partial.write_text("".join(f"{';'.join(s)} {n}\n" for s, n in _samples.items()))
-        partial.rename(path)  # the bench waits for the whole file
-    finally:
-        _busy = False
+    partial = path.with_suffix(".partial")
+    partial.write_text("".join(f"{';'.join(s)} {t:.6f}\n" for s, t in _seconds.items()))
+    partial.rename(path)  # the bench waits for the whole file

@@ -57,6 +57,13 @@ documents = Table(
     Column("stamp", String(20), default=lambda: "made in Python"),
 )
 _REVISE = update(documents).where(documents.c.id == bindparam("key_id"))
+# A key the server makes: an INSERT that leaves it out asks for it back unless told not to.
+stamps = Table(
+    "stamps",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("name", String(10), unique=True),
+)
 AT = datetime(2031, 5, 1, 12, 30, tzinfo=UTC)
 
 
@@ -309,12 +316,28 @@ def test_write_later_leaves_a_default_made_in_python_to_sqlalchemy(engine):
 
 
 def test_an_insert_that_skips_duplicates_can_wait_for_the_next_statement(engine, sent):
-    unless_there = ignoring_duplicates("postgresql", notes, None)  # asks for no generated key
+    new_name = ignoring_duplicates("postgresql", stamps, ("name",))
     with Session(engine) as session, session.begin():
-        write_later(session, unless_there, {"id": 1})
-        write_later(session, unless_there, {"id": 1})
+        write_later(session, new_name, {"name": "a"})
+        write_later(session, new_name, {"name": "a"})
         assert sent == []
-    assert count(engine) == 1
+        assert session.execute(select(stamps.c.name)).scalars().all() == ["a"]
+    assert "RETURNING" not in sent[0]
+
+
+def test_write_later_leaves_a_parameter_rendered_as_it_executes_to_sqlalchemy(engine, sent):
+    rendered = update(documents).where(documents.c.id == bindparam("key_id", literal_execute=True))
+    with Session(engine) as session, session.begin():
+        session.execute(insert(documents), {"id": 1})
+        write_later(session, rendered, {"key_id": 1, "stamp": "s"})
+        assert session.execute(select(documents.c.stamp)).scalar_one() == "s"
+
+
+def test_a_value_write_later_cannot_write_in_fails_as_sqlalchemy_reports_it(engine):
+    with Session(engine) as session, session.begin():
+        with pytest.raises(DBAPIError, match="can't adapt"):
+            write_later(session, insert(notes), {"id": object()})
+        session.rollback()
 
 
 def test_write_later_sends_several_rows_or_a_percent_sign_at_once(engine, sent):

@@ -29,6 +29,7 @@ cost a ``SET`` when it is switched back. Server-side cursors (``stream_results``
 psycopg2's own transactions and are not used.
 """
 
+from collections.abc import Mapping
 from contextlib import suppress
 from functools import lru_cache, partial
 from typing import Any
@@ -50,6 +51,7 @@ _BEGIN_OPTION = "chassis_begin"
 _WITH_NEXT = "chassis_with_next"  # in the pooled connection's ``info``
 _CARRIES = "chassis_carries_queue"  # set on an execution context that sends the queue
 _LATER_OPTION = "chassis_later"
+_FRAMED = "chassis_frames_transactions"  # set on the dialect of an engine the chassis frames
 # Execution options for a write whose answer nobody reads (no rowcount, no RETURNING): it is
 # sent with the transaction's next statement, or its COMMIT. Its error, if any, is then that
 # statement's. On SQLite, or on a connection the chassis does not frame, it runs at once.
@@ -66,6 +68,7 @@ def frame_transactions(engine: Engine) -> None:
     event.listen(engine, "after_cursor_execute", _sent)
     event.listen(engine, "do_execute", _write_later)
     dialect = engine.dialect
+    setattr(dialect, _FRAMED, True)
     # The dialect is this engine's own instance, and its pool resets connections through it.
     dialect.do_commit = partial(_end, "COMMIT", dialect.do_commit)  # type: ignore[method-assign]
     dialect.do_rollback = partial(_end, "ROLLBACK", dialect.do_rollback)  # type: ignore[method-assign]
@@ -75,8 +78,7 @@ def final_commit(connection: Connection) -> str:
     """What ends the transaction's final statements on ``connection``: ``"; COMMIT"`` when the
     chassis frames its transactions (if none is open yet, BEGIN goes in front of them), else
     nothing (psycopg2 will commit it)."""
-    raw: Any = connection.connection.dbapi_connection
-    return "; COMMIT" if getattr(raw, "autocommit", False) else ""
+    return "; COMMIT" if frames(connection) else ""
 
 
 def send_with_next(connection: Connection, sql: str) -> bool:
@@ -88,8 +90,7 @@ def send_with_next(connection: Connection, sql: str) -> bool:
             "a statement sent with the next may not hold a %: it would be taken "
             "for a parameter of the next"
         )
-    raw: Any = connection.connection.dbapi_connection
-    if not getattr(raw, "autocommit", False):
+    if not frames(connection):
         return False
     connection.info.setdefault(_WITH_NEXT, []).append(sql)
     return True
@@ -101,28 +102,52 @@ def write_later(session: Session, statement: Any, parameters: Any = None) -> Non
     Most of the CPU a write that waits costs is SQLAlchemy executing it only for psycopg2 to
     write its parameters in: a cache key, an execution context, a cursor, result objects. Here
     the statement is compiled once per shape (its dialect and the keys of its parameters) and
-    its parameters are written straight into what waits. Whatever this path cannot vouch for
-    runs as ``session.execute(statement, parameters, execution_options=LATER)`` does, with the
-    same outcome: several rows; a connection the chassis does not frame (SQLite); a statement
-    that needs SQLAlchemy at execution (Python-side defaults, expanding parameters,
-    RETURNING); a value holding a ``%``. The session must hold no ORM objects (the services'
-    sessions never do), since nothing here flushes them.
+    its parameters are written straight into what waits. Compiled forms are kept per statement
+    object: pass statements built once (module constants), not built per call. Whatever this
+    path cannot vouch for runs as ``session.execute(statement, parameters,
+    execution_options=LATER)`` does, with the same outcome: several rows; a connection the
+    chassis does not frame (SQLite); a statement that needs SQLAlchemy at execution (defaults
+    made in Python, RETURNING, parameters expanded or rendered into the SQL); a value holding
+    a ``%``; a value that fails to be written in, so that SQLAlchemy reports it as it would
+    have. The session must hold no ORM objects (the services' sessions never do), since
+    nothing here flushes them.
     """
     connection = session.connection()
+    sql = None
+    if isinstance(parameters, dict | None) and frames(connection):
+        sql = _written_in(connection, statement, parameters or {})
+    if sql is None:
+        session.execute(statement, parameters, execution_options=LATER)
+    else:
+        connection.info.setdefault(_WITH_NEXT, []).append(sql)
+
+
+def frames(connection: Connection) -> bool:
+    """Whether the chassis frames the transactions of ``connection`` (``frame_transactions``)."""
     raw: Any = connection.connection.dbapi_connection
-    fitting = isinstance(parameters, dict | None) and getattr(raw, "autocommit", False)
-    compiled = fitting and _compiled(statement, connection.dialect, tuple(parameters or ()))
-    if compiled:
+    # A mark of our own: sqlite3 has an ``autocommit`` attribute too (Python 3.12), true.
+    return getattr(connection.dialect, _FRAMED, False) and getattr(raw, "autocommit", 0) is True
+
+
+def _written_in(connection: Connection, statement: Any, parameters: dict[str, Any]) -> str | None:
+    """What psycopg2 would send for ``statement`` with ``parameters``; None where SQLAlchemy
+    has to execute it."""
+    compiled = _compiled(statement, connection.dialect, tuple(sorted(parameters)))
+    if compiled is None:
+        return None
+    raw: Any = connection.connection.dbapi_connection
+    try:
         values = compiled.construct_params(parameters)
-        for name, process in _bind_processors(compiled).items():
-            if name in values:
+        processors: Mapping[str, Any] = compiled._bind_processors  # callables: see _compiled
+        for name, process in processors.items():
+            if process is not None and name in values:
                 values[name] = process(values[name])
         with raw.cursor() as cursor:
-            sql = cursor.mogrify(compiled.string, values).decode(encodings[raw.encoding])
-        if "%" not in sql:  # else the next statement's parameters would be written into it
-            connection.info.setdefault(_WITH_NEXT, []).append(sql)
-            return
-    session.execute(statement, parameters, execution_options=LATER)
+            sql: str = cursor.mogrify(compiled.string, values).decode(encodings[raw.encoding])
+    except Exception:  # SQLAlchemy then executes it, and raises its own error for it
+        return None
+    # A % would take the next statement's parameters for its own.
+    return None if "%" in sql else sql
 
 
 @lru_cache(maxsize=512)
@@ -136,22 +161,12 @@ def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> SQLCom
         and not compiled.effective_returning
         and not compiled.insert_prefetch
         and not compiled.update_prefetch
-        and not any(bind.expanding for bind in compiled.binds.values())
+        and not compiled.post_compile_params  # expanded or rendered in as it executes
+        and not compiled.literal_execute_params
         and not compiled.escaped_bind_names
+        and all(callable(p) for p in compiled._bind_processors.values() if p is not None)
     )
     return compiled if plain else None
-
-
-@lru_cache(maxsize=512)
-def _bind_processors(compiled: SQLCompiler) -> dict[str, Any]:
-    """What turns each parameter's value into one psycopg2 adapts (JSON into its text, say)."""
-    dialect = compiled.dialect
-    processors = {}
-    for name, bind in compiled.binds.items():
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors[name] = process
-    return processors
 
 
 def _begin_with_first_statement(

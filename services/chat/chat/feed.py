@@ -12,7 +12,7 @@ from chat.models import emails, feed_marks, notification_reads, notifications, p
 from chat.rows import plain, upsert
 
 ALL_EVENTS = "*"
-_ONCE = ("event_id", "audience")  # an event notifies each audience once
+_NOTIFICATION_KEY = ("event_id", "audience")  # an event notifies each audience once
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
@@ -30,7 +30,9 @@ def notify(
 ) -> None:
     """Add the notification for each audience unless this event already gave it one; queue its
     e-mails when ``email`` is on."""
-    unless_there = ignoring_duplicates(session.get_bind().dialect.name, notifications, _ONCE)
+    insert_if_new = ignoring_duplicates(
+        session.get_bind().dialect.name, notifications, _NOTIFICATION_KEY
+    )
     for audience in audiences:
         values = {
             "event_id": event_id,
@@ -46,8 +48,8 @@ def notify(
         }
         if not email:
             # Whether it is new matters only to its e-mails: it waits for the next statement.
-            write_later(session, unless_there, values)
-        elif insert_ignoring_duplicates(session, notifications, values, _ONCE):
+            write_later(session, insert_if_new, values)
+        elif insert_ignoring_duplicates(session, notifications, values, _NOTIFICATION_KEY):
             seq = session.execute(
                 select(notifications.c.seq).where(
                     notifications.c.event_id == event_id, notifications.c.audience == audience.key
