@@ -3,10 +3,11 @@ run on all of them says what the others buy.
 
 This process is pinned before it starts the system, whose processes inherit its CPUs; the
 local RabbitMQ (every thread of it) and PostgreSQL (every process; the backends it forks
-meanwhile inherit the postmaster's CPUs) are pinned too. At the end every thread of the broker
-and every process of PostgreSQL, those forked meanwhile included, gets back the CPUs its
-server had. Pinning another user's processes takes root (or CAP_SYS_NICE); run one such bench
-at a time, or the second takes the first's pinning for the servers' own.
+meanwhile inherit the postmaster's CPUs) are pinned too. At the end each of their threads
+gets back its own CPUs (RabbitMQ binds each scheduler to one), and those that appeared
+meanwhile, PostgreSQL's new backends, the CPUs of their server's oldest process. Pinning
+another user's processes takes root (or CAP_SYS_NICE); run one such bench at a time, or the
+second takes the first's pinning for the servers' own.
 """
 
 import argparse
@@ -37,37 +38,54 @@ def parse(text: str) -> set[int]:
 def pinned(cpus: set[int], broker_port: int) -> Iterator[None]:
     """This process, the broker and PostgreSQL on ``cpus`` inside the block."""
     servers = {
-        "broker": lambda: cpu.broker_pids(broker_port),
-        "postgres": lambda: cpu.pids_of_user("postgres"),
+        "RabbitMQ": lambda: cpu.broker_pids(broker_port),
+        "PostgreSQL": lambda: cpu.pids_of_user("postgres"),
     }
-    theirs = {name: _affinity(pids()) for name, pids in servers.items()}
+    # Each thread's own CPUs (RabbitMQ binds each scheduler thread to one), and for threads
+    # and backends that appear meanwhile, those of the server's oldest process.
+    theirs = {name: _affinities(pids()) for name, pids in servers.items()}
     try:
         os.sched_setaffinity(0, cpus)
         for pids in servers.values():
-            _pin(pids(), cpus)
+            _pin(dict.fromkeys(_threads_of(pids()), cpus))
         yield
     finally:
         for name, pids in servers.items():
-            if theirs[name]:
-                _pin(pids(), theirs[name])
+            own, first = theirs[name]
+            try:
+                _pin({tid: own.get(tid, first) for tid in _threads_of(pids()) if first})
+            except OSError as error:  # say so, and give the other server its CPUs back
+                print(f"bench: {name} keeps the CPUs it was pinned to: {error}", flush=True)
 
 
-def _affinity(pids: list[int]) -> set[int]:
-    """The CPUs of the oldest of ``pids`` (a server's first process); none if it has none."""
-    for pid in sorted(pids):
+def _affinities(pids: list[int]) -> tuple[dict[int, set[int]], set[int]]:
+    """The CPUs of each thread of ``pids``, and those of the oldest of them."""
+    own: dict[int, set[int]] = {}
+    for tid in _threads_of(pids):
         with suppress(ProcessLookupError):
-            return os.sched_getaffinity(pid)
-    return set()
+            own[tid] = os.sched_getaffinity(tid)
+    oldest = min(pids, key=_started, default=None)
+    return own, own.get(oldest, set()) if oldest is not None else set()
 
 
-def _pin(pids: list[int], cpus: set[int]) -> None:
-    for tid in (t for pid in pids for t in _threads(pid)):
+def _pin(affinities: dict[int, set[int]]) -> None:
+    for tid, cpus in affinities.items():
         with suppress(ProcessLookupError):  # gone meanwhile
             os.sched_setaffinity(tid, cpus)
 
 
-def _threads(pid: int) -> list[int]:
+def _threads_of(pids: list[int]) -> list[int]:
+    threads = []
+    for pid in pids:
+        with suppress(FileNotFoundError):
+            threads += [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+    return threads
+
+
+def _started(pid: int) -> int:
+    """When ``pid`` started, in clock ticks since boot (a process gone counts as last)."""
     try:
-        return [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
-    except FileNotFoundError:
-        return []
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 1 << 62

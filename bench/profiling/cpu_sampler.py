@@ -16,7 +16,6 @@ raises: it runs inside whatever the process was doing.
 import collections
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from types import FrameType
@@ -29,25 +28,30 @@ _busy = False
 
 def install(directory: str) -> None:
     out = Path(directory)
-    signal.signal(signal.SIGUSR2, _guarded(_forget))
-    signal.signal(signal.SIGUSR1, _guarded(lambda _: _dump(out / f"{os.getpid()}.stacks")))
-    signal.signal(signal.SIGPROF, _guarded(_sample))
+    signal.signal(signal.SIGUSR2, _guarded(_forget, always=True))
+    dump = _guarded(lambda _: _dump(out / f"{os.getpid()}.stacks"), always=True)
+    signal.signal(signal.SIGUSR1, dump)
+    signal.signal(signal.SIGPROF, _guarded(_sample, always=False))
     signal.setitimer(signal.ITIMER_PROF, INTERVAL_S, INTERVAL_S)
     (out / f"{os.getpid()}.armed").touch()  # the bench signals only processes that sample
 
 
-def _guarded(step):
+def _guarded(step, always: bool):
+    """``step`` as a signal handler that never raises into the code it interrupted. A sample
+    is skipped while another handler runs (handlers can interrupt one another); the bench's
+    requests (``always``) never are."""
+
     def handler(_signum: int, frame: FrameType | None) -> None:
         global _busy
-        if _busy:  # a signal while the last one is being handled
+        if _busy and not always:
             return
-        _busy = True
+        was_busy, _busy = _busy, True
         try:
             step(frame)
-        except Exception as error:  # never into the code it interrupted
-            print(f"cpu_sampler: {error!r}", file=sys.stderr)
+        except Exception as error:
+            os.write(2, f"cpu_sampler: {error!r}\n".encode())  # print() may not re-enter
         finally:
-            _busy = False
+            _busy = was_busy
 
     return handler
 

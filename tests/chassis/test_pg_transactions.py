@@ -308,6 +308,16 @@ def test_write_later_writes_what_sqlalchemy_would_and_sends_it_with_the_next_sta
     assert queries[0].startswith(f"{BEGIN}; INSERT INTO documents")
 
 
+def test_write_later_writes_a_plain_statement_in_without_sqlalchemy_executing_it(engine):
+    executed = []
+    event.listen(engine, "before_cursor_execute", lambda *args: executed.append(args[2]))
+    with Session(engine) as session, session.begin():
+        session.connection()
+        write_later(session, insert(documents), {"id": 1, "body": {"a": 1}, "at": AT, "stamp": "s"})
+        write_later(session, _REVISE, {"key_id": 1, "stamp": "t"})
+        assert executed == []
+
+
 def test_write_later_leaves_a_default_made_in_python_to_sqlalchemy(engine):
     with Session(engine) as session, session.begin():
         write_later(session, insert(documents), {"id": 1})

@@ -132,11 +132,11 @@ def frames(connection: Connection) -> bool:
 def _written_in(connection: Connection, statement: Any, parameters: dict[str, Any]) -> str | None:
     """What psycopg2 would send for ``statement`` with ``parameters``; None where SQLAlchemy
     has to execute it."""
-    compiled = _compiled(statement, connection.dialect, tuple(sorted(parameters)))
-    if compiled is None:
-        return None
     raw: Any = connection.connection.dbapi_connection
     try:
+        compiled = _compiled(statement, connection.dialect, tuple(sorted(parameters)))
+        if compiled is None:
+            return None
         values = compiled.construct_params(parameters)
         processors: Mapping[str, Any] = compiled._bind_processors  # callables: see _compiled
         for name, process in processors.items():
@@ -161,8 +161,8 @@ def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> SQLCom
         and not compiled.effective_returning
         and not compiled.insert_prefetch
         and not compiled.update_prefetch
-        and not compiled.post_compile_params  # expanded or rendered in as it executes
-        and not compiled.literal_execute_params
+        and not compiled.post_compile_params  # expanded as it executes
+        and not compiled.literal_execute_params  # rendered in as it executes
         and not compiled.escaped_bind_names
         and all(callable(p) for p in compiled._bind_processors.values() if p is not None)
     )
