@@ -65,7 +65,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 def parameter_sets(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
     """``rows`` as ``execute`` should take them: one row as one parameter set, not a list of
     one. The many-rows path costs more CPU than it saves for one row, and only a one-row write
-    can wait for the next statement (``pg_transactions.LATER``)."""
+    can wait for the next statement (``pg_transactions.write_later``)."""
     return rows[0] if len(rows) == 1 else rows
 
 
