@@ -105,4 +105,7 @@ def run(infra, report, quick):
     report.metric("approvals.best_concurrency", best[1], "clients")
     report.metric("approvals.errors", total_errors, "count")
     report.metric("approvals.fulfillment_catch_up_s", lag, "s")
-    return {}
+    return {
+        "approval_ours_ms": cpu.ours(per_op),
+        "approval_broker_and_database_ms": cpu.broker_and_database(per_op),
+    }

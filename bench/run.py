@@ -1,7 +1,7 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N] [--cpus 0] [--profile]
-        [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
+        [--only broker,propagation,approvals,transitions,consumer,floor,payments,scans,chat,
                 page,list,queue,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
@@ -38,6 +38,7 @@ import broker_hop
 import chat_messages
 import consumer
 import cores
+import floor
 import list_query
 import order_page
 import payments_ledger
@@ -58,6 +59,7 @@ MEASUREMENTS = {
     "approvals": approvals,
     "transitions": transitions,
     "consumer": consumer,
+    "floor": floor,
     "payments": payments_ledger,
     "scans": scans,
     "chat": chat_messages,

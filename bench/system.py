@@ -155,17 +155,8 @@ class Infra:
     def settle(self, timeout: float = 60, quiet: float = 0.05, window: float = 0.5) -> None:
         """Wait until our processes are quiet (below ``quiet`` of a core over ``window``): what
         an earlier step set off (consumers catching up) must not weigh on the next measurement."""
-        if self.system is None:
-            return
-        deadline = time.monotonic() + timeout
-        before, start = self.cpu_snapshot(), time.monotonic()
-        while time.monotonic() < deadline:
-            time.sleep(window)
-            after, now = self.cpu_snapshot(), time.monotonic()
-            if cpu.ours_busy(before, after, now - start) < quiet:
-                return
-            before, start = after, now
-        print(f"bench: still busy after {timeout:.0f}s; measuring anyway", flush=True)
+        if self.system is not None and not quieted(self.cpu_snapshot, timeout, quiet, window):
+            print(f"bench: still busy after {timeout:.0f}s; measuring anyway", flush=True)
 
     def client(self, sub: str, role: str, org: str) -> "Client":
         return Client(self.start().api_url, mint(sub, role, org, ttl=3600, key=self.jwt_secret))
@@ -208,6 +199,20 @@ class Infra:
             data_dir.rmdir()
         for problem in problems:
             print(f"bench: clean-up failed, {problem}", file=sys.stderr, flush=True)
+
+
+def quieted(snapshot, timeout: float, quiet: float, window: float) -> bool:
+    """Whether our processes (``snapshot``: ``cpu.snapshot`` of them) fell below ``quiet`` of a
+    core over ``window`` seconds within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    before, start = snapshot(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        after, now = snapshot(), time.monotonic()
+        if cpu.ours_busy(before, after, now - start) < quiet:
+            return True
+        before, start = after, now
+    return False
 
 
 class Client:

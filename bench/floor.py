@@ -1,0 +1,272 @@
+"""13. The stack's floor: what an approval costs when only the frameworks carry it.
+
+The issue's approvals target asks our processes to spend no more CPU per approval than RabbitMQ
+and PostgreSQL together. This part asks how much of that budget the frameworks the architecture
+prescribes spend before any of our code runs: the bare stack (``bare/``) sends an approval's
+messages and runs its transactions through them and does nothing else. Its gateway is a Flask
+app on eventlet's WSGI server calling over the gateway's own pool of Nameko RPC proxies; its
+orders service updates one row and writes the two events to an outbox in one transaction
+(SQLAlchemy Core, psycopg2), then publishes them with Nameko's dispatcher; four consumers, one
+process each as ours, each insert an inbox row per event in a transaction of their own. Nothing
+else: no token, contract, validation, workflow, lock, idempotency record or outbox relay.
+
+Two variants, each with its own processes: ``floor.messages`` writes nothing (the messages
+alone) and ``floor.statements`` writes the rows above. Each is loaded like the approvals part
+(1,000 approvals per level at 16, 32 and 64 clients) and prints the CPU per approval of each of
+its processes, of RabbitMQ and of PostgreSQL (this variant's database only), then:
+
+- ``floor.<variant>.stack_over_broker_and_database``: its Python over its own broker and
+  database: the approvals ratio of a system with no code of its own;
+- ``floor.<variant>.stack_over_approval_broker_and_database``: its Python over the broker and
+  database of the real approvals measured earlier in the same run: the approvals ratio ours
+  would have were all our code free (``--only approvals,floor`` gives both).
+
+``floor.propagation`` does for the bare stack what the propagation part does for ours: one
+approval at a time, from the client's clock before the POST to the bare fulfillment's inbox row
+(stamped by PostgreSQL's ``clock_timestamp()`` at its insert; the same machine's clock), with
+its p50 over the bare hop measured by the broker part.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import cpu
+import psycopg2
+import requests
+from bare.services import CONSUMERS, ORDERS
+from bare.tables import metadata
+from report import RESULTS, percentile
+from sqlalchemy import create_engine
+from system import (
+    AUTH,
+    BROKER_PORT,
+    MANAGEMENT,
+    Client,
+    query_rows,
+    quieted,
+    run_concurrently,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from launch import Child
+
+NAME = "floor"
+USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
+LEVELS = (16, 32, 64)
+# ``bare_fulfillment`` -> ``fulfillment``: the names the approvals part gives ours.
+PROCESSES = {
+    "orders": "bare.services:BareOrders",
+    **{c.name.removeprefix("bare_"): f"bare.services:{c.__name__}" for c in CONSUMERS},
+}
+
+
+def run(
+    infra,
+    report,
+    quick,
+    hop_p50_ms=None,
+    approval_broker_and_database_ms=None,
+    approval_ours_ms=None,
+):
+    infra.stop_system()  # the bare stack alone on the machine
+    n = 200 if quick else 1000
+    levels = LEVELS[:1] if quick else LEVELS
+    for variant in ("messages", "statements"):
+        url = None
+        if variant == "statements":
+            url = infra.database("bare", migrated=False)
+            engine = create_engine(_psycopg2(url))
+            metadata.create_all(engine)
+            engine.dispose()
+        with BareStack(infra.amqp_uri, url) as stack:
+            per_op = _load(stack, report, f"floor.{variant}", n, levels, url)
+            stack_ms = cpu.ours(per_op)
+            report.metric(f"floor.{variant}.cpu_ms_per_op.stack", stack_ms, "ms")
+            report.metric(
+                f"floor.{variant}.stack_over_broker_and_database",
+                stack_ms / cpu.broker_and_database(per_op),
+                "x",
+            )
+            if approval_broker_and_database_ms:
+                report.metric(
+                    f"floor.{variant}.stack_over_approval_broker_and_database",
+                    stack_ms / approval_broker_and_database_ms,
+                    "x",
+                )
+            if approval_ours_ms:
+                report.metric(f"floor.{variant}.stack_over_ours", stack_ms / approval_ours_ms, "x")
+            if variant == "statements":
+                _propagation(stack, report, url, 60 if quick else 300, hop_p50_ms)
+    return {}
+
+
+def _load(stack, report, prefix, n, levels, url):
+    """``n`` approvals at each level of clients; CPU per approval over all of them."""
+    ids = _orders(url, n * len(levels) + 50)
+    warm, ids = ids[:50], ids[50:]
+    _approve_all(stack, warm, 8)  # every proxy and connection opened before measuring
+    stack.settle()
+    before, started, total = stack.cpu_snapshot(), time.perf_counter(), 0
+    for i, concurrency in enumerate(levels):
+        ok, elapsed = _approve_all(stack, ids[i * n : (i + 1) * n], concurrency)
+        total += ok
+        report.metric(f"{prefix}.c{concurrency}.per_s", ok / elapsed, "approvals/s")
+    stack.settle()  # the consumers have applied every event: their CPU counts
+    per_op = cpu.report_per_op(
+        report, prefix, before, stack.cpu_snapshot(), total, time.perf_counter() - started
+    )
+    if url:
+        applied = query_rows(url, "SELECT count(*) FROM inbox")[0][0]
+        report.metric(f"{prefix}.events_applied", applied, "events", 4 * (total + len(warm)), ">=")
+    return per_op
+
+
+def _orders(url, n):
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    if url:
+        connection = psycopg2.connect(url)
+        with connection, connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO orders (id, status) VALUES (%s, 'placed')", [(i,) for i in ids]
+            )
+        connection.close()
+    return ids
+
+
+def _approve_all(stack, ids, concurrency):
+    """Approve ``ids`` with ``concurrency`` clients; (approvals answered 200, seconds)."""
+    waiting, ok, errors = iter(ids), [0], []
+
+    def worker():
+        client = Client(stack.url, "")
+        for order_id in waiting:
+            response = client.post(f"/orders/{order_id}/actions/approve", {})
+            if response.status_code == 200:
+                ok[0] += 1
+            else:
+                errors.append(f"{response.status_code} {response.text[:200]}")
+
+    elapsed = run_concurrently(worker, concurrency)
+    if errors:
+        raise RuntimeError(f"{len(errors)} bare approvals failed, e.g. {errors[0]}")
+    return ok[0], elapsed
+
+
+def _propagation(stack, report, url, n, hop_p50_ms):
+    ids = _orders(url, n)
+    stack.settle()
+    client, sent_at = Client(stack.url, ""), {}
+    for order_id in ids:
+        t0 = time.time()
+        client.post(f"/orders/{order_id}/actions/approve", {}).raise_for_status()
+        sent_at[order_id] = t0
+    deadline = time.monotonic() + 60
+    query = "SELECT order_id, processed_at FROM inbox WHERE consumer = %s AND order_id = ANY(%s)"
+    while len(applied := query_rows(url, query, ("bare_fulfillment", ids))) < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the bare fulfillment applied {len(applied)} of {n} in 60 s")
+        time.sleep(0.05)
+    delays = [(dict(applied)[i].timestamp() - sent_at[i]) * 1000 for i in ids]
+    if min(delays) < 0:
+        raise RuntimeError("a bare approval was applied before it was sent: not a propagation")
+    report.latency("floor.propagation", delays)
+    if hop_p50_ms:
+        report.metric(
+            "floor.propagation.p50_over_hop_p50", percentile(delays, 50) / hop_p50_ms, "x"
+        )
+
+
+class BareStack:
+    """The bare gateway, orders and four consumers, each a process; stopped on exit."""
+
+    def __init__(self, amqp_uri, database_url):
+        self.amqp_uri, self.database_url = amqp_uri, database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.children = []
+
+    def __enter__(self):
+        python = Path(sys.executable)
+        env = {
+            **os.environ,
+            "AMQP_URI": self.amqp_uri,
+            "BARE_DATABASE_URL": _psycopg2(self.database_url) if self.database_url else "",
+            "BARE_PORT": str(self.port),
+            "PYTHONPATH": str(Path(__file__).resolve().parent),
+        }
+        commands = {
+            "gateway": [str(python), "-m", "bare.gateway"],
+            **{
+                name: [str(python.parent / "nameko"), "run", "--broker", self.amqp_uri, path]
+                for name, path in PROCESSES.items()
+            },
+        }
+        log = open(RESULTS / "bare.log", "a")
+        lock, width = threading.Lock(), max(map(len, commands))
+        try:
+            for name, argv in commands.items():
+                self.children.append(Child(name, argv, env, log, lock, width))
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for child in self.children:
+            child.signal(signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.signal(signal.SIGKILL)
+                child.proc.wait()
+            child.join()
+
+    def _wait_ready(self, timeout=60):
+        """Until the gateway answers and every queue has its consumer."""
+        vhost = requests.utils.quote(self.amqp_uri.rsplit("/", 1)[1], safe="")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = [c.name for c in self.children if c.proc.poll() is not None]
+            if dead:
+                raise RuntimeError(f"bare {dead} exited; see {RESULTS / 'bare.log'}")
+            try:
+                requests.get(self.url + "/healthz", timeout=2).raise_for_status()
+                queues = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=5).json()
+            except requests.RequestException:
+                time.sleep(0.25)
+                continue
+            serving = {q["name"] for q in queues if q.get("consumers") and (ORDERS in q["name"])}
+            if len(serving) >= 1 + len(CONSUMERS):  # the RPC queue and the four event queues
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"the bare stack was not ready in {timeout} s")
+
+    def cpu_snapshot(self):
+        databases = [self.database_url.rsplit("/", 1)[1]] if self.database_url else []
+        return cpu.snapshot(self, broker_port=BROKER_PORT, databases=databases or ["-"])
+
+    def settle(self, timeout=60, quiet=0.05, window=0.5):
+        """Until the stack's processes have been quiet for ``window`` seconds."""
+        if not quieted(self.cpu_snapshot, timeout, quiet, window):
+            raise RuntimeError(f"the bare stack was still busy after {timeout} s")
+
+
+def _psycopg2(url):
+    """``url`` for SQLAlchemy, whose default PostgreSQL driver is psycopg 3."""
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
