@@ -1,4 +1,4 @@
-"""13. The stack's floor: what an approval costs when only the frameworks carry it.
+"""The stack's floor: what an approval costs when only the frameworks carry it.
 
 The issue's approvals target asks our processes to spend no more CPU per approval than RabbitMQ
 and PostgreSQL together. This part asks how much of that budget the frameworks the architecture
