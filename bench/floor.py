@@ -3,23 +3,30 @@
 The issue's approvals target asks our processes to spend no more CPU per approval than RabbitMQ
 and PostgreSQL together. This part asks how much of that budget the frameworks the architecture
 prescribes spend before any of our code runs: the bare stack (``bare/``) sends an approval's
-messages and runs its transactions through them and does nothing else. Its gateway is a Flask
-app on eventlet's WSGI server calling over the gateway's own pool of Nameko RPC proxies; its
-orders service updates one row and writes the two events to an outbox in one transaction
-(SQLAlchemy Core, psycopg2), then publishes them with Nameko's dispatcher; four consumers, one
-process each as ours, each insert an inbox row per event in a transaction of their own. Nothing
-else: no token, contract, validation, workflow, lock, idempotency record or outbox relay.
+messages and writes its rows through them, set up as cheaply as they go, and does nothing else.
+Its gateway is a Flask app on eventlet's WSGI server calling over the gateway's own pool of
+Nameko RPC proxies; its orders service approves one row and keeps the two events in an outbox
+in one statement (SQLAlchemy Core, psycopg2), publishes them with Nameko's dispatcher and
+answers; four consumers, one process each as ours, insert one inbox row per event. No broker
+confirm is waited for (ours wait for one per batch of events), every statement is its own
+transaction (no BEGIN or COMMIT sent), and there is no token, contract, validation, workflow,
+lock, idempotency record or outbox relay.
 
 Two variants, each with its own processes: ``floor.messages`` writes nothing (the messages
 alone) and ``floor.statements`` writes the rows above. Each is loaded like the approvals part
-(1,000 approvals per level at 16, 32 and 64 clients) and prints the CPU per approval of each of
-its processes, of RabbitMQ and of PostgreSQL (this variant's database only), then:
+(1,000 approvals per level at 16, 32 and 64 clients, after 300 at 64 that open every
+connection) and prints the CPU per approval of each of its processes, of RabbitMQ and of
+PostgreSQL (this variant's database only), then:
 
 - ``floor.<variant>.stack_over_broker_and_database``: its Python over its own broker and
   database: the approvals ratio of a system with no code of its own;
 - ``floor.<variant>.stack_over_approval_broker_and_database``: its Python over the broker and
   database of the real approvals measured earlier in the same run: the approvals ratio ours
   would have were all our code free (``--only approvals,floor`` gives both).
+
+What it is not: a bound on our consumers per event. Nameko's ``event_handler`` starts a worker
+per message; ours start one per burst and apply it in one transaction (ADR 23), so under load
+they can spend less per event than the bare ones (disputes does).
 
 ``floor.propagation`` does for the bare stack what the propagation part does for ours: one
 approval at a time, from the client's clock before the POST to the bare fulfillment's inbox row
@@ -28,14 +35,13 @@ its p50 over the bare hop measured by the broker part.
 """
 
 import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import cpu
 import psycopg2
@@ -56,11 +62,13 @@ from system import (
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import Child
+from launch import Child, ChildExited, stop_children
 
 NAME = "floor"
 USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
 LEVELS = (16, 32, 64)
+WARM_UP = 300
+LOG = RESULTS / "bare.log"
 # ``bare_fulfillment`` -> ``fulfillment``: the names the approvals part gives ours.
 PROCESSES = {
     "orders": "bare.services:BareOrders",
@@ -79,6 +87,7 @@ def run(
     infra.stop_system()  # the bare stack alone on the machine
     n = 200 if quick else 1000
     levels = LEVELS[:1] if quick else LEVELS
+    LOG.write_text("")  # this run's output only
     for variant in ("messages", "statements"):
         url = None
         if variant == "statements":
@@ -86,7 +95,7 @@ def run(
             engine = create_engine(_psycopg2(url))
             metadata.create_all(engine)
             engine.dispose()
-        with BareStack(infra.amqp_uri, url) as stack:
+        with BareStack(infra.amqp_uri, infra.vhost, url) as stack:
             per_op = _load(stack, report, f"floor.{variant}", n, levels, url)
             stack_ms = cpu.ours(per_op)
             report.metric(f"floor.{variant}.cpu_ms_per_op.stack", stack_ms, "ms")
@@ -110,15 +119,19 @@ def run(
 
 def _load(stack, report, prefix, n, levels, url):
     """``n`` approvals at each level of clients; CPU per approval over all of them."""
-    ids = _orders(url, n * len(levels) + 50)
-    warm, ids = ids[:50], ids[50:]
-    _approve_all(stack, warm, 8)  # every proxy and connection opened before measuring
+    ids = _orders(url, n * len(levels) + WARM_UP)
+    warm, ids = ids[:WARM_UP], ids[WARM_UP:]
+    # At the most clients measured, so that every RPC proxy and every database connection the
+    # load will use is open before it: opening them is not an approval's cost, and a backend
+    # that connects during the measurement would not be counted (cpu.py).
+    _approve_all(stack, warm, max(levels))
     stack.settle()
     before, started, total = stack.cpu_snapshot(), time.perf_counter(), 0
     for i, concurrency in enumerate(levels):
         ok, elapsed = _approve_all(stack, ids[i * n : (i + 1) * n], concurrency)
         total += ok
         report.metric(f"{prefix}.c{concurrency}.per_s", ok / elapsed, "approvals/s")
+        stack.check_alive()
     stack.settle()  # the consumers have applied every event: their CPU counts
     per_op = cpu.report_per_op(
         report, prefix, before, stack.cpu_snapshot(), total, time.perf_counter() - started
@@ -174,7 +187,8 @@ def _propagation(stack, report, url, n, hop_p50_ms):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the bare fulfillment applied {len(applied)} of {n} in 60 s")
         time.sleep(0.05)
-    delays = [(dict(applied)[i].timestamp() - sent_at[i]) * 1000 for i in ids]
+    applied_at = dict(applied)
+    delays = [(applied_at[i].timestamp() - sent_at[i]) * 1000 for i in ids]
     if min(delays) < 0:
         raise RuntimeError("a bare approval was applied before it was sent: not a propagation")
     report.latency("floor.propagation", delays)
@@ -187,11 +201,12 @@ def _propagation(stack, report, url, n, hop_p50_ms):
 class BareStack:
     """The bare gateway, orders and four consumers, each a process; stopped on exit."""
 
-    def __init__(self, amqp_uri, database_url):
-        self.amqp_uri, self.database_url = amqp_uri, database_url
+    def __init__(self, amqp_uri, vhost, database_url):
+        self.amqp_uri, self.vhost, self.database_url = amqp_uri, vhost, database_url
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.children = []
+        self._log = None
 
     def __enter__(self):
         python = Path(sys.executable)
@@ -202,18 +217,19 @@ class BareStack:
             "BARE_PORT": str(self.port),
             "PYTHONPATH": str(Path(__file__).resolve().parent),
         }
+        # The gateway last, so that it is stopped first (launch.stop_children).
         commands = {
-            "gateway": [str(python), "-m", "bare.gateway"],
             **{
                 name: [str(python.parent / "nameko"), "run", "--broker", self.amqp_uri, path]
                 for name, path in PROCESSES.items()
             },
+            "gateway": [str(python), "-m", "bare.gateway"],
         }
-        log = open(RESULTS / "bare.log", "a")
+        self._log = open(LOG, "a")
         lock, width = threading.Lock(), max(map(len, commands))
         try:
             for name, argv in commands.items():
-                self.children.append(Child(name, argv, env, log, lock, width))
+                self.children.append(Child(name, argv, env, self._log, lock, width))
             self._wait_ready()
         except BaseException:
             self.__exit__()
@@ -221,44 +237,56 @@ class BareStack:
         return self
 
     def __exit__(self, *exc):
+        stop_children(self.children)
+        self._log.close()
+
+    def check_alive(self):
+        """Raise if a process of the stack has exited: its figures would be missing."""
         for child in self.children:
-            child.signal(signal.SIGTERM)
-        for child in self.children:
-            try:
-                child.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.signal(signal.SIGKILL)
-                child.proc.wait()
-            child.join()
+            if child.proc.poll() is not None:
+                raise ChildExited(child)
 
     def _wait_ready(self, timeout=60):
         """Until the gateway answers and every queue has its consumer."""
-        vhost = requests.utils.quote(self.amqp_uri.rsplit("/", 1)[1], safe="")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead = [c.name for c in self.children if c.proc.poll() is not None]
-            if dead:
-                raise RuntimeError(f"bare {dead} exited; see {RESULTS / 'bare.log'}")
+            self.check_alive()
             try:
                 requests.get(self.url + "/healthz", timeout=2).raise_for_status()
-                queues = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=5).json()
+                if len(self._queues()) >= 1 + len(CONSUMERS):  # the RPC queue and four more
+                    return
             except requests.RequestException:
-                time.sleep(0.25)
-                continue
-            serving = {q["name"] for q in queues if q.get("consumers") and (ORDERS in q["name"])}
-            if len(serving) >= 1 + len(CONSUMERS):  # the RPC queue and the four event queues
-                return
+                pass
             time.sleep(0.25)
-        raise RuntimeError(f"the bare stack was not ready in {timeout} s")
+        raise RuntimeError(f"the bare stack was not ready in {timeout} s; see {LOG}")
+
+    def _queues(self):
+        """The stack's queues that have their consumer, with the messages waiting in each."""
+        vhost = quote(self.vhost, safe="")
+        listed = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=5)
+        listed.raise_for_status()
+        return {q["name"]: q for q in listed.json() if ORDERS in q["name"] and q.get("consumers")}
 
     def cpu_snapshot(self):
-        databases = [self.database_url.rsplit("/", 1)[1]] if self.database_url else []
-        return cpu.snapshot(self, broker_port=BROKER_PORT, databases=databases or ["-"])
+        # No database: count PostgreSQL's background processes only (an empty list would
+        # count every backend of the server), as a database nobody connects to does.
+        databases = [self.database_url.rsplit("/", 1)[1]] if self.database_url else ["-"]
+        return cpu.snapshot(self, broker_port=BROKER_PORT, databases=databases)
 
     def settle(self, timeout=60, quiet=0.05, window=0.5):
-        """Until the stack's processes have been quiet for ``window`` seconds."""
-        if not quieted(self.cpu_snapshot, timeout, quiet, window):
-            raise RuntimeError(f"the bare stack was still busy after {timeout} s")
+        """Until no message waits in the stack's queues and its processes have been quiet for
+        ``window`` seconds (the broker's own count: no consumer holds a message unacknowledged
+        without working on it)."""
+        deadline = time.monotonic() + timeout
+        while not quieted(self.cpu_snapshot, timeout, quiet, window) or self._waiting():
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the bare stack was still busy after {timeout} s")
+
+    def _waiting(self):
+        """How many messages the broker holds for the stack, delivered or not; the management
+        API refreshes its counts every few seconds, so a positive answer may be stale."""
+        return sum(q.get("messages", 0) for q in self._queues().values())
 
 
 def _psycopg2(url):

@@ -1,8 +1,8 @@
 """The benchmark: `make bench` runs `.venv/bin/python bench/run.py`.
 
     .venv/bin/python bench/run.py [--quick] [--replicas N] [--cpus 0] [--profile]
-        [--only broker,propagation,approvals,transitions,consumer,floor,payments,scans,chat,
-                page,list,queue,profile]
+        [--only broker,propagation,approvals,transitions,consumer,payments,scans,chat,
+                page,floor,list,queue,profile]
 
 Everything runs against 127.0.0.1 only, in a fresh RabbitMQ vhost and fresh PostgreSQL
 databases that are removed at the end. Each metric is printed as a JSON line (and written to
@@ -51,19 +51,20 @@ from report import Report
 from system import BROKER_PORT, Infra
 
 # In this order: the broker floor before the system starts (nothing else on the broker), the
-# measurements through the running system, then the list query on its own database after the
-# system is stopped (so that 1M-row loading does not compete with it, nor it with the loading).
+# measurements through the running system, then, the system stopped, the bare stack (after the
+# approvals, whose figures it is set against) and the list query on its own database (so that
+# 1M-row loading does not compete with the system, nor the system with the loading).
 MEASUREMENTS = {
     "broker": broker_hop,
     "propagation": propagation,
     "approvals": approvals,
     "transitions": transitions,
     "consumer": consumer,
-    "floor": floor,
     "payments": payments_ledger,
     "scans": scans,
     "chat": chat_messages,
     "page": order_page,
+    "floor": floor,
     "list": list_query,
     "profile": profile_read,
     "queue": staff_queue,
@@ -120,8 +121,8 @@ def _measure(args, chosen) -> int:
             if name not in chosen:
                 continue
             module = MEASUREMENTS[name]
-            if name in ("list", "queue", "profile"):
-                infra.stop_system()  # the list query needs only its own database
+            if name in ("floor", "list", "queue", "profile"):
+                infra.stop_system()  # these need only their own processes and databases
             print(f"bench: --- {name} ---", file=sys.stderr, flush=True)
             infra.settle()  # the last measurement's consumers have caught up
             t0 = time.monotonic()

@@ -333,6 +333,30 @@ class Child:
         return Child(*self._spawn)
 
 
+def stop_children(children: list[Child], timeout: float = 10.0) -> None:
+    """SIGTERM to each child, the last started first (the gateway: no new requests), then
+    SIGKILL to what is left of their process groups once ``timeout`` has passed."""
+    try:
+        for child in reversed(children):
+            child.signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in children:
+            try:
+                child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(
+                    f"launch: {child.name} ignored SIGTERM for {timeout:.0f}s; killing it",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        pass
+    for child in children:
+        child.signal(signal.SIGKILL)  # stragglers, and anything left in their groups
+        child.proc.wait()
+        child.join()
+
+
 class System:
     """The running system. stop() is idempotent; also usable as a context manager."""
 
@@ -359,25 +383,7 @@ class System:
         if self._stopped:
             return
         self._stopped = True
-        try:
-            for child in reversed(self.children):  # the gateway first: no new requests
-                child.signal(signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            for child in self.children:
-                try:
-                    child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    print(
-                        f"launch: {child.name} ignored SIGTERM for {timeout:.0f}s; killing it",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-            pass
-        for child in self.children:
-            child.signal(signal.SIGKILL)  # stragglers, and anything left in their groups
-            child.proc.wait()
-            child.join()
+        stop_children(self.children, timeout)
 
     def restart(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Stop one child (SIGKILL by default: a crash) and start its command again."""

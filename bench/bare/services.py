@@ -1,13 +1,16 @@
-"""The bare stack's services: an approval's messages and transactions carried by the frameworks
-the architecture prescribes (Nameko on eventlet, SQLAlchemy Core on psycopg2), and nothing of
-ours: no contracts, no validation, no workflow, no locks, no outbox relay. See bench/floor.py.
+"""The bare stack's services: an approval's messages and least writes carried by the
+frameworks the architecture prescribes (Nameko on eventlet, SQLAlchemy Core on psycopg2), set
+up as cheaply as they go, and nothing of ours: no contracts, validation, workflow, locks,
+idempotency or outbox relay. See bench/floor.py.
 
-``bare_orders.approve`` updates one row and writes the approval's two events to an outbox in
-one transaction, publishes them with Nameko's dispatcher and returns a small dict; four
-consumers, one process each like ours, apply the events they are bound to as ours are
-(``order.approved``: fulfillment and profiles; ``order.status_changed``: chat and disputes),
-each inserting its inbox row in a transaction of its own. Without ``BARE_DATABASE_URL``
-nothing is written: the messages alone.
+``bare_orders.approve`` approves one row and writes the approval's two events to an outbox in
+one statement, publishes them with Nameko's dispatcher and answers a small dict; four consumers,
+one process each like ours, take the events they are bound to as ours do (``order.approved``:
+fulfillment and profiles; ``order.status_changed``: chat and disputes), each inserting its
+inbox row in one statement. Nothing waits for a broker confirm (replies, as ``chassis.replies``
+sends ours; events, unlike ours, which wait for one per batch) and every statement is its own
+transaction (autocommit: no BEGIN or COMMIT sent). Without ``BARE_DATABASE_URL`` nothing is
+written: the messages alone.
 """
 
 import json
@@ -17,26 +20,34 @@ from datetime import UTC, datetime
 
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
-from sqlalchemy import bindparam, create_engine, insert, update
+from sqlalchemy import create_engine, insert, text
 
-from bare.tables import inbox, orders, outbox
+from bare.tables import inbox
+from chassis import replies
+
+replies.install()
 
 ORDERS = "bare_orders"
 _url = os.environ.get("BARE_DATABASE_URL")
 # Nameko's default of ten workers, each of which may hold a connection.
-ENGINE = create_engine(_url, pool_size=10, max_overflow=0) if _url else None
-APPROVE = (
-    update(orders)
-    .where(orders.c.id == bindparam("order_id"), orders.c.status == "placed")
-    .values(status="approved")
+ENGINE = (
+    create_engine(_url, pool_size=10, max_overflow=0, isolation_level="AUTOCOMMIT")
+    if _url
+    else None
 )
-KEEP = insert(outbox)
+# The row approved and both events kept, or neither: one statement.
+APPROVE = text(
+    "WITH approved AS (UPDATE orders SET status = 'approved' "
+    "WHERE id = :order_id AND status = 'placed' RETURNING id) "
+    "INSERT INTO outbox (event_id, event_type, body) SELECT e.* FROM approved, "
+    "(VALUES (:id_1, :type_1, :body_1), (:id_2, :type_2, :body_2)) AS e"
+)
 APPLIED = insert(inbox)
 
 
 class BareOrders:
     name = ORDERS
-    dispatch = EventDispatcher()
+    dispatch = EventDispatcher(use_confirms=False)
 
     @rpc
     def approve(self, order_id):
@@ -51,20 +62,13 @@ class BareOrders:
             for event_type in ("order.approved", "order.status_changed")
         ]
         if ENGINE is not None:
-            with ENGINE.begin() as connection:
-                if not connection.execute(APPROVE, {"order_id": order_id}).rowcount:
+            kept = {"order_id": order_id}
+            for n, event in enumerate(events, 1):
+                kept[f"id_{n}"], kept[f"type_{n}"] = event["event_id"], event["event_type"]
+                kept[f"body_{n}"] = json.dumps(event)
+            with ENGINE.connect() as connection:
+                if not connection.execute(APPROVE, kept).rowcount:
                     raise ValueError(f"order {order_id} is not waiting for approval")
-                connection.execute(
-                    KEEP,
-                    [
-                        {
-                            "event_id": e["event_id"],
-                            "event_type": e["event_type"],
-                            "body": json.dumps(e),
-                        }
-                        for e in events
-                    ],
-                )
         for event in events:
             self.dispatch(event["event_type"], event)
         return {"id": order_id, "status": "approved"}
@@ -72,7 +76,7 @@ class BareOrders:
 
 def _apply(consumer, event):
     if ENGINE is not None:
-        with ENGINE.begin() as connection:
+        with ENGINE.connect() as connection:
             connection.execute(
                 APPLIED,
                 {
