@@ -8,9 +8,9 @@ Its gateway is a Flask app on eventlet's WSGI server calling over the gateway's 
 Nameko RPC proxies; its orders service approves one row and keeps the two events in an outbox
 in one statement (SQLAlchemy Core, psycopg2), publishes them with Nameko's dispatcher and
 answers; four consumers, one process each as ours, insert one inbox row per event. No broker
-confirm is waited for (ours wait for one per batch of events), every statement is its own
-transaction (no BEGIN or COMMIT sent), and there is no token, contract, validation, workflow,
-lock, idempotency record or outbox relay.
+confirm is waited for (ours wait for one per call and per batch of events), every statement is
+its own transaction (no BEGIN or COMMIT sent), and there is no token, contract, validation,
+workflow, lock, idempotency record or outbox relay.
 
 Two variants, each with its own processes: ``floor.messages`` writes nothing (the messages
 alone) and ``floor.statements`` writes the rows above. Each is loaded like the approvals part
@@ -22,11 +22,13 @@ PostgreSQL (this variant's database only), then:
   database: the approvals ratio of a system with no code of its own;
 - ``floor.<variant>.stack_over_approval_broker_and_database``: its Python over the broker and
   database of the real approvals measured earlier in the same run: the approvals ratio ours
-  would have were all our code free (``--only approvals,floor`` gives both).
+  would have were all our code free (``--only approvals,floor`` gives both);
+- ``floor.<variant>.stack_over_ours``: its Python over ours, per approval.
 
 What it is not: a bound on our consumers per event. Nameko's ``event_handler`` starts a worker
 per message; ours start one per burst and apply it in one transaction (ADR 23), so under load
-they can spend less per event than the bare ones (disputes does).
+they could spend less per event than the bare ones. Nor of the ratio: a system that gives the
+database more work per millisecond of Python (set-based statements, say) lowers it.
 
 ``floor.propagation`` does for the bare stack what the propagation part does for ours: one
 approval at a time, from the client's clock before the POST to the bare fulfillment's inbox row
@@ -35,7 +37,6 @@ its p50 over the bare hop measured by the broker part.
 """
 
 import os
-import socket
 import sys
 import threading
 import time
@@ -60,9 +61,11 @@ from system import (
     run_concurrently,
 )
 
+from chassis.database import normalise_url
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import Child, ChildExited, stop_children
+from launch import Child, ChildExited, _free_port, stop_children
 
 NAME = "floor"
 USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
@@ -84,7 +87,6 @@ def run(
     approval_broker_and_database_ms=None,
     approval_ours_ms=None,
 ):
-    infra.stop_system()  # the bare stack alone on the machine
     n = 200 if quick else 1000
     levels = LEVELS[:1] if quick else LEVELS
     LOG.write_text("")  # this run's output only
@@ -92,7 +94,7 @@ def run(
         url = None
         if variant == "statements":
             url = infra.database("bare", migrated=False)
-            engine = create_engine(_psycopg2(url))
+            engine = create_engine(normalise_url(url))
             metadata.create_all(engine)
             engine.dispose()
         with BareStack(infra.amqp_uri, infra.vhost, url) as stack:
@@ -132,10 +134,10 @@ def _load(stack, report, prefix, n, levels, url):
         total += ok
         report.metric(f"{prefix}.c{concurrency}.per_s", ok / elapsed, "approvals/s")
         stack.check_alive()
-    stack.settle()  # the consumers have applied every event: their CPU counts
-    per_op = cpu.report_per_op(
-        report, prefix, before, stack.cpu_snapshot(), total, time.perf_counter() - started
-    )
+    # The end: the consumers have applied every event (their CPU counts), before the quiet
+    # time that says so.
+    after, ended = stack.settle(), time.perf_counter()
+    per_op = cpu.report_per_op(report, prefix, before, after, total, ended - started)
     if url:
         applied = query_rows(url, "SELECT count(*) FROM inbox")[0][0]
         report.metric(f"{prefix}.events_applied", applied, "events", 4 * (total + len(warm)), ">=")
@@ -203,7 +205,7 @@ class BareStack:
 
     def __init__(self, amqp_uri, vhost, database_url):
         self.amqp_uri, self.vhost, self.database_url = amqp_uri, vhost, database_url
-        self.port = _free_port()
+        self.port = _free_port("127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port}"
         self.children = []
         self._log = None
@@ -213,7 +215,7 @@ class BareStack:
         env = {
             **os.environ,
             "AMQP_URI": self.amqp_uri,
-            "BARE_DATABASE_URL": _psycopg2(self.database_url) if self.database_url else "",
+            "BARE_DATABASE_URL": normalise_url(self.database_url or ""),
             "BARE_PORT": str(self.port),
             "PYTHONPATH": str(Path(__file__).resolve().parent),
         }
@@ -239,6 +241,7 @@ class BareStack:
     def __exit__(self, *exc):
         stop_children(self.children)
         self._log.close()
+        self._delete_queues()
 
     def check_alive(self):
         """Raise if a process of the stack has exited: its figures would be missing."""
@@ -260,12 +263,16 @@ class BareStack:
             time.sleep(0.25)
         raise RuntimeError(f"the bare stack was not ready in {timeout} s; see {LOG}")
 
-    def _queues(self):
-        """The stack's queues that have their consumer, with the messages waiting in each."""
+    def _queues(self, consumed=True):
+        """The stack's queues (``consumed``: those with a consumer), by name."""
         vhost = quote(self.vhost, safe="")
         listed = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=5)
         listed.raise_for_status()
-        return {q["name"]: q for q in listed.json() if ORDERS in q["name"] and q.get("consumers")}
+        return {
+            q["name"]: q
+            for q in listed.json()
+            if ORDERS in q["name"] and (q.get("consumers") or not consumed)
+        }
 
     def cpu_snapshot(self):
         # No database: count PostgreSQL's background processes only (an empty list would
@@ -274,27 +281,29 @@ class BareStack:
         return cpu.snapshot(self, broker_port=BROKER_PORT, databases=databases)
 
     def settle(self, timeout=60, quiet=0.05, window=0.5):
-        """Until no message waits in the stack's queues and its processes have been quiet for
-        ``window`` seconds (the broker's own count: no consumer holds a message unacknowledged
-        without working on it)."""
+        """Wait until no message waits in the stack's queues and its processes are quiet;
+        returns the CPU snapshot taken as they fell quiet."""
         deadline = time.monotonic() + timeout
-        while not quieted(self.cpu_snapshot, timeout, quiet, window) or self._waiting():
+        while True:
+            remaining = deadline - time.monotonic()
+            settled = quieted(self.cpu_snapshot, max(remaining, window), quiet, window)
             self.check_alive()
+            if settled is not None and not self._waiting():
+                return settled
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the bare stack was still busy after {timeout} s")
 
     def _waiting(self):
-        """How many messages the broker holds for the stack, delivered or not; the management
-        API refreshes its counts every few seconds, so a positive answer may be stale."""
-        return sum(q.get("messages", 0) for q in self._queues().values())
+        """How many messages the broker holds in the stack's queues, delivered or not (the
+        management API's count, refreshed every few seconds: a positive answer may be stale,
+        never a zero while the processes are quiet)."""
+        return sum(q.get("messages", 0) for q in self._queues(consumed=False).values())
 
-
-def _psycopg2(url):
-    """``url`` for SQLAlchemy, whose default PostgreSQL driver is psycopg 3."""
-    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    def _delete_queues(self):
+        """Nameko's queues outlive their consumers: the next variant must not find them with
+        the consumer counts of this one."""
+        vhost = quote(self.vhost, safe="")
+        for name in self._queues(consumed=False):
+            requests.delete(
+                f"{MANAGEMENT}/queues/{vhost}/{quote(name, safe='')}", auth=AUTH, timeout=5
+            ).raise_for_status()

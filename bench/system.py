@@ -155,7 +155,7 @@ class Infra:
     def settle(self, timeout: float = 60, quiet: float = 0.05, window: float = 0.5) -> None:
         """Wait until our processes are quiet (below ``quiet`` of a core over ``window``): what
         an earlier step set off (consumers catching up) must not weigh on the next measurement."""
-        if self.system is not None and not quieted(self.cpu_snapshot, timeout, quiet, window):
+        if self.system is not None and quieted(self.cpu_snapshot, timeout, quiet, window) is None:
             print(f"bench: still busy after {timeout:.0f}s; measuring anyway", flush=True)
 
     def client(self, sub: str, role: str, org: str) -> "Client":
@@ -201,18 +201,19 @@ class Infra:
             print(f"bench: clean-up failed, {problem}", file=sys.stderr, flush=True)
 
 
-def quieted(snapshot, timeout: float, quiet: float, window: float) -> bool:
-    """Whether our processes (``snapshot``: ``cpu.snapshot`` of them) fell below ``quiet`` of a
-    core over ``window`` seconds within ``timeout``."""
+def quieted(snapshot, timeout: float, quiet: float, window: float) -> dict | None:
+    """Once our processes (``snapshot``: ``cpu.snapshot`` of them) spent less than ``quiet`` of
+    a core over ``window`` seconds, the snapshot that window began with (the end of what they
+    were doing); None if they did not within ``timeout``."""
     deadline = time.monotonic() + timeout
     before, start = snapshot(), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(window)
         after, now = snapshot(), time.monotonic()
         if cpu.ours_busy(before, after, now - start) < quiet:
-            return True
+            return before
         before, start = after, now
-    return False
+    return None
 
 
 class Client:

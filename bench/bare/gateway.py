@@ -1,7 +1,9 @@
 """``python -m bare.gateway``: the bare stack's door, a Flask app on eventlet's WSGI server (as
 the gateway is served) that turns ``POST /orders/<id>/actions/approve`` into one RPC call
 through the gateway's own pool of Nameko proxies. No token, no limits, no problem documents:
-the frameworks' part of a request only. See bench/floor.py."""
+the frameworks' part of a request only. Its calls, unlike the gateway's, do not wait for a
+broker confirm (which is how the gateway learns at once that a service is not running).
+See bench/floor.py."""
 
 import warnings
 
@@ -16,8 +18,12 @@ import uuid
 
 from eventlet import wsgi
 from flask import Flask, jsonify, request
+from nameko import rpc
 
+from chassis.replies import UnconfirmedPublisher
 from gateway.rpc import ProxyPool
+
+rpc.MethodProxy.publisher_cls = UnconfirmedPublisher
 
 POOL_SIZE = 32  # the gateway's default RPC_POOL_SIZE
 TIMEOUT_S = 30

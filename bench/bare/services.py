@@ -8,9 +8,9 @@ one statement, publishes them with Nameko's dispatcher and answers a small dict;
 one process each like ours, take the events they are bound to as ours do (``order.approved``:
 fulfillment and profiles; ``order.status_changed``: chat and disputes), each inserting its
 inbox row in one statement. Nothing waits for a broker confirm (replies, as ``chassis.replies``
-sends ours; events, unlike ours, which wait for one per batch) and every statement is its own
-transaction (autocommit: no BEGIN or COMMIT sent). Without ``BARE_DATABASE_URL`` nothing is
-written: the messages alone.
+sends ours; events, unlike ours, which wait for one per batch; calls, see bare/gateway.py) and
+every statement is its own transaction (autocommit: no BEGIN or COMMIT sent). Without
+``BARE_DATABASE_URL`` nothing is written: the messages alone.
 """
 
 import json
