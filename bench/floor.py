@@ -12,8 +12,10 @@ confirm is waited for (ours wait for one per call and per batch of events), ever
 its own transaction (no BEGIN or COMMIT sent), and there is no token, contract, validation,
 workflow, lock, idempotency record or outbox relay.
 
-Two variants, each with its own processes: ``floor.messages`` writes nothing (the messages
-alone) and ``floor.statements`` writes the rows above. Each is loaded like the approvals part
+Three variants, each with its own processes: ``floor.messages`` writes nothing (the messages
+alone), ``floor.statements`` writes the rows above, and ``floor.together`` does too with its
+four consumers in one process (ADR 26: what fewer processes per event would buy). Each is
+loaded like the approvals part
 (1,000 approvals per level at 16, 32 and 64 clients, after 300 at 64 that open every
 connection) and prints the CPU per approval of each of its processes, of RabbitMQ and of
 PostgreSQL (this variant's database only), then:
@@ -30,7 +32,8 @@ per message; ours start one per burst and apply it in one transaction (ADR 23), 
 they could spend less per event than the bare ones. Nor of the ratio: a system that gives the
 database more work per millisecond of Python (set-based statements, say) lowers it.
 
-``floor.propagation`` does for the bare stack what the propagation part does for ours: one
+``floor.<variant>.propagation``, for those that write, does for the bare stack what the
+propagation part does for ours: one
 approval at a time, from the client's clock before the POST to the bare fulfillment's inbox row
 (stamped by PostgreSQL's ``clock_timestamp()`` at its insert; the same machine's clock), with
 its p50 over the bare hop measured by the broker part.
@@ -69,14 +72,14 @@ from launch import Child, ChildExited, _free_port, stop_children
 
 NAME = "floor"
 USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
+# Each variant: whether it writes its rows, and whether its four consumers share one process.
+VARIANTS = {"messages": (False, False), "statements": (True, False), "together": (True, True)}
 LEVELS = (16, 32, 64)
 WARM_UP = 300
 LOG = RESULTS / "bare.log"
+ORDERS_PATH = "bare.services:BareOrders"
 # ``bare_fulfillment`` -> ``fulfillment``: the names the approvals part gives ours.
-PROCESSES = {
-    "orders": "bare.services:BareOrders",
-    **{c.name.removeprefix("bare_"): f"bare.services:{c.__name__}" for c in CONSUMERS},
-}
+CONSUMER_PATHS = {c.name.removeprefix("bare_"): f"bare.services:{c.__name__}" for c in CONSUMERS}
 
 
 def run(
@@ -90,14 +93,14 @@ def run(
     n = 200 if quick else 1000
     levels = LEVELS[:1] if quick else LEVELS
     LOG.write_text("")  # this run's output only
-    for variant in ("messages", "statements"):
+    for variant, (writes, together) in VARIANTS.items():
         url = None
-        if variant == "statements":
-            url = infra.database("bare", migrated=False)
+        if writes:
+            url = infra.database("bare", key=f"bare-{variant}", migrated=False)
             engine = create_engine(normalise_url(url))
             metadata.create_all(engine)
             engine.dispose()
-        with BareStack(infra.amqp_uri, infra.vhost, url) as stack:
+        with BareStack(infra.amqp_uri, infra.vhost, url, together) as stack:
             per_op = _load(stack, report, f"floor.{variant}", n, levels, url)
             stack_ms = cpu.ours(per_op)
             report.metric(f"floor.{variant}.cpu_ms_per_op.stack", stack_ms, "ms")
@@ -114,8 +117,8 @@ def run(
                 )
             if approval_ours_ms:
                 report.metric(f"floor.{variant}.stack_over_ours", stack_ms / approval_ours_ms, "x")
-            if variant == "statements":
-                _propagation(stack, report, url, 60 if quick else 300, hop_p50_ms)
+            if writes:
+                _propagation(stack, report, variant, url, 60 if quick else 300, hop_p50_ms)
     return {}
 
 
@@ -175,7 +178,7 @@ def _approve_all(stack, ids, concurrency):
     return ok[0], elapsed
 
 
-def _propagation(stack, report, url, n, hop_p50_ms):
+def _propagation(stack, report, variant, url, n, hop_p50_ms):
     ids = _orders(url, n)
     stack.settle()
     client, sent_at = Client(stack.url, ""), {}
@@ -193,18 +196,19 @@ def _propagation(stack, report, url, n, hop_p50_ms):
     delays = [(applied_at[i].timestamp() - sent_at[i]) * 1000 for i in ids]
     if min(delays) < 0:
         raise RuntimeError("a bare approval was applied before it was sent: not a propagation")
-    report.latency("floor.propagation", delays)
+    prefix = f"floor.{variant}.propagation"
+    report.latency(prefix, delays)
     if hop_p50_ms:
-        report.metric(
-            "floor.propagation.p50_over_hop_p50", percentile(delays, 50) / hop_p50_ms, "x"
-        )
+        report.metric(f"{prefix}.p50_over_hop_p50", percentile(delays, 50) / hop_p50_ms, "x")
 
 
 class BareStack:
-    """The bare gateway, orders and four consumers, each a process; stopped on exit."""
+    """The bare gateway, orders and four consumers, each a process (``together``: the four
+    consumers in one); stopped on exit."""
 
-    def __init__(self, amqp_uri, vhost, database_url):
+    def __init__(self, amqp_uri, vhost, database_url, together=False):
         self.amqp_uri, self.vhost, self.database_url = amqp_uri, vhost, database_url
+        self.together = together
         self.port = _free_port("127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port}"
         self.children = []
@@ -219,12 +223,15 @@ class BareStack:
             "BARE_PORT": str(self.port),
             "PYTHONPATH": str(Path(__file__).resolve().parent),
         }
+        nameko = [str(python.parent / "nameko"), "run", "--broker", self.amqp_uri]
+        processes = {"orders": [ORDERS_PATH]}
+        if self.together:
+            processes["consumers"] = list(CONSUMER_PATHS.values())
+        else:
+            processes |= {name: [path] for name, path in CONSUMER_PATHS.items()}
         # The gateway last, so that it is stopped first (launch.stop_children).
         commands = {
-            **{
-                name: [str(python.parent / "nameko"), "run", "--broker", self.amqp_uri, path]
-                for name, path in PROCESSES.items()
-            },
+            **{name: nameko + paths for name, paths in processes.items()},
             "gateway": [str(python), "-m", "bare.gateway"],
         }
         self._log = open(LOG, "a")
