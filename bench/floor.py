@@ -76,6 +76,7 @@ USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
 VARIANTS = {"messages": (False, False), "statements": (True, False), "together": (True, True)}
 LEVELS = (16, 32, 64)
 WARM_UP = 300
+WORKERS = 10  # Nameko's default max_workers, per service
 LOG = RESULTS / "bare.log"
 ORDERS_PATH = "bare.services:BareOrders"
 # ``bare_fulfillment`` -> ``fulfillment``: the names the approvals part gives ours.
@@ -238,7 +239,11 @@ class BareStack:
         lock, width = threading.Lock(), max(map(len, commands))
         try:
             for name, argv in commands.items():
-                self.children.append(Child(name, argv, env, self._log, lock, width))
+                if name in processes:  # a Nameko process: a connection per worker
+                    child_env = env | {"BARE_POOL_SIZE": str(WORKERS * len(processes[name]))}
+                else:
+                    child_env = env
+                self.children.append(Child(name, argv, child_env, self._log, lock, width))
             self._wait_ready()
         except BaseException:
             self.__exit__()
@@ -248,7 +253,10 @@ class BareStack:
     def __exit__(self, *exc):
         stop_children(self.children)
         self._log.close()
-        self._delete_queues()
+        try:
+            self._delete_queues()
+        except requests.RequestException as error:  # never in place of the error that ended us
+            print(f"bench: the bare stack's queues were not deleted: {error}", flush=True)
 
     def check_alive(self):
         """Raise if a process of the stack has exited: its figures would be missing."""

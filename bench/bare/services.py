@@ -29,9 +29,11 @@ replies.install()
 
 ORDERS = "bare_orders"
 _url = os.environ.get("BARE_DATABASE_URL")
-# Nameko's default of ten workers, each of which may hold a connection.
+# Nameko's default of ten workers per service, each of which may hold a connection
+# (``BARE_POOL_SIZE``: ten times the services this process runs).
+_pool_size = int(os.environ.get("BARE_POOL_SIZE", "10"))
 ENGINE = (
-    create_engine(_url, pool_size=10, max_overflow=0, isolation_level="AUTOCOMMIT")
+    create_engine(_url, pool_size=_pool_size, max_overflow=0, isolation_level="AUTOCOMMIT")
     if _url
     else None
 )
