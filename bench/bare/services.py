@@ -89,36 +89,20 @@ def _apply(consumer, event):
             )
 
 
-class BareFulfillment:
-    name = "bare_fulfillment"
+def _consumer(class_name, name, event_type):
+    """A Nameko service applying ``event_type`` as ``name``: one per consumer of ours."""
 
-    @event_handler(ORDERS, "order.approved")
     def on_event(self, event):
-        _apply(self.name, event)
+        _apply(name, event)
+
+    return type(
+        class_name, (), {"name": name, "on_event": event_handler(ORDERS, event_type)(on_event)}
+    )
 
 
-class BareProfiles:
-    name = "bare_profiles"
-
-    @event_handler(ORDERS, "order.approved")
-    def on_event(self, event):
-        _apply(self.name, event)
-
-
-class BareChat:
-    name = "bare_chat"
-
-    @event_handler(ORDERS, "order.status_changed")
-    def on_event(self, event):
-        _apply(self.name, event)
-
-
-class BareDisputes:
-    name = "bare_disputes"
-
-    @event_handler(ORDERS, "order.status_changed")
-    def on_event(self, event):
-        _apply(self.name, event)
-
-
+# Module attributes, so that ``nameko run bare.services:BareChat`` finds each.
+BareFulfillment = _consumer("BareFulfillment", "bare_fulfillment", "order.approved")
+BareProfiles = _consumer("BareProfiles", "bare_profiles", "order.approved")
+BareChat = _consumer("BareChat", "bare_chat", "order.status_changed")
+BareDisputes = _consumer("BareDisputes", "bare_disputes", "order.status_changed")
 CONSUMERS = (BareFulfillment, BareProfiles, BareChat, BareDisputes)
