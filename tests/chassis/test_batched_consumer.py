@@ -208,11 +208,33 @@ class LingeringConsumer:
             )
 
 
+class LingeringEachConsumer:
+    """The same linger, for a handler that takes one event at a time."""
+
+    name = "fulfillment"
+    uow = UnitOfWork(metadata)
+
+    @consume("order.approved", batch=5, linger=LINGER_S)
+    def on_approved(self, event):
+        if not hasattr(self, "worker"):
+            self.worker = uuid.uuid4().hex
+        with self.uow.transaction() as tx:
+            tx.session.execute(
+                insert(applied).values(order_id=event.data["order_id"], worker=self.worker)
+            )
+
+
+LINGERING = pytest.mark.parametrize(
+    "lingering", [LingeringConsumer, LingeringEachConsumer], ids=["batches", "each"]
+)
+
+
+@LINGERING
 def test_events_arriving_within_the_linger_share_a_batch_and_a_full_batch_waits_for_nothing(
-    container_factory, service_config, database_of, declared_topology
+    lingering, container_factory, service_config, database_of, declared_topology
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
-    start(container_factory, LingeringConsumer, url, config)
+    start(container_factory, lingering, url, config)
 
     for i in range(3):  # one by one, each sent long before the linger would end
         publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
@@ -227,11 +249,12 @@ def test_events_arriving_within_the_linger_share_a_batch_and_a_full_batch_waits_
     assert time.monotonic() - started < LINGER_S
 
 
+@LINGERING
 def test_events_lingering_when_the_consumer_stops_go_back_to_the_queue_and_are_applied_later(
-    container_factory, service_config, database_of, declared_topology
+    lingering, container_factory, service_config, database_of, declared_topology
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
-    container = start(container_factory, LingeringConsumer, url, config)
+    container = start(container_factory, lingering, url, config)
     [consumer] = list(container.entrypoints)
     for i in range(2):
         publish(config["AMQP_URI"], "order.approved", approval(f"o-{i}"), "orders")
@@ -240,5 +263,5 @@ def test_events_lingering_when_the_consumer_stops_go_back_to_the_queue_and_are_a
     container.stop()  # well within the linger
     assert applied_orders(url) == set()
 
-    start(container_factory, LingeringConsumer, url, config)
+    start(container_factory, lingering, url, config)
     assert eventually(lambda: applied_orders(url) == {"o-0", "o-1"})

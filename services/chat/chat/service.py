@@ -8,7 +8,7 @@ from nameko.rpc import rpc
 from chassis import locks, waiting
 from chassis.blobs import IMAGES, BlobNotFound, Blobs
 from chassis.clock import Clock
-from chassis.consumer import consume_batches
+from chassis.consumer import PROJECTION_LINGER_S, consume_batches
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -426,7 +426,9 @@ def _consumer(event_type: str):
         self._apply_batch(events)
 
     handle.__name__ = handle.__qualname__ = "on_" + event_type.replace(".", "_")
-    return consume_batches(event_type)(handle)
+    # An order's first event makes the copy its conversation needs: that one waits for nothing.
+    linger = 0.0 if event_type == "order.placed" else PROJECTION_LINGER_S
+    return consume_batches(event_type, linger=linger)(handle)
 
 
 for _event_type in NOTICES:

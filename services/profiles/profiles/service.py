@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 from chassis import locks
 from chassis.access import is_staff
 from chassis.clock import Clock
-from chassis.consumer import consume_batches
+from chassis.consumer import PROJECTION_LINGER_S, consume_batches
 from chassis.health import ServiceBase
 from chassis.unit_of_work import UnitOfWork
 from contracts.errors import Forbidden, InvalidRequest, NotFound
@@ -74,7 +74,7 @@ class ProfilesService(ServiceBase):
 
     # One consumer per event the projection reads (``projection.EVENT_TYPES``).
     for _event_type in EVENT_TYPES:
-        on_order_events = consume_batches(_event_type)(on_order_events)
+        on_order_events = consume_batches(_event_type, linger=PROJECTION_LINGER_S)(on_order_events)
     del _event_type
 
     @rpc
