@@ -13,6 +13,7 @@ import uuid
 
 import eventlet
 import pytest
+from nameko.exceptions import ConfigurationError
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
 from chassis.consumer import consume, consume_batches
@@ -200,6 +201,8 @@ class LingeringConsumer:
 
     @consume_batches("order.approved", batch=5, linger=LINGER_S)
     def on_approved(self, events):
+        if any(event.data["order_id"].startswith(REFUSED) for event in events):
+            raise ValueError("this order is refused")
         worker = uuid.uuid4().hex
         with self.uow.transaction() as tx:
             tx.session.execute(
@@ -216,6 +219,8 @@ class LingeringEachConsumer:
 
     @consume("order.approved", batch=5, linger=LINGER_S)
     def on_approved(self, event):
+        if event.data["order_id"].startswith(REFUSED):
+            raise ValueError("this order is refused")
         if not hasattr(self, "worker"):
             self.worker = uuid.uuid4().hex
         with self.uow.transaction() as tx:
@@ -265,3 +270,23 @@ def test_events_lingering_when_the_consumer_stops_go_back_to_the_queue_and_are_a
 
     start(container_factory, lingering, url, config)
     assert eventually(lambda: applied_orders(url) == {"o-0", "o-1"})
+
+
+@LINGERING
+def test_a_lingering_batch_that_fails_applies_each_event_alone_and_parks_the_one_refused(
+    lingering, container_factory, service_config, database_of, declared_topology
+):
+    config, url = service_config("fulfillment"), database_of(metadata)
+    start(container_factory, lingering, url, config)
+    publish(config["AMQP_URI"], "order.approved", approval("o-0"), "orders")
+    refused = publish(config["AMQP_URI"], "order.approved", approval(f"{REFUSED}-1"), "orders")
+    publish(config["AMQP_URI"], "order.approved", approval("o-2"), "orders")
+
+    [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
+    assert parked.event_id == refused["event_id"]
+    assert eventually(lambda: applied_orders(url) == {"o-0", "o-2"})
+
+
+def test_an_event_applied_alone_cannot_linger():
+    with pytest.raises(ConfigurationError, match="cannot wait"):
+        consume("order.approved", batch=1, linger=0.1)

@@ -187,8 +187,11 @@ def test_seed_002_a_refused_cancellation_goes_to_a_dispute_that_staff_settle_wit
     assert not supplier_feed["payment.refunded"]
     assert titles_of(m.buyer, order, "payment.refunded")[0].startswith(money(refunded, "USD"))
     assert titles_of(m.supplier, order, "payment.released")[0].startswith(money(released, "USD"))
-    assert f"Order {SERVICE['title']} is now completed" in titles_of(
-        m.buyer, order, "order.status_changed"
+    assert eventually(
+        lambda: (
+            f"Order {SERVICE['title']} is now completed"
+            in titles_of(m.buyer, order, "order.status_changed")
+        )
     )
     # Staff heard of the dispute in their own feed (the public gateway's, with a staff token).
     sue = as_user("sue", "support", "platform")

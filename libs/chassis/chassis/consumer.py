@@ -20,13 +20,13 @@ same, called once per event, and the transaction it opens for each is the batch'
 round trip of inbox and outbox rows, not one of each per event. A batch starts as soon as its
 consumer is idle, so a lone event waits for nothing; events pile up into the next batch only
 while one is being applied. A handler whose events are cheaper by the hundred than one by one
-and need not take effect at once may let them wait for company: with ``linger=s``
-(``@consume`` or ``@consume_batches``), a batch that is not full is applied ``s`` seconds after
-its first event arrived, or as soon as it fills up: fulfillment's carrier scans, and what a
-service keeps that nobody reads at once (``PROJECTION_LINGER_S``). A batch that fails changes
-nothing, and each of its events is then applied alone, with the single-event rules above (a
-retried event is always applied alone), so one bad event never holds back or poisons the
-others (ADR 23).
+and need not take effect at once may let them wait for company: with ``linger=s`` on
+``@consume`` or ``@consume_batches`` (not with ``batch=1``, which never batches), a batch that
+is not full is applied ``s`` seconds after its first event arrived, or as soon as it fills up.
+Fulfillment's carrier scans linger, and so do chat's notices and profiles' figures. A batch that
+fails changes nothing, and each of its events is then applied alone, with the single-event
+rules above (a retried event is always applied alone), so one bad event never holds back or
+poisons the others (ADR 23).
 """
 
 import functools
@@ -67,10 +67,6 @@ ATTEMPTS_HEADER = "x-attempts"
 # The handler refused the event's content, or is built wrong: a retry would fail the same way.
 PERMANENT_ERRORS = (InvalidEvent, InvalidRequest, SecondTransaction)
 DEFAULT_BATCH = 100
-# For what a service keeps of events that nobody reads within a tenth of a second (a notice in
-# the feed, an order's status in disputes, a statistic): events that arrive together then share
-# one transaction instead of each taking its own (ADR 23).
-PROJECTION_LINGER_S = 0.1
 
 
 class ParkingQueueConsumer(QueueConsumer):
@@ -370,6 +366,8 @@ def consume(
     batches of up to ``batch`` events; ``linger``: a batch that is not full is applied this many
     seconds after its first event arrived (see the module's docstring)."""
     if batch <= 1:
+        if linger:
+            raise ConfigurationError(f"{event_type}: an event applied alone (batch=1) cannot wait")
         single: Callable[[Handler], Handler] = EventConsumer.decorator(event_type, **kwargs)
         return single
 
@@ -383,7 +381,7 @@ def consume(
                     handler(service, one)
             return None
 
-        registered: Handler = _batching(event_type, batch, {**kwargs, "linger": linger}, apply)
+        registered: Handler = _batching(event_type, batch, linger, kwargs, apply)
         return registered
 
     return decorate
@@ -411,15 +409,17 @@ def consume_batches(
                 event.at_once = True
                 return handler(service, event.events)
 
-        registered: Handler = _batching(event_type, batch, {**kwargs, "linger": linger}, apply)
+        registered: Handler = _batching(event_type, batch, linger, kwargs, apply)
         return registered
 
     return decorate
 
 
-def _batching(event_type: str, batch: int, kwargs: dict[str, Any], apply: Any) -> Any:
+def _batching(
+    event_type: str, batch: int, linger: float, kwargs: dict[str, Any], apply: Any
+) -> Any:
     """``apply``, the handler's wrapper, registered as a batching entrypoint."""
-    return BatchEventConsumer.decorator(event_type, batch=batch, **kwargs)(apply)
+    return BatchEventConsumer.decorator(event_type, batch=batch, linger=linger, **kwargs)(apply)
 
 
 def consume_each(

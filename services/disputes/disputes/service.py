@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from chassis.access import is_staff
 from chassis.calendar import Calendar
 from chassis.clock import Clock
-from chassis.consumer import PROJECTION_LINGER_S, consume
+from chassis.consumer import consume
 from chassis.health import ServiceBase
 from chassis.timers import every
 from chassis.unit_of_work import UnitOfWork
@@ -225,7 +225,7 @@ class DisputesService(ServiceBase):
                 ),
             )
 
-    @consume("order.status_changed", linger=PROJECTION_LINGER_S)
+    @consume("order.status_changed")
     def on_order_status_changed(self, event):
         with self.uow.transaction() as tx:
             repository.update_order_status(tx.session, event.data["order_id"], event.data["status"])
