@@ -274,7 +274,7 @@ def test_events_lingering_when_the_consumer_stops_go_back_to_the_queue_and_are_a
 
 @LINGERING
 def test_a_lingering_batch_that_fails_applies_each_event_alone_and_parks_the_one_refused(
-    lingering, container_factory, service_config, database_of, declared_topology
+    lingering, container_factory, service_config, database_of, declared_topology, caplog
 ):
     config, url = service_config("fulfillment"), database_of(metadata)
     start(container_factory, lingering, url, config)
@@ -282,11 +282,16 @@ def test_a_lingering_batch_that_fails_applies_each_event_alone_and_parks_the_one
     refused = publish(config["AMQP_URI"], "order.approved", approval(f"{REFUSED}-1"), "orders")
     publish(config["AMQP_URI"], "order.approved", approval("o-2"), "orders")
 
-    [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
+    with caplog.at_level(logging.INFO, logger="chassis.consumer"):
+        [parked] = eventually(lambda: list_parked(config["AMQP_URI"], [f"{QUEUE}.dead"]))
+    assert any("a batch of 3" in r.getMessage() for r in caplog.records)  # they lingered together
     assert parked.event_id == refused["event_id"]
     assert eventually(lambda: applied_orders(url) == {"o-0", "o-2"})
 
 
-def test_an_event_applied_alone_cannot_linger():
+@pytest.mark.parametrize("decorator", [consume, consume_batches])
+def test_an_event_applied_alone_cannot_linger_and_no_linger_is_negative(decorator):
     with pytest.raises(ConfigurationError, match="cannot wait"):
-        consume("order.approved", batch=1, linger=0.1)
+        decorator("order.approved", batch=1, linger=0.1)
+    with pytest.raises(ConfigurationError, match="cannot be negative"):
+        decorator("order.approved", linger=-1)

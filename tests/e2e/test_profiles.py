@@ -39,7 +39,10 @@ def test_reviews_reach_both_profiles_once_both_sides_have_reviewed(market, as_us
         return profile(outsider, m.supplier.org)["supplier"]["completed_orders"]["count"] == 1
 
     assert eventually(completed)
-    # The buyer's review is sealed until the factory has reviewed the buyer.
+    # The buyer's review is sealed until the factory has reviewed the buyer: staff see it, once
+    # it has arrived, and nobody else does.
+    staff = as_user("sue", "support", "platform")
+    assert eventually(lambda: received(staff, m.supplier.org, "supplier") == [(m.buyer.org, 4)])
     assert received(outsider, m.supplier.org, "supplier") == []
     assert received(m.supplier, m.supplier.org, "supplier") == []
 

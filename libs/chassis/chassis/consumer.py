@@ -365,9 +365,8 @@ def consume(
     """The event handler's decorator: ``@consume("order.approved")``; bursts are applied in
     batches of up to ``batch`` events; ``linger``: a batch that is not full is applied this many
     seconds after its first event arrived (see the module's docstring)."""
+    _check_linger(event_type, batch, linger)
     if batch <= 1:
-        if linger:
-            raise ConfigurationError(f"{event_type}: an event applied alone (batch=1) cannot wait")
         single: Callable[[Handler], Handler] = EventConsumer.decorator(event_type, **kwargs)
         return single
 
@@ -397,6 +396,7 @@ def consume_batches(
     otherwise (``tx.caused_by``). ``linger``: a batch that is not full is applied this many
     seconds after its first event arrived (see the module's docstring). Stacked, one per event
     type, it gives one handler several queues, each batch holding events of one type."""
+    _check_linger(event_type, batch, linger)
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -413,6 +413,13 @@ def consume_batches(
         return registered
 
     return decorate
+
+
+def _check_linger(event_type: str, batch: int, linger: float) -> None:
+    if linger < 0:
+        raise ConfigurationError(f"{event_type}: linger is {linger} s; it cannot be negative")
+    if linger and batch <= 1:
+        raise ConfigurationError(f"{event_type}: an event applied alone (batch=1) cannot wait")
 
 
 def _batching(
