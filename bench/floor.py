@@ -68,7 +68,7 @@ from chassis.database import normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from launch import Child, ChildExited, _free_port, stop_children
+from launch import Child, ChildExited, free_port, stop_children
 
 NAME = "floor"
 USES = ("hop_p50_ms", "approval_broker_and_database_ms", "approval_ours_ms")
@@ -210,7 +210,7 @@ class BareStack:
     def __init__(self, amqp_uri, vhost, database_url, together=False):
         self.amqp_uri, self.vhost, self.database_url = amqp_uri, vhost, database_url
         self.together = together
-        self.port = _free_port("127.0.0.1")
+        self.port = free_port("127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port}"
         self.children = []
         self._log = None

@@ -143,17 +143,17 @@ def build_env(
         merged["GATEWAY_HOST"] = host
     default("GATEWAY_HOST", "127.0.0.1")
     if port is not None:
-        merged["GATEWAY_PORT"] = str(port or _free_port(merged["GATEWAY_HOST"]))
+        merged["GATEWAY_PORT"] = str(port or free_port(merged["GATEWAY_HOST"]))
     default("GATEWAY_PORT", "8080")
     # The admin gateway stays on the loopback unless told otherwise: staff only.
     default("ADMIN_HOST", "127.0.0.1")
     if port == 0:
-        merged["ADMIN_PORT"] = str(_free_port(merged["ADMIN_HOST"]))
+        merged["ADMIN_PORT"] = str(free_port(merged["ADMIN_HOST"]))
     default("ADMIN_PORT", "8081")
     # The dashboard, a client of the gateway, beside it (web/).
     default("WEB_HOST", merged["GATEWAY_HOST"])
     if port == 0:
-        merged["WEB_PORT"] = str(_free_port(merged["WEB_HOST"]))
+        merged["WEB_PORT"] = str(free_port(merged["WEB_HOST"]))
     default("WEB_PORT", "8082")
     from web.settings import is_loopback  # the dashboard's own rule (it refuses otherwise)
 
@@ -166,7 +166,7 @@ def build_env(
     return merged
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
